@@ -1,0 +1,52 @@
+/**
+ * `TokenformApi`: what the plan, apply, provider and Action need from the token service. The HTTP client
+ * (`client.ts`) implements it; so can an in-process adapter. Secrets come back wrapped in `SecretValue`.
+ */
+import type { SecretValue } from "./secret.js";
+import type {
+  AuditEntry,
+  CreateTokenRequest,
+  DeliveryRecord,
+  Page,
+  RollTokenRequest,
+  Token,
+  TokenStatus,
+  UpdateTokenRequest,
+  Usage,
+  VerifyRequest,
+  VerifyResponse,
+  Whoami,
+} from "./schemas.js";
+
+/** Filters for listing tokens. `selector` is a label selector such as `tokenform.dev/owner=acme/infra,team=x`. */
+export interface ListTokensQuery {
+  selector?: string;
+  status?: TokenStatus;
+  type?: "mcp" | "agent" | "admin";
+  cursor?: string;
+  /** Page size, 1–500 (default 100). */
+  limit?: number;
+}
+
+export interface IssuedSecret {
+  token: Token;
+  secret: SecretValue;
+}
+
+export interface TokenformApi {
+  whoami(): Promise<Whoami>;
+  listTokens(query?: ListTokensQuery): Promise<Page<Token>>;
+  /** Follows cursors until the end. */
+  listAllTokens(query?: Omit<ListTokensQuery, "cursor">): Promise<Token[]>;
+  /** Throws `ApiError` with code `not_found` when absent. */
+  getToken(id: string): Promise<Token>;
+  createToken(request: CreateTokenRequest): Promise<IssuedSecret>;
+  /** `ifMatch` is the token's `version`; a stale one fails with `precondition_failed`. */
+  updateToken(id: string, patch: UpdateTokenRequest, options?: { ifMatch?: number }): Promise<Token>;
+  confirmToken(id: string, deliveries?: DeliveryRecord[]): Promise<Token>;
+  rollToken(id: string, request?: RollTokenRequest): Promise<IssuedSecret>;
+  deleteToken(id: string): Promise<void>;
+  verify(request: VerifyRequest): Promise<VerifyResponse>;
+  usage(id: string): Promise<Usage>;
+  audit(query?: { cursor?: string; limit?: number; targetId?: string }): Promise<Page<AuditEntry>>;
+}

@@ -1,0 +1,242 @@
+/**
+ * The management API contract (v1) as zod schemas: one source for the server's request validation, the
+ * client's response types and the OpenAPI 3.1 document (`src/api/openapi.json`, generated from these).
+ * The token service (`src/service`) and every front end import the types from here.
+ */
+import { z } from "zod";
+import { DURATION_PATTERN } from "../spec/duration.js";
+import { SCOPE_PATTERN, TOKEN_NAME_PATTERN, TOKEN_TYPES } from "../spec/schema.js";
+
+/** Label key under which the owning TokenSet (`metadata.owner`) is recorded on a token. */
+export const OWNER_LABEL = "tokenform.dev/owner";
+
+export const TokenStatusSchema = z
+  .enum(["pending", "active", "disabled", "expired"])
+  .describe("`pending` until delivery is confirmed; `expired` once `expiresAt` has passed.");
+export type TokenStatus = z.infer<typeof TokenStatusSchema>;
+
+const Timestamp = z.iso.datetime({ offset: true });
+const Duration = z.string().regex(new RegExp(DURATION_PATTERN));
+
+export const ApiRateLimitSchema = z.object({
+  perMinute: z.int().positive().nullable().describe("Requests per minute for this key; null = service default."),
+  perHour: z.int().positive().nullable().describe("Requests per hour for this key; null = no per-key hourly limit."),
+});
+
+/** Where a token's secret was delivered: recorded on the token so plans need no local state. */
+export const DeliveryRecordSchema = z.object({
+  destination: z.string().describe("Stable destination id (see `destinationId` in src/spec/resolved.ts)."),
+  generation: z.int().nonnegative().describe("Secret generation that was delivered there."),
+  fingerprint: z.string().describe("Fingerprint of the delivered secret (`sha256:` + 16 hex)."),
+  deliveredAt: Timestamp,
+});
+export type DeliveryRecord = z.infer<typeof DeliveryRecordSchema>;
+
+/** A previous secret still inside its rotation overlap. */
+export const PreviousSecretSchema = z.object({
+  displayPrefix: z.string(),
+  fingerprint: z.string(),
+  generation: z.int().nonnegative(),
+  expiresAt: Timestamp.nullable().describe("When the previous secret stops working; null = still valid (no end)."),
+});
+
+/** The token resource as the API returns it. Never contains a secret. */
+export const TokenSchema = z.object({
+  id: z.string().describe("Opaque stable id, e.g. `tok_…`."),
+  account: z.string().describe("Account the token belongs to."),
+  name: z.string(),
+  description: z.string(),
+  type: z.enum(TOKEN_TYPES),
+  scopes: z.array(z.string()),
+  readOnly: z.boolean(),
+  labels: z.record(z.string(), z.string()),
+  ipAllowlist: z.array(z.string()),
+  rateLimit: ApiRateLimitSchema,
+  status: TokenStatusSchema,
+  enabled: z.boolean().describe("The switch an admin sets; `status` also reflects pending and expiry."),
+  displayPrefix: z.string().describe("Type prefix and first characters of the current secret, e.g. `mcp_sk_AbCd`."),
+  fingerprint: z.string().describe("`sha256:` + 16 hex of the current secret: safe to store and compare."),
+  generation: z.int().positive().describe("1 at creation, +1 on every roll."),
+  previousSecrets: z.array(PreviousSecretSchema).describe("Older secrets still valid during a rotation overlap."),
+  deliveries: z.array(DeliveryRecordSchema),
+  createdAt: Timestamp,
+  createdBy: z.string().describe("Name of the admin token that created it."),
+  updatedAt: Timestamp,
+  rotatedAt: Timestamp.describe("Time of the last roll (createdAt before the first)."),
+  expiresAt: Timestamp.nullable(),
+  pendingExpiresAt: Timestamp.nullable().describe("For pending tokens: when the unconfirmed token is discarded."),
+  lastUsedAt: Timestamp.nullable(),
+  lastUsedIp: z.string().nullable(),
+  requestCount: z.int().nonnegative(),
+  failedAttempts: z.int().nonnegative(),
+  version: z.int().positive().describe("Incremented on every change; the `ETag` is `\"<version>\"`."),
+});
+export type Token = z.infer<typeof TokenSchema>;
+
+const settings = {
+  description: z.string().max(1000).optional(),
+  scopes: z.array(z.string().regex(new RegExp(SCOPE_PATTERN))).max(100).optional(),
+  readOnly: z.boolean().optional(),
+  labels: z.record(z.string().max(317), z.string().max(256)).optional(),
+  ipAllowlist: z.array(z.string()).max(100).optional(),
+  rateLimit: z
+    .object({ perMinute: z.int().positive().nullable().optional(), perHour: z.int().positive().nullable().optional() })
+    .optional(),
+  expiresAt: Timestamp.nullable().optional(),
+  enabled: z.boolean().optional(),
+  deliveries: z.array(DeliveryRecordSchema).optional(),
+};
+
+export const CreateTokenRequestSchema = z.strictObject({
+  name: z.string().regex(new RegExp(TOKEN_NAME_PATTERN)),
+  type: z.enum(TOKEN_TYPES).default("mcp"),
+  ...settings,
+  expiresIn: Duration.optional().describe("Alternative to expiresAt: lifetime from now."),
+  pending: z.boolean().optional().describe("Create pending: cannot authenticate until confirmed."),
+});
+export type CreateTokenRequest = z.input<typeof CreateTokenRequestSchema>;
+
+export const CreateTokenResponseSchema = z.object({
+  token: TokenSchema,
+  secret: z.string().describe("The raw secret. Returned only here and by roll."),
+});
+
+export const UpdateTokenRequestSchema = z.strictObject({
+  name: z.string().regex(new RegExp(TOKEN_NAME_PATTERN)).optional(),
+  ...settings,
+});
+export type UpdateTokenRequest = z.input<typeof UpdateTokenRequestSchema>;
+
+export const ConfirmTokenRequestSchema = z.strictObject({
+  deliveries: z.array(DeliveryRecordSchema).optional(),
+});
+
+export const RollTokenRequestSchema = z.strictObject({
+  overlap: Duration.default("0s").describe("How long the previous secret keeps working (`0s` = revoke it now)."),
+  pending: z.boolean().optional().describe("Roll pending: the new secret only works once confirmed."),
+});
+export type RollTokenRequest = z.input<typeof RollTokenRequestSchema>;
+
+export const VerifyRequestSchema = z.strictObject({
+  token: z.string().max(512),
+  ip: z.string().optional().describe("Client IP to check against the allowlist."),
+  scopes: z.array(z.string()).optional().describe("Scopes the request needs (all must be granted)."),
+  write: z.boolean().optional().describe("The request modifies data (refused for read-only keys)."),
+});
+export type VerifyRequest = z.input<typeof VerifyRequestSchema>;
+
+/** Verification outcome codes. `VALID` is the only one with `valid: true`. */
+export const VERIFY_CODES = [
+  "VALID",
+  "MISSING",
+  "MALFORMED",
+  "BAD_CHECKSUM",
+  "NOT_FOUND",
+  "DISABLED",
+  "EXPIRED",
+  "PENDING",
+  "IP_NOT_ALLOWED",
+  "INSUFFICIENT_SCOPE",
+  "READ_ONLY",
+  "RATE_LIMITED",
+  "BAD_SIGNATURE",
+  "REPLAYED",
+] as const;
+export type VerifyCode = (typeof VERIFY_CODES)[number];
+
+export const RateLimitStateSchema = z.object({
+  limit: z.int(),
+  remaining: z.int(),
+  reset: z.int().describe("Seconds until the window resets."),
+});
+
+export const VerifyResponseSchema = z.object({
+  valid: z.boolean(),
+  code: z.enum(VERIFY_CODES),
+  token: z
+    .object({
+      id: z.string(),
+      name: z.string(),
+      type: z.enum(TOKEN_TYPES),
+      scopes: z.array(z.string()),
+      labels: z.record(z.string(), z.string()),
+      account: z.string(),
+    })
+    .optional()
+    .describe("Present when the key was found."),
+  ratelimit: RateLimitStateSchema.optional(),
+  retryAfter: z.int().optional().describe("Seconds to wait, with RATE_LIMITED."),
+});
+export type VerifyResponse = z.infer<typeof VerifyResponseSchema>;
+
+export const WhoamiSchema = z.object({
+  account: z.string(),
+  tokenId: z.string(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+});
+export type Whoami = z.infer<typeof WhoamiSchema>;
+
+export const AuditEntrySchema = z.object({
+  id: z.string(),
+  at: Timestamp,
+  account: z.string(),
+  actor: z.string().describe("Name of the acting admin token."),
+  actorTokenId: z.string().nullable(),
+  action: z.string().describe("e.g. token.create, token.update, token.roll, token.delete, token.confirm."),
+  targetId: z.string().nullable(),
+  targetName: z.string().nullable(),
+  changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+  sourceIp: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+export const UsageSchema = z.object({
+  tokenId: z.string(),
+  lastUsedAt: Timestamp.nullable(),
+  lastUsedIp: z.string().nullable(),
+  requestCount: z.int(),
+  failedAttempts: z.int(),
+  hourly: z.array(z.object({ start: Timestamp, requests: z.int(), failures: z.int() })),
+  daily: z.array(z.object({ start: Timestamp, requests: z.int(), failures: z.int() })),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Error codes of the management API; one table maps each to its HTTP status (src/api/errors.ts). */
+export const API_ERROR_CODES = [
+  "bad_request",
+  "invalid_body",
+  "unauthorized",
+  "invalid_api_key",
+  "forbidden",
+  "insufficient_scope",
+  "ip_not_allowed",
+  "read_only_key",
+  "not_found",
+  "conflict",
+  "precondition_failed",
+  "precondition_required",
+  "payload_too_large",
+  "unprocessable",
+  "rate_limited",
+  "internal",
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+export const ApiErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    type: z.string().describe("authentication_error | permission_error | rate_limit_error | invalid_request_error | api_error"),
+    details: z.unknown().optional(),
+  }),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorBodySchema>;

@@ -1,0 +1,9 @@
+/**
+ * The list of CLI commands. Each entry registers one command (or group) on the program; add a line here
+ * when adding a command module.
+ */
+import type { Command } from "commander";
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];

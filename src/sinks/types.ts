@@ -1,0 +1,51 @@
+/**
+ * The sink interface: a secret destination (GitHub secret, GitLab variable, local file). Apply calls
+ * `deliver` with the resolved destination and the secret; a sink never logs the value and throws
+ * `DeliveryError` (never a raw HTTP error that might carry headers) when it fails.
+ */
+import type { SecretValue } from "../api/secret.js";
+import type { Destination } from "../spec/resolved.js";
+
+/** What apply records after a successful delivery. */
+export interface DeliveryReceipt {
+  /** `destinationId(destination)`. */
+  destination: string;
+  deliveredAt: string;
+}
+
+/** Context passed to a sink with each call. */
+export interface DeliveryContext {
+  /** Token name (for descriptions, e.g. GitLab's "managed by tokenform (backend-ci)"). */
+  tokenName: string;
+  /** Owner of the TokenSet. */
+  owner: string;
+  /** Cancels in-flight requests. */
+  signal?: AbortSignal;
+}
+
+export interface Sink<D extends Destination = Destination> {
+  readonly kind: D["kind"];
+  /** Writes `secret` to `destination`, creating or replacing it. */
+  deliver(destination: D, secret: SecretValue, context: DeliveryContext): Promise<DeliveryReceipt>;
+  /** Whether the destination currently exists (for drift: a secret deleted outside tokenform). */
+  exists(destination: D, context: DeliveryContext): Promise<boolean>;
+  /** Removes the secret from the destination (used on delete when the spec asks for it). */
+  remove(destination: D, context: DeliveryContext): Promise<void>;
+}
+
+/** A failed delivery: destination id, a safe message, and whether a retry may help. */
+export class DeliveryError extends Error {
+  override readonly name = "DeliveryError";
+  constructor(
+    readonly destination: string,
+    message: string,
+    /** HTTP status from the destination's API, when there was one. */
+    readonly status?: number,
+    readonly transient = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Sinks by kind, as apply receives them (tests inject their own). */
+export type SinkRegistry = { [K in Destination["kind"]]: Sink<Extract<Destination, { kind: K }>> };
