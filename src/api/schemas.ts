@@ -29,6 +29,10 @@ export const DeliveryRecordSchema = z.object({
   generation: z.int().nonnegative().describe("Secret generation that was delivered there."),
   fingerprint: z.string().describe("Fingerprint of the delivered secret (`sha256:` + 16 hex)."),
   deliveredAt: Timestamp,
+  target: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("The resolved destination (where, never what), so one dropped from the spec can still be cleaned up."),
 });
 export type DeliveryRecord = z.infer<typeof DeliveryRecordSchema>;
 
