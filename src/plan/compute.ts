@@ -1,0 +1,366 @@
+/**
+ * `computePlan`: desired (a resolved TokenSet) versus actual (the owner's tokens in the service) → a Plan.
+ * Pure and synchronous: the caller supplies the tokens, the audit entries and the clock, so every case
+ * is testable without a service. `fetch.ts` gathers those inputs from the API.
+ */
+import { createHash } from "node:crypto";
+import type { AuditEntry, DeliveryRecord, Token } from "../api/schemas.js";
+import {
+  type Destination,
+  describeDestination,
+  destinationId,
+  type ResolvedToken,
+  type ResolvedTokenSet,
+} from "../spec/resolved.js";
+import {
+  APPLIED_LABEL,
+  actualSettings,
+  canonicalJson,
+  desiredSettings,
+  diffSettings,
+  ON_REMOVE_LABEL,
+  REMOVAL_GRACE_LABEL,
+  RETIRED_AT_LABEL,
+  ROTATE_TRIGGER_LABEL,
+  settingsHash,
+} from "./desired.js";
+import {
+  CHANGE_KINDS,
+  type Change,
+  type DriftReport,
+  PLAN_FORMAT_VERSION,
+  type Plan,
+  type PlannedDestination,
+  type PlanReports,
+  type PlanSummary,
+} from "./types.js";
+
+/** Days without use after which a key is reported stale (the NOFire seed: "keys not used in 30+ days"). */
+export const DEFAULT_STALE_AFTER_DAYS = 30;
+/** Days before expiry at which a key is reported as expiring. */
+export const DEFAULT_EXPIRING_WITHIN_DAYS = 14;
+/** Drift in an expiry smaller than this is clock noise, not a change. */
+const EXPIRY_TOLERANCE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+export interface PlanInput {
+  set: ResolvedTokenSet;
+  /** Every token labelled with `set.owner` in the service. */
+  actual: Token[];
+  now: Date;
+  /** Recent audit entries (newest first is not required); used to say who drifted or deleted a token. */
+  audit?: AuditEntry[];
+  /** Name of the admin token tokenform acts as, to tell its own changes from outside ones. */
+  self?: string;
+  /** Names to roll now regardless of schedule (`tokenform rotate`), with the overlap to use. */
+  rotate?: { names: string[]; overlapSeconds?: number };
+  staleAfterDays?: number;
+  expiringWithinDays?: number;
+}
+
+function planned(token: ResolvedToken): PlannedDestination[] {
+  return token.deliver.map((destination) => ({
+    id: destinationId(destination),
+    description: describeDestination(destination),
+    destination,
+  }));
+}
+
+/** A destination the service recorded a delivery to, described from its record (the spec no longer has it). */
+function recordedDestination(record: DeliveryRecord): PlannedDestination {
+  const target = record.target as Destination | undefined;
+  return {
+    id: record.destination,
+    description: target ? describeDestination(target) : record.destination,
+    ...(target ? { destination: target } : {}),
+  };
+}
+
+/** Destinations recorded on `actual` that `keep` does not contain, one per id. */
+function recordedExcept(actual: Token, keep: (id: string) => boolean): PlannedDestination[] {
+  const seen = new Map<string, DeliveryRecord>();
+  for (const record of actual.deliveries) if (!keep(record.destination)) seen.set(record.destination, record);
+  return [...seen.values()].map(recordedDestination);
+}
+
+/** Audit entries about one token, newest first. */
+function historyOf(audit: AuditEntry[] | undefined, id: string): AuditEntry[] {
+  return (audit ?? []).filter((e) => e.targetId === id).sort((a, b) => b.at.localeCompare(a.at));
+}
+
+function rotationReason(token: ResolvedToken, actual: Token, input: PlanInput): string | undefined {
+  if (input.rotate?.names.includes(token.name)) return "requested";
+  if (actual.status === "expired") return "expired";
+  if (token.rotateTrigger !== undefined && token.rotateTrigger !== actual.labels[ROTATE_TRIGGER_LABEL]) {
+    return "rotate trigger changed";
+  }
+  if (token.rotation) {
+    const dueAt = Date.parse(actual.rotatedAt) + token.rotation.everySeconds * 1000;
+    if (dueAt <= input.now.getTime()) return "due";
+  }
+  return undefined;
+}
+
+function missingDeliveries(actual: Token, destinations: PlannedDestination[]): PlannedDestination[] {
+  return destinations.filter(
+    (d) =>
+      !actual.deliveries.some(
+        (r) =>
+          r.destination === d.id &&
+          r.generation === actual.generation &&
+          r.fingerprint === actual.fingerprint,
+      ),
+  );
+}
+
+function sameExpiry(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Math.abs(Date.parse(a) - Date.parse(b)) < EXPIRY_TOLERANCE_MS;
+}
+
+/** Computes the plan. Deterministic for the same inputs; `hash` ignores `generatedAt`. */
+export function computePlan(input: PlanInput): Plan {
+  const { set, now } = input;
+  const changes: Change[] = [];
+  const drift: DriftReport[] = [];
+  const reports: PlanReports = { stale: [], expiring: [], retiring: [] };
+  const byName = new Map<string, Token>();
+  for (const token of input.actual) byName.set(token.name, token);
+  const claimed = new Set(set.tokens.flatMap((t) => t.deliver.map(destinationId)));
+  const staleDays = input.staleAfterDays ?? DEFAULT_STALE_AFTER_DAYS;
+  const expiringDays = input.expiringWithinDays ?? DEFAULT_EXPIRING_WITHIN_DAYS;
+
+  for (const token of set.tokens) {
+    const actual = byName.get(token.name);
+    const destinations = planned(token);
+    if (!actual) {
+      const deleted = (input.audit ?? [])
+        .filter((e) => e.action === "token.delete" && e.targetName === token.name && e.actor !== input.self)
+        .sort((a, b) => b.at.localeCompare(a.at))[0];
+      changes.push(
+        deleted
+          ? {
+              kind: "recreate",
+              name: token.name,
+              desired: token,
+              reason: `deleted outside tokenform by ${deleted.actor} at ${deleted.at}`,
+              destinations,
+            }
+          : { kind: "create", name: token.name, desired: token, destinations },
+      );
+      continue;
+    }
+    if (actual.status === "pending") {
+      changes.push({
+        kind: "recreate",
+        name: token.name,
+        id: actual.id,
+        desired: token,
+        reason: "an earlier run was interrupted before delivery was confirmed",
+        destinations,
+      });
+      continue;
+    }
+    if (actual.type !== token.type) {
+      changes.push({
+        kind: "recreate",
+        name: token.name,
+        id: actual.id,
+        desired: token,
+        reason: `type changes from ${actual.type} to ${token.type} (a new key with the new prefix is issued)`,
+        destinations,
+      });
+      continue;
+    }
+
+    const rollReason = token.enabled ? rotationReason(token, actual, input) : undefined;
+    // A roll restarts a relative expiry, so compare expiry against the anchor the token will have.
+    const anchor = new Date(actual.rotatedAt);
+    const desired = desiredSettings(token, anchor);
+    const current = actualSettings(actual);
+    const fields = diffSettings(current, desired).filter(
+      (f) =>
+        f.field !== "enabled" &&
+        !(f.field === "expiresAt" && sameExpiry(current.expiresAt, desired.expiresAt)),
+    );
+    const recordedIds = [...new Set(actual.deliveries.map((r) => r.destination))];
+    const wanted = new Set(destinations.map((d) => d.id));
+    const undeliver = recordedExcept(actual, (id) => wanted.has(id) || claimed.has(id));
+    const dropped = recordedIds.filter((id) => !wanted.has(id));
+
+    // Drift: the service's settings no longer hash to what tokenform last applied.
+    const applied = actual.labels[APPLIED_LABEL];
+    if (applied !== undefined && applied !== settingsHash(current)) {
+      const outside = historyOf(input.audit, actual.id).find((e) => e.actor !== input.self);
+      const driftFields = diffSettings(current, desired).filter(
+        (f) => !(f.field === "expiresAt" && sameExpiry(current.expiresAt, desired.expiresAt)),
+      );
+      drift.push({
+        name: token.name,
+        id: actual.id,
+        fields: driftFields,
+        ...(outside ? { changedBy: outside.actor, changedAt: outside.at } : {}),
+      });
+    }
+
+    if (fields.length > 0 || dropped.length > 0) {
+      changes.push({
+        kind: "update",
+        name: token.name,
+        id: actual.id,
+        version: actual.version,
+        desired: token,
+        fields:
+          dropped.length > 0 ? [...fields, { field: "deliver", from: recordedIds, to: [...wanted] }] : fields,
+        undeliver,
+      });
+    }
+    if (current.enabled !== desired.enabled) {
+      changes.push({
+        kind: desired.enabled ? "enable" : "disable",
+        name: token.name,
+        id: actual.id,
+        version: actual.version,
+      });
+    }
+    const overlapSeconds =
+      input.rotate?.names.includes(token.name) && input.rotate.overlapSeconds !== undefined
+        ? input.rotate.overlapSeconds
+        : (token.rotation?.overlapSeconds ?? 0);
+    if (rollReason) {
+      changes.push({
+        kind: "rotate",
+        name: token.name,
+        id: actual.id,
+        version: actual.version,
+        desired: token,
+        reason: rollReason,
+        overlapSeconds: rollReason === "expired" ? 0 : overlapSeconds,
+        destinations,
+      });
+    } else if (token.enabled) {
+      const missing = missingDeliveries(actual, destinations);
+      if (missing.length > 0) {
+        changes.push({
+          kind: "redeliver",
+          name: token.name,
+          id: actual.id,
+          version: actual.version,
+          desired: token,
+          reason: `${missing.map((d) => d.description).join(", ")} ${missing.length === 1 ? "is" : "are"} missing the current secret`,
+          // Existing destinations keep the old secret until they receive the new one.
+          overlapSeconds: Math.max(token.rotation?.overlapSeconds ?? 0, 3600),
+          destinations,
+          missing,
+        });
+      }
+    }
+
+    // Reports on tokens that need no change.
+    if (actual.status === "active") {
+      const lastUse = actual.lastUsedAt ?? actual.createdAt;
+      const days = Math.floor((now.getTime() - Date.parse(lastUse)) / DAY_MS);
+      if (days >= staleDays)
+        reports.stale.push({ name: actual.name, id: actual.id, lastUsedAt: actual.lastUsedAt, days });
+      if (actual.expiresAt && !rollReason) {
+        const left = (Date.parse(actual.expiresAt) - now.getTime()) / DAY_MS;
+        if (left <= expiringDays) {
+          reports.expiring.push({
+            name: actual.name,
+            id: actual.id,
+            expiresAt: actual.expiresAt,
+            days: Math.floor(left),
+          });
+        }
+      }
+    }
+  }
+
+  // Tokens of this owner that the spec no longer declares.
+  const declared = new Set(set.tokens.map((t) => t.name));
+  for (const actual of input.actual) {
+    if (declared.has(actual.name)) continue;
+    const undeliver = recordedExcept(actual, (id) => claimed.has(id));
+    if (actual.status === "pending") {
+      changes.push({
+        kind: "delete",
+        name: actual.name,
+        id: actual.id,
+        reason: "unconfirmed pending token",
+        undeliver,
+      });
+      continue;
+    }
+    const policy = actual.labels[ON_REMOVE_LABEL] ?? set.defaults.onRemove;
+    const graceLabel = Number(actual.labels[REMOVAL_GRACE_LABEL]);
+    const graceSeconds = Number.isFinite(graceLabel) ? graceLabel : set.defaults.removalGraceSeconds;
+    if (policy === "orphan") {
+      changes.push({ kind: "orphan", name: actual.name, id: actual.id, version: actual.version });
+    } else if (policy === "delete") {
+      changes.push({
+        kind: "delete",
+        name: actual.name,
+        id: actual.id,
+        reason: "removed from the spec",
+        undeliver,
+      });
+    } else {
+      const retiredAt = actual.labels[RETIRED_AT_LABEL];
+      if (retiredAt === undefined) {
+        changes.push({
+          kind: "retire",
+          name: actual.name,
+          id: actual.id,
+          version: actual.version,
+          graceSeconds,
+        });
+      } else {
+        const deleteAfter = new Date(Date.parse(retiredAt) + graceSeconds * 1000);
+        if (deleteAfter.getTime() <= now.getTime()) {
+          changes.push({
+            kind: "delete",
+            name: actual.name,
+            id: actual.id,
+            reason: `retired at ${retiredAt}; grace period over`,
+            undeliver,
+          });
+        } else {
+          reports.retiring.push({ name: actual.name, id: actual.id, deleteAfter: deleteAfter.toISOString() });
+        }
+      }
+    }
+  }
+
+  const order = (c: Change) => CHANGE_KINDS.indexOf(c.kind);
+  changes.sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
+  drift.sort((a, b) => a.name.localeCompare(b.name));
+  for (const list of [reports.stale, reports.expiring, reports.retiring])
+    list.sort((a, b) => a.name.localeCompare(b.name));
+
+  const summary = Object.fromEntries([...CHANGE_KINDS, "drift"].map((k) => [k, 0])) as unknown as PlanSummary;
+  for (const change of changes) summary[change.kind] += 1;
+  summary.drift = drift.length;
+
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    owner: set.owner,
+    generatedAt: now.toISOString(),
+    hash: planHash(set.owner, changes),
+    changes,
+    drift,
+    reports,
+    summary,
+  };
+}
+
+/** The hash covers what apply acts on: kinds, targets, versions, fields and desired settings. */
+export function planHash(owner: string, changes: Change[]): string {
+  const canonical = canonicalJson({
+    owner,
+    changes: changes.map((c) => ({
+      ...c,
+      desired: "desired" in c ? { ...c.desired, source: undefined } : undefined,
+    })),
+  });
+  return `sha256:${createHash("sha256").update(canonical).digest("hex")}`;
+}

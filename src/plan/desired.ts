@@ -1,0 +1,163 @@
+/**
+ * The mapping between a resolved spec token and the token service's representation: the settings tokenform
+ * owns on a token, the bookkeeping labels it writes, and the settings hash that tells "the spec changed"
+ * apart from "someone changed the token outside tokenform" (drift).
+ */
+import { createHash } from "node:crypto";
+import { OWNER_LABEL, type Token, type UpdateTokenRequest } from "../api/schemas.js";
+import type { ResolvedToken } from "../spec/resolved.js";
+
+/** Prefix of every label tokenform writes; users cannot set labels under it (the spec refuses them). */
+export const RESERVED_LABEL_PREFIX = "tokenform.dev/";
+/** Hash of the settings tokenform last applied (see `settingsHash`). */
+export const APPLIED_LABEL = "tokenform.dev/applied";
+/** The token's `onRemove` policy, so a token removed from the spec is retired the way its spec said. */
+export const ON_REMOVE_LABEL = "tokenform.dev/on-remove";
+/** The token's removal grace in seconds. */
+export const REMOVAL_GRACE_LABEL = "tokenform.dev/removal-grace";
+/** The last rotate trigger applied; a different value in the spec asks for a roll. */
+export const ROTATE_TRIGGER_LABEL = "tokenform.dev/rotate-trigger";
+/** When the token was retired (disabled because it left the spec). */
+export const RETIRED_AT_LABEL = "tokenform.dev/retired-at";
+
+/** The settings tokenform manages, in a canonical form comparable between spec and service. */
+export interface ManagedSettings {
+  description: string;
+  scopes: string[];
+  readOnly: boolean;
+  ipAllowlist: string[];
+  rateLimit: { perMinute: number | null; perHour: number | null };
+  labels: Record<string, string>;
+  enabled: boolean;
+  expiresAt: string | null;
+}
+
+const sorted = (values: readonly string[]) => [...new Set(values)].sort();
+
+function userLabels(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(labels).sort()) {
+    if (!key.startsWith(RESERVED_LABEL_PREFIX)) out[key] = labels[key]!;
+  }
+  return out;
+}
+
+/** Normalises an ISO time to whole seconds so `…00.000Z` and `…00Z` compare equal. */
+function isoSeconds(value: string | null): string | null {
+  if (value === null) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : new Date(Math.floor(ms / 1000) * 1000).toISOString();
+}
+
+/** Desired expiry for a token whose current secret generation started at `anchor` (its rotatedAt). */
+export function desiredExpiresAt(token: ResolvedToken, anchor: Date): string | null {
+  switch (token.expiry.kind) {
+    case "never":
+      return null;
+    case "at":
+      return isoSeconds(token.expiry.at);
+    case "in":
+      return isoSeconds(new Date(anchor.getTime() + token.expiry.seconds * 1000).toISOString());
+  }
+}
+
+/** The settings the spec asks for; `anchor` is when the current secret generation started. */
+export function desiredSettings(token: ResolvedToken, anchor: Date): ManagedSettings {
+  return {
+    description: token.description,
+    scopes: sorted(token.scopes),
+    readOnly: token.readOnly,
+    ipAllowlist: sorted(token.ipAllowlist),
+    rateLimit: { perMinute: token.rateLimit.perMinute ?? null, perHour: token.rateLimit.perHour ?? null },
+    labels: userLabels(token.labels),
+    enabled: token.enabled,
+    expiresAt: desiredExpiresAt(token, anchor),
+  };
+}
+
+/** The managed settings a token in the service actually has. */
+export function actualSettings(token: Token): ManagedSettings {
+  return {
+    description: token.description,
+    scopes: sorted(token.scopes),
+    readOnly: token.readOnly,
+    ipAllowlist: sorted(token.ipAllowlist),
+    rateLimit: { perMinute: token.rateLimit.perMinute, perHour: token.rateLimit.perHour },
+    labels: userLabels(token.labels),
+    enabled: token.enabled,
+    expiresAt: isoSeconds(token.expiresAt),
+  };
+}
+
+/** A stable JSON encoding: object keys sorted at every level. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) out[k] = (v as Record<string, unknown>)[k];
+      return out;
+    }
+    return v;
+  });
+}
+
+/** `sha256:` + 16 hex of the canonical settings. Written to `APPLIED_LABEL` after every apply. */
+export function settingsHash(settings: ManagedSettings): string {
+  return `sha256:${createHash("sha256").update(canonicalJson(settings)).digest("hex").slice(0, 16)}`;
+}
+
+/** Field-level differences between two settings, in a fixed field order. */
+export function diffSettings(
+  actual: ManagedSettings,
+  desired: ManagedSettings,
+): Array<{ field: keyof ManagedSettings; from: unknown; to: unknown }> {
+  const fields: Array<keyof ManagedSettings> = [
+    "description",
+    "scopes",
+    "readOnly",
+    "ipAllowlist",
+    "rateLimit",
+    "labels",
+    "expiresAt",
+    "enabled",
+  ];
+  const out: Array<{ field: keyof ManagedSettings; from: unknown; to: unknown }> = [];
+  for (const field of fields) {
+    if (canonicalJson(actual[field]) !== canonicalJson(desired[field])) {
+      out.push({ field, from: actual[field], to: desired[field] });
+    }
+  }
+  return out;
+}
+
+/** The bookkeeping labels tokenform writes next to the user's labels. */
+export function managedLabels(
+  owner: string,
+  token: ResolvedToken,
+  settings: ManagedSettings,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const labels: Record<string, string> = {
+    ...settings.labels,
+    [OWNER_LABEL]: owner,
+    [APPLIED_LABEL]: settingsHash(settings),
+    [ON_REMOVE_LABEL]: token.onRemove,
+    [REMOVAL_GRACE_LABEL]: String(token.removalGraceSeconds),
+    ...extra,
+  };
+  if (token.rotateTrigger !== undefined) labels[ROTATE_TRIGGER_LABEL] = token.rotateTrigger;
+  return labels;
+}
+
+/** The PATCH/POST body fields for `settings` (labels added by the caller). */
+export function settingsBody(settings: ManagedSettings): Omit<UpdateTokenRequest, "labels" | "name"> {
+  return {
+    description: settings.description,
+    scopes: settings.scopes,
+    readOnly: settings.readOnly,
+    ipAllowlist: settings.ipAllowlist,
+    rateLimit: settings.rateLimit,
+    enabled: settings.enabled,
+    expiresAt: settings.expiresAt,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The Markdown rendering of a plan for pull-request comments and job summaries: a summary table, a
+ * `diff` block per change kind inside collapsible sections (GitHub colours `+`/`-` lines in both light and
+ * dark themes), drift and reports. `maxLength` keeps it within GitHub's comment limit.
+ */
+import type { Change, ChangeKind, Plan } from "../types.js";
+import { closingLine, headline, SYMBOL, show } from "./words.js";
+
+/** GitHub rejects comment bodies over 65,536 characters; keep a margin for the marker and footer. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+
+export interface MarkdownOptions {
+  /** A heading line; default `### tokenform plan`. */
+  title?: string;
+  /** Truncate the details beyond this many characters (the summary always fits). */
+  maxLength?: number;
+  /** Text appended when details were cut (e.g. "Full plan in the job summary"). */
+  truncatedNote?: string;
+}
+
+const TITLES: Record<ChangeKind, string> = {
+  create: "Create",
+  update: "Update in place",
+  enable: "Enable",
+  disable: "Disable",
+  rotate: "Rotate",
+  redeliver: "Re-deliver",
+  recreate: "Recreate",
+  retire: "Retire",
+  delete: "Delete",
+  orphan: "Release",
+};
+
+/** Escapes text for a Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function diffLines(change: Change): string[] {
+  const sign = SYMBOL[change.kind] === "+" ? "+" : SYMBOL[change.kind] === "-" ? "-" : "!";
+  const lines = [`${sign} ${change.name}: ${headline(change)}`];
+  switch (change.kind) {
+    case "create":
+    case "recreate":
+      lines.push(`+   scopes ${show(change.desired.scopes)}`);
+      for (const d of change.destinations) lines.push(`+   deliver to ${d.description}`);
+      break;
+    case "update":
+      for (const f of change.fields) {
+        if (f.field === "deliver") continue;
+        lines.push(`-   ${f.field} ${show(f.from)}`, `+   ${f.field} ${show(f.to)}`);
+      }
+      for (const d of change.undeliver) lines.push(`-   deliver to ${d.description}`);
+      break;
+    case "rotate":
+    case "redeliver":
+      for (const d of change.destinations) lines.push(`+   new secret to ${d.description}`);
+      break;
+    case "delete":
+      for (const d of change.undeliver) lines.push(`-   secret removed from ${d.description}`);
+      break;
+    default:
+      break;
+  }
+  return lines;
+}
+
+export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
+  const head: string[] = [options.title ?? "### tokenform plan", ""];
+  head.push(`Owner: \`${plan.owner}\` · ${closingLine(plan)}`, "");
+  if (plan.changes.length > 0 || plan.drift.length > 0) {
+    head.push("| Change | Tokens |", "| --- | --- |");
+    const kinds = [...new Set(plan.changes.map((c) => c.kind))];
+    for (const kind of kinds) {
+      const names = plan.changes.filter((c) => c.kind === kind).map((c) => `\`${c.name}\``);
+      head.push(
+        `| ${SYMBOL[kind]} ${TITLES[kind]} (${names.length}) | ${cell(names.slice(0, 20).join(", "))}${names.length > 20 ? ", …" : ""} |`,
+      );
+    }
+    if (plan.drift.length > 0)
+      head.push(
+        `| ⚠ Drift (${plan.drift.length}) | ${cell(plan.drift.map((d) => `\`${d.name}\``).join(", "))} |`,
+      );
+    head.push("");
+  }
+  const body: string[] = [];
+  const kinds = [...new Set(plan.changes.map((c) => c.kind))];
+  for (const kind of kinds) {
+    const changes = plan.changes.filter((c) => c.kind === kind);
+    body.push(
+      `<details${kind === "delete" || kind === "recreate" ? " open" : ""}><summary>${TITLES[kind]} (${changes.length})</summary>`,
+      "",
+      "```diff",
+    );
+    for (const change of changes) body.push(...diffLines(change));
+    body.push("```", "", "</details>", "");
+  }
+  if (plan.drift.length > 0) {
+    body.push("#### Drift found", "", "Changed outside tokenform; applying this plan sets it back:", "");
+    for (const d of plan.drift) {
+      const who = d.changedBy ? ` by \`${d.changedBy}\`${d.changedAt ? ` at ${d.changedAt}` : ""}` : "";
+      body.push(
+        `- \`${d.name}\`: ${cell(d.fields.map((f) => f.field).join(", ") || "settings")} changed${who}`,
+      );
+    }
+    body.push("");
+  }
+  const { stale, expiring, retiring } = plan.reports;
+  if (stale.length + expiring.length + retiring.length > 0) {
+    body.push("<details><summary>Notes</summary>", "");
+    for (const s of stale) body.push(`- \`${s.name}\` unused for ${s.days} days`);
+    for (const e of expiring) body.push(`- \`${e.name}\` expires ${e.expiresAt}`);
+    for (const r of retiring) body.push(`- \`${r.name}\` retired; deleted after ${r.deleteAfter}`);
+    body.push("", "</details>", "");
+  }
+  const footer = `<sub>plan ${plan.hash.slice(0, 19)} · no secret values are ever shown</sub>`;
+  let text = [...head, ...body, footer].join("\n");
+  const max = options.maxLength;
+  if (max !== undefined && text.length > max) {
+    const note = options.truncatedNote ?? "The full plan did not fit here.";
+    text = [...head, `> ${note}`, "", footer].join("\n");
+    if (text.length > max) text = `${text.slice(0, max - 20)}\n\n…(truncated)`;
+  }
+  return `${text}\n`;
+}

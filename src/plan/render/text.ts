@@ -1,0 +1,115 @@
+/**
+ * The terminal rendering of a plan, modelled on `terraform plan`: one block per change with `+ ~ ± -`
+ * markers, field diffs, drift and reports, and a closing `Plan: …` line. Colour only when asked (a TTY).
+ */
+import type { Change, Plan } from "../types.js";
+import { closingLine, headline, SYMBOL, show } from "./words.js";
+
+export interface TextOptions {
+  /** ANSI colours (set for a TTY only). */
+  color?: boolean;
+}
+
+const ANSI = { green: 32, yellow: 33, red: 31, cyan: 36, magenta: 35, bold: 1, dim: 2 } as const;
+
+function painter(enabled: boolean) {
+  return (style: keyof typeof ANSI, text: string) =>
+    enabled ? `\u001b[${ANSI[style]}m${text}\u001b[0m` : text;
+}
+
+function colourOf(change: Change): keyof typeof ANSI {
+  switch (change.kind) {
+    case "create":
+      return "green";
+    case "rotate":
+    case "redeliver":
+      return "cyan";
+    case "recreate":
+      return "magenta";
+    case "retire":
+    case "delete":
+      return "red";
+    default:
+      return "yellow";
+  }
+}
+
+function details(change: Change): string[] {
+  switch (change.kind) {
+    case "create":
+    case "recreate": {
+      const t = change.desired;
+      const lines = [
+        `+ type        = ${show(t.type)}`,
+        `+ scopes      = ${show(t.scopes)}${t.readOnly ? " (read-only)" : ""}`,
+      ];
+      if (t.ipAllowlist.length > 0) lines.push(`+ ipAllowlist = ${show(t.ipAllowlist)}`);
+      if (t.rateLimit.perMinute || t.rateLimit.perHour) lines.push(`+ rateLimit   = ${show(t.rateLimit)}`);
+      if (t.expiry.kind !== "never") {
+        lines.push(
+          `+ expires     = ${t.expiry.kind === "at" ? t.expiry.at : `${t.expiry.seconds / 86_400}d after issue`}`,
+        );
+      }
+      if (!t.enabled) lines.push("+ enabled     = false");
+      for (const d of change.destinations) lines.push(`→ deliver to ${d.description}`);
+      return lines;
+    }
+    case "update": {
+      const lines = change.fields
+        .filter((f) => f.field !== "deliver")
+        .map((f) => `~ ${f.field}: ${show(f.from)} → ${show(f.to)}`);
+      for (const d of change.undeliver)
+        lines.push(`- stop delivering to ${d.description} (secret removed there)`);
+      return lines;
+    }
+    case "rotate":
+    case "redeliver":
+      return change.destinations.map((d) => `→ new secret to ${d.description}`);
+    case "delete":
+      return change.undeliver.map((d) => `- secret removed from ${d.description}`);
+    default:
+      return [];
+  }
+}
+
+export function renderText(plan: Plan, options: TextOptions = {}): string {
+  const paint = painter(options.color ?? false);
+  const out: string[] = [];
+  if (plan.changes.length === 0) {
+    out.push(`${paint("bold", "No changes.")} The tokens of ${plan.owner} match the spec.`);
+  } else {
+    out.push(`tokenform will perform the following actions for ${paint("bold", plan.owner)}:`, "");
+    for (const change of plan.changes) {
+      const colour = colourOf(change);
+      out.push(
+        `  ${paint(colour, SYMBOL[change.kind].padStart(3))} ${paint("bold", change.name)} ${headline(change)}`,
+      );
+      for (const line of details(change))
+        out.push(`        ${paint(colour, line.slice(0, 1))}${line.slice(1)}`);
+      out.push("");
+    }
+  }
+  if (plan.drift.length > 0) {
+    out.push(paint("yellow", "Drift found (changed outside tokenform; this plan sets it back):"));
+    for (const d of plan.drift) {
+      const who = d.changedBy ? ` by ${d.changedBy}${d.changedAt ? ` at ${d.changedAt}` : ""}` : "";
+      const what = d.fields.map((f) => f.field).join(", ") || "settings";
+      out.push(`  ! ${d.name}: ${what} changed${who}`);
+    }
+    out.push("");
+  }
+  const { stale, expiring, retiring } = plan.reports;
+  if (stale.length + expiring.length + retiring.length > 0) {
+    out.push("Notes:");
+    for (const s of stale) {
+      out.push(
+        `  • ${s.name} has not been used for ${s.days} days${s.lastUsedAt ? "" : " (never used)"}; consider disabling it`,
+      );
+    }
+    for (const e of expiring) out.push(`  • ${e.name} expires ${e.expiresAt} (in ${e.days} days)`);
+    for (const r of retiring) out.push(`  • ${r.name} is retired and will be deleted after ${r.deleteAfter}`);
+    out.push("");
+  }
+  out.push(paint("bold", closingLine(plan)));
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,82 @@
+/**
+ * Words and symbols shared by the plan renderers, so the terminal, Markdown and JSON summaries agree:
+ * the symbol of each change kind, its verb, and the closing "Plan: …" line.
+ */
+import type { Change, ChangeKind, Plan } from "../types.js";
+
+/** terraform-style markers: `+` create, `~` in place, `±` new secret, `-/+` replace, `-` remove. */
+export const SYMBOL: Record<ChangeKind, string> = {
+  create: "+",
+  update: "~",
+  enable: "~",
+  disable: "~",
+  rotate: "±",
+  redeliver: "±",
+  recreate: "-/+",
+  retire: "-",
+  delete: "-",
+  orphan: "~",
+};
+
+/** Phrase used in the closing line for each kind ("2 to create"). */
+const CLOSING: Record<ChangeKind, string> = {
+  create: "to create",
+  update: "to update",
+  enable: "to enable",
+  disable: "to disable",
+  rotate: "to rotate",
+  redeliver: "to re-deliver",
+  recreate: "to recreate",
+  retire: "to retire",
+  delete: "to delete",
+  orphan: "to release",
+};
+
+/** What happens to a token, as a sentence fragment after its name. */
+export function headline(change: Change): string {
+  switch (change.kind) {
+    case "create":
+      return `will be created (${change.desired.type})`;
+    case "update":
+      return "will be updated in place";
+    case "enable":
+      return "will be enabled";
+    case "disable":
+      return "will be disabled";
+    case "rotate":
+      return `will be rotated (${change.reason}); the previous secret stays valid for ${overlapText(change.overlapSeconds)}`;
+    case "redeliver":
+      return `will be re-delivered with a new secret (${change.reason})`;
+    case "recreate":
+      return `will be replaced (${change.reason})`;
+    case "retire":
+      return `will be retired: disabled now, deleted after ${overlapText(change.graceSeconds)}`;
+    case "delete":
+      return `will be deleted (${change.reason})`;
+    case "orphan":
+      return "will be released: left in the service, no longer managed";
+  }
+}
+
+function overlapText(seconds: number): string {
+  if (seconds <= 0) return "no overlap (revoked at once)";
+  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+/** `Plan: 2 to create, 1 to update, 1 to rotate, 1 to retire.` or `No changes.` */
+export function closingLine(plan: Plan): string {
+  const parts = (Object.keys(CLOSING) as ChangeKind[])
+    .filter((kind) => plan.summary[kind] > 0)
+    .map((kind) => `${plan.summary[kind]} ${CLOSING[kind]}`);
+  return parts.length === 0 ? "No changes." : `Plan: ${parts.join(", ")}.`;
+}
+
+/** A value as it appears in a field diff (JSON for structures, bare for strings and numbers). */
+export function show(value: unknown): string {
+  if (value === null || value === undefined) return "(none)";
+  if (typeof value === "string") return JSON.stringify(value);
+  return JSON.stringify(value);
+}

@@ -1,0 +1,179 @@
+/**
+ * The Plan: what applying a TokenSet would change in the token service, as plain data. It is the same
+ * object whether rendered for a terminal, a pull-request comment or JSON (`PLAN_FORMAT_VERSION`), and it
+ * never contains a secret. `hash` covers everything apply acts on, so a stale plan can be refused.
+ */
+import type { Destination, ResolvedToken } from "../spec/resolved.js";
+
+/** Version of the JSON plan format (`tokenform plan --format json`). Bump on incompatible change. */
+export const PLAN_FORMAT_VERSION = 1;
+
+/** Change kinds in the order a plan lists (and apply executes) them. */
+export const CHANGE_KINDS = [
+  "create",
+  "update",
+  "enable",
+  "disable",
+  "rotate",
+  "redeliver",
+  "recreate",
+  "retire",
+  "delete",
+  "orphan",
+] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** One field that differs between the spec and the service. Values are safe to print (no secrets). */
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** A destination as the plan shows it: its stable id and a human description. */
+export interface PlannedDestination {
+  id: string;
+  description: string;
+  /** The resolved destination; absent only for an old delivery record that did not store its location. */
+  destination?: Destination;
+}
+
+interface ChangeBase {
+  kind: ChangeKind;
+  /** Token name. */
+  name: string;
+  /** Service id of the existing token; absent for creates. */
+  id?: string;
+  /** Version of the existing token when planned (apply uses it for If-Match). */
+  version?: number;
+}
+
+export interface CreateChange extends ChangeBase {
+  kind: "create";
+  desired: ResolvedToken;
+  destinations: PlannedDestination[];
+}
+
+export interface UpdateChange extends ChangeBase {
+  kind: "update";
+  id: string;
+  version: number;
+  desired: ResolvedToken;
+  fields: FieldChange[];
+  /** Destinations the spec no longer names: the secret is removed there. */
+  undeliver: PlannedDestination[];
+}
+
+export interface ToggleChange extends ChangeBase {
+  kind: "enable" | "disable";
+  id: string;
+  version: number;
+}
+
+export interface RotateChange extends ChangeBase {
+  kind: "rotate" | "redeliver";
+  id: string;
+  version: number;
+  desired: ResolvedToken;
+  /** Why: `due` (rotation.every elapsed), `requested` (rotate trigger / CLI), `expired`, or a re-delivery reason. */
+  reason: string;
+  /** How long the previous secret keeps working after the roll. */
+  overlapSeconds: number;
+  /** Every destination receives the new secret. */
+  destinations: PlannedDestination[];
+  /** For redeliver: destinations that are missing the current secret. */
+  missing?: PlannedDestination[];
+}
+
+export interface RecreateChange extends ChangeBase {
+  kind: "recreate";
+  /** The leftover token to delete first (a pending token from an interrupted run); absent when it is gone. */
+  id?: string;
+  desired: ResolvedToken;
+  reason: string;
+  destinations: PlannedDestination[];
+}
+
+export interface RetireChange extends ChangeBase {
+  kind: "retire";
+  id: string;
+  version: number;
+  /** Seconds after retirement when the token is deleted. */
+  graceSeconds: number;
+}
+
+export interface DeleteChange extends ChangeBase {
+  kind: "delete";
+  id: string;
+  reason: string;
+  /** Destinations whose copy of the (now dead) secret is removed; those claimed by other tokens are kept. */
+  undeliver: PlannedDestination[];
+}
+
+export interface OrphanChange extends ChangeBase {
+  kind: "orphan";
+  id: string;
+  version: number;
+}
+
+export type Change =
+  | CreateChange
+  | UpdateChange
+  | ToggleChange
+  | RotateChange
+  | RecreateChange
+  | RetireChange
+  | DeleteChange
+  | OrphanChange;
+
+/** A setting changed outside tokenform, with who did it when the audit log says. */
+export interface DriftReport {
+  name: string;
+  id: string;
+  fields: FieldChange[];
+  /** Name of the admin token that last changed it outside tokenform, when known. */
+  changedBy?: string;
+  changedAt?: string;
+}
+
+/** Tokens worth a look that need no change. */
+export interface PlanReports {
+  /** Unused for `staleAfterDays` or more (or never used since created that long ago). */
+  stale: Array<{ name: string; id: string; lastUsedAt: string | null; days: number }>;
+  /** Expiring within `expiringWithinDays`. */
+  expiring: Array<{ name: string; id: string; expiresAt: string; days: number }>;
+  /** Retired tokens waiting for their grace period to end. */
+  retiring: Array<{ name: string; id: string; deleteAfter: string }>;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  enable: number;
+  disable: number;
+  rotate: number;
+  redeliver: number;
+  recreate: number;
+  retire: number;
+  delete: number;
+  orphan: number;
+  drift: number;
+}
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  owner: string;
+  /** When the plan was computed (not part of the hash). */
+  generatedAt: string;
+  /** `sha256:` of the canonical form of `changes`; apply refuses a plan whose hash it cannot reproduce. */
+  hash: string;
+  changes: Change[];
+  drift: DriftReport[];
+  reports: PlanReports;
+  summary: PlanSummary;
+}
+
+/** True when applying the plan would change something. */
+export function hasChanges(plan: Plan): boolean {
+  return plan.changes.length > 0;
+}
