@@ -221,6 +221,7 @@ export function computePlan(input: PlanInput): Plan {
         name: token.name,
         id: actual.id,
         version: actual.version,
+        desired: token,
       });
     }
     const overlapSeconds =

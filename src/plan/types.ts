@@ -68,6 +68,7 @@ export interface ToggleChange extends ChangeBase {
   kind: "enable" | "disable";
   id: string;
   version: number;
+  desired: ResolvedToken;
 }
 
 export interface RotateChange extends ChangeBase {

@@ -1,0 +1,233 @@
+/**
+ * `applyPlan`: executes a Plan change by change with the steps of `steps.ts`. Changes of one token run in
+ * plan order; different tokens run with bounded concurrency. Before touching an existing token it re-reads
+ * it and refuses to act if it changed since the plan (its version moved), so a stale plan never overwrites
+ * someone else's change. A failed change is reported and the others go on; the result says what happened.
+ */
+import type { TokenformApi } from "../api/contract.js";
+import { ApiError } from "../api/errors.js";
+import type { Token } from "../api/schemas.js";
+import type { Change, Plan, PlannedDestination } from "../plan/types.js";
+import type { SinkRegistry } from "../sinks/types.js";
+import type { Destination } from "../spec/resolved.js";
+import {
+  ApplyStepError,
+  convergeSettings,
+  deleteToken,
+  type FailedDelivery,
+  issueAndDeliver,
+  releaseToken,
+  replaceToken,
+  retireToken,
+  rollAndDeliver,
+  type StepContext,
+  type StepEvent,
+} from "./steps.js";
+
+/** Tokens worked on at once. Small: GitHub asks for serial content writes and the sinks space them anyway. */
+export const DEFAULT_CONCURRENCY = 4;
+
+export interface ChangeResult {
+  kind: Change["kind"];
+  name: string;
+  ok: boolean;
+  /** What happened, safe to print. */
+  message: string;
+  /** Per-destination failures, when delivery failed. */
+  failures?: FailedDelivery[];
+  /** The token after the change (absent for deletes and failures). */
+  token?: { id: string; displayPrefix: string; generation: number; status: Token["status"] };
+  /** Destinations that received a new secret in this change. */
+  delivered?: string[];
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  planHash: string;
+  results: ChangeResult[];
+}
+
+export type ApplyEvent =
+  | { type: "begin"; total: number }
+  | { type: "step"; change: Change; step: StepEvent }
+  | { type: "change"; change: Change; result: ChangeResult; done: number; total: number }
+  | { type: "end"; result: ApplyResult };
+
+export interface ApplyOptions {
+  api: TokenformApi;
+  sinks: SinkRegistry;
+  now?: () => Date;
+  concurrency?: number;
+  onEvent?: (event: ApplyEvent) => void;
+  signal?: AbortSignal;
+}
+
+function destinationsOf(list: PlannedDestination[]): Destination[] {
+  return list.flatMap((d) => (d.destination ? [d.destination] : []));
+}
+
+class StalePlanError extends Error {
+  override readonly name = "StalePlanError";
+}
+
+/** Re-reads a token and checks that it is still the version the plan saw. */
+async function current(api: TokenformApi, change: Change, versions: Map<string, number>): Promise<Token> {
+  const token = await api.getToken(change.id!);
+  const expected = versions.get(change.id!) ?? change.version;
+  if (expected !== undefined && token.version !== expected) {
+    throw new StalePlanError(
+      `${change.name} changed in the service since the plan was made (version ${expected} → ${token.version}); run plan again`,
+    );
+  }
+  return token;
+}
+
+async function execute(
+  change: Change,
+  ctx: StepContext,
+  versions: Map<string, number>,
+): Promise<Omit<ChangeResult, "kind" | "name" | "ok">> {
+  const summary = (token: Token, message: string, delivered?: string[]) => {
+    versions.set(token.id, token.version);
+    return {
+      message,
+      token: {
+        id: token.id,
+        displayPrefix: token.displayPrefix,
+        generation: token.generation,
+        status: token.status,
+      },
+      ...(delivered ? { delivered } : {}),
+    };
+  };
+  switch (change.kind) {
+    case "create": {
+      const token = await issueAndDeliver(ctx, change.desired);
+      return summary(
+        token,
+        `created ${token.displayPrefix}…`,
+        change.destinations.map((d) => d.description),
+      );
+    }
+    case "recreate": {
+      const existing = change.id ? await ctx.api.getToken(change.id).catch(notFoundAsUndefined) : undefined;
+      const token = await replaceToken(ctx, existing, change.desired);
+      return summary(
+        token,
+        `recreated as ${token.displayPrefix}…`,
+        change.destinations.map((d) => d.description),
+      );
+    }
+    case "update":
+    case "enable":
+    case "disable": {
+      const before = await current(ctx.api, change, versions);
+      const undeliver = change.kind === "update" ? destinationsOf(change.undeliver) : [];
+      const token = await convergeSettings(ctx, before, change.desired, undeliver);
+      return summary(token, change.kind === "update" ? "updated" : `${change.kind}d`);
+    }
+    case "rotate":
+    case "redeliver": {
+      await current(ctx.api, change, versions);
+      const token = await rollAndDeliver(ctx, change.id, change.desired, change.overlapSeconds);
+      return summary(
+        token,
+        `rolled to ${token.displayPrefix}… (generation ${token.generation})`,
+        change.destinations.map((d) => d.description),
+      );
+    }
+    case "retire": {
+      const token = await retireToken(ctx, await current(ctx.api, change, versions));
+      return summary(token, "retired (disabled)");
+    }
+    case "orphan": {
+      const token = await releaseToken(ctx, await current(ctx.api, change, versions));
+      return summary(token, "released from management");
+    }
+    case "delete": {
+      await deleteToken(ctx, change.id, change.name, destinationsOf(change.undeliver));
+      return { message: "deleted" };
+    }
+  }
+}
+
+function notFoundAsUndefined(error: unknown): undefined {
+  if (error instanceof ApiError && error.code === "not_found") return undefined;
+  throw error;
+}
+
+/** Applies every change of `plan`. Never throws for a failed change; throws only for misuse. */
+export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
+  const total = plan.changes.length;
+  options.onEvent?.({ type: "begin", total });
+  const groups = new Map<string, Change[]>();
+  for (const change of plan.changes) groups.set(change.name, [...(groups.get(change.name) ?? []), change]);
+  const queue = [...groups.values()];
+  const results: ChangeResult[] = [];
+  const versions = new Map<string, number>();
+  let done = 0;
+
+  const worker = async () => {
+    for (let group = queue.shift(); group; group = queue.shift()) {
+      for (const change of group) {
+        const ctx: StepContext = {
+          api: options.api,
+          sinks: options.sinks,
+          owner: plan.owner,
+          ...(options.now ? { now: options.now } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          onStep: (step) => options.onEvent?.({ type: "step", change, step }),
+        };
+        let result: ChangeResult;
+        try {
+          if (options.signal?.aborted) throw new Error("apply was interrupted before this change started");
+          result = {
+            kind: change.kind,
+            name: change.name,
+            ok: true,
+            ...(await execute(change, ctx, versions)),
+          };
+        } catch (error) {
+          result = {
+            kind: change.kind,
+            name: change.name,
+            ok: false,
+            message: error instanceof Error ? error.message : String(error),
+            ...(error instanceof ApplyStepError && error.failures.length > 0
+              ? { failures: error.failures }
+              : {}),
+          };
+        }
+        results.push(result);
+        done += 1;
+        options.onEvent?.({ type: "change", change, result, done, total });
+        // Later changes of the same token depend on this one.
+        if (!result.ok) {
+          for (const skipped of group.slice(group.indexOf(change) + 1)) {
+            const message = `skipped: ${change.kind} of ${change.name} failed first`;
+            const skippedResult: ChangeResult = {
+              kind: skipped.kind,
+              name: skipped.name,
+              ok: false,
+              message,
+            };
+            results.push(skippedResult);
+            done += 1;
+            options.onEvent?.({ type: "change", change: skipped, result: skippedResult, done, total });
+          }
+          break;
+        }
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, queue.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+
+  const order = new Map(plan.changes.map((c, i) => [`${c.kind}\u0000${c.name}`, i]));
+  results.sort(
+    (a, b) => (order.get(`${a.kind}\u0000${a.name}`) ?? 0) - (order.get(`${b.kind}\u0000${b.name}`) ?? 0),
+  );
+  const result: ApplyResult = { ok: results.every((r) => r.ok), planHash: plan.hash, results };
+  options.onEvent?.({ type: "end", result });
+  return result;
+}

@@ -1,0 +1,311 @@
+/**
+ * The safe per-token operations apply is made of, each usable on its own (the Terraform provider calls
+ * them for one resource):
+ * - `issueAndDeliver`: create pending → deliver everywhere → confirm; any failed delivery revokes the token,
+ *   so no live token ever exists without its secret delivered.
+ * - `rollAndDeliver`: roll with overlap → deliver the new secret everywhere → record it; the previous secret
+ *   keeps working for the overlap, so no destination is left without a valid key.
+ * - `convergeSettings`, `retireToken`, `releaseToken`, `deleteToken`.
+ * Every step is idempotent under re-planning: a crash between any two calls leaves a state the next plan
+ * converges from (a pending token is recreated, a missing delivery is re-delivered, a settings change
+ * re-planned).
+ */
+import type { TokenformApi } from "../api/contract.js";
+import { ApiError } from "../api/errors.js";
+import { type DeliveryRecord, OWNER_LABEL, type Token } from "../api/schemas.js";
+import type { SecretValue } from "../api/secret.js";
+import {
+  desiredExpiresAt,
+  desiredSettings,
+  managedLabels,
+  RESERVED_LABEL_PREFIX,
+  RETIRED_AT_LABEL,
+  settingsBody,
+} from "../plan/desired.js";
+import { DeliveryError, type Sink, type SinkRegistry } from "../sinks/types.js";
+import { formatDuration } from "../spec/duration.js";
+import { type Destination, destinationId, type ResolvedToken } from "../spec/resolved.js";
+
+/** What a step reports as it goes (apply turns these into progress lines). */
+export interface StepEvent {
+  token: string;
+  step:
+    | "create"
+    | "deliver"
+    | "confirm"
+    | "revoke"
+    | "roll"
+    | "record"
+    | "update"
+    | "retire"
+    | "release"
+    | "undeliver"
+    | "delete"
+    | "rename";
+  /** Safe detail: a destination description, a display prefix — never a secret. */
+  detail?: string;
+}
+
+export interface StepContext {
+  api: TokenformApi;
+  sinks: SinkRegistry;
+  owner: string;
+  now?: () => Date;
+  onStep?: (event: StepEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** One destination that could not be written. */
+export interface FailedDelivery {
+  destination: string;
+  message: string;
+  transient: boolean;
+}
+
+/** A step that failed in a way the user must hear about; carries the per-destination failures. */
+export class ApplyStepError extends Error {
+  override readonly name = "ApplyStepError";
+  constructor(
+    message: string,
+    readonly failures: FailedDelivery[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The sink for a destination. The registry is keyed by kind, so the cast only restates that pairing. */
+function sinkFor(sinks: SinkRegistry, destination: Destination): Sink {
+  return sinks[destination.kind] as unknown as Sink;
+}
+
+const clock = (ctx: StepContext) => (ctx.now ? ctx.now() : new Date());
+
+function emit(ctx: StepContext, event: StepEvent): void {
+  ctx.onStep?.(event);
+}
+
+function record(destination: Destination, token: Token, secret: SecretValue, at: Date): DeliveryRecord {
+  return {
+    destination: destinationId(destination),
+    generation: token.generation,
+    fingerprint: secret.fingerprint,
+    deliveredAt: at.toISOString(),
+    target: { ...destination },
+  };
+}
+
+/**
+ * Delivers `secret` to each destination in order; returns the records of those that succeeded and the
+ * failures. Destinations that another live token's secret currently occupies are best written last by the
+ * caller's ordering; this function does not reorder.
+ */
+export async function deliverAll(
+  ctx: StepContext,
+  token: Token,
+  secret: SecretValue,
+  destinations: Destination[],
+): Promise<{ delivered: DeliveryRecord[]; failed: FailedDelivery[] }> {
+  const delivered: DeliveryRecord[] = [];
+  const failed: FailedDelivery[] = [];
+  for (const destination of destinations) {
+    const id = destinationId(destination);
+    emit(ctx, { token: token.name, step: "deliver", detail: id });
+    try {
+      await sinkFor(ctx.sinks, destination).deliver(destination, secret, {
+        tokenName: token.name,
+        owner: ctx.owner,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      delivered.push(record(destination, token, secret, clock(ctx)));
+    } catch (error) {
+      failed.push({
+        destination: id,
+        message: error instanceof Error ? error.message : String(error),
+        transient: error instanceof DeliveryError ? error.transient : false,
+      });
+    }
+  }
+  return { delivered, failed };
+}
+
+function failureText(failed: FailedDelivery[]): string {
+  return failed.map((f) => `${f.destination}: ${f.message}`).join("; ");
+}
+
+/** The create body for a desired token (pending until delivery is confirmed). */
+function createBody(ctx: StepContext, desired: ResolvedToken, now: Date) {
+  const settings = desiredSettings(desired, now);
+  return {
+    name: desired.name,
+    type: desired.type,
+    ...settingsBody(settings),
+    labels: managedLabels(ctx.owner, desired, settings),
+    pending: true,
+  };
+}
+
+/**
+ * Issues a new token and delivers it. Returns the confirmed token. On any failed delivery the pending token
+ * is deleted and `ApplyStepError` is thrown: nothing live is left without its secret.
+ */
+export async function issueAndDeliver(ctx: StepContext, desired: ResolvedToken): Promise<Token> {
+  emit(ctx, { token: desired.name, step: "create" });
+  const issued = await ctx.api.createToken(createBody(ctx, desired, clock(ctx)));
+  const { delivered, failed } = await deliverAll(ctx, issued.token, issued.secret, desired.deliver);
+  if (failed.length > 0) {
+    emit(ctx, { token: desired.name, step: "revoke", detail: issued.secret.displayPrefix });
+    await ctx.api.deleteToken(issued.token.id).catch((error: unknown) => {
+      // A pending token that cannot be deleted now expires by itself and never authenticates.
+      if (!(error instanceof ApiError && error.code === "not_found")) throw error;
+    });
+    throw new ApplyStepError(
+      `${desired.name}: delivery failed, so the new token was revoked (${failureText(failed)})`,
+      failed,
+    );
+  }
+  emit(ctx, { token: desired.name, step: "confirm" });
+  return ctx.api.confirmToken(issued.token.id, delivered);
+}
+
+/**
+ * Replaces a token by a new one of the same name. A leftover pending token is deleted first; a live one is
+ * renamed aside, replaced, and deleted only after the new secret is delivered everywhere (renamed back if
+ * the replacement fails).
+ */
+export async function replaceToken(
+  ctx: StepContext,
+  existing: Token | undefined,
+  desired: ResolvedToken,
+): Promise<Token> {
+  if (!existing) return issueAndDeliver(ctx, desired);
+  if (existing.status === "pending") {
+    emit(ctx, { token: desired.name, step: "delete", detail: "unconfirmed pending token" });
+    await ignoreNotFound(ctx.api.deleteToken(existing.id));
+    return issueAndDeliver(ctx, desired);
+  }
+  const aside = `${existing.name.slice(0, 48)}.replaced-${Date.now().toString(36)}`;
+  emit(ctx, { token: desired.name, step: "rename", detail: aside });
+  await ctx.api.updateToken(existing.id, { name: aside }, { ifMatch: existing.version });
+  let created: Token;
+  try {
+    created = await issueAndDeliver(ctx, desired);
+  } catch (error) {
+    await ctx.api.updateToken(existing.id, { name: existing.name }).catch(() => undefined);
+    throw error;
+  }
+  emit(ctx, { token: desired.name, step: "delete", detail: `previous ${existing.type} token` });
+  await ignoreNotFound(ctx.api.deleteToken(existing.id));
+  return created;
+}
+
+async function ignoreNotFound(promise: Promise<unknown>): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === "not_found")) throw error;
+  }
+}
+
+/**
+ * Rolls a token's secret and delivers the new one everywhere. The previous secret stays valid for
+ * `overlapSeconds`. Successful deliveries are recorded even when some fail (the failed destinations keep
+ * the previous secret, still valid during the overlap, and the next plan re-delivers); then
+ * `ApplyStepError` is thrown.
+ */
+export async function rollAndDeliver(
+  ctx: StepContext,
+  id: string,
+  desired: ResolvedToken,
+  overlapSeconds: number,
+): Promise<Token> {
+  emit(ctx, { token: desired.name, step: "roll", detail: `overlap ${formatDuration(overlapSeconds)}` });
+  const rolled = await ctx.api.rollToken(id, { overlap: formatDuration(overlapSeconds) });
+  const { delivered, failed } = await deliverAll(ctx, rolled.token, rolled.secret, desired.deliver);
+  emit(ctx, { token: desired.name, step: "record" });
+  const anchor = new Date(rolled.token.rotatedAt);
+  const settings = desiredSettings(desired, anchor);
+  const keptOld = rolled.token.deliveries.filter((r) => failed.some((f) => f.destination === r.destination));
+  const updated = await ctx.api.updateToken(id, {
+    ...settingsBody(settings),
+    expiresAt: desiredExpiresAt(desired, anchor),
+    labels: managedLabels(ctx.owner, desired, settings),
+    deliveries: [...delivered, ...keptOld],
+  });
+  if (failed.length > 0) {
+    throw new ApplyStepError(
+      `${desired.name}: the new secret could not be delivered to ${failed.length} destination(s); they keep the previous secret for ${formatDuration(overlapSeconds)} and the next run retries (${failureText(failed)})`,
+      failed,
+    );
+  }
+  return updated;
+}
+
+/**
+ * Sets every managed setting and label of a token to the desired values (one PATCH, guarded by If-Match),
+ * and removes the secret from destinations the spec no longer names.
+ */
+export async function convergeSettings(
+  ctx: StepContext,
+  current: Token,
+  desired: ResolvedToken,
+  undeliver: Destination[] = [],
+): Promise<Token> {
+  for (const destination of undeliver) {
+    emit(ctx, { token: desired.name, step: "undeliver", detail: destinationId(destination) });
+    await removeFrom(ctx, current.name, destination);
+  }
+  const wanted = new Set(desired.deliver.map(destinationId));
+  const settings = desiredSettings(desired, new Date(current.rotatedAt));
+  emit(ctx, { token: desired.name, step: "update" });
+  return ctx.api.updateToken(
+    current.id,
+    {
+      ...settingsBody(settings),
+      labels: managedLabels(ctx.owner, desired, settings),
+      deliveries: current.deliveries.filter((r) => wanted.has(r.destination)),
+    },
+    { ifMatch: current.version },
+  );
+}
+
+async function removeFrom(ctx: StepContext, tokenName: string, destination: Destination): Promise<void> {
+  await sinkFor(ctx.sinks, destination).remove(destination, {
+    tokenName,
+    owner: ctx.owner,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+}
+
+/** Disables a token that left the spec and stamps when, so it is deleted after its grace period. */
+export async function retireToken(ctx: StepContext, current: Token): Promise<Token> {
+  emit(ctx, { token: current.name, step: "retire" });
+  return ctx.api.updateToken(
+    current.id,
+    { enabled: false, labels: { ...current.labels, [RETIRED_AT_LABEL]: clock(ctx).toISOString() } },
+    { ifMatch: current.version },
+  );
+}
+
+/** Stops managing a token (`onRemove: orphan`): removes tokenform's labels, leaves the token as it is. */
+export async function releaseToken(ctx: StepContext, current: Token): Promise<Token> {
+  emit(ctx, { token: current.name, step: "release" });
+  const labels = Object.fromEntries(
+    Object.entries(current.labels).filter(([k]) => k !== OWNER_LABEL && !k.startsWith(RESERVED_LABEL_PREFIX)),
+  );
+  return ctx.api.updateToken(current.id, { labels }, { ifMatch: current.version });
+}
+
+/** Removes the (dead) secret from `undeliver` destinations, then deletes the token. A gone token is fine. */
+export async function deleteToken(
+  ctx: StepContext,
+  id: string,
+  name: string,
+  undeliver: Destination[] = [],
+): Promise<void> {
+  for (const destination of undeliver) {
+    emit(ctx, { token: name, step: "undeliver", detail: destinationId(destination) });
+    await removeFrom(ctx, name, destination);
+  }
+  emit(ctx, { token: name, step: "delete" });
+  await ignoreNotFound(ctx.api.deleteToken(id));
+}
