@@ -1,0 +1,290 @@
+import { describe, expect, it } from "vitest";
+import type { AuditEntry } from "../../../src/api/schemas.js";
+import { computePlan } from "../../../src/plan/compute.js";
+import { RETIRED_AT_LABEL, ROTATE_TRIGGER_LABEL } from "../../../src/plan/desired.js";
+import { closingLine } from "../../../src/plan/render/words.js";
+import type { RotateChange, UpdateChange } from "../../../src/plan/types.js";
+import { applied, OWNER, resolved, restamp, T0, tokenSet } from "../../support/builders.js";
+
+const day = 86_400_000;
+const at = (days: number) => new Date(T0.getTime() + days * day);
+
+describe("computePlan", () => {
+  it("plans nothing when the service matches the spec", () => {
+    const spec = [resolved("alice-cursor-dev"), resolved("backend-ci")];
+    const plan = computePlan({ set: tokenSet(spec), actual: spec.map((s) => applied(s)), now: at(1) });
+    expect(plan.changes).toEqual([]);
+    expect(plan.drift).toEqual([]);
+    expect(closingLine(plan)).toBe("No changes.");
+  });
+
+  it("creates tokens the service lacks, with their destinations", () => {
+    const plan = computePlan({ set: tokenSet([resolved("new-key")]), actual: [], now: T0 });
+    expect(plan.changes).toHaveLength(1);
+    expect(plan.changes[0]).toMatchObject({ kind: "create", name: "new-key" });
+    expect(plan.changes[0]!.kind === "create" && plan.changes[0]!.destinations.map((d) => d.id)).toEqual([
+      "file:/tmp/tf-new-key.env#MCP_API_KEY",
+    ]);
+    expect(plan.summary.create).toBe(1);
+    expect(closingLine(plan)).toBe("Plan: 1 to create.");
+  });
+
+  it("updates changed settings in place with a field-level diff", () => {
+    const before = resolved("backend-ci");
+    const after = resolved("backend-ci", { scopes: ["contexts:read", "tools:call"], description: "CI" });
+    const plan = computePlan({ set: tokenSet([after]), actual: [applied(before)], now: at(1) });
+    const change = plan.changes[0] as UpdateChange;
+    expect(change.kind).toBe("update");
+    expect(change.fields).toEqual([
+      { field: "description", from: "backend-ci token", to: "CI" },
+      { field: "scopes", from: ["contexts:read"], to: ["contexts:read", "tools:call"] },
+    ]);
+    expect(plan.drift).toEqual([]);
+  });
+
+  it("enables and disables separately from other settings", () => {
+    const spec = resolved("k", { enabled: false });
+    const plan = computePlan({ set: tokenSet([spec]), actual: [applied(resolved("k"))], now: at(1) });
+    expect(plan.changes.map((c) => c.kind)).toEqual(["disable"]);
+    const back = computePlan({ set: tokenSet([resolved("k")]), actual: [applied(spec)], now: at(1) });
+    expect(back.changes.map((c) => c.kind)).toEqual(["enable"]);
+  });
+
+  it("rotates when rotation.every has elapsed since the last roll, with the spec's overlap", () => {
+    const spec = resolved("ci", { rotation: { everySeconds: 90 * 86_400, overlapSeconds: 48 * 3600 } });
+    const token = applied(spec);
+    expect(computePlan({ set: tokenSet([spec]), actual: [token], now: at(89) }).changes).toEqual([]);
+    const plan = computePlan({ set: tokenSet([spec]), actual: [token], now: at(90) });
+    const change = plan.changes[0] as RotateChange;
+    expect(change).toMatchObject({ kind: "rotate", reason: "due", overlapSeconds: 172_800 });
+    expect(change.destinations).toHaveLength(1);
+  });
+
+  it("rotates on request (CLI) with the requested overlap, and when the rotate trigger changes", () => {
+    const spec = resolved("ci");
+    const plan = computePlan({
+      set: tokenSet([spec]),
+      actual: [applied(spec)],
+      now: at(1),
+      rotate: { names: ["ci"], overlapSeconds: 0 },
+    });
+    expect(plan.changes[0]).toMatchObject({ kind: "rotate", reason: "requested", overlapSeconds: 0 });
+
+    const triggered = resolved("ci", { rotateTrigger: "2026-02-01" });
+    const token = applied(resolved("ci"));
+    const byTrigger = computePlan({ set: tokenSet([triggered]), actual: [token], now: at(1) });
+    expect(byTrigger.changes.map((c) => c.kind)).toContain("rotate");
+    const done = applied(triggered);
+    expect(done.labels[ROTATE_TRIGGER_LABEL]).toBe("2026-02-01");
+    expect(computePlan({ set: tokenSet([triggered]), actual: [done], now: at(1) }).changes).toEqual([]);
+  });
+
+  it("re-delivers (with a roll) when a destination is added or its delivery record is missing", () => {
+    const before = resolved("ci");
+    const after = resolved("ci", {
+      deliver: [...before.deliver, { kind: "file", path: "/tmp/second.env", format: "env", key: "K" }],
+    });
+    const plan = computePlan({ set: tokenSet([after]), actual: [applied(before)], now: at(1) });
+    const change = plan.changes[0] as RotateChange;
+    expect(change.kind).toBe("redeliver");
+    expect(change.missing?.map((d) => d.id)).toEqual(["file:/tmp/second.env#K"]);
+    expect(change.destinations).toHaveLength(2);
+    expect(change.overlapSeconds).toBeGreaterThan(0);
+  });
+
+  it("stops delivering to a destination the spec dropped and removes the secret there", () => {
+    const before = resolved("ci", {
+      deliver: [
+        { kind: "file", path: "/tmp/a.env", format: "env", key: "K" },
+        { kind: "file", path: "/tmp/b.env", format: "env", key: "K" },
+      ],
+    });
+    const after = resolved("ci", { deliver: [before.deliver[0]!] });
+    const plan = computePlan({ set: tokenSet([after]), actual: [applied(before)], now: at(1) });
+    const change = plan.changes[0] as UpdateChange;
+    expect(change.kind).toBe("update");
+    expect(change.undeliver.map((d) => d.id)).toEqual(["file:/tmp/b.env#K"]);
+  });
+
+  it("keeps a dropped destination that another token of the set now claims", () => {
+    const shared = { kind: "file" as const, path: "/tmp/shared.env", format: "env" as const, key: "K" };
+    const a = resolved("a", { deliver: [shared] });
+    const b = resolved("b", { deliver: [] });
+    const plan = computePlan({
+      set: tokenSet([resolved("a", { deliver: [] }), resolved("b", { deliver: [shared] })]),
+      actual: [applied(a), applied(b)],
+      now: at(1),
+    });
+    const update = plan.changes.find((c) => c.kind === "update" && c.name === "a") as UpdateChange;
+    expect(update.undeliver).toEqual([]);
+    expect(plan.changes.find((c) => c.name === "b")?.kind).toBe("redeliver");
+  });
+
+  it("recreates a pending token left by an interrupted run, and a type change", () => {
+    const spec = resolved("ci");
+    const pending = computePlan({
+      set: tokenSet([spec]),
+      actual: [applied(spec, { status: "pending" })],
+      now: at(1),
+    });
+    expect(pending.changes[0]).toMatchObject({ kind: "recreate", id: "tok_ci" });
+    const typed = computePlan({
+      set: tokenSet([resolved("ci", { type: "agent", readOnly: false })]),
+      actual: [applied(spec)],
+      now: at(1),
+    });
+    expect(typed.changes[0]).toMatchObject({
+      kind: "recreate",
+      reason: expect.stringContaining("mcp to agent"),
+    });
+  });
+
+  it("recreates a token deleted outside tokenform and says by whom", () => {
+    const audit: AuditEntry[] = [
+      {
+        id: "a1",
+        at: at(2).toISOString(),
+        account: "acct_1",
+        actor: "mallory-admin",
+        actorTokenId: "tok_m",
+        action: "token.delete",
+        targetId: "tok_ci",
+        targetName: "ci",
+        changes: {},
+        sourceIp: "127.0.0.1",
+      },
+    ];
+    const plan = computePlan({
+      set: tokenSet([resolved("ci")]),
+      actual: [],
+      now: at(3),
+      audit,
+      self: "tokenform",
+    });
+    expect(plan.changes[0]).toMatchObject({
+      kind: "recreate",
+      reason: expect.stringContaining("mallory-admin"),
+    });
+    const ours = computePlan({
+      set: tokenSet([resolved("ci")]),
+      actual: [],
+      now: at(3),
+      audit: audit.map((e) => ({ ...e, actor: "tokenform" })),
+      self: "tokenform",
+    });
+    expect(ours.changes[0]!.kind).toBe("create");
+  });
+
+  it("retires removed tokens, waits out the grace, then deletes", () => {
+    const gone = applied(resolved("old-key"));
+    const set = tokenSet([]);
+    expect(computePlan({ set, actual: [gone], now: at(1) }).changes[0]).toMatchObject({
+      kind: "retire",
+      graceSeconds: 604_800,
+    });
+    const retired = {
+      ...gone,
+      enabled: false,
+      labels: { ...gone.labels, [RETIRED_AT_LABEL]: at(1).toISOString() },
+    };
+    const waiting = computePlan({ set, actual: [retired], now: at(5) });
+    expect(waiting.changes).toEqual([]);
+    expect(waiting.reports.retiring).toEqual([
+      { name: "old-key", id: gone.id, deleteAfter: at(8).toISOString() },
+    ]);
+    const due = computePlan({ set, actual: [retired], now: at(8) });
+    expect(due.changes[0]).toMatchObject({ kind: "delete", name: "old-key" });
+  });
+
+  it("honours onRemove: delete and orphan", () => {
+    const del = applied(resolved("d", { onRemove: "delete" }));
+    const orphan = applied(resolved("o", { onRemove: "orphan" }));
+    const plan = computePlan({ set: tokenSet([]), actual: [del, orphan], now: at(1) });
+    expect(plan.changes.map((c) => [c.kind, c.name])).toEqual([
+      ["delete", "d"],
+      ["orphan", "o"],
+    ]);
+  });
+
+  it("reports drift when settings changed outside tokenform, naming the actor from the audit log", () => {
+    const spec = resolved("ci");
+    const token = applied(spec);
+    const tampered = { ...token, scopes: ["*"], readOnly: false };
+    const audit: AuditEntry[] = [
+      {
+        id: "a2",
+        at: at(2).toISOString(),
+        account: "acct_1",
+        actor: "bob-admin",
+        actorTokenId: "tok_b",
+        action: "token.update",
+        targetId: token.id,
+        targetName: "ci",
+        changes: { scopes: { from: ["contexts:read"], to: ["*"] } },
+        sourceIp: "10.0.0.1",
+      },
+    ];
+    const plan = computePlan({
+      set: tokenSet([spec]),
+      actual: [tampered],
+      now: at(3),
+      audit,
+      self: "tokenform",
+    });
+    expect(plan.drift).toEqual([
+      {
+        name: "ci",
+        id: token.id,
+        fields: [
+          { field: "scopes", from: ["*"], to: ["contexts:read"] },
+          { field: "readOnly", from: false, to: true },
+        ],
+        changedBy: "bob-admin",
+        changedAt: at(2).toISOString(),
+      },
+    ]);
+    expect(plan.changes.map((c) => c.kind)).toEqual(["update"]);
+    // A change made through tokenform (label restamped) is not drift.
+    expect(computePlan({ set: tokenSet([spec]), actual: [restamp(tampered)], now: at(3) }).drift).toEqual([]);
+  });
+
+  it("reports drift for a token disabled outside tokenform and plans to enable it", () => {
+    const spec = resolved("ci");
+    const disabled = { ...applied(spec), enabled: false, status: "disabled" as const };
+    const plan = computePlan({ set: tokenSet([spec]), actual: [disabled], now: at(1) });
+    expect(plan.drift[0]?.fields.map((f) => f.field)).toEqual(["enabled"]);
+    expect(plan.changes.map((c) => c.kind)).toEqual(["enable"]);
+  });
+
+  it("reports stale and expiring keys", () => {
+    const spec = resolved("old", { expiry: { kind: "at", at: at(40).toISOString() } });
+    const token = applied(spec, { lastUsedAt: at(-1).toISOString() });
+    const plan = computePlan({ set: tokenSet([spec]), actual: [token], now: at(30) });
+    expect(plan.reports.stale).toEqual([
+      { name: "old", id: token.id, lastUsedAt: at(-1).toISOString(), days: 31 },
+    ]);
+    expect(plan.reports.expiring).toEqual([
+      { name: "old", id: token.id, expiresAt: at(40).toISOString(), days: 10 },
+    ]);
+    expect(plan.changes).toEqual([]);
+  });
+
+  it("orders changes by kind then name, and hashes stably", () => {
+    const keep = resolved("keep");
+    const set = tokenSet([resolved("zeta"), resolved("alpha"), resolved("keep", { description: "x" })]);
+    const actual = [applied(keep), applied(resolved("gone"))];
+    const a = computePlan({ set, actual, now: at(1) });
+    expect(a.changes.map((c) => `${c.kind}:${c.name}`)).toEqual([
+      "create:alpha",
+      "create:zeta",
+      "update:keep",
+      "retire:gone",
+    ]);
+    const b = computePlan({ set, actual: [...actual].reverse(), now: at(2) });
+    expect(b.hash).toBe(a.hash);
+    expect(b.generatedAt).not.toBe(a.generatedAt);
+    const c = computePlan({ set, actual: [{ ...actual[0]!, version: 9 }, actual[1]!], now: at(1) });
+    expect(c.hash).not.toBe(a.hash);
+    expect(a.owner).toBe(OWNER);
+  });
+});
