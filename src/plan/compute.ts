@@ -191,9 +191,16 @@ export function computePlan(input: PlanInput): Plan {
     // Drift: the service's settings no longer hash to what tokenform last applied.
     const applied = actual.labels[APPLIED_LABEL];
     if (applied !== undefined && applied !== settingsHash(current)) {
-      const outside = historyOf(input.audit, actual.id).find((e) => e.actor !== input.self);
+      // Changes by others since tokenform last touched the token; their audit entries name the fields.
+      const history = historyOf(input.audit, actual.id);
+      const selfIndex = history.findIndex((e) => e.actor === input.self);
+      const sinceSelf = selfIndex === -1 ? history : history.slice(0, selfIndex);
+      const outside = sinceSelf.find((e) => e.actor !== input.self);
+      const touched = new Set(sinceSelf.flatMap((e) => Object.keys(e.changes)));
       const driftFields = diffSettings(current, desired).filter(
-        (f) => !(f.field === "expiresAt" && sameExpiry(current.expiresAt, desired.expiresAt)),
+        (f) =>
+          !(f.field === "expiresAt" && sameExpiry(current.expiresAt, desired.expiresAt)) &&
+          (touched.size === 0 || touched.has(f.field)),
       );
       drift.push({
         name: token.name,

@@ -110,6 +110,6 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
     for (const r of retiring) out.push(`  • ${r.name} is retired and will be deleted after ${r.deleteAfter}`);
     out.push("");
   }
-  out.push(paint("bold", closingLine(plan)));
+  if (plan.changes.length > 0) out.push(paint("bold", closingLine(plan)));
   return `${out.join("\n")}\n`;
 }

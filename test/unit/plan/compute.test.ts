@@ -220,7 +220,7 @@ describe("computePlan", () => {
         action: "token.update",
         targetId: token.id,
         targetName: "ci",
-        changes: { scopes: { from: ["contexts:read"], to: ["*"] } },
+        changes: { scopes: { from: ["contexts:read"], to: ["*"] }, readOnly: { from: true, to: false } },
         sourceIp: "10.0.0.1",
       },
     ];
@@ -244,6 +244,16 @@ describe("computePlan", () => {
       },
     ]);
     expect(plan.changes.map((c) => c.kind)).toEqual(["update"]);
+    // Only the fields the outside change touched count as drift; a spec edit of another field does not.
+    const edited = resolved("ci", { description: "edited in the spec" });
+    const both = computePlan({
+      set: tokenSet([edited]),
+      actual: [tampered],
+      now: at(3),
+      audit,
+      self: "tokenform",
+    });
+    expect(both.drift[0]?.fields.map((f) => f.field)).toEqual(["scopes", "readOnly"]);
     // A change made through tokenform (label restamped) is not drift.
     expect(computePlan({ set: tokenSet([spec]), actual: [restamp(tampered)], now: at(3) }).drift).toEqual([]);
   });
