@@ -8,6 +8,7 @@ export {
 } from "./compute.js";
 export * from "./desired.js";
 export { ownerSelector, type PlanOptions, planTokenSet } from "./fetch.js";
+export { SCHEDULED_KINDS, selectChanges } from "./filter.js";
 export { renderJson } from "./render/json.js";
 export { GITHUB_COMMENT_LIMIT, type MarkdownOptions, renderMarkdown } from "./render/markdown.js";
 export { renderText, type TextOptions } from "./render/text.js";

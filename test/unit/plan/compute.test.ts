@@ -298,3 +298,20 @@ describe("computePlan", () => {
     expect(a.owner).toBe(OWNER);
   });
 });
+
+describe("selectChanges", () => {
+  it("keeps only the asked kinds and recomputes summary and hash", async () => {
+    const { selectChanges, SCHEDULED_KINDS } = await import("../../../src/plan/filter.js");
+    const rotating = resolved("r", { rotation: { everySeconds: 86_400, overlapSeconds: 3600 } });
+    const plan = computePlan({
+      set: tokenSet([resolved("new"), rotating]),
+      actual: [applied(rotating), applied(resolved("gone"))],
+      now: at(2),
+    });
+    const scheduled = selectChanges(plan, SCHEDULED_KINDS);
+    expect(scheduled.changes.map((c) => c.kind)).toEqual(["rotate", "retire"]);
+    expect(scheduled.summary.create).toBe(0);
+    expect(scheduled.summary.rotate).toBe(1);
+    expect(scheduled.hash).not.toBe(plan.hash);
+  });
+});
