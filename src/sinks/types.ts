@@ -11,6 +11,11 @@ export interface DeliveryReceipt {
   /** `destinationId(destination)`. */
   destination: string;
   deliveredAt: string;
+  /**
+   * Whether the destination was newly created or an existing one replaced (GitHub answers 201 or 204,
+   * GitLab needs a POST or a PUT, a file key is appended or rewritten). Absent when a sink cannot tell.
+   */
+  outcome?: "created" | "updated";
 }
 
 /** Context passed to a sink with each call. */
@@ -33,14 +38,20 @@ export interface Sink<D extends Destination = Destination> {
   remove(destination: D, context: DeliveryContext): Promise<void>;
 }
 
-/** A failed delivery: destination id, a safe message, and whether a retry may help. */
+/**
+ * A failed delivery: destination id, a safe message, and whether a retry may help. Sinks build the message
+ * from safe data only (names, paths, statuses, the API's own error text with the secret scrubbed out) and
+ * never attach the underlying error as `cause`: an HTTP client error can carry request bodies and headers.
+ */
 export class DeliveryError extends Error {
   override readonly name = "DeliveryError";
   constructor(
+    /** `destinationId(destination)` of the destination that failed. */
     readonly destination: string,
     message: string,
     /** HTTP status from the destination's API, when there was one. */
     readonly status?: number,
+    /** True when a later run may succeed unchanged (5xx, 429, network, timeouts); false when a person must act. */
     readonly transient = false,
   ) {
     super(message);

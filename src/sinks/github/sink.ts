@@ -1,0 +1,315 @@
+/**
+ * The GitHub Actions secrets sink: repository, environment and organisation secrets. Each delivery seals
+ * the secret to the target's public key (fetched once per target for the life of the sink), then PUTs it.
+ *
+ * Write pacing: GitHub asks integrators not to send content-creating requests concurrently and counts
+ * them against a secondary limit of about 80 per minute (500 per hour). Every PUT and DELETE of this sink
+ * therefore runs one at a time, and starts at least `writeIntervalMs` after the previous one started:
+ * 1000 ms by default, i.e. at most 60 writes a minute, leaving room for the Action's own PR comments.
+ * Past that, the throttling plugin waits out whatever `Retry-After` GitHub sends. Reads are not paced.
+ */
+import type { Octokit } from "@octokit/rest";
+import Bottleneck from "bottleneck";
+import type { SecretValue } from "../../api/secret.js";
+import { destinationId, type GithubDestination } from "../../spec/resolved.js";
+import { type SinkLogger, silentLogger } from "../logger.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry.js";
+import { type DeliveryContext, DeliveryError, type DeliveryReceipt, type Sink } from "../types.js";
+import { createGithubClient, DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from "./client.js";
+import { type GithubStep, githubDeliveryError } from "./errors.js";
+import { sealForGithub } from "./seal.js";
+import { describeOwner, type GithubTarget, githubTarget, keyCacheKey, permissionHint } from "./target.js";
+
+/** GitHub.com's REST root; GHES uses `https://HOST/api/v3` (the Actions runner's `GITHUB_API_URL`). */
+export const GITHUB_DEFAULT_API_URL = "https://api.github.com";
+
+/** 1000 ms between writes = 60 a minute, under GitHub's ~80 content-creating requests per minute. */
+export const DEFAULT_GITHUB_WRITE_INTERVAL_MS = 1000;
+
+/** Options of `GithubSink`; everything but the token has a production default. */
+export interface GithubSinkOptions {
+  /** The credential (`GITHUB_TOKEN`); when absent every call fails with a DeliveryError saying so. */
+  token?: string;
+  /** REST root (default `https://api.github.com`). */
+  baseUrl?: string;
+  /** Fetch implementation (default: Node's global fetch). */
+  fetch?: typeof globalThis.fetch;
+  logger?: SinkLogger;
+  /** Minimum ms between starts of two writes (default 1000). */
+  writeIntervalMs?: number;
+  /** Retries for 5xx / 429 / network errors (default 3, backoff 1 s × 1, 4, 9). */
+  retry?: Partial<RetryPolicy>;
+  /** Waiting on rate limits (see `DEFAULT_RATE_LIMIT_POLICY`). */
+  rateLimit?: Partial<RateLimitPolicy>;
+}
+
+/** A public key as GitHub returns it (`GET …/secrets/public-key`). */
+interface PublicKey {
+  key_id: string;
+  key: string;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && (error as { status?: unknown }).status === 404;
+}
+
+export class GithubSink implements Sink<GithubDestination> {
+  readonly kind = "github" as const;
+  readonly #token: string | undefined;
+  readonly #baseUrl: string;
+  readonly #options: GithubSinkOptions;
+  readonly #logger: SinkLogger;
+  readonly #writes: Bottleneck;
+  #client: Octokit | undefined;
+  /** Public keys by target (`keyCacheKey`): fetched once per target per run, shared by concurrent calls. */
+  readonly #keys = new Map<string, Promise<PublicKey>>();
+  /** Repository ids by `owner/repo` (for `selected_repository_ids`). */
+  readonly #repoIds = new Map<string, Promise<number>>();
+
+  constructor(options: GithubSinkOptions = {}) {
+    this.#options = options;
+    this.#token = options.token || undefined;
+    this.#baseUrl = (options.baseUrl || GITHUB_DEFAULT_API_URL).replace(/\/+$/, "");
+    this.#logger = options.logger ?? silentLogger;
+    const writeIntervalMs = options.writeIntervalMs ?? DEFAULT_GITHUB_WRITE_INTERVAL_MS;
+    this.#writes = new Bottleneck({ maxConcurrent: 1, minTime: writeIntervalMs });
+  }
+
+  async deliver(
+    d: GithubDestination,
+    secret: SecretValue,
+    context: DeliveryContext,
+  ): Promise<DeliveryReceipt> {
+    const destination = destinationId(d);
+    const target = githubTarget(d);
+    const octokit = this.#clientFor(destination, target);
+    let step: GithubStep = { step: "public-key" };
+    const request = context.signal ? { signal: context.signal } : {};
+    try {
+      const key = await this.#publicKey(octokit, target, context.signal);
+      const encrypted_value = await sealForGithub(key.key, secret.reveal());
+      let status: number;
+      switch (target.scope) {
+        case "repository": {
+          step = { step: "write" };
+          const params = { owner: target.owner, repo: target.repo, secret_name: target.secret };
+          const res = await this.#write(() =>
+            octokit.rest.actions.createOrUpdateRepoSecret({
+              ...params,
+              encrypted_value,
+              key_id: key.key_id,
+              request,
+            }),
+          );
+          status = res.status;
+          break;
+        }
+        case "environment": {
+          step = { step: "write" };
+          const params = {
+            owner: target.owner,
+            repo: target.repo,
+            environment_name: target.environment,
+            secret_name: target.secret,
+          };
+          const res = await this.#write(() =>
+            octokit.rest.actions.createOrUpdateEnvironmentSecret({
+              ...params,
+              encrypted_value,
+              key_id: key.key_id,
+              request,
+            }),
+          );
+          status = res.status;
+          break;
+        }
+        case "organization": {
+          let selected_repository_ids: number[] | undefined;
+          if (target.visibility === "selected") {
+            selected_repository_ids = [];
+            for (const repository of target.repositories) {
+              step = { step: "resolve-repository", repository };
+              selected_repository_ids.push(await this.#repositoryId(octokit, repository, context.signal));
+            }
+          }
+          step = { step: "write" };
+          const res = await this.#write(() =>
+            octokit.rest.actions.createOrUpdateOrgSecret({
+              org: target.org,
+              secret_name: target.secret,
+              encrypted_value,
+              key_id: key.key_id,
+              visibility: target.visibility,
+              ...(selected_repository_ids ? { selected_repository_ids } : {}),
+              request,
+            }),
+          );
+          status = res.status;
+          break;
+        }
+      }
+      // GitHub answers 201 when it created the secret and 204 when it replaced one; both are success.
+      const outcome = status === 201 ? "created" : "updated";
+      this.#logger.info(
+        { sink: "github", destination, fingerprint: secret.fingerprint, outcome, token: context.tokenName },
+        "delivered secret to GitHub",
+      );
+      return { destination, deliveredAt: new Date().toISOString(), outcome };
+    } catch (error) {
+      throw githubDeliveryError(error, {
+        destination,
+        target,
+        step,
+        secrets: [secret.reveal(), this.#token],
+        baseUrl: this.#baseUrl,
+      });
+    }
+  }
+
+  async exists(d: GithubDestination, context: DeliveryContext): Promise<boolean> {
+    const destination = destinationId(d);
+    const target = githubTarget(d);
+    const octokit = this.#clientFor(destination, target);
+    const request = context.signal ? { signal: context.signal } : {};
+    try {
+      switch (target.scope) {
+        case "repository":
+          await octokit.rest.actions.getRepoSecret({
+            owner: target.owner,
+            repo: target.repo,
+            secret_name: target.secret,
+            request,
+          });
+          break;
+        case "environment":
+          await octokit.rest.actions.getEnvironmentSecret({
+            owner: target.owner,
+            repo: target.repo,
+            environment_name: target.environment,
+            secret_name: target.secret,
+            request,
+          });
+          break;
+        case "organization":
+          await octokit.rest.actions.getOrgSecret({ org: target.org, secret_name: target.secret, request });
+          break;
+      }
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw githubDeliveryError(error, this.#errorContext(destination, target, { step: "read" }));
+    }
+  }
+
+  async remove(d: GithubDestination, context: DeliveryContext): Promise<void> {
+    const destination = destinationId(d);
+    const target = githubTarget(d);
+    const octokit = this.#clientFor(destination, target);
+    const request = context.signal ? { signal: context.signal } : {};
+    try {
+      await this.#write(() => {
+        switch (target.scope) {
+          case "repository":
+            return octokit.rest.actions.deleteRepoSecret({
+              owner: target.owner,
+              repo: target.repo,
+              secret_name: target.secret,
+              request,
+            });
+          case "environment":
+            return octokit.rest.actions.deleteEnvironmentSecret({
+              owner: target.owner,
+              repo: target.repo,
+              environment_name: target.environment,
+              secret_name: target.secret,
+              request,
+            });
+          case "organization":
+            return octokit.rest.actions.deleteOrgSecret({
+              org: target.org,
+              secret_name: target.secret,
+              request,
+            });
+        }
+      });
+      this.#logger.info({ sink: "github", destination, token: context.tokenName }, "removed GitHub secret");
+    } catch (error) {
+      // Already gone is what we wanted.
+      if (isNotFound(error)) return;
+      throw githubDeliveryError(error, this.#errorContext(destination, target, { step: "delete" }));
+    }
+  }
+
+  #errorContext(destination: string, target: GithubTarget, step: GithubStep) {
+    return { destination, target, step, secrets: [this.#token], baseUrl: this.#baseUrl };
+  }
+
+  /** The client, built on first use; without a token, a DeliveryError naming what is needed. */
+  #clientFor(destination: string, target: GithubTarget): Octokit {
+    if (!this.#token) {
+      throw new DeliveryError(
+        destination,
+        `GITHUB_TOKEN is not set: a token with permission to write Actions secrets on ${describeOwner(target)} ` +
+          `is needed (${permissionHint(target)}). Set it in the environment; tokenform never takes credentials from flags.`,
+      );
+    }
+    this.#client ??= createGithubClient({
+      token: this.#token,
+      baseUrl: this.#baseUrl,
+      fetch: this.#options.fetch,
+      logger: this.#logger,
+      retry: { ...DEFAULT_RETRY_POLICY, ...this.#options.retry },
+      rateLimit: { ...DEFAULT_RATE_LIMIT_POLICY, ...this.#options.rateLimit },
+      writeIntervalMs: this.#options.writeIntervalMs ?? DEFAULT_GITHUB_WRITE_INTERVAL_MS,
+    });
+    return this.#client;
+  }
+
+  /** Runs one content-creating request: one at a time, spaced by the write interval. */
+  #write<T>(call: () => Promise<T>): Promise<T> {
+    return this.#writes.schedule(call);
+  }
+
+  #publicKey(octokit: Octokit, target: GithubTarget, signal?: AbortSignal): Promise<PublicKey> {
+    const cacheKey = keyCacheKey(target);
+    let pending = this.#keys.get(cacheKey);
+    if (!pending) {
+      const request = signal ? { signal } : {};
+      pending = (async (): Promise<PublicKey> => {
+        switch (target.scope) {
+          case "repository":
+            return (
+              await octokit.rest.actions.getRepoPublicKey({ owner: target.owner, repo: target.repo, request })
+            ).data;
+          case "environment":
+            return (
+              await octokit.rest.actions.getEnvironmentPublicKey({
+                owner: target.owner,
+                repo: target.repo,
+                environment_name: target.environment,
+                request,
+              })
+            ).data;
+          case "organization":
+            return (await octokit.rest.actions.getOrgPublicKey({ org: target.org, request })).data;
+        }
+      })();
+      this.#keys.set(cacheKey, pending);
+      // A failed fetch is not cached: the next delivery to this target asks again.
+      pending.catch(() => this.#keys.delete(cacheKey));
+    }
+    return pending;
+  }
+
+  #repositoryId(octokit: Octokit, fullName: string, signal?: AbortSignal): Promise<number> {
+    let pending = this.#repoIds.get(fullName);
+    if (!pending) {
+      const [owner = "", repo = ""] = fullName.split("/");
+      const request = signal ? { signal } : {};
+      pending = octokit.rest.repos.get({ owner, repo, request }).then((res) => res.data.id);
+      this.#repoIds.set(fullName, pending);
+      pending.catch(() => this.#repoIds.delete(fullName));
+    }
+    return pending;
+  }
+}
