@@ -9,13 +9,17 @@ import { reportError } from "./errors.js";
 
 /** The package version, read once from package.json. */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
 export function buildProgram(): Command {
   const program = new Command("tokenform")
-    .description("MCP API tokens as code: declare, plan, apply and deliver the tokens your MCP servers accept.")
+    .description(
+      "MCP API tokens as code: declare, plan, apply and deliver the tokens your MCP servers accept.",
+    )
     .version(packageVersion(), "-v, --version")
     .showHelpAfterError("(run `tokenform --help` for usage)")
     .showSuggestionAfterError(true)
