@@ -99,10 +99,11 @@ export class GitlabApi {
     } catch (error) {
       if (req.signal?.aborted) throw new GitlabTransportError("cancelled", "cancelled");
       if (timeout.aborted) {
-        const seconds = Math.round(this.options.timeoutMs / 1000);
+        const ms = this.options.timeoutMs;
+        const limit = ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
         return {
           done: false,
-          error: new GitlabTransportError("timeout", `no answer within ${seconds}s from ${url.origin}`),
+          error: new GitlabTransportError("timeout", `no answer within ${limit} from ${url.origin}`),
         };
       }
       return { done: false, error: new GitlabTransportError("network", networkMessage(error, url.origin)) };
