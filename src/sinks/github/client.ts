@@ -1,7 +1,8 @@
 /**
  * Builds the octokit client the GitHub sink talks through: @octokit/rest with the throttling plugin
  * (primary and secondary rate limits: wait and retry as GitHub asks) and the retry plugin (5xx, 429 and
- * network errors: retry with backoff). Policy is injected as numbers and callbacks, octokit-style.
+ * network errors, timeouts: retry with backoff), sending through `pacedFetch` (writes one at a time,
+ * spaced). Policy is injected as numbers and callbacks, octokit-style.
  */
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
@@ -9,6 +10,7 @@ import { Octokit } from "@octokit/rest";
 import Bottleneck from "bottleneck";
 import type { SinkLogger } from "../logger.js";
 import type { RetryPolicy } from "../retry.js";
+import { pacedFetch } from "./paced-fetch.js";
 
 /** The REST API version this sink was written against (GitHub's dated versioning header). */
 export const GITHUB_API_VERSION = "2022-11-28";
@@ -47,8 +49,10 @@ export interface GithubClientOptions {
   logger: SinkLogger;
   retry: RetryPolicy;
   rateLimit: RateLimitPolicy;
-  /** Minimum ms between the starts of two content-creating requests (also spaces their retries). */
+  /** Minimum ms between two content-creating requests being sent (retries included). */
   writeIntervalMs: number;
+  /** Per-request timeout in ms. */
+  timeoutMs: number;
 }
 
 /** A new client. Each has its own write-spacing group, so two sinks (or tests) never share a queue. */
@@ -58,7 +62,13 @@ export function createGithubClient(options: GithubClientOptions): Octokit {
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     userAgent: "tokenform",
-    request: options.fetch ? { fetch: options.fetch } : {},
+    request: {
+      fetch: pacedFetch({
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        writeIntervalMs: options.writeIntervalMs,
+        timeoutMs: options.timeoutMs,
+      }),
+    },
     // Octokit's own warnings (deprecations, plugin notes) go to our logger instead of the console.
     log: {
       debug: () => {},
@@ -69,8 +79,9 @@ export function createGithubClient(options: GithubClientOptions): Octokit {
     throttle: {
       id: "tokenform",
       retryAfterBaseValue: rateLimit.retryAfterUnitMs,
-      // Replaces the plugin's process-wide default group (1 s apart) with this client's own spacing.
-      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs }),
+      // Writes are paced in `pacedFetch`, where the moment of sending is known exactly; this replaces the
+      // plugin's process-wide default group (1 s apart, shared by every client) with a no-op one.
+      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }),
       onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
         const retrying = retryCount < rateLimit.secondaryRetries;
         logger.warn(

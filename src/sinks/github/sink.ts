@@ -4,12 +4,12 @@
  *
  * Write pacing: GitHub asks integrators not to send content-creating requests concurrently and counts
  * them against a secondary limit of about 80 per minute (500 per hour). Every PUT and DELETE of this sink
- * therefore runs one at a time, and starts at least `writeIntervalMs` after the previous one started:
+ * (retries included) is sent one at a time, at least `writeIntervalMs` after the previous one was sent:
  * 1000 ms by default, i.e. at most 60 writes a minute, leaving room for the Action's own PR comments.
  * Past that, the throttling plugin waits out whatever `Retry-After` GitHub sends. Reads are not paced.
+ * GitHub's hourly cap (500 content-creating requests) is left to that plugin: a run that big is unusual.
  */
 import type { Octokit } from "@octokit/rest";
-import Bottleneck from "bottleneck";
 import type { SecretValue } from "../../api/secret.js";
 import { destinationId, type GithubDestination } from "../../spec/resolved.js";
 import { type SinkLogger, silentLogger } from "../logger.js";
@@ -26,6 +26,9 @@ export const GITHUB_DEFAULT_API_URL = "https://api.github.com";
 /** 1000 ms between writes = 60 a minute, under GitHub's ~80 content-creating requests per minute. */
 export const DEFAULT_GITHUB_WRITE_INTERVAL_MS = 1000;
 
+/** 30 s per request: GitHub answers these calls in well under a second; a hung connection must not hang apply. */
+export const DEFAULT_GITHUB_TIMEOUT_MS = 30_000;
+
 /** Options of `GithubSink`; everything but the token has a production default. */
 export interface GithubSinkOptions {
   /** The credential (`GITHUB_TOKEN`); when absent every call fails with a DeliveryError saying so. */
@@ -37,7 +40,9 @@ export interface GithubSinkOptions {
   logger?: SinkLogger;
   /** Minimum ms between starts of two writes (default 1000). */
   writeIntervalMs?: number;
-  /** Retries for 5xx / 429 / network errors (default 3, backoff 1 s × 1, 4, 9). */
+  /** Per-request timeout in ms (default 30 s); a timed-out request is retried like a 5xx. */
+  timeoutMs?: number;
+  /** Retries for 5xx / network errors / timeouts (default 3, backoff 1 s × 1, 4, 9). */
   retry?: Partial<RetryPolicy>;
   /** Waiting on rate limits (see `DEFAULT_RATE_LIMIT_POLICY`). */
   rateLimit?: Partial<RateLimitPolicy>;
@@ -59,7 +64,6 @@ export class GithubSink implements Sink<GithubDestination> {
   readonly #baseUrl: string;
   readonly #options: GithubSinkOptions;
   readonly #logger: SinkLogger;
-  readonly #writes: Bottleneck;
   #client: Octokit | undefined;
   /** Public keys by target (`keyCacheKey`): fetched once per target per run, shared by concurrent calls. */
   readonly #keys = new Map<string, Promise<PublicKey>>();
@@ -71,8 +75,6 @@ export class GithubSink implements Sink<GithubDestination> {
     this.#token = options.token || undefined;
     this.#baseUrl = (options.baseUrl || GITHUB_DEFAULT_API_URL).replace(/\/+$/, "");
     this.#logger = options.logger ?? silentLogger;
-    const writeIntervalMs = options.writeIntervalMs ?? DEFAULT_GITHUB_WRITE_INTERVAL_MS;
-    this.#writes = new Bottleneck({ maxConcurrent: 1, minTime: writeIntervalMs });
   }
 
   async deliver(
@@ -93,14 +95,12 @@ export class GithubSink implements Sink<GithubDestination> {
         case "repository": {
           step = { step: "write" };
           const params = { owner: target.owner, repo: target.repo, secret_name: target.secret };
-          const res = await this.#write(() =>
-            octokit.rest.actions.createOrUpdateRepoSecret({
-              ...params,
-              encrypted_value,
-              key_id: key.key_id,
-              request,
-            }),
-          );
+          const res = await octokit.rest.actions.createOrUpdateRepoSecret({
+            ...params,
+            encrypted_value,
+            key_id: key.key_id,
+            request,
+          });
           status = res.status;
           break;
         }
@@ -112,14 +112,12 @@ export class GithubSink implements Sink<GithubDestination> {
             environment_name: target.environment,
             secret_name: target.secret,
           };
-          const res = await this.#write(() =>
-            octokit.rest.actions.createOrUpdateEnvironmentSecret({
-              ...params,
-              encrypted_value,
-              key_id: key.key_id,
-              request,
-            }),
-          );
+          const res = await octokit.rest.actions.createOrUpdateEnvironmentSecret({
+            ...params,
+            encrypted_value,
+            key_id: key.key_id,
+            request,
+          });
           status = res.status;
           break;
         }
@@ -133,17 +131,15 @@ export class GithubSink implements Sink<GithubDestination> {
             }
           }
           step = { step: "write" };
-          const res = await this.#write(() =>
-            octokit.rest.actions.createOrUpdateOrgSecret({
-              org: target.org,
-              secret_name: target.secret,
-              encrypted_value,
-              key_id: key.key_id,
-              visibility: target.visibility,
-              ...(selected_repository_ids ? { selected_repository_ids } : {}),
-              request,
-            }),
-          );
+          const res = await octokit.rest.actions.createOrUpdateOrgSecret({
+            org: target.org,
+            secret_name: target.secret,
+            encrypted_value,
+            key_id: key.key_id,
+            visibility: target.visibility,
+            ...(selected_repository_ids ? { selected_repository_ids } : {}),
+            request,
+          });
           status = res.status;
           break;
         }
@@ -207,31 +203,32 @@ export class GithubSink implements Sink<GithubDestination> {
     const octokit = this.#clientFor(destination, target);
     const request = context.signal ? { signal: context.signal } : {};
     try {
-      await this.#write(() => {
-        switch (target.scope) {
-          case "repository":
-            return octokit.rest.actions.deleteRepoSecret({
-              owner: target.owner,
-              repo: target.repo,
-              secret_name: target.secret,
-              request,
-            });
-          case "environment":
-            return octokit.rest.actions.deleteEnvironmentSecret({
-              owner: target.owner,
-              repo: target.repo,
-              environment_name: target.environment,
-              secret_name: target.secret,
-              request,
-            });
-          case "organization":
-            return octokit.rest.actions.deleteOrgSecret({
-              org: target.org,
-              secret_name: target.secret,
-              request,
-            });
-        }
-      });
+      switch (target.scope) {
+        case "repository":
+          await octokit.rest.actions.deleteRepoSecret({
+            owner: target.owner,
+            repo: target.repo,
+            secret_name: target.secret,
+            request,
+          });
+          break;
+        case "environment":
+          await octokit.rest.actions.deleteEnvironmentSecret({
+            owner: target.owner,
+            repo: target.repo,
+            environment_name: target.environment,
+            secret_name: target.secret,
+            request,
+          });
+          break;
+        case "organization":
+          await octokit.rest.actions.deleteOrgSecret({
+            org: target.org,
+            secret_name: target.secret,
+            request,
+          });
+          break;
+      }
       this.#logger.info({ sink: "github", destination, token: context.tokenName }, "removed GitHub secret");
     } catch (error) {
       // Already gone is what we wanted.
@@ -261,13 +258,9 @@ export class GithubSink implements Sink<GithubDestination> {
       retry: { ...DEFAULT_RETRY_POLICY, ...this.#options.retry },
       rateLimit: { ...DEFAULT_RATE_LIMIT_POLICY, ...this.#options.rateLimit },
       writeIntervalMs: this.#options.writeIntervalMs ?? DEFAULT_GITHUB_WRITE_INTERVAL_MS,
+      timeoutMs: this.#options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS,
     });
     return this.#client;
-  }
-
-  /** Runs one content-creating request: one at a time, spaced by the write interval. */
-  #write<T>(call: () => Promise<T>): Promise<T> {
-    return this.#writes.schedule(call);
   }
 
   #publicKey(octokit: Octokit, target: GithubTarget, signal?: AbortSignal): Promise<PublicKey> {

@@ -379,6 +379,36 @@ describe("GitHub failures", () => {
     expectNoLeak(error, secret.reveal(), TOKEN);
   });
 
+  it("a request that does not answer in time is retried, then reported as transient", async () => {
+    const scope = nock(API)
+      .get("/repos/acme/backend/actions/secrets/public-key")
+      .times(2)
+      .delay(300)
+      .reply(200, { key_id: "k", key: "unused" });
+    const error = await deliveryError(
+      sink({ timeoutMs: 20, retry: { retries: 1, baseDelayMs: 1 } }).deliver(
+        repoSecret(),
+        issueSecret(),
+        context,
+      ),
+    );
+    expect(scope.isDone()).toBe(true);
+    expect(error.transient).toBe(true);
+    expect(error.message).toMatch(
+      /could not reach https:\/\/api\.github\.com while reading the Actions public key.*timeout/,
+    );
+  });
+
+  it("a cancelled run stops without retrying", async () => {
+    const scope = nock(API).get("/repos/acme/backend/actions/secrets/public-key").delay(300).reply(200, {});
+    const controller = new AbortController();
+    const pending = sink().deliver(repoSecret(), issueSecret(), { ...context, signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    const error = await deliveryError(pending);
+    expect(error.message).toBe("GitHub: cancelled while reading the Actions public key of acme/backend");
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("a secondary rate limit (403 + retry-after) is waited out and retried", async () => {
     const kp = await keypair();
     const scope = nock(API)
