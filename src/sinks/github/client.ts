@@ -55,7 +55,7 @@ export interface GithubClientOptions {
   timeoutMs: number;
 }
 
-/** A new client. Each has its own write-spacing group, so two sinks (or tests) never share a queue. */
+/** A new client. Each has its own write pacing, so two sinks (or tests) never share a queue. */
 export function createGithubClient(options: GithubClientOptions): Octokit {
   const { logger, rateLimit } = options;
   const octokit = new PluggedOctokit({

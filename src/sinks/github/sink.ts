@@ -38,7 +38,7 @@ export interface GithubSinkOptions {
   /** Fetch implementation (default: Node's global fetch). */
   fetch?: typeof globalThis.fetch;
   logger?: SinkLogger;
-  /** Minimum ms between starts of two writes (default 1000). */
+  /** Minimum ms between two writes (PUT/DELETE) being sent, retries included (default 1000). */
   writeIntervalMs?: number;
   /** Per-request timeout in ms (default 30 s); a timed-out request is retried like a 5xx. */
   timeoutMs?: number;

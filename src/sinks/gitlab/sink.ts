@@ -105,7 +105,11 @@ export class GitlabSink implements Sink<GitlabDestination> {
     const call = (doing: string, req: GitlabRequest) =>
       this.#send(api, req, { destination, target, doing, secrets }, context.signal);
 
-    const existing = await this.#read(api, target, `reading ${variable}`, secrets, context.signal);
+    const existing = await this.#read(
+      api,
+      { destination, target, doing: `reading ${variable}`, secrets },
+      context.signal,
+    );
     if (!existing) {
       const created = await call(`creating ${variable}`, {
         method: "POST",
@@ -163,7 +167,8 @@ export class GitlabSink implements Sink<GitlabDestination> {
     const target = gitlabTarget(d);
     const api = this.#apiFor(destination, target);
     const doing = `reading variable ${target.key} (scope ${target.environmentScope})`;
-    return (await this.#read(api, target, doing, [this.#token], context.signal, destination)) !== undefined;
+    const ctx = { destination, target, doing, secrets: [this.#token] };
+    return (await this.#read(api, ctx, context.signal)) !== undefined;
   }
 
   async remove(d: GitlabDestination, context: DeliveryContext): Promise<void> {
@@ -193,13 +198,10 @@ export class GitlabSink implements Sink<GitlabDestination> {
   /** The variable in its scope, or undefined when GitLab says `404 Variable Not Found`. */
   async #read(
     api: GitlabApi,
-    target: GitlabTarget,
-    doing: string,
-    secrets: ReadonlyArray<string | undefined>,
+    ctx: GitlabErrorContext,
     signal: AbortSignal | undefined,
-    destination = "",
   ): Promise<GitlabVariable | undefined> {
-    const ctx = { destination, target, doing, secrets };
+    const { target } = ctx;
     const res = await this.#send(
       api,
       {

@@ -323,6 +323,7 @@ describe("GitLab failures", () => {
       expect(error.message).toMatch(c.message);
       expect(error.status).toBe(c.status);
       expect(error.transient).toBe(false);
+      expect(error.destination).toBe("gitlab:project/acme/backend/production/MCP_API_KEY");
       expectNoLeak(error, secret.reveal(), TOKEN);
       expect(api.isDone()).toBe(true);
     });
