@@ -2,12 +2,17 @@
  * The TokenSet document (`apiVersion: tokenform.dev/v1`, `kind: TokenSet`) as zod schemas: the single
  * source of the TypeScript types, the runtime validation and the published JSON Schema.
  *
- * These schemas describe the document as written (no transforms), so `z.toJSONSchema` can publish them.
- * Cross-field rules that need the whole set (duplicate names, shared destinations, defaults merged in)
+ * These schemas describe the document as written: no transforms and no defaults, so `z.toJSONSchema` can
+ * publish them and a subtree that passes is already a valid value of its type. Rules a JSON Schema cannot
+ * state (CIDRs, label keys, "exactly one of") are refinements here that carry a diagnostic code in
+ * `params.code` (and `params.at: "key"` when the key, not the value, is at fault). Rules that need the
+ * whole set or defaults merged in (duplicate names, shared destinations, write scopes on read-only keys)
  * live in `validate.ts`; turning a valid document into resolved tokens lives in `resolve.ts`.
  */
 import { z } from "zod";
-import { DURATION_PATTERN } from "./duration.js";
+import type { DiagnosticCode } from "./diagnostics.js";
+import { DURATION_PATTERN, isDuration, parseDuration } from "./duration.js";
+import { checkCidr, labelKeyProblem, labelValueProblem } from "./values.js";
 
 /** The only apiVersion this release reads. */
 export const API_VERSION = "tokenform.dev/v1";
@@ -32,12 +37,49 @@ export const OWNER_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0
 export const GITHUB_SECRET_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
 /** GitHub `owner/repo`. */
 export const GITHUB_REPOSITORY_PATTERN = "^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$";
+/** GitHub organisation logins: letters, digits and single hyphens, at most 39 characters. */
+export const GITHUB_ORGANIZATION_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$";
+/** GitHub reserves secret names starting with `GITHUB_` (in any case). */
+export const GITHUB_RESERVED_SECRET_PREFIX = "GITHUB_";
 /** GitLab CI/CD variable keys: `[A-Za-z0-9_]`, at most 255 characters. */
 export const GITLAB_KEY_PATTERN = "^[A-Za-z0-9_]{1,255}$";
+
+/** Rotation overlap when a spec gives none (the seeds: "monitor for 24–48 hours"). */
+export const DEFAULT_ROTATION_OVERLAP = "48h";
+/** How long a token removed from the spec stays disabled before it is deleted, when not set. */
+export const DEFAULT_REMOVAL_GRACE = "7d";
+
+/** What a refinement puts in a zod issue's `params` so the diagnostics know its code and target. */
+export interface IssueParams {
+  code: DiagnosticCode;
+  /** `key` when the mapping key is at fault (label keys); the value otherwise. */
+  at?: "key";
+}
+
+/** Adds a custom issue carrying a diagnostic code. */
+function report(
+  ctx: { addIssue(issue: z.core.$ZodRawIssue | z.core.$ZodSuperRefineIssue): void },
+  code: DiagnosticCode,
+  message: string,
+  path: PropertyKey[] = [],
+  at?: "key",
+): void {
+  const params: IssueParams = at ? { code, at } : { code };
+  ctx.addIssue({ code: "custom", message, path, params, input: undefined });
+}
 
 const duration = z
   .string()
   .regex(new RegExp(DURATION_PATTERN), { message: "expected a duration such as 15m, 48h or 90d" })
+  .superRefine((text, ctx) => {
+    if (isDuration(text) && parseDuration(text) === undefined) {
+      report(
+        ctx,
+        "invalid_duration",
+        "this duration is too long to be meant; use at most a few years (e.g. 730d)",
+      );
+    }
+  })
   .describe("A duration: digits followed by s, m, h, d or w (e.g. `15m`, `48h`, `90d`, `1d12h`).");
 
 const scope = z
@@ -57,13 +99,38 @@ export const RateLimitSchema = z
 export const RotationSchema = z
   .strictObject({
     every: duration.describe("How often the secret is rolled."),
-    overlap: duration.optional().describe("How long the previous secret keeps working after a roll (default 48h)."),
+    overlap: duration
+      .optional()
+      .describe("How long the previous secret keeps working after a roll (default 48h)."),
+  })
+  .superRefine((rotation, ctx) => {
+    const every = parseDuration(rotation.every);
+    const overlap = parseDuration(rotation.overlap ?? DEFAULT_ROTATION_OVERLAP);
+    if (every === undefined || overlap === undefined || overlap < every) return;
+    if (rotation.overlap === undefined) {
+      report(
+        ctx,
+        "overlap_not_shorter",
+        `the overlap defaults to ${DEFAULT_ROTATION_OVERLAP}, which is not shorter than every: ${rotation.every}; ` +
+          "set a shorter overlap (the old secret must stop working before the next roll)",
+        ["every"],
+      );
+    } else {
+      report(
+        ctx,
+        "overlap_not_shorter",
+        `overlap ${rotation.overlap} must be shorter than every: ${rotation.every} (the old secret must stop working before the next roll)`,
+        ["overlap"],
+      );
+    }
   })
   .describe("Scheduled rotation.");
 
 /** Expiry: a relative duration from creation, an absolute time, or `never`. */
 const expiresIn = z.union([z.literal("never"), duration]).describe("Lifetime from creation, or `never`.");
-const expiresAt = z.iso.datetime({ offset: true }).describe("Absolute expiry time (RFC 3339).");
+const expiresAt = z.iso
+  .datetime({ offset: true, error: "expected an RFC 3339 time such as 2030-06-30T00:00:00Z" })
+  .describe("Absolute expiry time (RFC 3339).");
 
 /** A GitHub Actions secret: repository, environment or organisation secret. */
 export const GithubDeliverySchema = z
@@ -73,8 +140,19 @@ export const GithubDeliverySchema = z
       .regex(new RegExp(GITHUB_REPOSITORY_PATTERN), { message: "expected owner/repo" })
       .optional()
       .describe("Repository (`owner/repo`) for a repository or environment secret."),
-    environment: z.string().min(1).max(255).optional().describe("Deployment environment (with `repository`)."),
-    organization: z.string().min(1).optional().describe("Organisation for an organisation secret."),
+    environment: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .describe("Deployment environment (with `repository`)."),
+    organization: z
+      .string()
+      .regex(new RegExp(GITHUB_ORGANIZATION_PATTERN), {
+        message: "expected a GitHub organisation login such as acme",
+      })
+      .optional()
+      .describe("Organisation for an organisation secret."),
     visibility: z
       .enum(["all", "private", "selected"])
       .optional()
@@ -88,7 +166,67 @@ export const GithubDeliverySchema = z
       .regex(new RegExp(GITHUB_SECRET_PATTERN), {
         message: "GitHub secret names may contain only letters, digits and _ and must not start with a digit",
       })
+      .superRefine((name, ctx) => {
+        if (name.toUpperCase().startsWith(GITHUB_RESERVED_SECRET_PREFIX)) {
+          report(
+            ctx,
+            "reserved_secret_name",
+            `GitHub reserves secret names starting with ${GITHUB_RESERVED_SECRET_PREFIX}; choose another name such as MCP_API_KEY`,
+          );
+        }
+      })
       .describe("Secret name."),
+  })
+  .superRefine((github, ctx) => {
+    if (github.repository === undefined && github.organization === undefined) {
+      report(
+        ctx,
+        "invalid_destination",
+        "a GitHub destination needs exactly one of repository or organization",
+      );
+    }
+    if (github.repository !== undefined && github.organization !== undefined) {
+      report(
+        ctx,
+        "invalid_destination",
+        "a GitHub destination takes repository or organization, not both (write two deliveries for both)",
+        ["organization"],
+        "key",
+      );
+    }
+    if (github.environment !== undefined && github.repository === undefined) {
+      report(
+        ctx,
+        "invalid_destination",
+        "environment is only for repository secrets (environment secrets belong to one repository)",
+        ["environment"],
+        "key",
+      );
+    }
+    for (const key of ["visibility", "repositories"] as const) {
+      if (github[key] !== undefined && github.organization === undefined) {
+        report(
+          ctx,
+          "invalid_destination",
+          `${key} is only for organisation secrets (with organization)`,
+          [key],
+          "key",
+        );
+      }
+    }
+    if (
+      github.repositories !== undefined &&
+      github.organization !== undefined &&
+      github.visibility !== "selected"
+    ) {
+      report(
+        ctx,
+        "invalid_destination",
+        "repositories is only used with visibility: selected; add it or remove the list",
+        ["repositories"],
+        "key",
+      );
+    }
   })
   .describe("Deliver to a GitHub Actions secret.");
 
@@ -99,18 +237,41 @@ export const GitlabDeliverySchema = z
       .union([z.string().min(1), z.int().positive()])
       .optional()
       .describe("Project path (`group/project`) or numeric id."),
-    group: z.union([z.string().min(1), z.int().positive()]).optional().describe("Group path or numeric id."),
+    group: z
+      .union([z.string().min(1), z.int().positive()])
+      .optional()
+      .describe("Group path or numeric id."),
     variable: z
       .string()
       .regex(new RegExp(GITLAB_KEY_PATTERN), {
-        message: "GitLab variable keys may contain only A-Z, a-z, 0-9 and _ (at most 255)",
+        error: (issue) =>
+          typeof issue.input === "string" && issue.input.length > 255
+            ? `GitLab variable keys are at most 255 characters (this one has ${issue.input.length})`
+            : "GitLab variable keys may contain only A-Z, a-z, 0-9 and _",
       })
       .describe("Variable key."),
     environmentScope: z.string().min(1).optional().describe("Environment scope (default `*`)."),
-    protected: z.boolean().optional().describe("Only exported to protected branches and tags (default false)."),
+    protected: z
+      .boolean()
+      .optional()
+      .describe("Only exported to protected branches and tags (default false)."),
     masked: z.boolean().optional().describe("Masked in job logs (default true)."),
     hidden: z.boolean().optional().describe("Masked and hidden in the UI; can only be set at creation."),
     raw: z.boolean().optional().describe("Not expanded (default true)."),
+  })
+  .superRefine((gitlab, ctx) => {
+    if ((gitlab.project === undefined) === (gitlab.group === undefined)) {
+      report(
+        ctx,
+        "invalid_destination",
+        "a GitLab destination needs exactly one of project or group",
+        gitlab.project === undefined ? [] : ["group"],
+        gitlab.project === undefined ? undefined : "key",
+      );
+    }
+    if (gitlab.hidden === true && gitlab.masked === false) {
+      report(ctx, "invalid_destination", "a hidden GitLab variable must also be masked", ["masked"]);
+    }
   })
   .describe("Deliver to a GitLab CI/CD variable.");
 
@@ -140,7 +301,49 @@ export const DeliverySchema = z.union([
 /** Label keys and values follow Kubernetes' rules (prefix/name ≤ 63, value ≤ 63). */
 export const LABEL_NAME_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$";
 export const LABEL_VALUE_PATTERN = "^(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$";
-const labels = z.record(z.string(), z.string()).describe("Key/value labels (Kubernetes label rules).");
+const labels = z
+  .record(z.string(), z.string())
+  .superRefine((record, ctx) => {
+    for (const [key, value] of Object.entries(record)) {
+      const keyProblem = labelKeyProblem(key);
+      if (keyProblem) {
+        report(
+          ctx,
+          keyProblem.reserved ? "reserved_label" : "invalid_label_key",
+          keyProblem.message,
+          [key],
+          "key",
+        );
+      }
+      const valueProblem = labelValueProblem(value);
+      if (valueProblem) report(ctx, "invalid_label_value", valueProblem, [key]);
+    }
+  })
+  .describe("Key/value labels (Kubernetes label rules; the tokenform.dev/ prefix is reserved).");
+
+const cidr = z
+  .string()
+  .superRefine((entry, ctx) => {
+    const check = checkCidr(entry);
+    if (!check.ok) report(ctx, "invalid_cidr", check.message);
+  })
+  .describe("An IPv4/IPv6 address or CIDR range, e.g. `203.0.113.0/24` or `2001:db8::/32`.");
+
+/** Refuses `expiresIn` and `expiresAt` together (one expiry per token). */
+function oneExpiry(
+  value: { expiresIn?: unknown; expiresAt?: unknown },
+  ctx: Parameters<typeof report>[0],
+): void {
+  if (value.expiresIn !== undefined && value.expiresAt !== undefined) {
+    report(
+      ctx,
+      "conflicting_expiry",
+      "set expiresIn or expiresAt, not both (expiresIn: never for no expiry)",
+      ["expiresAt"],
+      "key",
+    );
+  }
+}
 
 /** Settings shared by `defaults` and each token. */
 const common = {
@@ -148,7 +351,10 @@ const common = {
   type: z.enum(TOKEN_TYPES).optional().describe("`mcp` (read-only by default), `agent` or `admin`."),
   scopes: z.array(scope).optional().describe("Granted scopes."),
   readOnly: z.boolean().optional().describe("Refuse write scopes. Defaults to true for `mcp` keys."),
-  ipAllowlist: z.array(z.string()).optional().describe("IPv4/IPv6 addresses or CIDR ranges allowed to use the key."),
+  ipAllowlist: z
+    .array(cidr)
+    .optional()
+    .describe("IPv4/IPv6 addresses or CIDR ranges allowed to use the key."),
   rateLimit: RateLimitSchema.optional(),
   labels: labels.optional(),
   expiresIn: expiresIn.optional(),
@@ -163,7 +369,8 @@ export const TokenSpecSchema = z
     name: z
       .string()
       .regex(new RegExp(TOKEN_NAME_PATTERN), {
-        message: "token names are lowercase letters, digits, '.', '_' and '-' (at most 64), e.g. alice-cursor-dev",
+        message:
+          "token names are lowercase letters, digits, '.', '_' and '-' (at most 64), e.g. alice-cursor-dev",
       })
       .describe("Unique name within the set, e.g. `alice-cursor-dev`."),
     ...common,
@@ -174,20 +381,24 @@ export const TokenSpecSchema = z
       .optional()
       .describe("Change this value (e.g. a date) to request a rotation on the next apply."),
   })
+  .superRefine(oneExpiry)
   .describe("One API token.");
 
 /** Values merged into every token that does not set them. */
 export const DefaultsSchema = z
   .strictObject({
     ...common,
-    removalGrace: duration.optional().describe("How long a retired token stays disabled before deletion (default 7d)."),
+    removalGrace: duration
+      .optional()
+      .describe("How long a retired token stays disabled before deletion (default 7d)."),
   })
+  .superRefine(oneExpiry)
   .describe("Defaults merged into every token.");
 
 /** The whole document. */
 export const TokenSetSchema = z
   .strictObject({
-    $schema: z.string().optional(),
+    $schema: z.string().optional().describe("JSON Schema of this document, for editors."),
     apiVersion: z.literal(API_VERSION),
     kind: z.literal(KIND),
     metadata: z.strictObject({

@@ -74,7 +74,10 @@ export function checkToken(candidate: string): TokenCheck {
   return { ok: true, prefix, body };
 }
 
-const SCAN_RE = new RegExp(`(?<![A-Za-z0-9_])[a-z][a-z0-9]{0,11}_(?:[a-z0-9]{1,11}_)?[A-Za-z0-9]{${TAIL}}(?![A-Za-z0-9])`, "g");
+const SCAN_RE = new RegExp(
+  `(?<![A-Za-z0-9_])[a-z][a-z0-9]{0,11}_(?:[a-z0-9]{1,11}_)?[A-Za-z0-9]{${TAIL}}(?![A-Za-z0-9])`,
+  "g",
+);
 
 /** A token found in free text: where it starts and its safe display prefix. */
 export interface FoundToken {

@@ -1,0 +1,187 @@
+/**
+ * The entry points of the spec library: load a TokenSet from files or a directory, from texts already in
+ * memory, or from an object built in code (CDKTF). Each returns every diagnostic at once and, when there
+ * is no error, the resolved set. Bad input never throws; only a system fault (an unreadable disk) does.
+ *
+ * A directory means every `*.yaml` / `*.yml` below it (`tokens/**\/*.yaml`), skipping hidden directories
+ * and `node_modules`, in sorted order. Several files (and several documents in one file) merge into one set.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { type Diagnostic, sortDiagnostics } from "./diagnostics.js";
+import type { SourceDocument } from "./source.js";
+import {
+  fileSecretDiagnostics,
+  redactMessages,
+  type ValidateOptions,
+  type ValidationOutcome,
+  validateDocuments,
+} from "./validate.js";
+import { parseSpecText } from "./yaml-source.js";
+
+/** The result of loading or validating a set. */
+export interface SpecResult extends ValidationOutcome {
+  /** Files read, in load order (for objects: the origin). */
+  files: string[];
+  /** Text of each file read, for code frames. Empty for objects. */
+  sources: ReadonlyMap<string, string>;
+}
+
+/** Options for loading from disk. */
+export interface LoadOptions extends ValidateOptions {
+  /** Directory relative paths are taken from (default: the process's working directory). */
+  cwd?: string;
+}
+
+/** A spec text already in memory. */
+export interface SpecSource {
+  /** Name shown in diagnostics (a path). */
+  file: string;
+  text: string;
+  /** Directory relative `file` destinations resolve against (default: the directory of `file`). */
+  baseDir?: string;
+}
+
+const SPEC_EXTENSIONS = [".yaml", ".yml"];
+
+/** Loads, validates and resolves the TokenSet in `paths` (files and/or directories). */
+export async function loadTokenSet(
+  paths: string | readonly string[],
+  options: LoadOptions = {},
+): Promise<SpecResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const list = typeof paths === "string" ? [paths] : paths;
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
+  for (const path of list) {
+    const found = await discover(path, cwd);
+    if (found.problem) diagnostics.push(found.problem);
+    for (const file of found.files ?? []) if (!files.includes(file)) files.push(file);
+  }
+  const sources = await Promise.all(
+    files.map(async (file) => ({
+      file,
+      text: await readFile(resolve(cwd, file), "utf8"),
+      baseDir: resolve(cwd, dirname(file)),
+    })),
+  );
+  const result = loadTokenSetFromSources(sources, options);
+  if (diagnostics.length === 0) return result;
+  return { ...result, diagnostics: [...diagnostics, ...result.diagnostics], set: undefined };
+}
+
+/** Validates and resolves spec texts already in memory (tests, the Action reading a pull request). */
+export function loadTokenSetFromSources(
+  sources: readonly SpecSource[],
+  options: ValidateOptions = {},
+): SpecResult {
+  const diagnostics: Diagnostic[] = [];
+  const documents: SourceDocument[] = [];
+  const texts = new Map<string, string>();
+  for (const source of sources) {
+    texts.set(source.file, source.text);
+    const parsed = parseSpecText(source.text, source.file);
+    diagnostics.push(...parsed.diagnostics);
+    const docs = parsed.documents.map(
+      (doc): SourceDocument => ({
+        file: source.file,
+        baseDir: source.baseDir ?? resolve(dirname(source.file)),
+        value: doc.value,
+        root: doc.root,
+        lines: parsed.lines,
+        text: source.text,
+      }),
+    );
+    documents.push(...docs);
+    diagnostics.push(...fileSecretDiagnostics(source.file, source.text, parsed.lines, docs));
+  }
+  if (sources.length === 0) {
+    diagnostics.push({
+      severity: "error",
+      code: "no_spec_files",
+      message: "no spec files were given",
+      file: ".",
+      path: [],
+    });
+  }
+  const outcome = validateDocuments(documents, options);
+  const all = sortDiagnostics(redactMessages([...diagnostics, ...outcome.diagnostics]), [...texts.keys()]);
+  const errors = all.some((d) => d.severity === "error");
+  return {
+    diagnostics: all,
+    ...(errors || !outcome.set ? {} : { set: outcome.set }),
+    tokenCount: outcome.tokenCount,
+    files: [...texts.keys()],
+    sources: texts,
+  };
+}
+
+/**
+ * Validates and resolves a TokenSet given as an object (the same shape as the YAML; CDKTF passes these).
+ * Diagnostics carry `file: origin` and a `path`, no line or column.
+ */
+export function validateTokenSetObject(
+  input: unknown,
+  options: ValidateOptions & {
+    /** Named in every diagnostic's `file`, e.g. the construct path `MyStack/tokens`. */
+    origin: string;
+    /** Directory relative `file` destinations resolve against (default: the working directory). */
+    baseDir?: string;
+  },
+): SpecResult {
+  const doc: SourceDocument = {
+    file: options.origin,
+    baseDir: options.baseDir ?? process.cwd(),
+    value: input,
+  };
+  const outcome = validateDocuments([doc], options);
+  return { ...outcome, files: [options.origin], sources: new Map() };
+}
+
+/** The spec files a path names, or the diagnostic that says why there are none. */
+async function discover(path: string, cwd: string): Promise<{ files?: string[]; problem?: Diagnostic }> {
+  const absolute = resolve(cwd, path);
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(absolute);
+  } catch {
+    const glob = /[*?[{]/.test(path);
+    return {
+      problem: {
+        severity: "error",
+        code: "file_not_found",
+        message: glob
+          ? `${path} does not exist; pass a directory (every *.yaml and *.yml below it is read) or the files themselves`
+          : `${path} does not exist`,
+        file: path,
+        path: [],
+      },
+    };
+  }
+  if (!info.isDirectory()) return { files: [path] };
+  const found: string[] = [];
+  await walk(absolute, found);
+  found.sort();
+  if (found.length === 0) {
+    return {
+      problem: {
+        severity: "error",
+        code: "no_spec_files",
+        message: `${path} has no .yaml or .yml files`,
+        file: path,
+        path: [],
+      },
+    };
+  }
+  return { files: found.map((file) => join(path, relative(absolute, file))) };
+}
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  for (const entry of entries) {
+    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) await walk(full, out);
+    else if (entry.isFile() && SPEC_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) out.push(full);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Renders spec diagnostics for people and machines: terminal text with a code frame, JSON, and GitHub
+ * workflow-command annotations (`::error file=…,line=…::…`) that the Action reuses. Pure string
+ * functions over the diagnostic data; they live beside the spec (not in the CLI) because the CLI, the
+ * Action and the plan commands all print the same diagnostics. Source lines are shown with anything
+ * secret-looking masked.
+ */
+import { countDiagnostics, type Diagnostic, formatPath } from "./diagnostics.js";
+import { redactSecrets } from "./secrets.js";
+
+/** Output formats of `tokenform validate --format`. */
+export const DIAGNOSTIC_FORMATS = ["text", "json", "github"] as const;
+export type DiagnosticFormat = (typeof DIAGNOSTIC_FORMATS)[number];
+
+/** Options for rendering. */
+export interface RenderOptions {
+  format?: DiagnosticFormat;
+  /** ANSI colours (text format only). */
+  color?: boolean;
+  /** File texts for code frames (from `SpecResult.sources`); files not here get no frame. */
+  sources?: ReadonlyMap<string, string>;
+  /** Lines of context shown above and below the offending line (default 1). */
+  contextLines?: number;
+}
+
+const ANSI = {
+  red: "\u001b[31m",
+  yellow: "\u001b[33m",
+  dim: "\u001b[2m",
+  bold: "\u001b[1m",
+  reset: "\u001b[0m",
+};
+
+/** Renders every diagnostic in `format` (text by default); the result ends with a newline unless empty. */
+export function renderDiagnostics(diagnostics: readonly Diagnostic[], options: RenderOptions = {}): string {
+  const format = options.format ?? "text";
+  if (format === "json") return `${JSON.stringify({ diagnostics }, null, 2)}\n`;
+  if (diagnostics.length === 0) return "";
+  if (format === "github") return diagnostics.map((d) => `${githubAnnotation(d)}\n`).join("");
+  return diagnostics.map((d) => renderDiagnosticText(d, options)).join("\n");
+}
+
+/** One diagnostic as terminal text: `file:line:col: error[code] message`, then a code frame. */
+export function renderDiagnosticText(d: Diagnostic, options: RenderOptions = {}): string {
+  const paint = painter(options.color === true);
+  const where = d.line !== undefined ? `${d.file}:${d.line}:${d.column ?? 1}` : d.file;
+  const label = paint(d.severity === "error" ? "red" : "yellow", `${d.severity}[${d.code}]`);
+  let out = `${paint("bold", where)}: ${label} ${d.message}\n`;
+  if (d.line === undefined && d.path.length > 0) out += `  at ${formatPath(d.path)}\n`;
+  const source = options.sources?.get(d.file);
+  if (source !== undefined && d.line !== undefined)
+    out += codeFrame(source, d, options.contextLines ?? 1, paint);
+  return out;
+}
+
+/**
+ * A code frame: the offending line with a few around it, a `>` marker and a caret underline. Lines are
+ * passed through `redactSecrets`, so a pasted secret is never echoed.
+ */
+export function codeFrame(
+  source: string,
+  d: Pick<Diagnostic, "line" | "column" | "endLine" | "endColumn" | "severity">,
+  context = 1,
+  paint: Painter = painter(false),
+): string {
+  const lines = source.split(/\r?\n/);
+  const line = d.line ?? 1;
+  const first = Math.max(1, line - context);
+  const last = Math.min(lines.length, line + context);
+  const width = String(last).length;
+  let out = "";
+  for (let n = first; n <= last; n++) {
+    const text = redactSecrets(lines[n - 1] ?? "");
+    const gutter = `${String(n).padStart(width)} |`;
+    if (n === line) {
+      out += `${paint("bold", ">")} ${paint("dim", gutter)}${text ? ` ${text}` : ""}\n`;
+      const column = Math.max(1, d.column ?? 1);
+      const end = d.endLine === line && d.endColumn !== undefined ? d.endColumn : text.length + 1;
+      const length = Math.max(1, Math.min(end, text.length + 1) - column);
+      const caret = paint(d.severity === "error" ? "red" : "yellow", "^".repeat(length));
+      out += `  ${paint("dim", `${" ".repeat(width)} |`)} ${" ".repeat(column - 1)}${caret}\n`;
+    } else {
+      out += `  ${paint("dim", gutter)}${text ? ` ${text}` : ""}\n`;
+    }
+  }
+  return out;
+}
+
+/** `error`/`warning` lines and the final verdict, e.g. `✓ 12 tokens valid in 3 files`. */
+export function renderSummary(
+  result: { diagnostics: readonly Diagnostic[]; tokenCount: number; files: readonly string[] },
+  options: { color?: boolean } = {},
+): string {
+  const paint = painter(options.color === true);
+  const { errors, warnings } = countDiagnostics(result.diagnostics);
+  const files = plural(result.files.length, "file");
+  const tokens = plural(result.tokenCount, "token");
+  if (errors === 0) {
+    const suffix = warnings > 0 ? ` (${plural(warnings, "warning")})` : "";
+    return `${paint("bold", "✓")} ${tokens} valid in ${files}${suffix}\n`;
+  }
+  const counts = [plural(errors, "error"), ...(warnings > 0 ? [plural(warnings, "warning")] : [])].join(", ");
+  return `${paint("red", "✗")} ${counts} in ${files} (${tokens} declared)\n`;
+}
+
+/** The machine-readable report of a validation (`--format json`). */
+export function specReport(result: {
+  diagnostics: readonly Diagnostic[];
+  tokenCount: number;
+  files: readonly string[];
+}) {
+  const { errors, warnings } = countDiagnostics(result.diagnostics);
+  return {
+    valid: errors === 0,
+    files: [...result.files],
+    tokens: result.tokenCount,
+    errors,
+    warnings,
+    diagnostics: result.diagnostics,
+  };
+}
+
+/**
+ * One GitHub Actions workflow command for a diagnostic: `::error file=…,line=…,col=…,endColumn=…,
+ * title=…::message` (or `::warning`). Properties and data are escaped as the runner expects
+ * (`%`, CR, LF everywhere; `:` and `,` also in properties), so a message can never end the command early
+ * or inject another one.
+ */
+export function githubAnnotation(d: Diagnostic): string {
+  const props: string[] = [`file=${escapeGithubProperty(d.file)}`];
+  if (d.line !== undefined) {
+    props.push(`line=${d.line}`);
+    if (d.endLine !== undefined) props.push(`endLine=${d.endLine}`);
+    if (d.column !== undefined) props.push(`col=${d.column}`);
+    if (d.endColumn !== undefined && d.endLine === d.line) props.push(`endColumn=${d.endColumn}`);
+  }
+  props.push(`title=${escapeGithubProperty(`tokenform ${d.code}`)}`);
+  const message =
+    d.line === undefined && d.path.length > 0 ? `${formatPath(d.path)}: ${d.message}` : d.message;
+  return `::${d.severity} ${props.join(",")}::${escapeGithubData(message)}`;
+}
+
+/** Escapes the message part of a workflow command. */
+export function escapeGithubData(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+/** Escapes a property value of a workflow command. */
+export function escapeGithubProperty(text: string): string {
+  return escapeGithubData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+type Colour = keyof typeof ANSI;
+/** Wraps text in a colour when colours are on. */
+export type Painter = (colour: Colour, text: string) => string;
+
+function painter(on: boolean): Painter {
+  return on ? (colour, text) => `${ANSI[colour]}${text}${ANSI.reset}` : (_colour, text) => text;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,201 @@
+/**
+ * From valid TokenSet documents to the resolved model (`resolved.ts`): defaults merged into every token,
+ * durations in seconds, CIDRs normalised, destinations completed with their defaults. Pure: no I/O, no
+ * validation. `loadTokenSet` / `validateTokenSetObject` validate first and hand back the result of this.
+ *
+ * Merge rules for `defaults`: a token's own value replaces the default, except `labels` and `rateLimit`,
+ * which merge key by key (the token wins). A token's expiresIn/expiresAt (either) replaces the default's
+ * expiry as a whole; `rotation` replaces the default rotation as a whole.
+ */
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve as resolvePath } from "node:path";
+import { parseDuration } from "./duration.js";
+import type { Destination, Expiry, ResolvedToken, ResolvedTokenSet, SourceLocation } from "./resolved.js";
+import {
+  DEFAULT_REMOVAL_GRACE,
+  DEFAULT_ROTATION_OVERLAP,
+  type Defaults,
+  type Delivery,
+  type OnRemove,
+  type TokenSet,
+  type TokenSpec,
+  type TokenType,
+} from "./schema.js";
+import { checkCidr } from "./values.js";
+
+/** Token type when neither the token nor the defaults name one: the read-only kind, the safest. */
+export const DEFAULT_TOKEN_TYPE: TokenType = "mcp";
+/** What happens to a token removed from the spec when nothing says otherwise. */
+export const DEFAULT_ON_REMOVE: OnRemove = "disable-then-delete";
+
+/** Where relative paths and `~` point while resolving. */
+export interface ResolveContext {
+  /** Directory of the spec file (relative `file` destinations are resolved against it). */
+  baseDir: string;
+  /** Home directory for `~` (default: the current user's). */
+  homeDir?: string;
+}
+
+/** One document to resolve, with where it came from. */
+export interface TokenSetPart {
+  document: TokenSet;
+  /** Directory relative `file` paths are resolved against (default: the working directory). */
+  baseDir?: string;
+  /** Per token index, where it was declared (absent for objects). */
+  sources?: ReadonlyArray<SourceLocation | undefined>;
+}
+
+/**
+ * Resolves valid documents (one, or several parts of one set) into a `ResolvedTokenSet`. The input must
+ * already be valid (call `validateTokenSetObject` or `loadTokenSet`, which return this result).
+ */
+export function resolveTokenSet(
+  input: TokenSet | readonly TokenSetPart[],
+  options: { homeDir?: string } = {},
+): ResolvedTokenSet {
+  const parts: readonly TokenSetPart[] = Array.isArray(input) ? input : [{ document: input as TokenSet }];
+  const tokens: ResolvedToken[] = [];
+  for (const part of parts) {
+    const context: ResolveContext = { baseDir: part.baseDir ?? process.cwd(), homeDir: options.homeDir };
+    part.document.tokens.forEach((token, index) => {
+      tokens.push(resolveToken(token, part.document.defaults, context, part.sources?.[index]));
+    });
+  }
+  const first = parts[0]?.document;
+  return {
+    owner: first?.metadata.owner ?? "",
+    ...(nameOf(parts) !== undefined ? { name: nameOf(parts) } : {}),
+    tokens,
+    defaults: setDefaults(parts.map((p) => p.document.defaults)),
+  };
+}
+
+function nameOf(parts: readonly TokenSetPart[]): string | undefined {
+  for (const part of parts) if (part.document.metadata.name) return part.document.metadata.name;
+  return undefined;
+}
+
+/** The set-wide removal policy: the first document that states it (validation refuses disagreement). */
+export function setDefaults(defaults: ReadonlyArray<Defaults | undefined>): ResolvedTokenSet["defaults"] {
+  const onRemove = defaults.find((d) => d?.onRemove !== undefined)?.onRemove ?? DEFAULT_ON_REMOVE;
+  const grace = defaults.find((d) => d?.removalGrace !== undefined)?.removalGrace ?? DEFAULT_REMOVAL_GRACE;
+  return { onRemove, removalGraceSeconds: seconds(grace) };
+}
+
+/** Resolves one valid token entry with its document's defaults. */
+export function resolveToken(
+  token: TokenSpec,
+  defaults: Defaults | undefined,
+  context: ResolveContext,
+  source?: SourceLocation,
+): ResolvedToken {
+  const d = defaults ?? {};
+  const type = token.type ?? d.type ?? DEFAULT_TOKEN_TYPE;
+  const rotation = token.rotation ?? d.rotation;
+  const resolved: ResolvedToken = {
+    name: token.name,
+    description: token.description ?? d.description ?? "",
+    type,
+    scopes: [...new Set(token.scopes ?? d.scopes ?? [])],
+    readOnly: token.readOnly ?? d.readOnly ?? type === "mcp",
+    ipAllowlist: normaliseAllowlist(token.ipAllowlist ?? d.ipAllowlist ?? []),
+    rateLimit: { ...d.rateLimit, ...token.rateLimit },
+    labels: { ...d.labels, ...token.labels },
+    enabled: token.enabled ?? true,
+    expiry: expiryOf(token.expiresIn !== undefined || token.expiresAt !== undefined ? token : d),
+    deliver: (token.deliver ?? []).map((delivery) => resolveDestination(delivery, token.name, context)),
+    onRemove: token.onRemove ?? d.onRemove ?? DEFAULT_ON_REMOVE,
+    removalGraceSeconds: seconds(d.removalGrace ?? DEFAULT_REMOVAL_GRACE),
+  };
+  if (rotation !== undefined && rotation !== "never") {
+    resolved.rotation = {
+      everySeconds: seconds(rotation.every),
+      overlapSeconds: seconds(rotation.overlap ?? DEFAULT_ROTATION_OVERLAP),
+    };
+  }
+  if (token.rotate !== undefined) resolved.rotateTrigger = token.rotate;
+  if (source) resolved.source = source;
+  return resolved;
+}
+
+/** Expiry from whichever of token or defaults states one. */
+function expiryOf(from: { expiresIn?: string; expiresAt?: string }): Expiry {
+  if (from.expiresAt !== undefined) return { kind: "at", at: new Date(from.expiresAt).toISOString() };
+  if (from.expiresIn === undefined || from.expiresIn === "never") return { kind: "never" };
+  return { kind: "in", seconds: seconds(from.expiresIn) };
+}
+
+function normaliseAllowlist(entries: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const entry of entries) {
+    const check = checkCidr(entry);
+    if (check.ok) out.add(check.cidr);
+  }
+  return [...out];
+}
+
+/** Completes one delivery with its defaults (see the README's table). */
+export function resolveDestination(
+  delivery: Delivery,
+  tokenName: string,
+  context: ResolveContext,
+): Destination {
+  if ("github" in delivery) {
+    const g = delivery.github;
+    if (g.organization !== undefined) {
+      const visibility = g.visibility ?? "private";
+      return {
+        kind: "github",
+        organization: g.organization,
+        visibility,
+        ...(visibility === "selected" ? { repositories: [...(g.repositories ?? [])] } : {}),
+        secret: g.secret,
+      };
+    }
+    return {
+      kind: "github",
+      repository: g.repository,
+      ...(g.environment !== undefined ? { environment: g.environment } : {}),
+      secret: g.secret,
+    };
+  }
+  if ("gitlab" in delivery) {
+    const g = delivery.gitlab;
+    return {
+      kind: "gitlab",
+      ...(g.group !== undefined ? { group: String(g.group) } : { project: String(g.project) }),
+      variable: g.variable,
+      environmentScope: g.environmentScope ?? "*",
+      protected: g.protected ?? false,
+      masked: g.masked ?? true,
+      hidden: g.hidden ?? false,
+      raw: g.raw ?? true,
+    };
+  }
+  const f = delivery.file;
+  return {
+    kind: "file",
+    path: filePath(f.path, context),
+    format: f.format ?? "env",
+    key: f.key ?? envKeyFor(tokenName),
+  };
+}
+
+/** `~` and `~/x` are the home directory; other relative paths are relative to the spec's directory. */
+function filePath(path: string, context: ResolveContext): string {
+  if (path === "~" || path.startsWith("~/")) return join(context.homeDir ?? homedir(), path.slice(1));
+  return isAbsolute(path) ? resolvePath(path) : resolvePath(context.baseDir, path);
+}
+
+/** Default variable name for a file: the token name upper-cased, other characters as `_`. */
+export function envKeyFor(tokenName: string): string {
+  const key = tokenName.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+  return /^[0-9]/.test(key) ? `_${key}` : key;
+}
+
+function seconds(duration: string): number {
+  const value = parseDuration(duration);
+  if (value === undefined)
+    throw new Error(`resolveTokenSet was given an invalid duration ${JSON.stringify(duration)}`);
+  return value;
+}
