@@ -23,6 +23,22 @@ export function fingerprintOf(raw: string): string {
 
 const registry = new Set<string>();
 
+/** Called with every `SecretValue` made in this process, as it is made. */
+export type SecretListener = (secret: SecretValue) => void;
+
+const listeners = new Set<SecretListener>();
+
+/**
+ * Calls `listener` with each `SecretValue` created from now on (the GitHub Action masks every issued secret
+ * with `core.setSecret` before anything could print it). Returns a function that stops listening.
+ */
+export function onSecret(listener: SecretListener): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
 export class SecretValue {
   readonly #raw: string;
   /** Safe to show: e.g. `mcp_sk_AbCd`. */
@@ -35,6 +51,7 @@ export class SecretValue {
     this.displayPrefix = displayPrefixOf(raw);
     this.fingerprint = fingerprintOf(raw);
     registry.add(raw);
+    for (const listener of listeners) listener(this);
   }
 
   /** The raw secret. Call only where it is written to its destination or sent to the token service. */
