@@ -1,0 +1,221 @@
+/**
+ * Applying one `tokenform_token` change with the apply engine's per-token steps (src/apply): create =
+ * issue pending → deliver → confirm (revoked when a delivery fails, so state never records a token whose
+ * secret went nowhere); update = rename, converge settings, roll and deliver when the plan says so;
+ * destroy = what on_remove says. The raw secret exists only inside those steps and is never returned.
+ */
+import type { TokenformApi } from "../../../../src/api/contract.js";
+import { ApiError } from "../../../../src/api/errors.js";
+import type { Token } from "../../../../src/api/schemas.js";
+import {
+  ApplyStepError,
+  convergeSettings,
+  deleteToken,
+  issueAndDeliver,
+  releaseToken,
+  replaceToken,
+  retireToken,
+  rollAndDeliver,
+  type StepContext,
+} from "../../../../src/apply/index.js";
+import { ownerSelector } from "../../../../src/plan/fetch.js";
+import type { SinkRegistry } from "../../../../src/sinks/types.js";
+import { type Destination, destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
+import { type Diagnostic, error } from "../../runtime/diagnostics.js";
+import { type TfObject, Unknown } from "../../runtime/values.js";
+import { rollReasons } from "./plan.js";
+import { stateFromToken } from "./state.js";
+
+/** Overlap of a roll that only re-delivers (a new destination): existing holders keep working an hour. */
+const REDELIVER_MIN_OVERLAP_SECONDS = 3600;
+
+/** Everything apply needs from the configured provider. */
+export interface ApplyDeps {
+  api: TokenformApi;
+  sinks: SinkRegistry;
+  owner: string;
+  signal: AbortSignal;
+  /** Resolves a configuration (or prior state) through the spec module. */
+  resolve(config: TfObject): ResolvedToken;
+}
+
+export interface ApplyOutcome {
+  state: TfObject | null;
+  diagnostics: Diagnostic[];
+}
+
+function stepContext(deps: ApplyDeps): StepContext {
+  return { api: deps.api, sinks: deps.sinks, owner: deps.owner, signal: deps.signal };
+}
+
+/** A diagnostic for a failed step: what happened, each failed destination, and what happens next. */
+function stepFailure(summary: string, err: ApplyStepError): Diagnostic {
+  const lines = err.failures.map(
+    (f) => `  - ${f.destination}: ${f.message}${f.transient ? " (may succeed on retry)" : ""}`,
+  );
+  return error(
+    summary,
+    [err.message, ...(lines.length > 0 ? ["", "Failed destinations:", ...lines] : [])].join("\n"),
+  );
+}
+
+/** A diagnostic for a refusal by the token service. */
+function apiFailure(doing: string, err: ApiError): Diagnostic {
+  const hint =
+    err.code === "unauthorized" || err.code === "invalid_api_key"
+      ? "\n\nCheck the provider's api_token (or TOKENFORM_API_TOKEN)."
+      : err.code === "insufficient_scope"
+        ? "\n\nThe provider's api_token needs the tokens:read and tokens:write scopes."
+        : err.status === 0
+          ? "\n\nCheck the provider's endpoint (or TOKENFORM_API_URL) and that the token service is running."
+          : "";
+  return error(
+    `The token service refused to ${doing}`,
+    `${err.message} (${err.code}, ${err.request})${hint}`,
+  );
+}
+
+/** Carries out the planned change. */
+export async function applyToken(
+  change: { prior: TfObject | null; planned: TfObject | null; config: TfObject | null },
+  deps: ApplyDeps,
+): Promise<ApplyOutcome> {
+  const { prior, planned, config } = change;
+  try {
+    if (planned === null || config === null) {
+      if (prior === null) return { state: null, diagnostics: [] };
+      return await destroy(prior, deps);
+    }
+    if (prior === null) return await create(planned, config, deps);
+    return await update(prior, planned, config, deps);
+  } catch (err) {
+    if (err instanceof ApiError) {
+      const doing =
+        planned === null ? "delete the token" : prior === null ? "create the token" : "update the token";
+      // Nothing is known to have changed: keep what Terraform had (nothing, for a create).
+      return { state: prior, diagnostics: [apiFailure(doing, err)] };
+    }
+    throw err;
+  }
+}
+
+async function create(planned: TfObject, config: TfObject, deps: ApplyDeps): Promise<ApplyOutcome> {
+  const desired = deps.resolve(config);
+  const ctx = stepContext(deps);
+  let token: Token;
+  try {
+    token = await issueAndDeliver(ctx, desired);
+  } catch (err) {
+    if (err instanceof ApplyStepError) {
+      return {
+        state: null,
+        diagnostics: [stepFailure(`Token ${desired.name} was not created: delivery failed`, err)],
+      };
+    }
+    if (!(err instanceof ApiError && err.code === "conflict")) throw err;
+    // A token with this name exists: a pending leftover of an interrupted apply is replaced; anything
+    // else belongs to someone and must be imported deliberately.
+    const existing = await findByName(deps.api, deps.owner, desired.name);
+    if (existing?.status !== "pending") {
+      return {
+        state: null,
+        diagnostics: [
+          error(
+            `A token named ${desired.name} already exists`,
+            existing
+              ? `Token ${existing.id} already has this name. To manage it with Terraform, import it:\n  terraform import <address> ${existing.id}`
+              : `The token service refused the name (${err.message}). Choose another name or import the existing token.`,
+            [{ attribute: "name" }],
+          ),
+        ],
+      };
+    }
+    try {
+      token = await replaceToken(ctx, existing, desired);
+    } catch (inner) {
+      if (inner instanceof ApplyStepError) {
+        return {
+          state: null,
+          diagnostics: [stepFailure(`Token ${desired.name} was not created: delivery failed`, inner)],
+        };
+      }
+      throw inner;
+    }
+  }
+  return { state: stateFromToken(token, planned), diagnostics: [] };
+}
+
+async function findByName(api: TokenformApi, owner: string, name: string): Promise<Token | undefined> {
+  const mine = await api.listAllTokens({ selector: ownerSelector(owner) });
+  return mine.find((t) => t.name === name) ?? (await api.listAllTokens()).find((t) => t.name === name);
+}
+
+async function update(
+  prior: TfObject,
+  planned: TfObject,
+  config: TfObject,
+  deps: ApplyDeps,
+): Promise<ApplyOutcome> {
+  const id = String(prior.id);
+  const desired = deps.resolve(config);
+  const before = deps.resolve(prior);
+  const ctx = stepContext(deps);
+  let current = await deps.api.getToken(id);
+  if (current.name !== desired.name) {
+    current = await deps.api.updateToken(id, { name: desired.name }, { ifMatch: current.version });
+  }
+  const wanted = new Set(desired.deliver.map(destinationId));
+  const undeliver: Destination[] = before.deliver.filter((d) => !wanted.has(destinationId(d)));
+  current = await convergeSettings(ctx, current, desired, undeliver);
+  // The plan marked the generation unknown exactly when the secret must be rolled.
+  if (planned.generation instanceof Unknown) {
+    const reasons = rollReasons({
+      prior,
+      config,
+      enabled: desired.enabled,
+      resolved: desired,
+      now: new Date(),
+    });
+    const why = reasons instanceof Unknown ? [] : reasons;
+    const overlap = why.includes("expired")
+      ? 0
+      : why.length > 0 && why.every((r) => r === "new-destination")
+        ? Math.max(desired.rotation?.overlapSeconds ?? 0, REDELIVER_MIN_OVERLAP_SECONDS)
+        : (desired.rotation?.overlapSeconds ?? 0);
+    try {
+      current = await rollAndDeliver(ctx, id, desired, overlap);
+    } catch (err) {
+      if (!(err instanceof ApplyStepError)) throw err;
+      // The roll happened and some destinations have the new secret: record that, and say what failed.
+      const now = await deps.api.getToken(id);
+      return {
+        state: stateFromToken(now, planned),
+        diagnostics: [stepFailure(`The new secret of ${desired.name} was not delivered everywhere`, err)],
+      };
+    }
+  }
+  return { state: stateFromToken(current, planned), diagnostics: [] };
+}
+
+async function destroy(prior: TfObject, deps: ApplyDeps): Promise<ApplyOutcome> {
+  const id = String(prior.id);
+  const ctx = stepContext(deps);
+  let current: Token;
+  try {
+    current = await deps.api.getToken(id);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "not_found") return { state: null, diagnostics: [] };
+    throw err;
+  }
+  switch (prior.on_remove) {
+    case "delete":
+      await deleteToken(ctx, id, current.name, deps.resolve(prior).deliver);
+      break;
+    case "orphan":
+      await releaseToken(ctx, current);
+      break;
+    default:
+      await retireToken(ctx, current);
+  }
+  return { state: null, diagnostics: [] };
+}

@@ -1,0 +1,126 @@
+/**
+ * `tokenform_token`: one TokenSpec entry as a Terraform resource. Validation and defaults come from the
+ * spec module, changes are carried out by the apply engine, and state never holds the secret.
+ */
+import { ApiError } from "../../../../src/api/errors.js";
+import type { ResolvedToken } from "../../../../src/spec/resolved.js";
+import { apiOf, type Configured, DEFAULT_OWNER } from "../../configured.js";
+import type { CallContext, ResourceType } from "../../framework.js";
+import { type Diagnostic, error, warning } from "../../runtime/diagnostics.js";
+import type { TfObject } from "../../runtime/values.js";
+import { TOKEN_RESOURCE, tokenResourceSchema } from "../../schema.js";
+import { applyToken } from "./apply.js";
+import { planToken } from "./plan.js";
+import type { SpecRules } from "./rules.js";
+import { ownerOf, stateFromToken } from "./state.js";
+import { toSpec } from "./to-spec.js";
+
+/** Maps spec issues for `config` onto Terraform attribute paths, leaving out those about unknown values. */
+export function validateTokenConfig(rules: SpecRules, config: TfObject, owner = DEFAULT_OWNER): Diagnostic[] {
+  const view = toSpec(config, owner);
+  const out: Diagnostic[] = [];
+  for (const issue of rules.check(view.set).issues) {
+    if (view.isUnknown(issue.path)) continue;
+    const at = view.toAttributePath(issue.path);
+    const summary =
+      issue.severity === "error" ? "Invalid token configuration" : "Token configuration warning";
+    out.push(
+      issue.severity === "error" ? error(summary, issue.message, at) : warning(summary, issue.message, at),
+    );
+  }
+  return out;
+}
+
+function resolveOrUndefined(rules: SpecRules, config: TfObject, owner: string): ResolvedToken | undefined {
+  return rules.check(toSpec(config, owner).set).resolved;
+}
+
+/** Resolves a configuration that must be valid (at apply, Terraform validated it first). */
+function resolveOrThrow(rules: SpecRules, config: TfObject, owner: string): ResolvedToken {
+  const check = rules.check(toSpec(config, owner).set);
+  if (!check.resolved) {
+    throw new Error(`the configuration did not resolve: ${check.issues.map((i) => i.message).join("; ")}`);
+  }
+  return check.resolved;
+}
+
+function notFound(err: unknown): boolean {
+  return err instanceof ApiError && err.code === "not_found";
+}
+
+export function tokenResource(rules: SpecRules): ResourceType<Configured> {
+  const ownerOfContext = (ctx: CallContext<Configured>) => {
+    try {
+      return ctx.configured().owner;
+    } catch {
+      return DEFAULT_OWNER;
+    }
+  };
+  return {
+    typeName: TOKEN_RESOURCE,
+    schema: tokenResourceSchema,
+
+    validate: (config) => validateTokenConfig(rules, config),
+
+    async read(state, ctx) {
+      const api = apiOf(ctx.configured());
+      try {
+        const token = await api.getToken(String(state.id));
+        return { state: stateFromToken(token, state), diagnostics: [] };
+      } catch (err) {
+        // Deleted outside Terraform: forget it, and the next plan creates it again.
+        if (notFound(err)) return { state: null, diagnostics: [] };
+        throw err;
+      }
+    },
+
+    async plan(change, ctx) {
+      const owner = ownerOfContext(ctx);
+      const resolved = change.config ? resolveOrUndefined(rules, change.config, owner) : undefined;
+      return planToken({ ...change, resolved, now: new Date() });
+    },
+
+    async apply(change, ctx) {
+      const configured = ctx.configured();
+      return applyToken(change, {
+        api: apiOf(configured),
+        sinks: configured.sinks,
+        owner: configured.owner,
+        signal: ctx.signal,
+        resolve: (config) => resolveOrThrow(rules, config, configured.owner),
+      });
+    },
+
+    async import(id, ctx) {
+      const configured = ctx.configured();
+      let token: Awaited<ReturnType<ReturnType<typeof apiOf>["getToken"]>>;
+      try {
+        token = await apiOf(configured).getToken(id);
+      } catch (err) {
+        if (notFound(err)) {
+          return {
+            state: null,
+            diagnostics: [
+              error(
+                "Cannot import a token that does not exist",
+                `The token service has no token with id ${JSON.stringify(id)}.`,
+              ),
+            ],
+          };
+        }
+        throw err;
+      }
+      const diagnostics: Diagnostic[] = [];
+      const owner = ownerOf(token);
+      if (owner !== configured.owner) {
+        diagnostics.push(
+          warning(
+            `Token ${token.name} is ${owner ? `owned by ${owner}` : "not owned by any tokenform configuration"}`,
+            `The next apply labels it with this provider's owner (${configured.owner}).`,
+          ),
+        );
+      }
+      return { state: stateFromToken(token, null), diagnostics };
+    },
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * Planning one `tokenform_token`: the new state Terraform shows and later holds the provider to. Settings
+ * changes are in-place updates; a roll (rotation due, rotate_trigger changed, a destination that lacks the
+ * current secret) keeps the token and marks its secret's generation, fingerprint and prefix unknown; only a
+ * type change replaces it. Defaults are planned explicitly, so a token changed outside Terraform (disabled
+ * through the API, say) shows up as a diff back to the configured value.
+ */
+
+import { formatDuration, parseDuration } from "../../../../src/spec/duration.js";
+import { destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
+import { type AttributePath, type Diagnostic, path, warning } from "../../runtime/diagnostics.js";
+import { isObject, type TfObject, type TfValue, UNKNOWN, Unknown } from "../../runtime/values.js";
+import { sameInstant } from "./state.js";
+
+/** Attributes only the service sets. */
+const COMPUTED = [
+  "id",
+  "display_prefix",
+  "fingerprint",
+  "status",
+  "created_at",
+  "generation",
+  "rotated_at",
+  "delivered",
+];
+/** Attributes that change when the secret is rolled. */
+const ROLLED = ["display_prefix", "fingerprint", "generation", "rotated_at", "delivered"];
+
+/** Why a roll is planned (the same reasons `tokenform plan` rotates or re-delivers for). */
+export type RollReason = "expired" | "rotation-due" | "rotate-trigger" | "new-destination";
+
+/** The outcome of planning. */
+export interface TokenPlan {
+  planned: TfObject | null;
+  requiresReplace: AttributePath[];
+  diagnostics: Diagnostic[];
+}
+
+/** What planning needs besides the three values. */
+export interface PlanInputs {
+  prior: TfObject | null;
+  proposed: TfObject | null;
+  config: TfObject | null;
+  /** The resolved configuration (unknown values left out); undefined when it cannot be resolved. */
+  resolved: ResolvedToken | undefined;
+  now: Date;
+}
+
+/** Seconds as an RFC 3339 time, whole seconds (as the apply engine writes expiries). */
+function isoAfter(anchor: string, seconds: number): string {
+  const ms = Date.parse(anchor) + seconds * 1000;
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString();
+}
+
+/** The planned value of an optional+computed attribute: the configured value, else the default. */
+function defaulted(config: TfObject, name: string, fallback: TfValue): TfValue {
+  const v = config[name] ?? null;
+  return v === null ? fallback : v;
+}
+
+/** The default removal grace as configured text, keeping the prior spelling when it means the same. */
+function graceText(seconds: number, prior: TfValue | undefined): string {
+  return typeof prior === "string" && parseDuration(prior) === seconds ? prior : formatDuration(seconds);
+}
+
+/**
+ * Whether the secret must be rolled: a list of reasons, `UNKNOWN` when it depends on values not known yet,
+ * or an empty list. The rules are the plan engine's (src/plan/compute.ts): only enabled tokens roll; an
+ * expired one, a changed rotate trigger, a due rotation, or a destination missing the current secret.
+ */
+export function rollReasons(inputs: {
+  prior: TfObject;
+  config: TfObject;
+  enabled: TfValue;
+  resolved: ResolvedToken | undefined;
+  now: Date;
+}): RollReason[] | Unknown {
+  const { prior, config, resolved, now } = inputs;
+  if (inputs.enabled === false) return [];
+  const reasons: RollReason[] = [];
+  let unknown = inputs.enabled instanceof Unknown;
+  if (prior.status === "expired") reasons.push("expired");
+  const trigger = config.rotate_trigger ?? null;
+  if (trigger instanceof Unknown) unknown = true;
+  else if (typeof trigger === "string" && trigger !== prior.rotate_trigger) reasons.push("rotate-trigger");
+
+  const rotation = config.rotation ?? null;
+  if (rotation instanceof Unknown) unknown = true;
+  else if (isObject(rotation)) {
+    const every = rotation.every ?? null;
+    if (every instanceof Unknown) unknown = true;
+    else if (typeof every === "string" && typeof prior.rotated_at === "string") {
+      const seconds = parseDuration(every);
+      if (seconds !== undefined && Date.parse(prior.rotated_at) + seconds * 1000 <= now.getTime()) {
+        reasons.push("rotation-due");
+      }
+    }
+  }
+
+  if (resolved === undefined || hasUnknownDelivery(config)) unknown = true;
+  else {
+    const have = new Set(Array.isArray(prior.delivered) ? (prior.delivered as string[]) : []);
+    if (resolved.deliver.some((d) => !have.has(destinationId(d)))) reasons.push("new-destination");
+  }
+  if (reasons.length > 0) return reasons;
+  return unknown ? UNKNOWN : reasons;
+}
+
+function hasUnknownDelivery(config: TfObject): boolean {
+  for (const name of ["github_secret", "gitlab_variable", "file"]) {
+    const blocks = config[name] ?? null;
+    if (blocks instanceof Unknown) return true;
+    if (
+      Array.isArray(blocks) &&
+      blocks.some(
+        (b) => b instanceof Unknown || (isObject(b) && Object.values(b).some((v) => v instanceof Unknown)),
+      )
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Plans a create, update or destroy. */
+export function planToken(inputs: PlanInputs): TokenPlan {
+  const { prior, proposed, config, resolved, now } = inputs;
+  if (proposed === null || config === null) return planDestroy(prior);
+  const planned: TfObject = { ...proposed };
+  const diagnostics: Diagnostic[] = [];
+
+  // Defaults, planned explicitly. Each follows its configured value when set (known or not).
+  const typeUnknown = config.type instanceof Unknown;
+  planned.description = defaulted(config, "description", resolved ? resolved.description : UNKNOWN);
+  planned.type = defaulted(config, "type", resolved ? resolved.type : UNKNOWN);
+  planned.read_only = defaulted(config, "read_only", resolved && !typeUnknown ? resolved.readOnly : UNKNOWN);
+  planned.enabled = defaulted(config, "enabled", resolved ? resolved.enabled : UNKNOWN);
+  planned.on_remove = defaulted(config, "on_remove", resolved ? resolved.onRemove : UNKNOWN);
+  planned.removal_grace = defaulted(
+    config,
+    "removal_grace",
+    resolved ? graceText(resolved.removalGraceSeconds, prior?.removal_grace) : UNKNOWN,
+  );
+
+  if (prior === null) {
+    for (const name of COMPUTED) planned[name] = UNKNOWN;
+    planned.expires_at = plannedExpiry(config, undefined, null);
+    return { planned, requiresReplace: [], diagnostics };
+  }
+
+  for (const name of COMPUTED) planned[name] = prior[name] ?? null;
+  const roll = rollReasons({ prior, config, enabled: planned.enabled, resolved, now });
+  const rolling = roll instanceof Unknown || roll.length > 0;
+  if (rolling) for (const name of ROLLED) planned[name] = UNKNOWN;
+  else if (resolved !== undefined) {
+    // Destinations dropped from the configuration lose their record (and their copy of the secret).
+    const wanted = new Set(resolved.deliver.map(destinationId));
+    const prev = Array.isArray(prior.delivered) ? (prior.delivered as string[]) : [];
+    planned.delivered = prev.filter((id) => wanted.has(id));
+  }
+  if (!(planned.enabled === prior.enabled)) planned.status = UNKNOWN;
+  planned.expires_at = plannedExpiry(
+    config,
+    rolling ? undefined : prior.rotated_at,
+    prior.expires_at ?? null,
+  );
+
+  const requiresReplace: AttributePath[] = [];
+  if (typeof planned.type === "string" && typeof prior.type === "string" && planned.type !== prior.type) {
+    requiresReplace.push(path("type"));
+  }
+  return { planned, requiresReplace, diagnostics };
+}
+
+/**
+ * expires_at: the configured time; else `expires_in` after the current generation started (unknown
+ * when a roll moves that start, or on create); else null (never expires).
+ */
+function plannedExpiry(config: TfObject, anchor: TfValue | undefined, prior: TfValue): TfValue {
+  const at = config.expires_at ?? null;
+  if (at !== null) return at;
+  const expiresIn = config.expires_in ?? null;
+  if (expiresIn === null || expiresIn === "never") return null;
+  if (expiresIn instanceof Unknown || typeof expiresIn !== "string" || typeof anchor !== "string")
+    return UNKNOWN;
+  const seconds = parseDuration(expiresIn);
+  if (seconds === undefined) return UNKNOWN;
+  const value = isoAfter(anchor, seconds);
+  return typeof prior === "string" && sameInstant(prior, value) ? prior : value;
+}
+
+/** A destroy: nothing planned; a warning when the token outlives the resource. */
+function planDestroy(prior: TfObject | null): TokenPlan {
+  const diagnostics: Diagnostic[] = [];
+  if (prior && prior.on_remove === "orphan") {
+    diagnostics.push(
+      warning(
+        `Token ${String(prior.name)} will be kept`,
+        'on_remove = "orphan": Terraform stops managing this token, but it stays in the token service and keeps working.',
+      ),
+    );
+  }
+  return { planned: null, requiresReplace: [], diagnostics };
+}
