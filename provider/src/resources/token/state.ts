@@ -13,18 +13,16 @@ import {
   ROTATE_TRIGGER_LABEL,
 } from "../../../../src/plan/desired.js";
 import { formatDuration, parseDuration } from "../../../../src/spec/duration.js";
+import { DEFAULT_ON_REMOVE } from "../../../../src/spec/resolve.js";
+import { DEFAULT_REMOVAL_GRACE } from "../../../../src/spec/schema.js";
+import { checkCidr } from "../../../../src/spec/values.js";
 import { isObject, type TfObject, type TfValue, valuesEqual } from "../../runtime/values.js";
 import { DELIVERY_BLOCK_NAMES } from "./to-spec.js";
 
-/** What state says when the service's labels do not (a token made outside tokenform, on import). */
-const DEFAULT_ON_REMOVE = "disable-then-delete";
-const DEFAULT_REMOVAL_GRACE = "7d";
-
-/** A CIDR in canonical form for comparison: bare addresses get /32 or /128, IPv6 lower-cased. */
+/** A CIDR in the spec's canonical form (bare addresses get /32 or /128), for comparison only. */
 export function canonicalCidr(entry: string): string {
-  const trimmed = entry.trim().toLowerCase();
-  if (trimmed.includes("/")) return trimmed;
-  return trimmed.includes(":") ? `${trimmed}/128` : `${trimmed}/32`;
+  const check = checkCidr(entry);
+  return check.ok ? check.cidr : entry;
 }
 
 /** The same instant? (RFC 3339 strings with different precision or offsets compare equal.) */

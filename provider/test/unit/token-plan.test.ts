@@ -1,0 +1,299 @@
+/**
+ * Planning and state for tokenform_token, with the real spec rules: what a plan shows for creates,
+ * in-place updates, rolls, replacements and drift, and how service values map back onto state.
+ */
+import { describe, expect, it } from "vitest";
+import type { Token } from "../../../src/api/schemas.js";
+import { generateToken } from "../../../src/spec/token-format.js";
+import { validateTokenConfig } from "../../src/resources/token/index.js";
+import { planToken, rollReasons } from "../../src/resources/token/plan.js";
+import { specRules } from "../../src/resources/token/spec-rules.js";
+import { stateFromToken } from "../../src/resources/token/state.js";
+import { toSpec } from "../../src/resources/token/to-spec.js";
+import { type TfObject, UNKNOWN, Unknown } from "../../src/runtime/values.js";
+
+const rules = specRules("/work");
+const NOW = new Date("2026-06-01T00:00:00Z");
+
+function cfg(overrides: TfObject = {}): TfObject {
+  return {
+    name: "backend-ci",
+    scopes: ["contexts:read"],
+    github_secret: [],
+    gitlab_variable: [],
+    file: [],
+    ...overrides,
+  };
+}
+
+function resolved(config: TfObject) {
+  return rules.check(toSpec(config, "acme/platform").set).resolved;
+}
+
+/** A token the service returned, with tokenform's labels as the apply engine writes them. */
+function token(overrides: Partial<Token> = {}): Token {
+  return {
+    id: "tok_1",
+    account: "acct",
+    name: "backend-ci",
+    description: "",
+    type: "mcp",
+    scopes: ["contexts:read"],
+    readOnly: true,
+    labels: {
+      "tokenform.dev/owner": "acme/platform",
+      "tokenform.dev/on-remove": "disable-then-delete",
+      "tokenform.dev/removal-grace": "604800",
+    },
+    ipAllowlist: [],
+    rateLimit: { perMinute: null, perHour: null },
+    status: "active",
+    enabled: true,
+    displayPrefix: "mcp_sk_AbCd",
+    fingerprint: "sha256:0123456789abcdef",
+    generation: 1,
+    previousSecrets: [],
+    deliveries: [
+      {
+        destination: "file:/tmp/x.env#BACKEND_CI",
+        generation: 1,
+        fingerprint: "sha256:0123456789abcdef",
+        deliveredAt: "2026-05-01T00:00:00.000Z",
+      },
+    ],
+    createdAt: "2026-05-01T00:00:00.000Z",
+    createdBy: "admin",
+    updatedAt: "2026-05-01T00:00:00.000Z",
+    rotatedAt: "2026-05-01T00:00:00.000Z",
+    expiresAt: null,
+    pendingExpiresAt: null,
+    lastUsedAt: null,
+    lastUsedIp: null,
+    requestCount: 0,
+    failedAttempts: 0,
+    version: 3,
+    ...overrides,
+  };
+}
+
+const fileBlock = { path: "/tmp/x.env", format: null, key: null };
+
+/** Terraform's proposal: config over prior, prior for computed attributes the config leaves null. */
+function proposed(prior: TfObject, config: TfObject): TfObject {
+  const out: TfObject = { ...prior };
+  for (const [k, v] of Object.entries(config)) if (v !== null) out[k] = v;
+  return out;
+}
+
+describe("validation", () => {
+  it("maps spec diagnostics onto Terraform paths and keeps the spec's message", () => {
+    const diags = validateTokenConfig(
+      rules,
+      cfg({ ip_allowlist: ["10.0.0.5/24"], gitlab_variable: [{ variable: "bad-key", project: "g/p" }] }),
+    );
+    expect(diags.map((d) => d.path)).toEqual(
+      expect.arrayContaining([
+        [{ attribute: "ip_allowlist" }],
+        [{ attribute: "gitlab_variable" }, { index: 0 }, { attribute: "variable" }],
+      ]),
+    );
+    expect(
+      diags.find((d) => d.path?.[0]?.toString() && JSON.stringify(d.path).includes("ip_allowlist"))?.detail,
+    ).toMatch(/10\.0\.0\.5\/24/);
+  });
+
+  it("refuses a raw token pasted into the configuration without echoing it", () => {
+    const raw = generateToken("mcp_sk_");
+    const diags = validateTokenConfig(rules, cfg({ description: `key ${raw}` }));
+    expect(
+      diags.some((d) => d.severity === "error" && JSON.stringify(d.path) === '[{"attribute":"description"}]'),
+    ).toBe(true);
+    for (const d of diags) expect(`${d.summary} ${d.detail}`).not.toContain(raw);
+  });
+});
+
+describe("plan", () => {
+  it("fills defaults on create and leaves the service's values unknown", () => {
+    const c = cfg({ type: "agent", expires_in: "30d" });
+    const { planned, requiresReplace } = planToken({
+      prior: null,
+      proposed: c,
+      config: c,
+      resolved: resolved(c),
+      now: NOW,
+    });
+    expect(planned).toMatchObject({
+      type: "agent",
+      read_only: false,
+      enabled: true,
+      on_remove: "disable-then-delete",
+    });
+    expect(planned!.expires_at).toBeInstanceOf(Unknown);
+    expect(planned!.generation).toBeInstanceOf(Unknown);
+    expect(requiresReplace).toEqual([]);
+  });
+
+  it("plans a settings change in place, keeping the secret's attributes", () => {
+    const prior = stateFromToken(token(), cfg({ file: [fileBlock] }));
+    const c = cfg({ description: "CI", scopes: ["contexts:read", "tools:call"], file: [fileBlock] });
+    const { planned, requiresReplace } = planToken({
+      prior,
+      proposed: proposed(prior, c),
+      config: c,
+      resolved: resolved(c),
+      now: NOW,
+    });
+    expect(requiresReplace).toEqual([]);
+    expect(planned).toMatchObject({
+      description: "CI",
+      generation: 1,
+      fingerprint: "sha256:0123456789abcdef",
+      status: "active",
+    });
+  });
+
+  it("shows a token disabled outside Terraform as a change back to enabled", () => {
+    const prior = stateFromToken(token({ enabled: false, status: "disabled" }), cfg({ file: [fileBlock] }));
+    expect(prior.enabled).toBe(false);
+    const c = cfg({ file: [fileBlock] });
+    const { planned } = planToken({
+      prior,
+      proposed: proposed(prior, c),
+      config: c,
+      resolved: resolved(c),
+      now: NOW,
+    });
+    expect(planned!.enabled).toBe(true);
+    expect(planned!.status).toBeInstanceOf(Unknown);
+  });
+
+  it("rolls (new generation, same token) when the rotation is due or the trigger changes", () => {
+    const prior = stateFromToken(token(), cfg({ file: [fileBlock] }));
+    const due = cfg({ rotation: { every: "30d", overlap: "1h" }, file: [fileBlock] });
+    expect(rollReasons({ prior, config: due, enabled: true, resolved: resolved(due), now: NOW })).toEqual([
+      "rotation-due",
+    ]);
+    const { planned, requiresReplace } = planToken({
+      prior,
+      proposed: proposed(prior, due),
+      config: due,
+      resolved: resolved(due),
+      now: NOW,
+    });
+    expect(requiresReplace).toEqual([]);
+    expect(planned!.generation).toBeInstanceOf(Unknown);
+    expect(planned!.fingerprint).toBeInstanceOf(Unknown);
+    expect(planned!.id).toBe("tok_1");
+
+    const notDue = cfg({ rotation: { every: "90d", overlap: null }, file: [fileBlock] });
+    expect(
+      rollReasons({ prior, config: notDue, enabled: true, resolved: resolved(notDue), now: NOW }),
+    ).toEqual([]);
+    const trigger = cfg({ rotate_trigger: "2026-06-01", file: [fileBlock] });
+    expect(
+      rollReasons({ prior, config: trigger, enabled: true, resolved: resolved(trigger), now: NOW }),
+    ).toEqual(["rotate-trigger"]);
+    const unknownTrigger = cfg({ rotate_trigger: UNKNOWN, file: [fileBlock] });
+    expect(
+      rollReasons({
+        prior,
+        config: unknownTrigger,
+        enabled: true,
+        resolved: resolved(unknownTrigger),
+        now: NOW,
+      }),
+    ).toBeInstanceOf(Unknown);
+    expect(rollReasons({ prior, config: due, enabled: false, resolved: resolved(due), now: NOW })).toEqual(
+      [],
+    );
+  });
+
+  it("rolls to deliver to a new destination", () => {
+    const prior = stateFromToken(token(), cfg({ file: [fileBlock] }));
+    const c = cfg({ file: [fileBlock, { path: "/tmp/y.env", format: null, key: null }] });
+    expect(rollReasons({ prior, config: c, enabled: true, resolved: resolved(c), now: NOW })).toEqual([
+      "new-destination",
+    ]);
+  });
+
+  it("replaces the token only when its type changes", () => {
+    const prior = stateFromToken(token(), cfg({ file: [fileBlock] }));
+    const c = cfg({ type: "admin", file: [fileBlock] });
+    const { requiresReplace } = planToken({
+      prior,
+      proposed: proposed(prior, c),
+      config: c,
+      resolved: resolved(c),
+      now: NOW,
+    });
+    expect(requiresReplace).toEqual([[{ attribute: "type" }]]);
+  });
+
+  it("computes expires_at from expires_in and the current generation's start", () => {
+    const prior = stateFromToken(token(), cfg({ file: [fileBlock] }));
+    const c = cfg({ expires_in: "30d", file: [fileBlock] });
+    const { planned } = planToken({
+      prior,
+      proposed: proposed(prior, c),
+      config: c,
+      resolved: resolved(c),
+      now: NOW,
+    });
+    expect(planned!.expires_at).toBe("2026-05-31T00:00:00.000Z");
+  });
+});
+
+describe("state", () => {
+  it("keeps the configuration's spelling where the service means the same", () => {
+    const basis = cfg({
+      scopes: ["tools:call", "contexts:read"],
+      ip_allowlist: ["10.0.0.1"],
+      expires_at: "2027-01-01T00:00:00Z",
+      removal_grace: "168h",
+      file: [fileBlock],
+    });
+    const state = stateFromToken(
+      token({
+        scopes: ["contexts:read", "tools:call"],
+        ipAllowlist: ["10.0.0.1/32"],
+        expiresAt: "2027-01-01T00:00:00.000Z",
+      }),
+      basis,
+    );
+    expect(state).toMatchObject({
+      scopes: ["tools:call", "contexts:read"],
+      ip_allowlist: ["10.0.0.1"],
+      expires_at: "2027-01-01T00:00:00Z",
+      removal_grace: "168h",
+      delivered: ["file:/tmp/x.env#BACKEND_CI"],
+      labels: null,
+    });
+  });
+
+  it("shows the service's values when they differ (drift) and hides tokenform's own labels", () => {
+    const state = stateFromToken(token({ scopes: ["*"], labels: { ...token().labels, team: "x" } }), cfg());
+    expect(state.scopes).toEqual(["*"]);
+    expect(state.labels).toEqual({ team: "x" });
+  });
+
+  it("starts imported state from the service and tokenform's labels", () => {
+    const state = stateFromToken(
+      token({ labels: { "tokenform.dev/on-remove": "delete", "tokenform.dev/removal-grace": "3600" } }),
+      null,
+    );
+    expect(state).toMatchObject({
+      on_remove: "delete",
+      removal_grace: "1h",
+      rotation: null,
+      file: [],
+      github_secret: [],
+    });
+  });
+
+  it("never contains anything that looks like a secret", () => {
+    const state = JSON.stringify(stateFromToken(token(), cfg()), (_k, v) =>
+      typeof v === "bigint" ? String(v) : v,
+    );
+    expect(state).not.toMatch(/mcp_sk_[A-Za-z0-9]{20,}/);
+  });
+});
