@@ -105,32 +105,32 @@ export function schemaToJson(schema: Schema): SchemaJson {
 }
 
 function blockToJson(block: BlockSchema): BlockJson {
-  const out: BlockJson = { description_kind: "plain" };
-  if (block.attributes.length > 0) {
-    out.attributes = {};
-    for (const a of block.attributes) {
-      out.attributes[a.name] = {
-        type: a.type,
-        ...(a.description ? { description: a.description } : {}),
-        description_kind: "plain",
-        ...(a.required ? { required: true } : {}),
-        ...(a.optional ? { optional: true } : {}),
-        ...(a.computed ? { computed: true } : {}),
-        ...(a.sensitive ? { sensitive: true } : {}),
-      };
-    }
+  // Key order as Terraform prints it: attributes, block_types, description, description_kind.
+  const attributes: Record<string, AttributeJson> = {};
+  for (const a of block.attributes) {
+    attributes[a.name] = {
+      type: a.type,
+      ...(a.description ? { description: a.description } : {}),
+      description_kind: "plain",
+      ...(a.required ? { required: true } : {}),
+      ...(a.optional ? { optional: true } : {}),
+      ...(a.computed ? { computed: true } : {}),
+      ...(a.sensitive ? { sensitive: true } : {}),
+    };
   }
-  if (block.blocks.length > 0) {
-    out.block_types = {};
-    for (const b of block.blocks) {
-      out.block_types[b.typeName] = {
-        nesting_mode: b.nesting,
-        block: blockToJson(b.block),
-        ...(b.minItems ? { min_items: b.minItems } : {}),
-        ...(b.maxItems ? { max_items: b.maxItems } : {}),
-      };
-    }
+  const blockTypes: Record<string, NestedBlockJson> = {};
+  for (const b of block.blocks) {
+    blockTypes[b.typeName] = {
+      nesting_mode: b.nesting,
+      block: blockToJson(b.block),
+      ...(b.minItems ? { min_items: b.minItems } : {}),
+      ...(b.maxItems ? { max_items: b.maxItems } : {}),
+    };
   }
-  if (block.description) out.description = block.description;
-  return out;
+  return {
+    ...(block.attributes.length > 0 ? { attributes } : {}),
+    ...(block.blocks.length > 0 ? { block_types: blockTypes } : {}),
+    ...(block.description ? { description: block.description } : {}),
+    description_kind: "plain",
+  };
 }
