@@ -67,8 +67,17 @@ const MIN_ENTROPY = 3.8;
 const MAX_WORDY_RATIO = 0.4;
 const CANDIDATE_RE = /[A-Za-z0-9+/=_-]{24,}/g;
 
+/** Options of `findSecrets`. */
+export interface FindSecretsOptions {
+  /**
+   * Also report long high-entropy strings (default true). Scans of arbitrary files (the Action's
+   * pull-request scan) turn it off: lock-file integrity hashes and test vectors are random too.
+   */
+  heuristic?: boolean;
+}
+
 /** Finds secret-looking substrings of `text`, in order, without overlaps. */
-export function findSecrets(text: string): SecretFinding[] {
+export function findSecrets(text: string, options: FindSecretsOptions = {}): SecretFinding[] {
   const found: SecretFinding[] = [];
   for (const t of findTokens(text)) {
     const shown = text.slice(t.index, t.index + t.prefix.length + 4);
@@ -84,7 +93,7 @@ export function findSecrets(text: string): SecretFinding[] {
       found.push({ index: m.index, length: m[0].length, kind: known.kind, shown: known.shown(m[0]) });
     }
   }
-  for (const m of text.matchAll(CANDIDATE_RE)) {
+  for (const m of options.heuristic === false ? [] : text.matchAll(CANDIDATE_RE)) {
     const run = m[0];
     if (run.length >= MIN_LENGTH && looksRandom(run)) {
       found.push({
