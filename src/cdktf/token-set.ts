@@ -1,0 +1,131 @@
+/**
+ * The `TokenSet` construct: applies a TokenSpec — YAML files or a typed object — as one `tokenform_token`
+ * resource per entry, with the spec's defaults merged in. An invalid spec stops synthesis with the spec
+ * loader's diagnostics (`TokenSpecError`); warnings become construct annotations.
+ *
+ * Each resource's construct id is its token name, so its Terraform address depends on the name only:
+ * reordering the spec or adding tokens never replaces another token.
+ *
+ * The owner (`metadata.owner`) is the provider's `owner` setting (the provider labels every token it
+ * manages with it). Without a `provider` prop the construct uses the stack's default (unaliased) tokenform
+ * provider, creating one with the spec's owner when the stack has none and filling in the owner of one
+ * that has none; a provider whose owner differs is refused.
+ */
+import type { Diagnostic } from "../spec/diagnostics.js";
+import { validateTokenSetObject } from "../spec/load.js";
+import type { ResolvedTokenSet } from "../spec/resolved.js";
+import type { TokenSetInput } from "../spec/schema.js";
+import {
+  Annotations,
+  CdktfToken,
+  Construct,
+  TerraformStack,
+  TokenformProvider,
+  TokenformToken,
+} from "./deps.js";
+import { TokenSpecError } from "./errors.js";
+import { loadTokenSetSync } from "./load-sync.js";
+import { tokenConfig } from "./to-config.js";
+
+/** Settings shared by both ways of giving the spec. */
+export interface TokenSetCommonProps {
+  /**
+   * The provider configuration the tokens are managed with. Default: the stack's unaliased tokenform
+   * provider (created with the spec's owner when missing). Its `owner` must be the spec's owner.
+   */
+  readonly provider?: TokenformProvider;
+}
+
+/** A spec read from YAML files and/or directories (every `*.yaml` / `*.yml` below a directory). */
+export interface TokenSetPathsProps extends TokenSetCommonProps {
+  readonly paths: string | readonly string[];
+  /** Directory relative `paths` are taken from (default: the working directory of the app). */
+  readonly cwd?: string;
+  readonly spec?: never;
+}
+
+/** A spec written in TypeScript: the same shape as the YAML document, typed for editor completion. */
+export interface TokenSetSpecProps extends TokenSetCommonProps {
+  readonly spec: TokenSetInput;
+  /** Directory relative `file` destinations resolve against (default: the working directory of the app). */
+  readonly baseDir?: string;
+  readonly paths?: never;
+}
+
+/** Either `paths` or `spec`. */
+export type TokenSetProps = TokenSetPathsProps | TokenSetSpecProps;
+
+export class TokenSet extends Construct {
+  /** The validated spec: owner and tokens with defaults merged, in declaration order. */
+  readonly set: ResolvedTokenSet;
+  /** The provider configuration every token of this set uses. */
+  readonly provider: TokenformProvider;
+  readonly #tokens = new Map<string, TokenformToken>();
+
+  constructor(scope: Construct, id: string, props: TokenSetProps) {
+    super(scope, id);
+    const result =
+      props.paths !== undefined
+        ? loadTokenSetSync(props.paths, props.cwd !== undefined ? { cwd: props.cwd } : {})
+        : validateTokenSetObject(props.spec, {
+            origin: this.node.path,
+            ...(props.baseDir !== undefined ? { baseDir: props.baseDir } : {}),
+          });
+    if (!result.set) throw new TokenSpecError(result.diagnostics, result.sources);
+    for (const warning of result.diagnostics) this.warn(warning);
+    this.set = result.set;
+    this.provider = providerFor(this, result.set.owner, props.provider);
+    for (const token of result.set.tokens) {
+      this.#tokens.set(
+        token.name,
+        new TokenformToken(this, token.name, { ...tokenConfig(token), provider: this.provider }),
+      );
+    }
+  }
+
+  /** The `tokenform_token` resources, by token name. */
+  get tokens(): ReadonlyMap<string, TokenformToken> {
+    return this.#tokens;
+  }
+
+  /** The resource of the token called `name`; throws when the spec has no such token. */
+  token(name: string): TokenformToken {
+    const found = this.#tokens.get(name);
+    if (!found) {
+      throw new Error(
+        `the TokenSet ${this.node.path} has no token named ${JSON.stringify(name)} (it has ${[...this.#tokens.keys()].join(", ") || "none"})`,
+      );
+    }
+    return found;
+  }
+
+  private warn(d: Diagnostic): void {
+    const where = d.line !== undefined ? `${d.file}:${d.line}:${d.column ?? 1}` : d.file;
+    Annotations.of(this).addWarning(`${where}: warning[${d.code}] ${d.message}`);
+  }
+}
+
+/** The provider for a set owned by `owner`: the given one, or the stack's default (created if missing). */
+function providerFor(set: Construct, owner: string, given: TokenformProvider | undefined): TokenformProvider {
+  const provider = given ?? defaultProvider(set, owner);
+  const configured = provider.owner;
+  if (configured === undefined) {
+    provider.owner = owner;
+  } else if (!CdktfToken.isUnresolved(configured) && configured !== owner) {
+    throw new Error(
+      `the TokenSet ${set.node.path} has metadata.owner ${JSON.stringify(owner)}, but its tokenform provider ` +
+        `${provider.node.path} has owner ${JSON.stringify(configured)}; tokens are owned by the provider's owner, ` +
+        "so pass a provider (an aliased TokenformProvider) with this owner as the TokenSet's provider prop",
+    );
+  }
+  return provider;
+}
+
+/** The stack's unaliased tokenform provider, created with `owner` when the stack has none. */
+function defaultProvider(set: Construct, owner: string): TokenformProvider {
+  const stack = TerraformStack.of(set);
+  for (const node of stack.node.findAll()) {
+    if (node instanceof TokenformProvider && node.alias === undefined) return node;
+  }
+  return new TokenformProvider(stack, "tokenform", { owner });
+}
