@@ -3,7 +3,8 @@
  * when adding a command module.
  */
 import type { Command } from "commander";
+import { registerProvider } from "./provider.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerProvider];
