@@ -9,6 +9,11 @@ import { SCOPE_PATTERN, TOKEN_NAME_PATTERN, TOKEN_TYPES } from "../spec/schema.j
 
 /** Label key under which the owning TokenSet (`metadata.owner`) is recorded on a token. */
 export const OWNER_LABEL = "tokenform.dev/owner";
+/**
+ * Names of the short-lived admin keys an embedded service mints for one process start with this. Plans
+ * treat audit entries by any of them as tokenform's own actions (each CLI run has a different session key).
+ */
+export const EMBEDDED_SESSION_PREFIX = "embedded-session-";
 
 export const TokenStatusSchema = z
   .enum(["pending", "active", "disabled", "expired"])
@@ -19,8 +24,16 @@ const Timestamp = z.iso.datetime({ offset: true });
 const Duration = z.string().regex(new RegExp(DURATION_PATTERN));
 
 export const ApiRateLimitSchema = z.object({
-  perMinute: z.int().positive().nullable().describe("Requests per minute for this key; null = service default."),
-  perHour: z.int().positive().nullable().describe("Requests per hour for this key; null = no per-key hourly limit."),
+  perMinute: z
+    .int()
+    .positive()
+    .nullable()
+    .describe("Requests per minute for this key; null = service default."),
+  perHour: z
+    .int()
+    .positive()
+    .nullable()
+    .describe("Requests per hour for this key; null = no per-key hourly limit."),
 });
 
 /** Where a token's secret was delivered: recorded on the token so plans need no local state. */
@@ -32,7 +45,9 @@ export const DeliveryRecordSchema = z.object({
   target: z
     .record(z.string(), z.unknown())
     .optional()
-    .describe("The resolved destination (where, never what), so one dropped from the spec can still be cleaned up."),
+    .describe(
+      "The resolved destination (where, never what), so one dropped from the spec can still be cleaned up.",
+    ),
 });
 export type DeliveryRecord = z.infer<typeof DeliveryRecordSchema>;
 
@@ -41,7 +56,9 @@ export const PreviousSecretSchema = z.object({
   displayPrefix: z.string(),
   fingerprint: z.string(),
   generation: z.int().nonnegative(),
-  expiresAt: Timestamp.nullable().describe("When the previous secret stops working; null = still valid (no end)."),
+  expiresAt: Timestamp.nullable().describe(
+    "When the previous secret stops working; null = still valid (no end).",
+  ),
 });
 
 /** The token resource as the API returns it. Never contains a secret. */
@@ -58,33 +75,46 @@ export const TokenSchema = z.object({
   rateLimit: ApiRateLimitSchema,
   status: TokenStatusSchema,
   enabled: z.boolean().describe("The switch an admin sets; `status` also reflects pending and expiry."),
-  displayPrefix: z.string().describe("Type prefix and first characters of the current secret, e.g. `mcp_sk_AbCd`."),
+  displayPrefix: z
+    .string()
+    .describe("Type prefix and first characters of the current secret, e.g. `mcp_sk_AbCd`."),
   fingerprint: z.string().describe("`sha256:` + 16 hex of the current secret: safe to store and compare."),
   generation: z.int().positive().describe("1 at creation, +1 on every roll."),
-  previousSecrets: z.array(PreviousSecretSchema).describe("Older secrets still valid during a rotation overlap."),
+  previousSecrets: z
+    .array(PreviousSecretSchema)
+    .describe("Older secrets still valid during a rotation overlap."),
   deliveries: z.array(DeliveryRecordSchema),
   createdAt: Timestamp,
   createdBy: z.string().describe("Name of the admin token that created it."),
   updatedAt: Timestamp,
   rotatedAt: Timestamp.describe("Time of the last roll (createdAt before the first)."),
   expiresAt: Timestamp.nullable(),
-  pendingExpiresAt: Timestamp.nullable().describe("For pending tokens: when the unconfirmed token is discarded."),
+  pendingExpiresAt: Timestamp.nullable().describe(
+    "For pending tokens: when the unconfirmed token is discarded. For an active token with a pending roll: " +
+      "when the unconfirmed new secret (the one displayPrefix/fingerprint/generation describe) is discarded.",
+  ),
   lastUsedAt: Timestamp.nullable(),
   lastUsedIp: z.string().nullable(),
   requestCount: z.int().nonnegative(),
   failedAttempts: z.int().nonnegative(),
-  version: z.int().positive().describe("Incremented on every change; the `ETag` is `\"<version>\"`."),
+  version: z.int().positive().describe('Incremented on every change; the `ETag` is `"<version>"`.'),
 });
 export type Token = z.infer<typeof TokenSchema>;
 
 const settings = {
   description: z.string().max(1000).optional(),
-  scopes: z.array(z.string().regex(new RegExp(SCOPE_PATTERN))).max(100).optional(),
+  scopes: z
+    .array(z.string().regex(new RegExp(SCOPE_PATTERN)))
+    .max(100)
+    .optional(),
   readOnly: z.boolean().optional(),
   labels: z.record(z.string().max(317), z.string().max(256)).optional(),
   ipAllowlist: z.array(z.string()).max(100).optional(),
   rateLimit: z
-    .object({ perMinute: z.int().positive().nullable().optional(), perHour: z.int().positive().nullable().optional() })
+    .object({
+      perMinute: z.int().positive().nullable().optional(),
+      perHour: z.int().positive().nullable().optional(),
+    })
     .optional(),
   expiresAt: Timestamp.nullable().optional(),
   enabled: z.boolean().optional(),
@@ -116,7 +146,9 @@ export const ConfirmTokenRequestSchema = z.strictObject({
 });
 
 export const RollTokenRequestSchema = z.strictObject({
-  overlap: Duration.default("0s").describe("How long the previous secret keeps working (`0s` = revoke it now)."),
+  overlap: Duration.default("0s").describe(
+    "How long the previous secret keeps working (`0s` = revoke it now).",
+  ),
   pending: z.boolean().optional().describe("Roll pending: the new secret only works once confirmed."),
 });
 export type RollTokenRequest = z.input<typeof RollTokenRequestSchema>;
@@ -126,6 +158,14 @@ export const VerifyRequestSchema = z.strictObject({
   ip: z.string().optional().describe("Client IP to check against the allowlist."),
   scopes: z.array(z.string()).optional().describe("Scopes the request needs (all must be granted)."),
   write: z.boolean().optional().describe("The request modifies data (refused for read-only keys)."),
+  signature: z
+    .strictObject({
+      timestamp: z.string().max(32).describe("The request's `X-MCP-Timestamp` header (Unix seconds)."),
+      signature: z.string().max(128).describe("The request's `X-MCP-Signature` header (hex HMAC-SHA256)."),
+      body: z.string().describe("The exact request body the signature covers, base64-encoded."),
+    })
+    .optional()
+    .describe('For keys that require signed requests (label `tokenform.dev/require-signature: "true"`).'),
 });
 export type VerifyRequest = z.input<typeof VerifyRequestSchema>;
 
@@ -170,6 +210,10 @@ export const VerifyResponseSchema = z.object({
     .describe("Present when the key was found."),
   ratelimit: RateLimitStateSchema.optional(),
   retryAfter: z.int().optional().describe("Seconds to wait, with RATE_LIMITED."),
+  message: z
+    .string()
+    .optional()
+    .describe("Why the key was refused, safe to show the caller (absent when valid)."),
 });
 export type VerifyResponse = z.infer<typeof VerifyResponseSchema>;
 
@@ -231,6 +275,9 @@ export const API_ERROR_CODES = [
   "payload_too_large",
   "unprocessable",
   "rate_limited",
+  "invalid_signature",
+  "replayed_request",
+  "method_not_allowed",
   "internal",
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -239,7 +286,11 @@ export const ApiErrorBodySchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    type: z.string().describe("authentication_error | permission_error | rate_limit_error | invalid_request_error | api_error"),
+    type: z
+      .string()
+      .describe(
+        "authentication_error | permission_error | rate_limit_error | invalid_request_error | api_error",
+      ),
     details: z.unknown().optional(),
   }),
 });

@@ -4,7 +4,7 @@
  * is testable without a service. `fetch.ts` gathers those inputs from the API.
  */
 import { createHash } from "node:crypto";
-import type { AuditEntry, DeliveryRecord, Token } from "../api/schemas.js";
+import { type AuditEntry, type DeliveryRecord, EMBEDDED_SESSION_PREFIX, type Token } from "../api/schemas.js";
 import {
   type Destination,
   describeDestination,
@@ -52,6 +52,8 @@ export interface PlanInput {
   audit?: AuditEntry[];
   /** Name of the admin token tokenform acts as, to tell its own changes from outside ones. */
   self?: string;
+  /** Other actor names that are tokenform itself (default: embedded session keys). */
+  isSelf?: (actor: string) => boolean;
   /** Names to roll now regardless of schedule (`tokenform rotate`), with the overlap to use. */
   rotate?: { names: string[]; overlapSeconds?: number };
   staleAfterDays?: number;
@@ -121,6 +123,8 @@ function sameExpiry(a: string | null, b: string | null): boolean {
 /** Computes the plan. Deterministic for the same inputs; `hash` ignores `generatedAt`. */
 export function computePlan(input: PlanInput): Plan {
   const { set, now } = input;
+  const isSelf = (actor: string) =>
+    actor === input.self || (input.isSelf ? input.isSelf(actor) : actor.startsWith(EMBEDDED_SESSION_PREFIX));
   const changes: Change[] = [];
   const drift: DriftReport[] = [];
   const reports: PlanReports = { stale: [], expiring: [], retiring: [] };
@@ -135,7 +139,7 @@ export function computePlan(input: PlanInput): Plan {
     const destinations = planned(token);
     if (!actual) {
       const deleted = (input.audit ?? [])
-        .filter((e) => e.action === "token.delete" && e.targetName === token.name && e.actor !== input.self)
+        .filter((e) => e.action === "token.delete" && e.targetName === token.name && !isSelf(e.actor))
         .sort((a, b) => b.at.localeCompare(a.at))[0];
       changes.push(
         deleted
@@ -193,9 +197,9 @@ export function computePlan(input: PlanInput): Plan {
     if (applied !== undefined && applied !== settingsHash(current)) {
       // Changes by others since tokenform last touched the token; their audit entries name the fields.
       const history = historyOf(input.audit, actual.id);
-      const selfIndex = history.findIndex((e) => e.actor === input.self);
+      const selfIndex = history.findIndex((e) => isSelf(e.actor));
       const sinceSelf = selfIndex === -1 ? history : history.slice(0, selfIndex);
-      const outside = sinceSelf.find((e) => e.actor !== input.self);
+      const outside = sinceSelf.find((e) => !isSelf(e.actor));
       const touched = new Set(sinceSelf.flatMap((e) => Object.keys(e.changes)));
       const driftFields = diffSettings(current, desired).filter(
         (f) =>
