@@ -200,7 +200,10 @@ function overridePosition(sf: ts.SourceFile, start: number): number {
   const modifiers = ts.canHaveModifiers(node) ? ts.getModifiers(node) : undefined;
   const last = modifiers?.[modifiers.length - 1];
   // `public override get x()`, `protected override synthesizeAttributes()`, `protected override x: T`.
-  return last ? ts.skipTrivia(sf.text, last.end) : node.getStart(sf);
+  if (!last) return node.getStart(sf);
+  let at = last.end;
+  while (/\s/.test(sf.text[at] ?? "")) at++;
+  return at;
 }
 
 function findNode(node: ts.Node, position: number): ts.Node | undefined {

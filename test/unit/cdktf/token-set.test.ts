@@ -6,7 +6,7 @@
  */
 import "./setup.js";
 import { join } from "node:path";
-import { App, TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import {
   TokenformProvider,
@@ -56,12 +56,12 @@ function platformSpec(): TokenSetInput {
 }
 
 /** The second fixture file's token (no defaults of its own). */
-const LOCAL_TOKEN = {
+const LOCAL_TOKEN: TokenSetInput["tokens"][number] = {
   name: "alice-cursor-dev",
   expiresIn: "never",
   rotation: "never",
   deliver: [{ file: { path: "secrets/alice.env" } }],
-} as const;
+};
 
 describe("TokenSet from a typed object", () => {
   it("synthesizes one tokenform_token per entry with the defaults merged in", () => {
