@@ -1,0 +1,387 @@
+/**
+ * `TokenformClient`: the HTTP client of the management API (undici), implementing `TokenformApi` for the
+ * plan/apply engine, the Terraform provider, the Action and the middleware's remote mode.
+ *
+ * Timeouts: every attempt is bounded by `timeoutMs` (headers and body).
+ * Retries (`retries`, default 2) use exponential backoff with full jitter, and wait at least what a
+ * `Retry-After` header asks (up to `maxRetryDelayMs`; a longer wait is not retried but returned as the
+ * error, `retryAfter` set). What is retried depends on whether repeating the request is safe:
+ * - safe to repeat (GET, DELETE, confirm, verify): network errors, timeouts, 429 and 5xx;
+ * - not safe (create, roll, PATCH): only when the server certainly did not act on it — the connection was
+ *   refused before anything was sent, or the answer was 429/503 (refused without processing). Never after
+ *   a timeout, a reset connection or another 5xx, where the request may have been carried out: the caller
+ *   then sees the error and reconciles (a create whose response was lost is found by name on the next run).
+ * A DELETE retried after an uncertain failure that then finds the token gone counts as success.
+ * Errors are `ApiError`s carrying the API's code; they hold method and path only, never headers or bodies.
+ */
+import { Agent, type Dispatcher, request } from "undici";
+import type { z } from "zod";
+import type { IssuedSecret, ListTokensQuery, TokenformApi } from "./contract.js";
+import { ApiError } from "./errors.js";
+import {
+  type AuditEntry,
+  AuditEntrySchema,
+  type CreateTokenRequest,
+  CreateTokenResponseSchema,
+  type DeliveryRecord,
+  type Page,
+  pageSchema,
+  type RollTokenRequest,
+  type Token,
+  TokenSchema,
+  type UpdateTokenRequest,
+  type Usage,
+  UsageSchema,
+  type VerifyRequest,
+  type VerifyResponse,
+  VerifyResponseSchema,
+  type Whoami,
+  WhoamiSchema,
+} from "./schemas.js";
+import { SecretValue } from "./secret.js";
+
+export interface TokenformClientOptions {
+  /** Base URL of the token service, e.g. `http://127.0.0.1:8787`. */
+  baseUrl: string;
+  /** Admin token (prefer a `SecretValue`). Optional only for loopback `verify` calls. */
+  token?: string | SecretValue;
+  /** Per-attempt timeout in ms (default 10 000). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 2; 0 disables). */
+  retries?: number;
+  /** `User-Agent` header (default `tokenform-client/1`). */
+  userAgent?: string;
+  /** First backoff step in ms (default 200); attempt n waits up to base·2ⁿ, with jitter. */
+  retryBaseMs?: number;
+  /** Longest wait before a retry in ms (default 30 000). */
+  maxRetryDelayMs?: number;
+  /** undici dispatcher (Agent/Pool) to use; by default the client owns a keep-alive Agent that `close()` ends. */
+  dispatcher?: Dispatcher;
+}
+
+/** How a request may be repeated. */
+type Repeat = "safe" | "unsafe";
+
+interface RequestSpec<T> {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  repeat: Repeat;
+  schema?: z.ZodType<T>;
+  /** Status codes that are success (default: any 2xx). */
+  okIf404AfterRetry?: boolean;
+}
+
+/** Connection errors that prove nothing reached the server. */
+const UNSENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+
+function errorCode(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    e = e.cause;
+  }
+  return undefined;
+}
+
+/** Seconds from a `Retry-After` value (delta-seconds or HTTP-date). */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined) return undefined;
+  if (/^\s*\d+\s*$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+const TokenPageSchema = pageSchema(TokenSchema);
+const AuditPageSchema = pageSchema(AuditEntrySchema);
+
+export class TokenformClient implements TokenformApi {
+  readonly baseUrl: string;
+  readonly #token: SecretValue | undefined;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #userAgent: string;
+  readonly #retryBaseMs: number;
+  readonly #maxRetryDelayMs: number;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+
+  constructor(options: TokenformClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.#token = typeof options.token === "string" ? new SecretValue(options.token) : options.token;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#retries = Math.max(0, options.retries ?? 2);
+    this.#userAgent = options.userAgent ?? "tokenform-client/1";
+    this.#retryBaseMs = options.retryBaseMs ?? 200;
+    this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 4_000, connections: 16 });
+  }
+
+  /** Closes the client's own connections (a dispatcher passed in options is left to its owner). */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  // ------------------------------------------------------------------------------------------ TokenformApi
+
+  whoami(): Promise<Whoami> {
+    return this.#send({ method: "GET", path: "/v1/whoami", repeat: "safe", schema: WhoamiSchema });
+  }
+
+  listTokens(query: ListTokensQuery = {}): Promise<Page<Token>> {
+    return this.#send({
+      method: "GET",
+      path: "/v1/tokens",
+      query: { ...query },
+      repeat: "safe",
+      schema: TokenPageSchema,
+    });
+  }
+
+  async listAllTokens(query: Omit<ListTokensQuery, "cursor"> = {}): Promise<Token[]> {
+    const all: Token[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.listTokens({ ...query, limit: query.limit ?? 500, cursor });
+      all.push(...page.items);
+      if (page.nextCursor === null) return all;
+      if (seen.has(page.nextCursor)) throw new Error("the token service returned the same cursor twice");
+      seen.add(page.nextCursor);
+      cursor = page.nextCursor;
+    }
+  }
+
+  getToken(id: string): Promise<Token> {
+    return this.#send({
+      method: "GET",
+      path: `/v1/tokens/${encodeURIComponent(id)}`,
+      repeat: "safe",
+      schema: TokenSchema,
+    });
+  }
+
+  async createToken(body: CreateTokenRequest): Promise<IssuedSecret> {
+    const out = await this.#send({
+      method: "POST",
+      path: "/v1/tokens",
+      body,
+      repeat: "unsafe",
+      schema: CreateTokenResponseSchema,
+    });
+    return { token: out.token, secret: new SecretValue(out.secret) };
+  }
+
+  updateToken(id: string, patch: UpdateTokenRequest, options: { ifMatch?: number } = {}): Promise<Token> {
+    return this.#send({
+      method: "PATCH",
+      path: `/v1/tokens/${encodeURIComponent(id)}`,
+      body: patch,
+      headers: options.ifMatch === undefined ? {} : { "If-Match": `"${options.ifMatch}"` },
+      repeat: "unsafe",
+      schema: TokenSchema,
+    });
+  }
+
+  confirmToken(id: string, deliveries?: DeliveryRecord[]): Promise<Token> {
+    // Confirming is idempotent on the server (a second confirm changes nothing), so it is safe to repeat.
+    return this.#send({
+      method: "POST",
+      path: `/v1/tokens/${encodeURIComponent(id)}/confirm`,
+      body: deliveries === undefined ? {} : { deliveries },
+      repeat: "safe",
+      schema: TokenSchema,
+    });
+  }
+
+  async rollToken(id: string, body: RollTokenRequest = {}): Promise<IssuedSecret> {
+    const out = await this.#send({
+      method: "POST",
+      path: `/v1/tokens/${encodeURIComponent(id)}/roll`,
+      body,
+      repeat: "unsafe",
+      schema: CreateTokenResponseSchema,
+    });
+    return { token: out.token, secret: new SecretValue(out.secret) };
+  }
+
+  async deleteToken(id: string): Promise<void> {
+    await this.#send({
+      method: "DELETE",
+      path: `/v1/tokens/${encodeURIComponent(id)}`,
+      repeat: "safe",
+      okIf404AfterRetry: true,
+    });
+  }
+
+  verify(body: VerifyRequest): Promise<VerifyResponse> {
+    return this.#send({
+      method: "POST",
+      path: "/v1/verify",
+      body,
+      repeat: "safe",
+      schema: VerifyResponseSchema,
+    });
+  }
+
+  usage(id: string): Promise<Usage> {
+    return this.#send({
+      method: "GET",
+      path: `/v1/tokens/${encodeURIComponent(id)}/usage`,
+      repeat: "safe",
+      schema: UsageSchema,
+    });
+  }
+
+  audit(query: { cursor?: string; limit?: number; targetId?: string } = {}): Promise<Page<AuditEntry>> {
+    return this.#send({ method: "GET", path: "/v1/audit", query, repeat: "safe", schema: AuditPageSchema });
+  }
+
+  // ------------------------------------------------------------------------------------------ transport
+
+  #delay(attempt: number, retryAfter: number | undefined): number {
+    const backoff = Math.random() * this.#retryBaseMs * 2 ** attempt;
+    return Math.max(backoff, (retryAfter ?? 0) * 1000);
+  }
+
+  async #send<T>(spec: RequestSpec<T>): Promise<T> {
+    const label = `${spec.method} ${spec.path}`;
+    let uncertain = false;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#attempt(spec, label);
+      if (outcome.ok) return outcome.value;
+      const error = outcome.error;
+      if (spec.okIf404AfterRetry && uncertain && error.status === 404) return undefined as T;
+      const retryable =
+        spec.repeat === "safe"
+          ? error.transient
+          : outcome.unsent || error.status === 429 || error.status === 503;
+      if (!retryable || attempt >= this.#retries) throw error;
+      const wait = this.#delay(attempt, error.retryAfter);
+      if (wait > this.#maxRetryDelayMs) throw error;
+      if (!outcome.unsent) uncertain = true;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  async #attempt<T>(
+    spec: RequestSpec<T>,
+    label: string,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: ApiError; unsent: boolean }> {
+    const url = new URL(this.baseUrl + spec.path);
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = {
+      "user-agent": this.#userAgent,
+      accept: "application/json",
+      ...spec.headers,
+    };
+    if (this.#token) headers.authorization = `Bearer ${this.#token.reveal()}`;
+    let payload: string | undefined;
+    if (spec.body !== undefined) {
+      payload = JSON.stringify(spec.body);
+      headers["content-type"] = "application/json";
+    }
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method: spec.method,
+        headers,
+        body: payload,
+        dispatcher: this.#dispatcher,
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+        signal: AbortSignal.timeout(this.#timeoutMs + 1000),
+      });
+    } catch (error) {
+      const code = errorCode(error);
+      const timedOut =
+        (code !== undefined && TIMEOUT_CODES.has(code)) ||
+        (error instanceof Error && error.name === "TimeoutError");
+      return {
+        ok: false,
+        unsent: code !== undefined && UNSENT_CODES.has(code),
+        error: new ApiError(
+          timedOut ? "timeout" : "network_error",
+          timedOut
+            ? `${label}: no response from the token service within ${this.#timeoutMs} ms`
+            : `${label}: cannot reach the token service at ${this.baseUrl} (${code ?? (error instanceof Error ? error.message : "error")})`,
+          0,
+          label,
+        ),
+      };
+    }
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      const code = errorCode(error);
+      return {
+        ok: false,
+        unsent: false,
+        error: new ApiError(
+          code !== undefined && TIMEOUT_CODES.has(code) ? "timeout" : "network_error",
+          `${label}: the response was cut off (${code ?? "error"})`,
+          0,
+          label,
+        ),
+      };
+    }
+    const status = response.statusCode;
+    if (status >= 200 && status < 300) {
+      if (!spec.schema) return { ok: true, value: undefined as T };
+      let data: unknown;
+      try {
+        data = JSON.parse(text);
+      } catch {
+        return {
+          ok: false,
+          unsent: false,
+          error: new ApiError("invalid_response", `${label}: the response is not JSON`, status, label),
+        };
+      }
+      const parsed = spec.schema.safeParse(data);
+      if (!parsed.success) {
+        return {
+          ok: false,
+          unsent: false,
+          error: new ApiError(
+            "invalid_response",
+            `${label}: unexpected response shape (${parsed.error.issues[0]?.message ?? "invalid"})`,
+            status,
+            label,
+          ),
+        };
+      }
+      return { ok: true, value: parsed.data };
+    }
+    let code = `http_${status}`;
+    let message = `${label} failed with HTTP ${status}`;
+    try {
+      const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+      if (typeof body.error?.code === "string") code = body.error.code;
+      if (typeof body.error?.message === "string") message = `${label}: ${body.error.message}`;
+    } catch {
+      // Not our JSON error body (a proxy's page): keep the generic message.
+    }
+    return {
+      ok: false,
+      unsent: false,
+      error: new ApiError(code, message, status, label, parseRetryAfter(response.headers["retry-after"])),
+    };
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * A refused verification as an HTTP response — status, headers and JSON body — shared by the management
+ * API's authentication and the middleware, so a key is refused the same way everywhere: 401 with
+ * `WWW-Authenticate` for missing/invalid/disabled/expired/pending keys and bad signatures, 403 for scope,
+ * IP and read-only refusals, 429 with `Retry-After` and `RateLimit-*` headers.
+ */
+import { API_ERROR_STATUS, errorBody, VERDICT_ERROR } from "../../api/errors.js";
+import type { ApiErrorBody, VerifyResponse } from "../../api/schemas.js";
+import type { RateLimitState, Verdict } from "../verifier.js";
+
+/** A ready-to-send HTTP refusal. */
+export interface HttpRefusal {
+  status: number;
+  headers: Record<string, string>;
+  body: ApiErrorBody;
+}
+
+/** `RateLimit-Limit`, `-Remaining`, `-Reset` (IETF draft names) for a rate-limit state. */
+export function rateLimitHeaders(state: RateLimitState | undefined): Record<string, string> {
+  if (!state) return {};
+  return {
+    "RateLimit-Limit": String(state.limit),
+    "RateLimit-Remaining": String(state.remaining),
+    "RateLimit-Reset": String(state.reset),
+  };
+}
+
+/** Realm sent in `WWW-Authenticate`. */
+export const REALM = "tokenform";
+
+/** The HTTP response for a refused verdict. */
+export function refusalResponse(verdict: Extract<Verdict, { valid: false }>): HttpRefusal {
+  const code = VERDICT_ERROR[verdict.code];
+  const status = API_ERROR_STATUS[code];
+  const headers = rateLimitHeaders(verdict.ratelimit);
+  if (status === 401) {
+    headers["WWW-Authenticate"] =
+      verdict.code === "MISSING"
+        ? `Bearer realm="${REALM}"`
+        : `Bearer realm="${REALM}", error="invalid_token", error_description="${verdict.message.replace(/"/g, "'")}"`;
+  }
+  if (verdict.code === "RATE_LIMITED") headers["Retry-After"] = String(verdict.retryAfter ?? 1);
+  return { status, headers, body: errorBody(code, verdict.message, { reason: verdict.code }) };
+}
+
+/** A verdict as the `/v1/verify` response body. */
+export function verifyResponseOf(verdict: Verdict): VerifyResponse {
+  const out: VerifyResponse = { valid: verdict.valid, code: verdict.code };
+  if (verdict.token) {
+    const t = verdict.token;
+    out.token = {
+      id: t.id,
+      name: t.name,
+      type: t.type,
+      scopes: [...t.scopes],
+      labels: { ...t.labels },
+      account: t.account,
+    };
+  }
+  if (verdict.ratelimit) out.ratelimit = { ...verdict.ratelimit };
+  if (!verdict.valid) {
+    if (verdict.retryAfter !== undefined) out.retryAfter = verdict.retryAfter;
+    out.message = verdict.message;
+  }
+  return out;
+}

@@ -1,0 +1,21 @@
+/**
+ * The token service's public surface: `startService` (the in-process API the CLI's embedded mode, `serve`
+ * and the tests use), the `Verifier` (for gateways), the store contract and its SQLite implementation.
+ */
+
+export type { VerifiedKey } from "./cache.js";
+export { type Clock, ManualClock, systemClock } from "./clock.js";
+export { type CredentialLookup, credentialFromHeaders } from "./credentials.js";
+export { createLogger, REDACTED_PATHS, scrubTokens, silentLogger } from "./logger.js";
+export {
+  type AdminTokenSource,
+  FIRST_ACCOUNT,
+  type RunningService,
+  type ServiceOptions,
+  startService,
+} from "./service.js";
+export { SIGNATURE_LABEL, SIGNATURE_WINDOW_SECONDS, signRequest } from "./signing.js";
+export { DEFAULT_DB_PATH, SqliteStore } from "./store/sqlite.js";
+export type { TokenPrefixes, TokenStore } from "./store/types.js";
+export type { Actor } from "./tokens.js";
+export type { RateDefaults, RateLimitState, Verdict, Verifier, VerifyInput } from "./verifier.js";

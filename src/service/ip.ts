@@ -1,0 +1,96 @@
+/**
+ * IP handling with ipaddr.js: parsing allowlist entries (IPv4/IPv6 addresses and CIDR ranges), matching a
+ * client address against them, and finding the client address of a request — `X-Forwarded-For` is read
+ * only when the connection comes from a configured trusted proxy, right to left, skipping trusted hops.
+ */
+import ipaddr from "ipaddr.js";
+
+/** A parsed CIDR range (a single address is a range with the full prefix length). */
+export type IpRange = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/** Parses an address the way a client or a proxy writes it; IPv4-mapped IPv6 becomes IPv4. */
+export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  const trimmed = text.trim();
+  // ipaddr.js accepts legacy IPv4 forms (hex, fewer parts); an address on the wire is dotted decimal.
+  if (trimmed.includes(".") && !trimmed.includes(":") && !ipaddr.IPv4.isValidFourPartDecimal(trimmed))
+    return undefined;
+  if (!ipaddr.isValid(trimmed)) return undefined;
+  return ipaddr.process(trimmed);
+}
+
+/** Parses one allowlist entry (`203.0.113.7`, `203.0.113.0/24`, `2001:db8::/32`); undefined when invalid. */
+export function parseRange(entry: string): IpRange | undefined {
+  const text = entry.trim();
+  const slash = text.indexOf("/");
+  if (slash < 0) {
+    const address = parseAddress(text);
+    if (!address) return undefined;
+    return [address, address.kind() === "ipv4" ? 32 : 128];
+  }
+  const address = parseAddress(text.slice(0, slash));
+  const bitsText = text.slice(slash + 1);
+  if (!address || !/^\d{1,3}$/.test(bitsText)) return undefined;
+  const bits = Number(bitsText);
+  if (bits > (address.kind() === "ipv4" ? 32 : 128)) return undefined;
+  return [address, bits];
+}
+
+/** Parses every entry; returns the invalid ones separately so callers can report them all. */
+export function parseRanges(entries: readonly string[]): { ranges: IpRange[]; invalid: string[] } {
+  const ranges: IpRange[] = [];
+  const invalid: string[] = [];
+  for (const entry of entries) {
+    const range = parseRange(entry);
+    if (range) ranges.push(range);
+    else invalid.push(entry);
+  }
+  return { ranges, invalid };
+}
+
+/** Whether `address` falls inside any of `ranges` (IPv4 never matches an IPv6 range and vice versa). */
+export function inRanges(address: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly IpRange[]): boolean {
+  const kind = address.kind();
+  for (const range of ranges) {
+    if (range[0].kind() === kind && address.match(range)) return true;
+  }
+  return false;
+}
+
+/** Whether a textual address is inside the ranges (false for anything unparsable). */
+export function ipAllowed(ip: string, ranges: readonly IpRange[]): boolean {
+  const address = parseAddress(ip);
+  return address !== undefined && inRanges(address, ranges);
+}
+
+/** Whether the address is a loopback address (127.0.0.0/8, ::1, or IPv4-mapped loopback). */
+export function isLoopback(ip: string | undefined): boolean {
+  if (!ip) return false;
+  const address = parseAddress(ip);
+  return address !== undefined && address.range() === "loopback";
+}
+
+/**
+ * The client address of a request. `remoteAddress` is the TCP peer; `forwardedFor` the raw
+ * `X-Forwarded-For` header. Only when the peer is a trusted proxy is the header consulted: hops are
+ * read right to left and the first one that is not itself a trusted proxy is the client.
+ */
+export function clientAddress(
+  remoteAddress: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trustedProxies: readonly IpRange[],
+): string | undefined {
+  const peer = remoteAddress ? parseAddress(remoteAddress) : undefined;
+  if (!peer) return remoteAddress;
+  if (trustedProxies.length === 0 || forwardedFor === undefined || !inRanges(peer, trustedProxies)) {
+    return peer.toString();
+  }
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",");
+  let client = peer;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = parseAddress(hops[i]!);
+    if (!hop) break;
+    client = hop;
+    if (!inRanges(hop, trustedProxies)) break;
+  }
+  return client.toString();
+}

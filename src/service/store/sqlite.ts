@@ -1,0 +1,596 @@
+/**
+ * The embedded store: one SQLite file (better-sqlite3) in WAL mode with foreign keys on and versioned
+ * migrations. better-sqlite3 is synchronous, so each async method does its work before it resolves;
+ * multi-statement writes run inside `db.transaction`, which makes them atomic.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { DeliveryRecord } from "../../api/schemas.js";
+import type { TokenType } from "../../spec/schema.js";
+import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
+import {
+  type AccountRecord,
+  type AuditRecord,
+  SESSION_LABEL,
+  type SecretRecord,
+  type SecretState,
+  StoreConflictError,
+  type StoredAudit,
+  type StoredToken,
+  type TokenFilter,
+  type TokenRecord,
+  type TokenStore,
+  type UsageBucket,
+  type UsageDelta,
+  type WriteResult,
+} from "./types.js";
+
+/** Default database location, relative to the working directory. */
+export const DEFAULT_DB_PATH = ".tokenform/tokenform.db";
+
+/** Milliseconds SQLite waits for a lock held by another connection before failing. */
+const BUSY_TIMEOUT_MS = 5000;
+
+interface TokenRow {
+  seq: number;
+  id: string;
+  account: string;
+  name: string;
+  description: string;
+  type: string;
+  scopes: string;
+  read_only: number;
+  labels: string;
+  ip_allowlist: string;
+  rate_per_minute: number | null;
+  rate_per_hour: number | null;
+  enabled: number;
+  pending: number;
+  pending_expires_at: number | null;
+  expires_at: number | null;
+  deliveries: string;
+  created_at: number;
+  created_by: string;
+  updated_at: number;
+  rotated_at: number;
+  last_generation: number;
+  version: number;
+  last_used_at: number | null;
+  last_used_ip: string | null;
+  request_count: number;
+  failed_attempts: number;
+}
+
+interface SecretRow {
+  digest: Buffer;
+  token_id: string;
+  display_prefix: string;
+  fingerprint: string;
+  generation: number;
+  state: string;
+  expires_at: number | null;
+  overlap_seconds: number | null;
+  created_at: number;
+}
+
+interface AuditRow {
+  seq: number;
+  id: string;
+  account: string;
+  at: number;
+  actor: string;
+  actor_token_id: string | null;
+  action: string;
+  target_id: string | null;
+  target_name: string | null;
+  changes: string;
+  source_ip: string | null;
+}
+
+function secretFromRow(row: SecretRow): SecretRecord {
+  return {
+    digest: row.digest.toString("base64"),
+    displayPrefix: row.display_prefix,
+    fingerprint: row.fingerprint,
+    generation: row.generation,
+    state: row.state as SecretState,
+    expiresAt: row.expires_at,
+    overlapSeconds: row.overlap_seconds,
+    createdAt: row.created_at,
+  };
+}
+
+function tokenFromRow(row: TokenRow, secrets: SecretRecord[]): StoredToken {
+  return {
+    seq: row.seq,
+    id: row.id,
+    account: row.account,
+    name: row.name,
+    description: row.description,
+    type: row.type as TokenType,
+    scopes: JSON.parse(row.scopes) as string[],
+    readOnly: row.read_only === 1,
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    ipAllowlist: JSON.parse(row.ip_allowlist) as string[],
+    ratePerMinute: row.rate_per_minute,
+    ratePerHour: row.rate_per_hour,
+    enabled: row.enabled === 1,
+    pending: row.pending === 1,
+    pendingExpiresAt: row.pending_expires_at,
+    expiresAt: row.expires_at,
+    deliveries: JSON.parse(row.deliveries) as DeliveryRecord[],
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    updatedAt: row.updated_at,
+    rotatedAt: row.rotated_at,
+    lastGeneration: row.last_generation,
+    version: row.version,
+    secrets,
+    lastUsedAt: row.last_used_at,
+    lastUsedIp: row.last_used_ip,
+    requestCount: row.request_count,
+    failedAttempts: row.failed_attempts,
+  };
+}
+
+function tokenParams(token: TokenRecord) {
+  return {
+    id: token.id,
+    account: token.account,
+    name: token.name,
+    description: token.description,
+    type: token.type,
+    scopes: JSON.stringify(token.scopes),
+    read_only: token.readOnly ? 1 : 0,
+    labels: JSON.stringify(token.labels),
+    ip_allowlist: JSON.stringify(token.ipAllowlist),
+    rate_per_minute: token.ratePerMinute,
+    rate_per_hour: token.ratePerHour,
+    enabled: token.enabled ? 1 : 0,
+    pending: token.pending ? 1 : 0,
+    pending_expires_at: token.pendingExpiresAt,
+    expires_at: token.expiresAt,
+    deliveries: JSON.stringify(token.deliveries),
+    created_at: token.createdAt,
+    created_by: token.createdBy,
+    updated_at: token.updatedAt,
+    rotated_at: token.rotatedAt,
+    last_generation: token.lastGeneration,
+    version: token.version,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    "code" in error &&
+    (error.code === "SQLITE_CONSTRAINT_UNIQUE" || error.code === "SQLITE_CONSTRAINT_PRIMARYKEY")
+  );
+}
+
+/** Options of the SQLite store. */
+export interface SqliteStoreOptions {
+  /** Database file; `:memory:` for a throwaway store. Parent directories are created. */
+  path: string;
+  /** Migrations to apply (tests only; defaults to the built-in list). */
+  migrations?: readonly Migration[];
+}
+
+/** The SQLite implementation of `TokenStore`. */
+export class SqliteStore implements TokenStore {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #migrations: readonly Migration[];
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteStoreOptions) {
+    this.path = options.path;
+    this.#migrations = options.migrations ?? SQLITE_MIGRATIONS;
+    if (options.path !== ":memory:") prepareDirectory(options.path);
+    this.#db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
+    this.#db.pragma("journal_mode = WAL");
+    // NORMAL is durable across process crashes in WAL mode (a power loss may drop the last commits).
+    this.#db.pragma("synchronous = NORMAL");
+    this.#db.pragma("foreign_keys = ON");
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async init(): Promise<void> {
+    this.#db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT",
+    );
+    const applied = new Set(
+      (this.#db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map(
+        (r) => r.version,
+      ),
+    );
+    const known = new Set(this.#migrations.map((m) => m.version));
+    const unknown = [...applied].filter((v) => !known.has(v));
+    if (unknown.length > 0) {
+      throw new Error(
+        `database ${this.path} has schema version ${Math.max(...unknown)}, newer than this tokenform understands; upgrade tokenform`,
+      );
+    }
+    for (const migration of [...this.#migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(migration.version)) continue;
+      this.#db.transaction(() => {
+        this.#db.exec(migration.sql);
+        this.#db
+          .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+          .run(migration.version, migration.name, Date.now());
+      })();
+    }
+  }
+
+  /** Versions recorded in `schema_migrations` (for tests). */
+  appliedMigrations(): number[] {
+    return (
+      this.#db.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as Array<{
+        version: number;
+      }>
+    ).map((r) => r.version);
+  }
+
+  async close(): Promise<void> {
+    if (!this.#db.open) return;
+    // Fold the WAL back into the main file so a closed database is one self-contained file.
+    this.#db.pragma("wal_checkpoint(TRUNCATE)");
+    this.#db.close();
+  }
+
+  async countAccounts(): Promise<number> {
+    return (this.#stmt("SELECT count(*) AS n FROM accounts").get() as { n: number }).n;
+  }
+
+  async createAccount(account: AccountRecord): Promise<void> {
+    try {
+      this.#stmt("INSERT INTO accounts (name, prefixes, created_at) VALUES (?, ?, ?)").run(
+        account.name,
+        JSON.stringify(account.prefixes),
+        account.createdAt,
+      );
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new StoreConflictError(`account ${account.name} already exists`, "account");
+      throw error;
+    }
+  }
+
+  async getAccount(name: string): Promise<AccountRecord | undefined> {
+    const row = this.#stmt("SELECT name, prefixes, created_at FROM accounts WHERE name = ?").get(name) as
+      | { name: string; prefixes: string; created_at: number }
+      | undefined;
+    return row && { name: row.name, prefixes: JSON.parse(row.prefixes), createdAt: row.created_at };
+  }
+
+  #secretsOf(ids: string[]): Map<string, SecretRecord[]> {
+    const out = new Map<string, SecretRecord[]>();
+    if (ids.length === 0) return out;
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM secrets WHERE token_id IN (${ids.map(() => "?").join(",")}) ORDER BY generation DESC`,
+      )
+      .all(...ids) as SecretRow[];
+    for (const row of rows) {
+      let list = out.get(row.token_id);
+      if (!list) {
+        list = [];
+        out.set(row.token_id, list);
+      }
+      list.push(secretFromRow(row));
+    }
+    return out;
+  }
+
+  #hydrate(rows: TokenRow[]): StoredToken[] {
+    const secrets = this.#secretsOf(rows.map((r) => r.id));
+    return rows.map((row) => tokenFromRow(row, secrets.get(row.id) ?? []));
+  }
+
+  #readToken(id: string): StoredToken | undefined {
+    const row = this.#stmt("SELECT * FROM tokens WHERE id = ?").get(id) as TokenRow | undefined;
+    return row ? this.#hydrate([row])[0] : undefined;
+  }
+
+  #writeChildren(token: TokenRecord): void {
+    this.#stmt("DELETE FROM token_labels WHERE token_id = ?").run(token.id);
+    const label = this.#stmt("INSERT INTO token_labels (token_id, key, value) VALUES (?, ?, ?)");
+    for (const [key, value] of Object.entries(token.labels)) label.run(token.id, key, value);
+    this.#stmt("DELETE FROM secrets WHERE token_id = ?").run(token.id);
+    const secret = this.#stmt(
+      `INSERT INTO secrets (digest, token_id, display_prefix, fingerprint, generation, state, expires_at, overlap_seconds, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const s of token.secrets) {
+      secret.run(
+        Buffer.from(s.digest, "base64"),
+        token.id,
+        s.displayPrefix,
+        s.fingerprint,
+        s.generation,
+        s.state,
+        s.expiresAt,
+        s.overlapSeconds,
+        s.createdAt,
+      );
+    }
+  }
+
+  #writeAudit(audit: AuditRecord | null): void {
+    if (!audit) return;
+    this.#stmt(
+      `INSERT INTO audit (id, account, at, actor, actor_token_id, action, target_id, target_name, changes, source_ip)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      audit.id,
+      audit.account,
+      audit.at,
+      audit.actor,
+      audit.actorTokenId,
+      audit.action,
+      audit.targetId,
+      audit.targetName,
+      JSON.stringify(audit.changes),
+      audit.sourceIp,
+    );
+  }
+
+  #conflict(error: unknown, token: TokenRecord): never {
+    if (isUniqueViolation(error) && error instanceof Error && error.message.includes("tokens.")) {
+      throw new StoreConflictError(
+        `a token named ${token.name} already exists in account ${token.account}`,
+        "name",
+      );
+    }
+    throw error;
+  }
+
+  async insertToken(token: TokenRecord, audit: AuditRecord | null): Promise<StoredToken> {
+    try {
+      return this.#db.transaction(() => {
+        this.#stmt(
+          `INSERT INTO tokens (id, account, name, description, type, scopes, read_only, labels, ip_allowlist,
+             rate_per_minute, rate_per_hour, enabled, pending, pending_expires_at, expires_at, deliveries,
+             created_at, created_by, updated_at, rotated_at, last_generation, version)
+           VALUES (@id, @account, @name, @description, @type, @scopes, @read_only, @labels, @ip_allowlist,
+             @rate_per_minute, @rate_per_hour, @enabled, @pending, @pending_expires_at, @expires_at, @deliveries,
+             @created_at, @created_by, @updated_at, @rotated_at, @last_generation, @version)`,
+        ).run(tokenParams(token));
+        this.#writeChildren(token);
+        this.#writeAudit(audit);
+        return this.#readToken(token.id)!;
+      })();
+    } catch (error) {
+      this.#conflict(error, token);
+    }
+  }
+
+  async saveToken(
+    token: TokenRecord,
+    expectedVersion: number,
+    audit: AuditRecord | null,
+  ): Promise<WriteResult<StoredToken>> {
+    try {
+      return this.#db.transaction((): WriteResult<StoredToken> => {
+        const { created_at: _c, created_by: _b, id: _i, account: _a, ...params } = tokenParams(token);
+        const result = this.#stmt(
+          `UPDATE tokens SET name = @name, description = @description, type = @type, scopes = @scopes,
+             read_only = @read_only, labels = @labels, ip_allowlist = @ip_allowlist,
+             rate_per_minute = @rate_per_minute, rate_per_hour = @rate_per_hour, enabled = @enabled,
+             pending = @pending, pending_expires_at = @pending_expires_at, expires_at = @expires_at,
+             deliveries = @deliveries, updated_at = @updated_at, rotated_at = @rotated_at,
+             last_generation = @last_generation, version = @version
+           WHERE id = @id AND account = @account AND version = @expected`,
+        ).run({ ...params, id: token.id, account: token.account, expected: expectedVersion });
+        if (result.changes === 0) {
+          const exists = this.#stmt("SELECT 1 FROM tokens WHERE id = ? AND account = ?").get(
+            token.id,
+            token.account,
+          );
+          return { ok: false, reason: exists ? "version_mismatch" : "not_found" };
+        }
+        this.#writeChildren(token);
+        this.#writeAudit(audit);
+        return { ok: true, value: this.#readToken(token.id)! };
+      })();
+    } catch (error) {
+      this.#conflict(error, token);
+    }
+  }
+
+  async deleteToken(
+    account: string,
+    id: string,
+    expectedVersion: number | null,
+    audit: AuditRecord | null,
+  ): Promise<WriteResult<StoredToken>> {
+    return this.#db.transaction((): WriteResult<StoredToken> => {
+      const existing = this.#readToken(id);
+      if (!existing || existing.account !== account) return { ok: false, reason: "not_found" };
+      if (expectedVersion !== null && existing.version !== expectedVersion) {
+        return { ok: false, reason: "version_mismatch" };
+      }
+      this.#stmt("DELETE FROM tokens WHERE id = ?").run(id);
+      this.#writeAudit(audit);
+      return { ok: true, value: existing };
+    })();
+  }
+
+  async getToken(account: string, id: string): Promise<StoredToken | undefined> {
+    const row = this.#stmt("SELECT * FROM tokens WHERE id = ? AND account = ?").get(id, account) as
+      | TokenRow
+      | undefined;
+    return row ? this.#hydrate([row])[0] : undefined;
+  }
+
+  async findBySecret(digest: string): Promise<{ token: StoredToken; secret: SecretRecord } | undefined> {
+    const secretRow = this.#stmt("SELECT * FROM secrets WHERE digest = ?").get(
+      Buffer.from(digest, "base64"),
+    ) as SecretRow | undefined;
+    if (!secretRow) return undefined;
+    const token = this.#readToken(secretRow.token_id);
+    return token && { token, secret: secretFromRow(secretRow) };
+  }
+
+  async listTokens(
+    account: string,
+    filter: TokenFilter,
+    afterSeq: number | null,
+    limit: number,
+  ): Promise<StoredToken[]> {
+    const where = ["t.account = ?", "NOT (t.pending = 1 AND t.pending_expires_at <= ?)"];
+    const params: unknown[] = [account, filter.now];
+    if (afterSeq !== null) {
+      where.push("t.seq > ?");
+      params.push(afterSeq);
+    }
+    if (filter.type) {
+      where.push("t.type = ?");
+      params.push(filter.type);
+    }
+    switch (filter.status) {
+      case undefined:
+        break;
+      case "pending":
+        where.push("t.pending = 1");
+        break;
+      case "disabled":
+        where.push("t.pending = 0 AND t.enabled = 0");
+        break;
+      case "expired":
+        where.push("t.pending = 0 AND t.enabled = 1 AND t.expires_at IS NOT NULL AND t.expires_at <= ?");
+        params.push(filter.now);
+        break;
+      case "active":
+        where.push("t.pending = 0 AND t.enabled = 1 AND (t.expires_at IS NULL OR t.expires_at > ?)");
+        params.push(filter.now);
+        break;
+    }
+    const label = "SELECT 1 FROM token_labels l WHERE l.token_id = t.id AND l.key = ?";
+    for (const r of filter.requirements) {
+      switch (r.op) {
+        case "eq":
+          where.push(`EXISTS (${label} AND l.value = ?)`);
+          params.push(r.key, r.value);
+          break;
+        case "neq":
+          where.push(`NOT EXISTS (${label} AND l.value = ?)`);
+          params.push(r.key, r.value);
+          break;
+        case "exists":
+          where.push(`EXISTS (${label})`);
+          params.push(r.key);
+          break;
+        case "absent":
+          where.push(`NOT EXISTS (${label})`);
+          params.push(r.key);
+          break;
+      }
+    }
+    params.push(limit);
+    const rows = this.#db
+      .prepare(`SELECT t.* FROM tokens t WHERE ${where.join(" AND ")} ORDER BY t.seq LIMIT ?`)
+      .all(...params) as TokenRow[];
+    return this.#hydrate(rows);
+  }
+
+  async listDue(now: number, limit: number): Promise<StoredToken[]> {
+    const rows = this.#stmt(
+      `SELECT * FROM tokens WHERE seq IN (
+         SELECT seq FROM tokens WHERE pending_expires_at <= @now
+         UNION SELECT t.seq FROM tokens t JOIN secrets s ON s.token_id = t.id WHERE s.expires_at <= @now
+         UNION SELECT t.seq FROM tokens t JOIN token_labels l ON l.token_id = t.id
+           WHERE l.key = @session AND t.expires_at <= @now
+       ) ORDER BY seq LIMIT @limit`,
+    ).all({ now, limit, session: SESSION_LABEL }) as TokenRow[];
+    return this.#hydrate(rows);
+  }
+
+  async listAudit(
+    account: string,
+    query: { targetId?: string; beforeSeq: number | null; limit: number },
+  ): Promise<StoredAudit[]> {
+    const rows = this.#stmt(
+      `SELECT * FROM audit WHERE account = @account
+         AND (@target IS NULL OR target_id = @target)
+         AND (@before IS NULL OR seq < @before)
+       ORDER BY seq DESC LIMIT @limit`,
+    ).all({
+      account,
+      target: query.targetId ?? null,
+      before: query.beforeSeq,
+      limit: query.limit,
+    }) as AuditRow[];
+    return rows.map((row) => ({
+      seq: row.seq,
+      id: row.id,
+      account: row.account,
+      at: row.at,
+      actor: row.actor,
+      actorTokenId: row.actor_token_id,
+      action: row.action,
+      targetId: row.target_id,
+      targetName: row.target_name,
+      changes: JSON.parse(row.changes),
+      sourceIp: row.source_ip,
+    }));
+  }
+
+  async applyUsage(deltas: readonly UsageDelta[]): Promise<void> {
+    if (deltas.length === 0) return;
+    const counters = this.#stmt(
+      `UPDATE tokens SET request_count = request_count + @requests, failed_attempts = failed_attempts + @failures,
+         last_used_at = CASE WHEN @last_used_at IS NOT NULL AND (last_used_at IS NULL OR last_used_at <= @last_used_at)
+                             THEN @last_used_at ELSE last_used_at END,
+         last_used_ip = CASE WHEN @last_used_at IS NOT NULL AND (last_used_at IS NULL OR last_used_at <= @last_used_at)
+                             THEN @last_used_ip ELSE last_used_ip END
+       WHERE id = @id`,
+    );
+    const hourly = this.#stmt(
+      `INSERT INTO usage_hourly (token_id, hour, requests, failures)
+       SELECT id, @hour, @requests, @failures FROM tokens WHERE id = @id
+       ON CONFLICT (token_id, hour) DO UPDATE SET requests = requests + excluded.requests,
+         failures = failures + excluded.failures`,
+    );
+    this.#db.transaction(() => {
+      for (const delta of deltas) {
+        counters.run({
+          id: delta.tokenId,
+          requests: delta.requests,
+          failures: delta.failures,
+          last_used_at: delta.lastUsedAt,
+          last_used_ip: delta.lastUsedIp,
+        });
+        for (const [hour, counts] of delta.hours) {
+          hourly.run({ id: delta.tokenId, hour, requests: counts.requests, failures: counts.failures });
+        }
+      }
+    })();
+  }
+
+  async usageBuckets(tokenId: string, since: number): Promise<UsageBucket[]> {
+    return this.#stmt(
+      "SELECT hour AS start, requests, failures FROM usage_hourly WHERE token_id = ? AND hour >= ? ORDER BY hour",
+    ).all(tokenId, since) as UsageBucket[];
+  }
+}
+
+/** Creates the database's directory; inside a `.tokenform` directory, also a `.gitignore` of `*`. */
+function prepareDirectory(path: string): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  if (dir.split(/[\\/]/).pop() === ".tokenform") {
+    const ignore = `${dir}/.gitignore`;
+    if (!existsSync(ignore))
+      writeFileSync(ignore, "# Written by tokenform: the token database never belongs in git.\n*\n");
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The store contract: what the token service persists and how it reads it back. Every method is async so
+ * that a networked database (PostgreSQL) can implement it without changing callers; the embedded SQLite
+ * store simply resolves at once. Each write method is one atomic transaction that also appends its audit
+ * entry, so a change and its audit record can never be separated.
+ *
+ * Records hold times as epoch milliseconds and never a raw secret: a secret is its digest (base64 of
+ * SHA-256 or HMAC-SHA256), display prefix and fingerprint.
+ */
+import type { DeliveryRecord, TokenStatus } from "../../api/schemas.js";
+import type { TokenType } from "../../spec/schema.js";
+import type { LabelRequirement } from "../selector.js";
+
+/** Token prefixes an account issues, per type (e.g. `mcp_sk_`). */
+export interface TokenPrefixes {
+  mcp: string;
+  agent: string;
+  admin: string;
+}
+
+/** An account: the isolation boundary for tokens. */
+export interface AccountRecord {
+  /** Unique account name (a slug such as `default` or `acme`). */
+  name: string;
+  prefixes: TokenPrefixes;
+  createdAt: number;
+}
+
+/**
+ * Where a secret stands in its token's lifecycle:
+ * - `current`: the token's secret (authenticates unless the token is pending/disabled/expired);
+ * - `previous`: an older secret kept for a rotation overlap until `expiresAt` (null = until a pending
+ *   roll is confirmed, then confirm time + overlap);
+ * - `next`: a pending roll's new secret; authenticates only once the roll is confirmed.
+ */
+export type SecretState = "current" | "previous" | "next";
+
+/** One secret of a token, as kept at rest. */
+export interface SecretRecord {
+  /** base64 digest of the raw secret (see `Digester`). */
+  digest: string;
+  displayPrefix: string;
+  fingerprint: string;
+  generation: number;
+  state: SecretState;
+  /** End of a previous secret's overlap; null for current/next secrets or an open-ended overlap. */
+  expiresAt: number | null;
+  /** For a `next` secret: overlap (seconds) the current secret gets when the roll is confirmed. */
+  overlapSeconds: number | null;
+  createdAt: number;
+}
+
+/** The settings and lifecycle of a token: everything a management write replaces. */
+export interface TokenRecord {
+  id: string;
+  account: string;
+  name: string;
+  description: string;
+  type: TokenType;
+  scopes: string[];
+  readOnly: boolean;
+  labels: Record<string, string>;
+  ipAllowlist: string[];
+  /** Per-key requests per minute; null = the service default. */
+  ratePerMinute: number | null;
+  /** Per-key requests per hour; null = none. */
+  ratePerHour: number | null;
+  enabled: boolean;
+  /** Created pending and not yet confirmed. */
+  pending: boolean;
+  /** Deadline of an unconfirmed pending token or pending roll; null when nothing awaits confirmation. */
+  pendingExpiresAt: number | null;
+  expiresAt: number | null;
+  deliveries: DeliveryRecord[];
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+  rotatedAt: number;
+  /** Highest generation ever issued (generations are never reused, even when a pending roll lapses). */
+  lastGeneration: number;
+  /** Optimistic-concurrency version: +1 on every change. */
+  version: number;
+  secrets: SecretRecord[];
+}
+
+/** Usage counters, written only by the usage flush (never by settings writes). */
+export interface UsageFields {
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+  /** Successful verifications. */
+  requestCount: number;
+  /** Refused verifications of this key (disabled, expired, IP, scope, read-only, rate limit, signature). */
+  failedAttempts: number;
+}
+
+/** A token as read from the store. */
+export type StoredToken = TokenRecord & UsageFields & { /** Insertion order, for cursors. */ seq: number };
+
+/** An audit entry. `changes` never holds a secret or a digest. */
+export interface AuditRecord {
+  id: string;
+  account: string;
+  at: number;
+  actor: string;
+  actorTokenId: string | null;
+  action: string;
+  targetId: string | null;
+  targetName: string | null;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  sourceIp: string | null;
+}
+
+/** An audit entry as read from the store. */
+export type StoredAudit = AuditRecord & { seq: number };
+
+/** Filters for listing tokens; `now` decides `status` (expiry) and hides lapsed pending tokens. */
+export interface TokenFilter {
+  requirements: LabelRequirement[];
+  status?: TokenStatus;
+  type?: TokenType;
+  now: number;
+}
+
+/** Usage accumulated for one token since the last flush. */
+export interface UsageDelta {
+  tokenId: string;
+  requests: number;
+  failures: number;
+  /** Time of the last successful use in this batch, if any. */
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+  /** Per-hour counts: hour start (epoch ms) → counts. */
+  hours: Map<number, { requests: number; failures: number }>;
+}
+
+/** One hourly usage bucket. */
+export interface UsageBucket {
+  start: number;
+  requests: number;
+  failures: number;
+}
+
+/** Result of a conditional write. */
+export type WriteResult<T> = { ok: true; value: T } | { ok: false; reason: "not_found" | "version_mismatch" };
+
+/** Thrown when a write would break a uniqueness rule (a token name already used in the account). */
+export class StoreConflictError extends Error {
+  override readonly name = "StoreConflictError";
+  constructor(
+    message: string,
+    /** What collided: `name` (token name in an account) or `account`. */
+    readonly field: "name" | "account",
+  ) {
+    super(message);
+  }
+}
+
+/** Persistence for the token service. */
+export interface TokenStore {
+  /** Applies pending migrations. Called once before use. */
+  init(): Promise<void>;
+  /** Releases the database. */
+  close(): Promise<void>;
+
+  countAccounts(): Promise<number>;
+  /** Throws `StoreConflictError` (field `account`) when the name exists. */
+  createAccount(account: AccountRecord): Promise<void>;
+  getAccount(name: string): Promise<AccountRecord | undefined>;
+
+  /** Inserts a token with its secrets. Throws `StoreConflictError` (field `name`) on a duplicate name. */
+  insertToken(token: TokenRecord, audit: AuditRecord | null): Promise<StoredToken>;
+  /**
+   * Replaces a token's settings and secrets if its stored version is `expectedVersion` (the caller sets
+   * `token.version` to the new one). Usage counters are left alone. Throws `StoreConflictError` on a
+   * duplicate name.
+   */
+  saveToken(
+    token: TokenRecord,
+    expectedVersion: number,
+    audit: AuditRecord | null,
+  ): Promise<WriteResult<StoredToken>>;
+  /** Deletes a token (and its secrets and usage) if present and, when given, at `expectedVersion`. */
+  deleteToken(
+    account: string,
+    id: string,
+    expectedVersion: number | null,
+    audit: AuditRecord | null,
+  ): Promise<WriteResult<StoredToken>>;
+  getToken(account: string, id: string): Promise<StoredToken | undefined>;
+  /** The token holding the secret with `digest` (base64), and that secret. */
+  findBySecret(digest: string): Promise<{ token: StoredToken; secret: SecretRecord } | undefined>;
+  /** Up to `limit` tokens of `account` matching `filter`, in insertion order, after `afterSeq`. */
+  listTokens(
+    account: string,
+    filter: TokenFilter,
+    afterSeq: number | null,
+    limit: number,
+  ): Promise<StoredToken[]>;
+  /** Tokens with something due at `now`: a lapsed pending deadline, a lapsed overlap, a lapsed session key. */
+  listDue(now: number, limit: number): Promise<StoredToken[]>;
+
+  /** Audit entries of `account`, newest first, before `beforeSeq`. */
+  listAudit(
+    account: string,
+    query: { targetId?: string; beforeSeq: number | null; limit: number },
+  ): Promise<StoredAudit[]>;
+
+  /** Adds a batch of usage in one transaction (deltas of deleted tokens are dropped). */
+  applyUsage(deltas: readonly UsageDelta[]): Promise<void>;
+  /** Hourly usage buckets of a token from `since` (epoch ms) on, oldest first. */
+  usageBuckets(tokenId: string, since: number): Promise<UsageBucket[]>;
+}
+
+/** Label marking an embedded session admin key (see `startService`): deleted on close or once expired. */
+export const SESSION_LABEL = "tokenform.dev/session";

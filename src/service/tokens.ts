@@ -1,0 +1,742 @@
+/**
+ * `TokenManager`: the management operations behind the API — create, read, list, update, confirm, roll,
+ * delete, audit, usage, accounts and the sweeper — with their rules (account isolation, optimistic
+ * concurrency, two-phase creation and rolling, admin scope escalation). Each write is one store
+ * transaction with its audit entry, followed by a cache invalidation so verification sees it on the next
+ * request. Refusals are `ServiceError`s with API codes; the HTTP layer renders them.
+ *
+ * Pending rolls (`POST /roll` with `pending: true`): the new secret is issued as `next` and cannot
+ * authenticate; the token presents it (displayPrefix/fingerprint/generation) and lists the still-working
+ * current secret in `previousSecrets` with `expiresAt: null`. Confirming makes the new secret current
+ * and starts the old one's overlap from the confirm time. An unconfirmed roll lapses after the pending
+ * TTL: the new secret is discarded and the token is as it was (generation numbers are never reused).
+ */
+import type { z } from "zod";
+import type {
+  AuditEntry,
+  CreateTokenRequestSchema,
+  DeliveryRecord,
+  Page,
+  RollTokenRequestSchema,
+  Token,
+  TokenStatus,
+  UpdateTokenRequestSchema,
+  Usage,
+} from "../api/schemas.js";
+import { EMBEDDED_SESSION_PREFIX } from "../api/schemas.js";
+import { displayPrefixOf, fingerprintOf, SecretValue } from "../api/secret.js";
+import { parseDuration } from "../spec/duration.js";
+import type { TokenType } from "../spec/schema.js";
+import { generateToken, randomBase62 } from "../spec/token-format.js";
+import type { KeyCache } from "./cache.js";
+import type { Clock } from "./clock.js";
+import { iso } from "./clock.js";
+import type { Digester } from "./digest.js";
+import { ServiceError } from "./errors.js";
+import { newAuditId, newTokenId } from "./ids.js";
+import { parseRanges } from "./ip.js";
+import { effectiveToken, presentedSecret, toApiToken, tokenStatus } from "./lifecycle.js";
+import { scopeCovers } from "./scopes.js";
+import { parseSelector } from "./selector.js";
+import {
+  type AccountRecord,
+  type AuditRecord,
+  SESSION_LABEL,
+  type SecretRecord,
+  StoreConflictError,
+  type StoredToken,
+  type TokenPrefixes,
+  type TokenRecord,
+  type TokenStore,
+} from "./store/types.js";
+import type { UsageAccumulator } from "./usage.js";
+
+export type CreateTokenInput = z.output<typeof CreateTokenRequestSchema>;
+export type UpdateTokenInput = z.output<typeof UpdateTokenRequestSchema>;
+export type RollTokenInput = z.output<typeof RollTokenRequestSchema>;
+
+/** Who performs a management action. */
+export interface Actor {
+  account: string;
+  /** Name of the acting admin token (or `tokenform` for the service itself). */
+  name: string;
+  tokenId: string | null;
+  scopes: readonly string[];
+  /** Source address of the request, when there is one. */
+  ip: string | null;
+}
+
+/** Account names: lowercase slugs. */
+export const ACCOUNT_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+/** Name of the admin key every new account starts with. */
+export const FIRST_ADMIN_NAME = "bootstrap-admin";
+/** Scopes of an account's first admin key. */
+export const FIRST_ADMIN_SCOPES = ["tokens:*"];
+/** The actor name for changes the service makes by itself (sweeper, bootstrap). */
+export const SYSTEM_ACTOR = "tokenform";
+
+const PAGE_DEFAULT = 100;
+const PAGE_MAX = 500;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Usage history returned: the last 48 hours by hour, the last 30 days by day. */
+const USAGE_HOURS = 48;
+const USAGE_DAYS = 30;
+
+export interface TokenManagerOptions {
+  store: TokenStore;
+  cache: KeyCache;
+  clock: Clock;
+  digester: Digester;
+  usage: UsageAccumulator;
+  /** How long an unconfirmed pending token or roll lives, in seconds. */
+  pendingTtlSeconds: number;
+  /** Prefixes for accounts created without their own. */
+  defaultPrefixes: TokenPrefixes;
+}
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`s:${seq}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string | undefined): number | null {
+  if (cursor === undefined || cursor === "") return null;
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const match = /^s:(\d{1,15})$/.exec(text);
+  if (!match) throw new ServiceError("bad_request", "cursor is not one this API returned");
+  return Number(match[1]);
+}
+
+/** Parses a page size: 1–500, default 100. */
+export function pageLimit(limit: string | number | undefined): number {
+  if (limit === undefined || limit === "") return PAGE_DEFAULT;
+  const n = typeof limit === "number" ? limit : /^\d{1,4}$/.test(limit) ? Number(limit) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > PAGE_MAX) {
+    throw new ServiceError("bad_request", `limit must be an integer from 1 to ${PAGE_MAX}`);
+  }
+  return n;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The audited, user-visible settings of a token (never a secret or digest). */
+function auditedFields(token: TokenRecord, now: number): Record<string, unknown> {
+  return {
+    name: token.name,
+    description: token.description,
+    type: token.type,
+    scopes: token.scopes,
+    readOnly: token.readOnly,
+    labels: token.labels,
+    ipAllowlist: token.ipAllowlist,
+    rateLimit: { perMinute: token.ratePerMinute, perHour: token.ratePerHour },
+    enabled: token.enabled,
+    expiresAt: token.expiresAt === null ? null : iso(token.expiresAt),
+    status: tokenStatus(token, now),
+    generation: presentedSecret(token).generation,
+    deliveries: token.deliveries,
+  };
+}
+
+function diff(before: TokenRecord | null, after: TokenRecord | null, now: number): AuditRecord["changes"] {
+  const from = before ? auditedFields(before, now) : {};
+  const to = after ? auditedFields(after, now) : {};
+  const changes: AuditRecord["changes"] = {};
+  for (const key of new Set([...Object.keys(from), ...Object.keys(to)])) {
+    if (!same(from[key], to[key])) changes[key] = { from: from[key] ?? null, to: to[key] ?? null };
+  }
+  return changes;
+}
+
+/** Merges delivery records by destination (a newer record for a destination replaces the older). */
+function mergeDeliveries(existing: DeliveryRecord[], incoming: DeliveryRecord[]): DeliveryRecord[] {
+  const byDestination = new Map(existing.map((d) => [d.destination, d]));
+  for (const d of incoming) byDestination.set(d.destination, d);
+  return [...byDestination.values()];
+}
+
+export class TokenManager {
+  readonly #store: TokenStore;
+  readonly #cache: KeyCache;
+  readonly #clock: Clock;
+  readonly #digester: Digester;
+  readonly #usage: UsageAccumulator;
+  readonly #pendingTtlMs: number;
+  readonly #defaultPrefixes: TokenPrefixes;
+  readonly #accounts = new Map<string, AccountRecord>();
+
+  constructor(options: TokenManagerOptions) {
+    this.#store = options.store;
+    this.#cache = options.cache;
+    this.#clock = options.clock;
+    this.#digester = options.digester;
+    this.#usage = options.usage;
+    this.#pendingTtlMs = options.pendingTtlSeconds * 1000;
+    this.#defaultPrefixes = options.defaultPrefixes;
+  }
+
+  // ---------------------------------------------------------------------------------------------- accounts
+
+  /** Creates an account and its first admin key (`bootstrapToken` when given, otherwise a fresh one). */
+  async createAccount(
+    name: string,
+    options: { prefixes?: Partial<TokenPrefixes>; bootstrapToken?: string } = {},
+  ): Promise<{ account: string; adminToken: SecretValue; token: Token }> {
+    if (!ACCOUNT_NAME_PATTERN.test(name)) {
+      throw new ServiceError(
+        "unprocessable",
+        `account names are lowercase slugs such as "acme" (got ${JSON.stringify(name)})`,
+      );
+    }
+    const account: AccountRecord = {
+      name,
+      prefixes: { ...this.#defaultPrefixes, ...options.prefixes },
+      createdAt: this.#clock.now(),
+    };
+    try {
+      await this.#store.createAccount(account);
+    } catch (error) {
+      if (error instanceof StoreConflictError) throw new ServiceError("conflict", error.message);
+      throw error;
+    }
+    this.#accounts.set(name, account);
+    const actor: Actor = { account: name, name: SYSTEM_ACTOR, tokenId: null, scopes: ["*"], ip: null };
+    const issued = await this.#insert(
+      actor,
+      {
+        name: FIRST_ADMIN_NAME,
+        type: "admin",
+        description: `First admin key of account ${name}`,
+        scopes: FIRST_ADMIN_SCOPES,
+      },
+      options.bootstrapToken,
+    );
+    return { account: name, adminToken: new SecretValue(issued.secret), token: issued.token };
+  }
+
+  /** Creates a short-lived admin key for an embedded session (deleted by `deleteToken` or once expired). */
+  async createSessionKey(
+    account: string,
+    lifetimeSeconds: number,
+  ): Promise<{ id: string; secret: SecretValue }> {
+    const actor: Actor = { account, name: SYSTEM_ACTOR, tokenId: null, scopes: ["*"], ip: null };
+    const issued = await this.#insert(actor, {
+      name: `${EMBEDDED_SESSION_PREFIX}${randomBase62(8).toLowerCase()}`,
+      type: "admin",
+      description: "Admin key of an embedded tokenform session (removed when the session ends)",
+      scopes: FIRST_ADMIN_SCOPES,
+      labels: { [SESSION_LABEL]: "true" },
+      expiresIn: `${lifetimeSeconds}s`,
+    });
+    return { id: issued.token.id, secret: new SecretValue(issued.secret) };
+  }
+
+  async #account(name: string): Promise<AccountRecord> {
+    let account = this.#accounts.get(name);
+    if (!account) {
+      account = await this.#store.getAccount(name);
+      if (!account) throw new ServiceError("not_found", `account ${name} does not exist`);
+      this.#accounts.set(name, account);
+    }
+    return account;
+  }
+
+  // ---------------------------------------------------------------------------------------------- reads
+
+  #view(token: StoredToken, now: number): Token {
+    return toApiToken(token, now, this.#usage.peek(token.id));
+  }
+
+  async #load(actor: Actor, id: string): Promise<StoredToken> {
+    const stored = await this.#store.getToken(actor.account, id);
+    const token = stored && effectiveToken(stored, this.#clock.now());
+    // Another account's token is "not found", never "forbidden": existence is not leaked.
+    if (!token) throw new ServiceError("not_found", `no token with id ${JSON.stringify(id)}`);
+    return token;
+  }
+
+  async get(actor: Actor, id: string): Promise<Token> {
+    return this.#view(await this.#load(actor, id), this.#clock.now());
+  }
+
+  async list(
+    actor: Actor,
+    query: {
+      selector?: string;
+      status?: TokenStatus;
+      type?: TokenType;
+      cursor?: string;
+      limit?: string | number;
+    },
+  ): Promise<Page<Token>> {
+    const parsed = parseSelector(query.selector ?? "");
+    if (!parsed.ok) throw new ServiceError("bad_request", `invalid selector: ${parsed.message}`);
+    const limit = pageLimit(query.limit);
+    const afterSeq = decodeCursor(query.cursor);
+    const now = this.#clock.now();
+    const rows = await this.#store.listTokens(
+      actor.account,
+      { requirements: parsed.requirements, status: query.status, type: query.type, now },
+      afterSeq,
+      limit + 1,
+    );
+    const page = rows.slice(0, limit);
+    const items: Token[] = [];
+    for (const row of page) {
+      const token = effectiveToken(row, now);
+      if (token) items.push(this.#view(token, now));
+    }
+    const last = page[page.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+  }
+
+  async audit(
+    actor: Actor,
+    query: { cursor?: string; limit?: string | number; targetId?: string },
+  ): Promise<Page<AuditEntry>> {
+    const limit = pageLimit(query.limit);
+    const beforeSeq = decodeCursor(query.cursor);
+    const rows = await this.#store.listAudit(actor.account, {
+      targetId: query.targetId || undefined,
+      beforeSeq,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(({ seq: _seq, at, ...entry }) => ({ ...entry, at: iso(at) })),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null,
+    };
+  }
+
+  async usage(actor: Actor, id: string): Promise<Usage> {
+    await this.#load(actor, id);
+    await this.#usage.flush();
+    const token = await this.#load(actor, id);
+    const now = this.#clock.now();
+    const thisHour = now - (now % HOUR_MS);
+    const today = now - (now % DAY_MS);
+    const firstDay = today - (USAGE_DAYS - 1) * DAY_MS;
+    const buckets = await this.#store.usageBuckets(id, firstDay);
+    const hourly = buckets
+      .filter((b) => b.start > thisHour - USAGE_HOURS * HOUR_MS)
+      .map((b) => ({ start: iso(b.start), requests: b.requests, failures: b.failures }));
+    const days = new Map<number, { requests: number; failures: number }>();
+    for (const b of buckets) {
+      const day = b.start - (b.start % DAY_MS);
+      const into = days.get(day) ?? { requests: 0, failures: 0 };
+      into.requests += b.requests;
+      into.failures += b.failures;
+      days.set(day, into);
+    }
+    return {
+      tokenId: id,
+      lastUsedAt: token.lastUsedAt === null ? null : iso(token.lastUsedAt),
+      lastUsedIp: token.lastUsedIp,
+      requestCount: token.requestCount,
+      failedAttempts: token.failedAttempts,
+      hourly,
+      daily: [...days].sort((a, b) => a[0] - b[0]).map(([start, c]) => ({ start: iso(start), ...c })),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------- writes
+
+  #auditRecord(
+    actor: Actor,
+    action: string,
+    target: TokenRecord,
+    changes: AuditRecord["changes"],
+  ): AuditRecord {
+    return {
+      id: newAuditId(),
+      account: actor.account,
+      at: this.#clock.now(),
+      actor: actor.name,
+      actorTokenId: actor.tokenId,
+      action,
+      targetId: target.id,
+      targetName: target.name,
+      changes,
+      sourceIp: actor.ip,
+    };
+  }
+
+  /** Problems with settings that zod cannot see (422), collected so all are reported at once. */
+  #checkSettings(input: Partial<CreateTokenInput>, creating: boolean, now: number): void {
+    const issues: Array<{ path: string; message: string }> = [];
+    if (input.ipAllowlist) {
+      for (const bad of parseRanges(input.ipAllowlist).invalid) {
+        issues.push({
+          path: "ipAllowlist",
+          message: `${JSON.stringify(bad)} is not an IPv4/IPv6 address or CIDR range`,
+        });
+      }
+    }
+    if (input.labels) {
+      for (const key of Object.keys(input.labels)) {
+        if (key.trim() === "") issues.push({ path: "labels", message: "label keys must not be empty" });
+      }
+    }
+    if (input.expiresAt != null && input.expiresIn !== undefined) {
+      issues.push({ path: "expiresIn", message: "give expiresAt or expiresIn, not both" });
+    }
+    if (creating && input.expiresAt != null && Date.parse(input.expiresAt) <= now) {
+      issues.push({ path: "expiresAt", message: "expiresAt is in the past" });
+    }
+    if (input.expiresIn !== undefined && parseDuration(input.expiresIn) === undefined) {
+      issues.push({ path: "expiresIn", message: "expiresIn is not a duration" });
+    }
+    if (issues.length > 0) {
+      throw new ServiceError(
+        "unprocessable",
+        issues.map((i) => `${i.path}: ${i.message}`).join("; "),
+        {},
+        { issues },
+      );
+    }
+  }
+
+  /** An admin key may only grant admin scopes it holds itself. */
+  #checkEscalation(actor: Actor, type: TokenType, scopes: readonly string[]): void {
+    if (type !== "admin") return;
+    const beyond = scopes.filter((s) => !actor.scopes.some((have) => scopeCovers(have, s)));
+    if (beyond.length > 0) {
+      throw new ServiceError(
+        "insufficient_scope",
+        `an admin token can only grant scopes it holds itself; not held: ${beyond.join(", ")}`,
+      );
+    }
+  }
+
+  #newSecret(raw: string, generation: number, state: SecretRecord["state"], now: number): SecretRecord {
+    return {
+      digest: this.#digester.digest(raw),
+      displayPrefix: displayPrefixOf(raw),
+      fingerprint: fingerprintOf(raw),
+      generation,
+      state,
+      expiresAt: null,
+      overlapSeconds: null,
+      createdAt: now,
+    };
+  }
+
+  async create(actor: Actor, input: CreateTokenInput): Promise<{ token: Token; secret: string }> {
+    return this.#insert(actor, input);
+  }
+
+  async #insert(
+    actor: Actor,
+    input: Omit<CreateTokenInput, "type"> & { type?: TokenType },
+    presetSecret?: string,
+  ): Promise<{ token: Token; secret: string }> {
+    const now = this.#clock.now();
+    const type = input.type ?? "mcp";
+    this.#checkSettings(input, true, now);
+    this.#checkEscalation(actor, type, input.scopes ?? []);
+    const account = await this.#account(actor.account);
+    const raw = presetSecret ?? generateToken(account.prefixes[type]);
+    const lifetime = input.expiresIn === undefined ? undefined : parseDuration(input.expiresIn);
+    const record: TokenRecord = {
+      id: newTokenId(),
+      account: actor.account,
+      name: input.name,
+      description: input.description ?? "",
+      type,
+      scopes: input.scopes ?? [],
+      readOnly: input.readOnly ?? type === "mcp",
+      labels: input.labels ?? {},
+      ipAllowlist: input.ipAllowlist ?? [],
+      ratePerMinute: input.rateLimit?.perMinute ?? null,
+      ratePerHour: input.rateLimit?.perHour ?? null,
+      enabled: input.enabled ?? true,
+      pending: input.pending === true,
+      pendingExpiresAt: input.pending === true ? now + this.#pendingTtlMs : null,
+      expiresAt:
+        input.expiresAt != null
+          ? Date.parse(input.expiresAt)
+          : lifetime !== undefined
+            ? now + lifetime * 1000
+            : null,
+      deliveries: input.deliveries ?? [],
+      createdAt: now,
+      createdBy: actor.name,
+      updatedAt: now,
+      rotatedAt: now,
+      lastGeneration: 1,
+      version: 1,
+      secrets: [this.#newSecret(raw, 1, "current", now)],
+    };
+    try {
+      const stored = await this.#store.insertToken(
+        record,
+        this.#auditRecord(actor, "token.create", record, diff(null, record, now)),
+      );
+      return { token: this.#view(stored, now), secret: raw };
+    } catch (error) {
+      if (error instanceof StoreConflictError) throw new ServiceError("conflict", error.message);
+      throw error;
+    }
+  }
+
+  /** Writes `next` over `current` (compare-and-swap on the version) and invalidates the cache. */
+  async #save(
+    actor: Actor,
+    action: string,
+    current: StoredToken,
+    next: TokenRecord,
+    changes?: AuditRecord["changes"],
+  ) {
+    const now = this.#clock.now();
+    try {
+      const result = await this.#store.saveToken(
+        next,
+        current.version,
+        this.#auditRecord(actor, action, next, changes ?? diff(current, next, now)),
+      );
+      if (!result.ok) {
+        throw result.reason === "not_found"
+          ? new ServiceError("not_found", `no token with id ${JSON.stringify(current.id)}`)
+          : new ServiceError(
+              "precondition_failed",
+              "the token was changed by someone else; read it again and retry",
+            );
+      }
+      return this.#view(result.value, now);
+    } catch (error) {
+      if (error instanceof StoreConflictError) throw new ServiceError("conflict", error.message);
+      throw error;
+    } finally {
+      this.#cache.invalidateToken(current.id);
+    }
+  }
+
+  #checkVersion(token: StoredToken, ifMatch: number | undefined): void {
+    if (ifMatch !== undefined && ifMatch !== token.version) {
+      throw new ServiceError(
+        "precondition_failed",
+        `If-Match "${ifMatch}" does not match the token's current version "${token.version}"`,
+        { ETag: `"${token.version}"` },
+      );
+    }
+  }
+
+  async update(actor: Actor, id: string, patch: UpdateTokenInput, ifMatch?: number): Promise<Token> {
+    const current = await this.#load(actor, id);
+    this.#checkVersion(current, ifMatch);
+    const now = this.#clock.now();
+    this.#checkSettings(patch, false, now);
+    if (patch.scopes !== undefined) this.#checkEscalation(actor, current.type, patch.scopes);
+    const next: TokenRecord = {
+      ...current,
+      name: patch.name ?? current.name,
+      description: patch.description ?? current.description,
+      scopes: patch.scopes ?? current.scopes,
+      readOnly: patch.readOnly ?? current.readOnly,
+      labels: patch.labels ?? current.labels,
+      ipAllowlist: patch.ipAllowlist ?? current.ipAllowlist,
+      ratePerMinute:
+        patch.rateLimit?.perMinute !== undefined ? patch.rateLimit.perMinute : current.ratePerMinute,
+      ratePerHour: patch.rateLimit?.perHour !== undefined ? patch.rateLimit.perHour : current.ratePerHour,
+      expiresAt:
+        patch.expiresAt === undefined
+          ? current.expiresAt
+          : patch.expiresAt === null
+            ? null
+            : Date.parse(patch.expiresAt),
+      enabled: patch.enabled ?? current.enabled,
+      deliveries: patch.deliveries ?? current.deliveries,
+    };
+    const changes = diff(current, next, now);
+    if (Object.keys(changes).length === 0) return this.#view(current, now);
+    next.version = current.version + 1;
+    next.updatedAt = now;
+    return this.#save(actor, "token.update", current, next, changes);
+  }
+
+  async confirm(
+    actor: Actor,
+    id: string,
+    deliveries: DeliveryRecord[] | undefined,
+    ifMatch?: number,
+  ): Promise<Token> {
+    const current = await this.#load(actor, id);
+    this.#checkVersion(current, ifMatch);
+    const now = this.#clock.now();
+    const nextSecret = current.secrets.find((s) => s.state === "next");
+    if (!current.pending && !nextSecret && (deliveries === undefined || deliveries.length === 0)) {
+      return this.#view(current, now); // Already confirmed: confirming again is a no-op.
+    }
+    let secrets = current.secrets;
+    if (nextSecret) {
+      const overlapMs = (nextSecret.overlapSeconds ?? 0) * 1000;
+      secrets = current.secrets.flatMap((s): SecretRecord[] => {
+        if (s === nextSecret) return [{ ...s, state: "current", overlapSeconds: null }];
+        if (s.state === "current")
+          return overlapMs > 0 ? [{ ...s, state: "previous", expiresAt: now + overlapMs }] : [];
+        return [s];
+      });
+    }
+    const next: TokenRecord = {
+      ...current,
+      pending: false,
+      pendingExpiresAt: null,
+      secrets,
+      deliveries: deliveries ? mergeDeliveries(current.deliveries, deliveries) : current.deliveries,
+      version: current.version + 1,
+      updatedAt: now,
+    };
+    return this.#save(actor, "token.confirm", current, next);
+  }
+
+  async roll(
+    actor: Actor,
+    id: string,
+    input: RollTokenInput,
+    ifMatch?: number,
+  ): Promise<{ token: Token; secret: string }> {
+    const current = await this.#load(actor, id);
+    this.#checkVersion(current, ifMatch);
+    const overlapSeconds = parseDuration(input.overlap);
+    if (overlapSeconds === undefined) throw new ServiceError("unprocessable", "overlap is not a duration");
+    const now = this.#clock.now();
+    const account = await this.#account(current.account);
+    const raw = generateToken(account.prefixes[current.type]);
+    const generation = current.lastGeneration + 1;
+    // An unconfirmed roll's secret never authenticated: a new roll replaces it.
+    const kept = current.secrets.filter((s) => s.state !== "next");
+    let secrets: SecretRecord[];
+    let pendingExpiresAt: number | null = null;
+    if (current.pending) {
+      // Never confirmed: the old secret never worked, so there is nothing to overlap.
+      secrets = [this.#newSecret(raw, generation, "current", now)];
+      pendingExpiresAt = now + this.#pendingTtlMs;
+    } else if (input.pending === true) {
+      secrets = [{ ...this.#newSecret(raw, generation, "next", now), overlapSeconds }, ...kept];
+      pendingExpiresAt = now + this.#pendingTtlMs;
+    } else {
+      secrets = [this.#newSecret(raw, generation, "current", now)];
+      for (const s of kept) {
+        if (s.state === "current") {
+          if (overlapSeconds > 0)
+            secrets.push({ ...s, state: "previous", expiresAt: now + overlapSeconds * 1000 });
+        } else secrets.push(s);
+      }
+    }
+    const next: TokenRecord = {
+      ...current,
+      secrets,
+      pendingExpiresAt,
+      lastGeneration: generation,
+      rotatedAt: now,
+      updatedAt: now,
+      version: current.version + 1,
+    };
+    const changes = {
+      ...diff(current, next, now),
+      overlap: { from: null, to: input.overlap },
+      ...(input.pending === true ? { pending: { from: false, to: true } } : {}),
+    };
+    const token = await this.#save(actor, "token.roll", current, next, changes);
+    return { token, secret: raw };
+  }
+
+  async delete(actor: Actor, id: string, ifMatch?: number): Promise<void> {
+    const current = await this.#load(actor, id);
+    this.#checkVersion(current, ifMatch);
+    const now = this.#clock.now();
+    try {
+      const result = await this.#store.deleteToken(
+        actor.account,
+        id,
+        ifMatch ?? null,
+        this.#auditRecord(actor, "token.delete", current, diff(current, null, now)),
+      );
+      if (!result.ok) {
+        throw result.reason === "not_found"
+          ? new ServiceError("not_found", `no token with id ${JSON.stringify(id)}`)
+          : new ServiceError(
+              "precondition_failed",
+              "the token was changed by someone else; read it again and retry",
+            );
+      }
+    } finally {
+      this.#cache.invalidateToken(id);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- sweeper
+
+  /**
+   * Deletes lapsed pending tokens and lapsed session keys, and drops secrets whose pending roll or overlap
+   * lapsed. Versions are left alone for the latter (what the API shows does not change: lapsed parts were
+   * already hidden), so a sweep never makes a client's If-Match fail. Returns how many tokens it touched.
+   */
+  async sweep(): Promise<number> {
+    const now = this.#clock.now();
+    let touched = 0;
+    for (;;) {
+      const due = await this.#store.listDue(now, 200);
+      if (due.length === 0) break;
+      let progressed = false;
+      for (const stored of due) {
+        const actor: Actor = {
+          account: stored.account,
+          name: SYSTEM_ACTOR,
+          tokenId: null,
+          scopes: ["*"],
+          ip: null,
+        };
+        const token = effectiveToken(stored, now);
+        const sessionOver =
+          stored.labels[SESSION_LABEL] === "true" && stored.expiresAt !== null && stored.expiresAt <= now;
+        if (token === undefined || sessionOver) {
+          const action = token === undefined ? "token.pending_expired" : "token.delete";
+          const result = await this.#store.deleteToken(
+            stored.account,
+            stored.id,
+            stored.version,
+            this.#auditRecord(actor, action, stored, diff(stored, null, now)),
+          );
+          if (result.ok) progressed = true;
+        } else if (token !== stored) {
+          const rollLapsed = stored.pendingExpiresAt !== null && token.pendingExpiresAt === null;
+          const result = await this.#store.saveToken(
+            token,
+            stored.version,
+            rollLapsed
+              ? this.#auditRecord(actor, "token.roll_expired", token, {
+                  generation: {
+                    from: presentedSecret(stored).generation,
+                    to: presentedSecret(token).generation,
+                  },
+                })
+              : null,
+          );
+          if (result.ok) progressed = true;
+        }
+        this.#cache.invalidateToken(stored.id);
+        touched++;
+      }
+      if (!progressed || due.length < 200) break;
+    }
+    return touched;
+  }
+
+  /** Deletes a token without an actor check (embedded session clean-up). */
+  async deleteSystem(account: string, id: string): Promise<void> {
+    const actor: Actor = { account, name: SYSTEM_ACTOR, tokenId: null, scopes: ["*"], ip: null };
+    const current = await this.#store.getToken(account, id);
+    if (!current) return;
+    await this.#store.deleteToken(
+      account,
+      id,
+      null,
+      this.#auditRecord(actor, "token.delete", current, diff(current, null, this.#clock.now())),
+    );
+    this.#cache.invalidateToken(id);
+  }
+}

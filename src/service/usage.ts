@@ -1,0 +1,162 @@
+/**
+ * Usage accounting off the request path: verifications add to an in-memory accumulator (a couple of
+ * `Map` operations, no I/O) and a timer flushes it to the store every `flushIntervalMs` in one
+ * transaction. `flush()` is also called on graceful shutdown, so a SIGTERM loses no counts. A failed
+ * flush puts its counts back to be retried by the next one.
+ */
+import type { Logger } from "pino";
+import type { PendingUsage } from "./lifecycle.js";
+import type { TokenStore, UsageDelta } from "./store/types.js";
+
+const HOUR_MS = 3_600_000;
+
+interface Counter {
+  requests: number;
+  failures: number;
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+  hour: number;
+  hourCounts: { requests: number; failures: number };
+  hours: Map<number, { requests: number; failures: number }>;
+}
+
+export interface UsageAccumulatorOptions {
+  store: TokenStore;
+  flushIntervalMs: number;
+  logger: Logger;
+}
+
+export class UsageAccumulator {
+  #counters = new Map<string, Counter>();
+  readonly #store: TokenStore;
+  readonly #logger: Logger;
+  readonly #flushIntervalMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+
+  constructor(options: UsageAccumulatorOptions) {
+    this.#store = options.store;
+    this.#logger = options.logger;
+    this.#flushIntervalMs = options.flushIntervalMs;
+  }
+
+  #counter(tokenId: string, now: number): Counter {
+    let c = this.#counters.get(tokenId);
+    const hour = now - (now % HOUR_MS);
+    if (c === undefined) {
+      const hourCounts = { requests: 0, failures: 0 };
+      c = {
+        requests: 0,
+        failures: 0,
+        lastUsedAt: null,
+        lastUsedIp: null,
+        hour,
+        hourCounts,
+        hours: new Map([[hour, hourCounts]]),
+      };
+      this.#counters.set(tokenId, c);
+    } else if (c.hour !== hour) {
+      let counts = c.hours.get(hour);
+      if (!counts) {
+        counts = { requests: 0, failures: 0 };
+        c.hours.set(hour, counts);
+      }
+      c.hour = hour;
+      c.hourCounts = counts;
+    }
+    return c;
+  }
+
+  /** A successful verification of `tokenId` from `ip` at `now`. */
+  success(tokenId: string, ip: string | undefined, now: number): void {
+    const c = this.#counter(tokenId, now);
+    c.requests++;
+    c.hourCounts.requests++;
+    if (c.lastUsedAt === null || now >= c.lastUsedAt) {
+      c.lastUsedAt = now;
+      c.lastUsedIp = ip ?? null;
+    }
+  }
+
+  /** A refused verification of a key that exists. */
+  failure(tokenId: string, now: number): void {
+    const c = this.#counter(tokenId, now);
+    c.failures++;
+    c.hourCounts.failures++;
+  }
+
+  /** Counts not yet flushed for a token (merged into API reads). */
+  peek(tokenId: string): PendingUsage | undefined {
+    return this.#counters.get(tokenId);
+  }
+
+  /** Starts the periodic flush (the timer does not keep the process alive). */
+  start(): void {
+    if (this.#timer || this.#flushIntervalMs <= 0) return;
+    this.#timer = setInterval(() => {
+      this.flush().catch((error: unknown) => this.#logger.error({ err: error }, "usage flush failed"));
+    }, this.#flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the timer (call `flush()` afterwards to write what is left). */
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Writes everything accumulated so far in one transaction. Concurrent calls are serialised. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    if (this.#counters.size === 0) return;
+    const batch = this.#counters;
+    this.#counters = new Map();
+    const deltas: UsageDelta[] = [];
+    for (const [tokenId, c] of batch) {
+      deltas.push({
+        tokenId,
+        requests: c.requests,
+        failures: c.failures,
+        lastUsedAt: c.lastUsedAt,
+        lastUsedIp: c.lastUsedIp,
+        hours: c.hours,
+      });
+    }
+    this.#flushing = this.#store.applyUsage(deltas).then(
+      () => undefined,
+      (error: unknown) => {
+        this.#restore(batch);
+        throw error;
+      },
+    );
+    try {
+      await this.#flushing;
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  /** Puts a failed batch back, merged with anything counted meanwhile. */
+  #restore(batch: Map<string, Counter>): void {
+    for (const [tokenId, old] of batch) {
+      const now = this.#counters.get(tokenId);
+      if (!now) {
+        this.#counters.set(tokenId, old);
+        continue;
+      }
+      now.requests += old.requests;
+      now.failures += old.failures;
+      if (old.lastUsedAt !== null && (now.lastUsedAt === null || old.lastUsedAt > now.lastUsedAt)) {
+        now.lastUsedAt = old.lastUsedAt;
+        now.lastUsedIp = old.lastUsedIp;
+      }
+      for (const [hour, counts] of old.hours) {
+        const into = now.hours.get(hour);
+        if (into) {
+          into.requests += counts.requests;
+          into.failures += counts.failures;
+        } else now.hours.set(hour, counts);
+      }
+    }
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * `Verifier`: decides whether a presented key may make a request. Used by `POST /v1/verify`, by the
+ * management API's own authentication, by the middleware in-process, and later by a gateway. All of its
+ * collaborators (store, cache, limiter, clock, logger, usage accumulator) come through one options object.
+ *
+ * Order: parse → checksum (no store access for a mistyped or forged key) → cache, else store lookup with a
+ * constant-time digest comparison → account → status and expiry → IP allowlist → signature (when the
+ * token requires it) → rate limits → scopes and type rules → allow. A refusal is an ordinary verdict
+ * (`{valid: false, code}`), never an exception.
+ *
+ * The hot path for a cached key is synchronous: one checksum, one SHA-256, a few `Map` operations, no
+ * awaiting and no disk (usage is accumulated in memory and flushed elsewhere).
+ */
+import type { Logger } from "pino";
+import type { VerifyCode } from "../api/schemas.js";
+import { checkToken } from "../spec/token-format.js";
+import type { CachedKey, KeyCache, VerifiedKey } from "./cache.js";
+import type { Clock } from "./clock.js";
+import { type Digester, digestsEqual } from "./digest.js";
+import { ipAllowed, parseRanges } from "./ip.js";
+import { effectiveToken } from "./lifecycle.js";
+import type { RateDecision, RateLimiter, RateRule } from "./ratelimit.js";
+import { hasScopes, missingScopes } from "./scopes.js";
+import { SIGNATURE_LABEL, type SignatureVerifier, type SignedRequest } from "./signing.js";
+import type { SecretRecord, StoredToken, TokenStore } from "./store/types.js";
+import type { UsageAccumulator } from "./usage.js";
+
+/** Service-wide rate limits; per-token settings override `keyPerMinute`. */
+export interface RateDefaults {
+  /** Requests per minute per key when the token sets none (seeds: 100). */
+  keyPerMinute: number;
+  /** Requests per hour per account across all its keys; null = unlimited (seeds: 1000). */
+  accountPerHour: number | null;
+}
+
+export interface VerifierOptions {
+  store: TokenStore;
+  cache: KeyCache;
+  limiter: RateLimiter;
+  clock: Clock;
+  logger: Logger;
+  digester: Digester;
+  usage: UsageAccumulator;
+  signatures: SignatureVerifier;
+  rateDefaults: RateDefaults;
+}
+
+/** A verification request. */
+export interface VerifyInput {
+  /** The presented key; undefined when the request carried none. */
+  token: string | undefined;
+  /** The client's address, checked against the token's allowlist (a token with an allowlist needs one). */
+  ip?: string;
+  /** Scopes the request needs; all must be granted. */
+  scopes?: readonly string[];
+  /** The request modifies data (refused for read-only keys). */
+  write?: boolean;
+  /** Only accept keys of this account (others are NOT_FOUND, with no usage counted). */
+  account?: string;
+  /** Count the request against rate limits (default true; the management API passes false). */
+  rateLimit?: boolean;
+  /** Signing headers and body, for tokens that require signed requests. */
+  signed?: SignedRequest;
+}
+
+/** Rate-limit state of the binding rule, as returned by verify and sent in RateLimit-* headers. */
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  /** Seconds until the window has fully recovered. */
+  reset: number;
+}
+
+export type Verdict =
+  | { valid: true; code: "VALID"; token: VerifiedKey; ratelimit?: RateLimitState }
+  | {
+      valid: false;
+      code: Exclude<VerifyCode, "VALID">;
+      /** Why, in words safe to show the caller (never contains the key). */
+      message: string;
+      /** Present when the key was found (and belongs to the account asked about). */
+      token?: VerifiedKey;
+      ratelimit?: RateLimitState;
+      /** Seconds to wait, with RATE_LIMITED. */
+      retryAfter?: number;
+    };
+
+type Refusal = Extract<Verdict, { valid: false }>;
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+const MISSING: Refusal = Object.freeze({ valid: false, code: "MISSING", message: "no API key was sent" });
+const MALFORMED: Refusal = Object.freeze({
+  valid: false,
+  code: "MALFORMED",
+  message: "the API key is malformed",
+});
+const BAD_CHECKSUM: Refusal = Object.freeze({
+  valid: false,
+  code: "BAD_CHECKSUM",
+  message: "the API key's checksum does not match (mistyped or forged key)",
+});
+const NOT_FOUND: Refusal = Object.freeze({
+  valid: false,
+  code: "NOT_FOUND",
+  message: "the API key is invalid or has been revoked",
+});
+
+export class Verifier {
+  readonly #store: TokenStore;
+  readonly #cache: KeyCache;
+  readonly #limiter: RateLimiter;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #digester: Digester;
+  readonly #usage: UsageAccumulator;
+  readonly #signatures: SignatureVerifier;
+  readonly #rateDefaults: RateDefaults;
+
+  constructor(options: VerifierOptions) {
+    this.#store = options.store;
+    this.#cache = options.cache;
+    this.#limiter = options.limiter;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#digester = options.digester;
+    this.#usage = options.usage;
+    this.#signatures = options.signatures;
+    this.#rateDefaults = options.rateDefaults;
+  }
+
+  /** Verifies a request. Resolves at once (no I/O) when the key is cached or refused offline. */
+  verify(input: VerifyInput): Promise<Verdict> {
+    const digest = this.#precheck(input.token);
+    if (typeof digest !== "string") return Promise.resolve(digest);
+    const now = this.#clock.now();
+    const entry = this.#cache.get(digest, now);
+    if (entry !== undefined) return Promise.resolve(this.#decide(entry, input, now));
+    return this.#lookup(digest, input);
+  }
+
+  /**
+   * The synchronous fast path: the verdict when it needs no store access (cached key, or refused
+   * offline), otherwise undefined — then call `verify`.
+   */
+  verifyCached(input: VerifyInput): Verdict | undefined {
+    const digest = this.#precheck(input.token);
+    if (typeof digest !== "string") return digest;
+    const now = this.#clock.now();
+    const entry = this.#cache.get(digest, now);
+    return entry === undefined ? undefined : this.#decide(entry, input, now);
+  }
+
+  /** Missing / malformed / bad checksum, or the key's digest. */
+  #precheck(token: string | undefined): Refusal | string {
+    if (token === undefined || token === "") return MISSING;
+    if (token.length > 512) return MALFORMED;
+    const check = checkToken(token);
+    if (!check.ok) return check.reason === "malformed" ? MALFORMED : BAD_CHECKSUM;
+    return this.#digester.digest(token);
+  }
+
+  async #lookup(digest: string, input: VerifyInput): Promise<Verdict> {
+    const epoch = this.#cache.epoch;
+    const found = await this.#store.findBySecret(digest);
+    if (!found || !digestsEqual(found.secret.digest, digest)) return NOT_FOUND;
+    const now = this.#clock.now();
+    const entry = this.#snapshot(found.token, found.secret, digest, now);
+    if (entry === undefined) return NOT_FOUND;
+    this.#cache.set(entry, epoch);
+    return this.#decide(entry, input, now);
+  }
+
+  /** Builds the cache entry for a secret of a token (undefined when the secret no longer counts). */
+  #snapshot(stored: StoredToken, secret: SecretRecord, digest: string, now: number): CachedKey | undefined {
+    const token = effectiveToken(stored, now);
+    if (token === undefined || !token.secrets.some((s) => s.digest === secret.digest)) return undefined;
+    const key: VerifiedKey = Object.freeze({
+      id: token.id,
+      name: token.name,
+      type: token.type,
+      scopes: Object.freeze([...token.scopes]),
+      labels: Object.freeze({ ...token.labels }),
+      account: token.account,
+      readOnly: token.readOnly,
+    });
+    const rules: RateRule[] = [
+      {
+        key: `k:${token.id}:m`,
+        limit: token.ratePerMinute ?? this.#rateDefaults.keyPerMinute,
+        periodMs: MINUTE_MS,
+      },
+    ];
+    if (token.ratePerHour !== null)
+      rules.push({ key: `k:${token.id}:h`, limit: token.ratePerHour, periodMs: HOUR_MS });
+    if (this.#rateDefaults.accountPerHour !== null) {
+      rules.push({
+        key: `a:${token.account}:h`,
+        limit: this.#rateDefaults.accountPerHour,
+        periodMs: HOUR_MS,
+      });
+    }
+    return {
+      digest,
+      key,
+      enabled: token.enabled,
+      pending: token.pending,
+      pendingExpiresAt: token.pendingExpiresAt,
+      expiresAt: token.expiresAt,
+      secretState: secret.state,
+      secretExpiresAt: secret.expiresAt,
+      ranges: token.ipAllowlist.length > 0 ? parseRanges(token.ipAllowlist).ranges : null,
+      requireSignature: token.labels[SIGNATURE_LABEL] === "true",
+      rules,
+      cachedAt: now,
+    };
+  }
+
+  /** Everything after the key is known: account, status, IP, signature, rate limits, scopes, type. */
+  #decide(entry: CachedKey, input: VerifyInput, now: number): Verdict {
+    const key = entry.key;
+    if (input.account !== undefined && input.account !== key.account) return NOT_FOUND;
+    const status = this.#status(entry, now);
+    if (status !== undefined) return this.#refuse(entry, status, now);
+    if (entry.ranges !== null && (input.ip === undefined || !ipAllowed(input.ip, entry.ranges))) {
+      return this.#refuse(
+        entry,
+        {
+          code: "IP_NOT_ALLOWED",
+          message: `requests from ${input.ip ?? "an unknown address"} are not allowed for this key`,
+        },
+        now,
+      );
+    }
+    if (entry.requireSignature) {
+      const signature = this.#signatures.check(key.id, input.token!, input.signed, now);
+      if (!signature.ok) return this.#refuse(entry, signature, now);
+    }
+    let ratelimit: RateLimitState | undefined;
+    if (input.rateLimit !== false) {
+      const decision: RateDecision = this.#limiter.check(entry.rules, now);
+      ratelimit = { limit: decision.limit, remaining: decision.remaining, reset: decision.reset };
+      if (!decision.allowed) {
+        this.#usage.failure(key.id, now);
+        return {
+          valid: false,
+          code: "RATE_LIMITED",
+          message: `rate limit of ${decision.limit} requests exceeded; retry in ${decision.retryAfter} s`,
+          token: key,
+          ratelimit,
+          retryAfter: decision.retryAfter ?? 1,
+        };
+      }
+    }
+    const scopes = input.scopes;
+    if (scopes !== undefined && scopes.length > 0 && !hasScopes(key.scopes, scopes)) {
+      return this.#refuse(
+        entry,
+        {
+          code: "INSUFFICIENT_SCOPE",
+          message: `this key lacks the scope${scopes.length > 1 ? "s" : ""} ${missingScopes(key.scopes, scopes).join(", ")}`,
+        },
+        now,
+        ratelimit,
+      );
+    }
+    if (input.write === true && key.readOnly) {
+      return this.#refuse(
+        entry,
+        { code: "READ_ONLY", message: `this ${key.type} key is read-only and cannot make write requests` },
+        now,
+        ratelimit,
+      );
+    }
+    this.#usage.success(key.id, input.ip, now);
+    return ratelimit === undefined
+      ? { valid: true, code: "VALID", token: key }
+      : { valid: true, code: "VALID", token: key, ratelimit };
+  }
+
+  #status(entry: CachedKey, now: number): { code: Refusal["code"]; message: string } | undefined {
+    if (entry.secretState === "next" || entry.pending) {
+      if (entry.pendingExpiresAt !== null && entry.pendingExpiresAt <= now) return NOT_FOUND;
+      return { code: "PENDING", message: "the API key is pending: its delivery has not been confirmed yet" };
+    }
+    if (!entry.enabled) return { code: "DISABLED", message: "the API key is disabled" };
+    if (entry.expiresAt !== null && entry.expiresAt <= now)
+      return { code: "EXPIRED", message: "the API key has expired" };
+    if (entry.secretState === "previous" && entry.secretExpiresAt !== null && entry.secretExpiresAt <= now) {
+      return { code: "EXPIRED", message: "the API key was rotated and its overlap has ended" };
+    }
+    return undefined;
+  }
+
+  #refuse(
+    entry: CachedKey,
+    why: { code: Refusal["code"]; message: string },
+    now: number,
+    ratelimit?: RateLimitState,
+  ): Refusal {
+    if (why.code === "NOT_FOUND") return NOT_FOUND;
+    this.#usage.failure(entry.key.id, now);
+    if (this.#logger.isLevelEnabled("debug")) {
+      this.#logger.debug({ tokenId: entry.key.id, code: why.code }, "key refused");
+    }
+    return ratelimit === undefined
+      ? { valid: false, code: why.code, message: why.message, token: entry.key }
+      : { valid: false, code: why.code, message: why.message, token: entry.key, ratelimit };
+  }
+}
