@@ -18,6 +18,21 @@ export function isDuration(text: string): boolean {
 
 /** Parses a duration to whole seconds; returns `undefined` for anything that is not one. */
 export function parseDuration(text: string): number | undefined {
+  const known = parsed.get(text);
+  if (known !== undefined || parsed.has(text)) return known;
+  const seconds = parseUncached(text);
+  if (text.length <= 32) {
+    if (parsed.size >= PARSED_CACHE_SIZE) parsed.clear();
+    parsed.set(text, seconds);
+  }
+  return seconds;
+}
+
+/** Specs use a handful of durations thousands of times (validation and resolution both ask). */
+const parsed = new Map<string, number | undefined>();
+const PARSED_CACHE_SIZE = 256;
+
+function parseUncached(text: string): number | undefined {
   if (!isDuration(text)) return undefined;
   let total = 0;
   for (const match of text.matchAll(PART_RE)) {

@@ -13,6 +13,7 @@ import type { SourceDocument } from "./source.js";
 import {
   fileSecretDiagnostics,
   redactMessages,
+  TokenSetValidator,
   type ValidateOptions,
   type ValidationOutcome,
   validateDocuments,
@@ -23,7 +24,7 @@ import { parseSpecText } from "./yaml-source.js";
 export interface SpecResult extends ValidationOutcome {
   /** Files read, in load order (for objects: the origin). */
   files: string[];
-  /** Text of each file read, for code frames. Empty for objects. */
+  /** Text of each file that has a diagnostic, for code frames. Empty for objects. */
   sources: ReadonlyMap<string, string>;
 }
 
@@ -70,14 +71,17 @@ export async function loadTokenSet(
   return { ...result, diagnostics: [...diagnostics, ...result.diagnostics], set: undefined };
 }
 
-/** Validates and resolves spec texts already in memory (tests, the Action reading a pull request). */
+/**
+ * Validates and resolves spec texts already in memory (tests, the Action reading a pull request). Files
+ * are parsed and checked one at a time, so only one file's position tree is alive at once.
+ */
 export function loadTokenSetFromSources(
   sources: readonly SpecSource[],
   options: ValidateOptions = {},
 ): SpecResult {
   const diagnostics: Diagnostic[] = [];
-  const documents: SourceDocument[] = [];
   const texts = new Map<string, string>();
+  const validator = new TokenSetValidator(options);
   for (const source of sources) {
     texts.set(source.file, source.text);
     const parsed = parseSpecText(source.text, source.file);
@@ -92,7 +96,7 @@ export function loadTokenSetFromSources(
         text: source.text,
       }),
     );
-    documents.push(...docs);
+    for (const doc of docs) validator.add(doc);
     diagnostics.push(...fileSecretDiagnostics(source.file, source.text, parsed.lines, docs));
   }
   if (sources.length === 0) {
@@ -104,15 +108,18 @@ export function loadTokenSetFromSources(
       path: [],
     });
   }
-  const outcome = validateDocuments(documents, options);
+  const outcome = validator.finish();
   const all = sortDiagnostics(redactMessages([...diagnostics, ...outcome.diagnostics]), [...texts.keys()]);
   const errors = all.some((d) => d.severity === "error");
+  // Keep the text of files that have something to show (code frames); a valid large set keeps none.
+  const shown = new Map<string, string>();
+  for (const d of all) if (!shown.has(d.file) && texts.has(d.file)) shown.set(d.file, texts.get(d.file)!);
   return {
     diagnostics: all,
     ...(errors || !outcome.set ? {} : { set: outcome.set }),
     tokenCount: outcome.tokenCount,
     files: [...texts.keys()],
-    sources: texts,
+    sources: shown,
   };
 }
 

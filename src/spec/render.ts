@@ -5,6 +5,7 @@
  * Action and the plan commands all print the same diagnostics. Source lines are shown with anything
  * secret-looking masked.
  */
+import { readFileSync } from "node:fs";
 import { countDiagnostics, type Diagnostic, formatPath } from "./diagnostics.js";
 import { redactSecrets } from "./secrets.js";
 
@@ -17,7 +18,7 @@ export interface RenderOptions {
   format?: DiagnosticFormat;
   /** ANSI colours (text format only). */
   color?: boolean;
-  /** File texts for code frames (from `SpecResult.sources`); files not here get no frame. */
+  /** File texts for code frames (from `SpecResult.sources`); when absent, files are read from disk. */
   sources?: ReadonlyMap<string, string>;
   /** Lines of context shown above and below the offending line (default 1). */
   contextLines?: number;
@@ -37,7 +38,8 @@ export function renderDiagnostics(diagnostics: readonly Diagnostic[], options: R
   if (format === "json") return `${JSON.stringify({ diagnostics }, null, 2)}\n`;
   if (diagnostics.length === 0) return "";
   if (format === "github") return diagnostics.map((d) => `${githubAnnotation(d)}\n`).join("");
-  return diagnostics.map((d) => renderDiagnosticText(d, options)).join("\n");
+  const sources = options.sources ?? readSources(diagnostics);
+  return diagnostics.map((d) => renderDiagnosticText(d, { ...options, sources })).join("\n");
 }
 
 /** One diagnostic as terminal text: `file:line:col: error[code] message`, then a code frame. */
@@ -148,6 +150,20 @@ export function escapeGithubData(text: string): string {
 /** Escapes a property value of a workflow command. */
 export function escapeGithubProperty(text: string): string {
   return escapeGithubData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+/** Reads the files diagnostics point into (for code frames when the caller passed no sources). */
+function readSources(diagnostics: readonly Diagnostic[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of diagnostics) {
+    if (d.line === undefined || out.has(d.file)) continue;
+    try {
+      out.set(d.file, readFileSync(d.file, "utf8"));
+    } catch {
+      // No frame for a file that cannot be read (an object's origin, a deleted file).
+    }
+  }
+  return out;
 }
 
 type Colour = keyof typeof ANSI;

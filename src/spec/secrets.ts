@@ -65,7 +65,8 @@ const KNOWN: Array<{ re: RegExp; kind: string; shown: (m: string) => string }> =
 const MIN_LENGTH = 24;
 const MIN_ENTROPY = 3.8;
 const MAX_WORDY_RATIO = 0.4;
-const CANDIDATE_RE = /[A-Za-z0-9+/=_-]{24,}/g;
+/** A tokenform token is a prefix of at least two characters and 36 more: no shorter run can hold one. */
+const MIN_TOKEN_RUN = 38;
 
 /** Options of `findSecrets`. */
 export interface FindSecretsOptions {
@@ -76,33 +77,29 @@ export interface FindSecretsOptions {
   heuristic?: boolean;
 }
 
-/** Finds secret-looking substrings of `text`, in order, without overlaps. */
+/**
+ * Finds secret-looking substrings of `text`, in order, without overlaps. Checksummed tokens and the
+ * heuristic are looked for in runs of the base64 alphabet (one pass over the text, then work only on long
+ * runs: this is on the path of every spec load); known formats by their own patterns.
+ */
 export function findSecrets(text: string, options: FindSecretsOptions = {}): SecretFinding[] {
   const found: SecretFinding[] = [];
-  for (const t of findTokens(text)) {
-    const shown = text.slice(t.index, t.index + t.prefix.length + 4);
-    found.push({
-      index: t.index,
-      length: t.length,
-      kind: "a tokenform token (its checksum is valid)",
-      shown,
-    });
-  }
+  // Known formats first: for the same span, the more specific description wins (the sort is stable).
   for (const known of KNOWN) {
     for (const m of text.matchAll(known.re)) {
       found.push({ index: m.index, length: m[0].length, kind: known.kind, shown: known.shown(m[0]) });
     }
   }
-  for (const m of options.heuristic === false ? [] : text.matchAll(CANDIDATE_RE)) {
-    const run = m[0];
-    if (run.length >= MIN_LENGTH && looksRandom(run)) {
-      found.push({
-        index: m.index,
-        length: run.length,
-        kind: "a high-entropy credential",
-        shown: run.slice(0, 4),
-      });
+  const heuristic = options.heuristic !== false;
+  const length = text.length;
+  let start = -1;
+  for (let i = 0; i <= length; i++) {
+    if (i < length && isRunChar(text.charCodeAt(i))) {
+      if (start < 0) start = i;
+      continue;
     }
+    if (start >= 0 && i - start >= MIN_LENGTH) inspectRun(text, start, i, heuristic, found);
+    start = -1;
   }
   if (found.length < 2) return found;
   found.sort((a, b) => a.index - b.index || b.length - a.length);
@@ -113,6 +110,51 @@ export function findSecrets(text: string, options: FindSecretsOptions = {}): Sec
     out.push(f);
   }
   return out;
+}
+
+/** `[A-Za-z0-9+/=_-]`: the characters of base64, base64url and base62 secrets (and of tokens). */
+function isRunChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 45 ||
+    code === 43 ||
+    code === 47 ||
+    code === 61
+  );
+}
+
+/** Looks for checksummed tokens and (optionally) random material in one run `text[start, end)`. */
+function inspectRun(
+  text: string,
+  start: number,
+  end: number,
+  heuristic: boolean,
+  found: SecretFinding[],
+): void {
+  const run = text.slice(start, end);
+  let tokens = 0;
+  if (end - start >= MIN_TOKEN_RUN && run.includes("_")) {
+    for (const t of findTokens(run)) {
+      tokens++;
+      found.push({
+        index: start + t.index,
+        length: t.length,
+        kind: "a tokenform token (its checksum is valid)",
+        shown: run.slice(t.index, t.index + t.prefix.length + 4),
+      });
+    }
+  }
+  if (heuristic && tokens === 0 && looksRandom(run)) {
+    found.push({
+      index: start,
+      length: run.length,
+      kind: "a high-entropy credential",
+      shown: run.slice(0, 4),
+    });
+  }
 }
 
 /** True for strings that look like random credential material (see the constants above). */

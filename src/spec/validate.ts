@@ -14,10 +14,10 @@ import { parseDuration } from "./duration.js";
 import { diagnosticsFromIssues, type PathDiagnostic } from "./issues.js";
 import { resolveToken, setDefaults } from "./resolve.js";
 import { describeDestination, destinationId, type ResolvedToken, type ResolvedTokenSet } from "./resolved.js";
-import type { Defaults, TokenSet, TokenSpec } from "./schema.js";
+import type { Defaults, TokenSpec } from "./schema.js";
 import { TokenSetSchema } from "./schema.js";
 import { findSecrets, rawSecretMessage, redactSecrets } from "./secrets.js";
-import { placeOf, rangeAt, type SourceDocument, type SourceNode } from "./source.js";
+import { childOf, placeOf, rangeAt, type SourceDocument, type SourceNode } from "./source.js";
 import { isWriteScope } from "./values.js";
 
 /** Options for validation. */
@@ -37,11 +37,10 @@ export interface ValidationOutcome {
   tokenCount: number;
 }
 
-/** A value seen in one document at a path, for set-wide comparisons. */
+/** A value seen somewhere in the set, and where (placed when seen, so no document has to be kept). */
 interface Seen<T> {
   value: T;
-  doc: SourceDocument;
-  path: DiagnosticPath;
+  at: RelatedLocation;
 }
 
 /** Validates the documents of one set together. Never throws for bad input. */
@@ -49,112 +48,152 @@ export function validateDocuments(
   documents: readonly SourceDocument[],
   options: ValidateOptions = {},
 ): ValidationOutcome {
-  const diagnostics: Diagnostic[] = [];
-  const place = (doc: SourceDocument, d: PathDiagnostic) => diagnostics.push(located(doc, d));
-  const tokens: ResolvedToken[] = [];
-  const owners: Seen<string>[] = [];
-  const names = new Map<string, Seen<string>>();
-  const destinations = new Map<string, Seen<string>>();
-  const policies: Array<Seen<Defaults>> = [];
-  let tokenCount = 0;
-  const now = options.now ?? new Date();
+  const validator = new TokenSetValidator(options);
+  for (const doc of documents) validator.add(doc);
+  return validator.finish();
+}
 
-  for (const doc of documents) {
+/**
+ * Validates a set one document at a time: `add` checks a document and keeps only what the set-wide
+ * checks need (names, destinations, owners and their places, resolved tokens), so a loader can drop
+ * each document's tree as soon as it is added; `finish` runs the set-wide checks.
+ */
+export class TokenSetValidator {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly tokens: ResolvedToken[] = [];
+  private readonly owners: Seen<string>[] = [];
+  /** First declaration of each name and destination, as ids into `places`. */
+  private readonly names = new Map<string, number>();
+  private readonly destinations = new Map<string, number>();
+  private readonly places = new Places();
+  private readonly policies: Array<Seen<Defaults>> = [];
+  private readonly defaultsSeen: Array<Defaults | undefined> = [];
+  private setName: string | undefined;
+  private tokenCount = 0;
+  private readonly now: Date;
+
+  constructor(private readonly options: ValidateOptions = {}) {
+    this.now = options.now ?? new Date();
+  }
+
+  /** Validates one document of the set. */
+  add(doc: SourceDocument): void {
+    const place = (d: PathDiagnostic) => this.diagnostics.push(located(doc, d));
     const parsed = TokenSetSchema.safeParse(doc.value);
     const issues = parsed.success
       ? []
       : diagnosticsFromIssues(parsed.error.issues, doc.value, TokenSetSchema);
-    for (const issue of issues) place(doc, issue);
+    for (const issue of issues) place(issue);
     const raw = asRecord(doc.value);
     const rawTokens = Array.isArray(raw?.tokens) ? (raw.tokens as unknown[]) : [];
-    tokenCount += rawTokens.length;
-    const broken = (prefix: DiagnosticPath) => issues.some((d) => startsWith(d.path, prefix));
+    this.tokenCount += rawTokens.length;
+    const broken = (prefix: DiagnosticPath) =>
+      issues.length > 0 && issues.some((d) => startsWith(d.path, prefix));
+    // Which token entries (and which of their names) have issues, computed once: sets are large.
+    const brokenTokens = new Set<unknown>();
+    const brokenNames = new Set<unknown>();
+    for (const d of issues) {
+      if (d.path[0] !== "tokens") continue;
+      if (d.path.length === 1) rawTokens.forEach((_, i) => brokenTokens.add(i));
+      brokenTokens.add(d.path[1]);
+      if (d.path[2] === "name" || d.path.length <= 2) brokenNames.add(d.path[1]);
+    }
+    const tokenNodes = doc.root ? childOf(doc.root, "tokens") : undefined;
 
-    const owner = asRecord(raw?.metadata)?.owner;
-    if (typeof owner === "string" && !broken(["metadata", "owner"]))
-      owners.push({ value: owner, doc, path: ["metadata", "owner"] });
+    const metadata = asRecord(raw?.metadata);
+    if (typeof metadata?.owner === "string" && !broken(["metadata", "owner"])) {
+      this.owners.push({ value: metadata.owner, at: relatedAt(doc, ["metadata", "owner"]) });
+    }
+    if (typeof metadata?.name === "string" && !broken(["metadata", "name"])) this.setName ??= metadata.name;
     const defaultsOk = !broken(["defaults"]);
     const defaults = defaultsOk ? (raw?.defaults as Defaults | undefined) : undefined;
-    if (defaults && (defaults.onRemove !== undefined || defaults.removalGrace !== undefined)) {
-      policies.push({ value: defaults, doc, path: ["defaults"] });
+    this.defaultsSeen.push(defaults);
+    for (const key of ["onRemove", "removalGrace"] as const) {
+      if (defaults?.[key] !== undefined)
+        this.policies.push({ value: defaults, at: relatedAt(doc, ["defaults", key]) });
     }
 
     rawTokens.forEach((entry, index) => {
       const base = ["tokens", index];
+      const node = childOf(tokenNodes, index);
       const name = asRecord(entry)?.name;
-      if (typeof name === "string" && !broken([...base, "name"])) {
-        const first = names.get(name);
-        if (first) {
-          place(doc, {
+      if (typeof name === "string" && !brokenNames.has(index)) {
+        const first = this.names.get(name);
+        if (first !== undefined) {
+          const at = this.places.get(first);
+          place({
             severity: "error",
             code: "duplicate_name",
-            message: `token name ${JSON.stringify(name)} is already used at ${formatLocation(relatedOf(first))}; names are unique in a set`,
+            message: `token name ${JSON.stringify(name)} is already used at ${formatLocation(at)}; names are unique in a set`,
             path: [...base, "name"],
-            related: [relatedOf(first)],
+            related: [at],
           });
         } else {
-          names.set(name, { value: name, doc, path: [...base, "name"] });
+          this.names.set(name, this.places.add(doc, childOf(node, "name"), name, index));
         }
       }
-      if (broken(base) || !defaultsOk) return;
+      if (brokenTokens.has(index) || !defaultsOk) return;
       const token = entry as TokenSpec;
-      const source = doc.root && doc.lines ? sourceOf(doc, base) : undefined;
-      const resolved = resolveToken(
-        token,
-        defaults,
-        { baseDir: doc.baseDir, homeDir: options.homeDir },
-        source,
-      );
-      tokens.push(resolved);
-      for (const d of mergedChecks(token, defaults, resolved, index, now)) place(doc, d);
+      const source = node && doc.lines ? sourceAt(doc, node) : undefined;
+      const context = { baseDir: doc.baseDir, homeDir: this.options.homeDir };
+      const resolved = resolveToken(token, defaults, context, source);
+      this.tokens.push(resolved);
+      for (const d of mergedChecks(token, defaults, resolved, index, this.now)) place(d);
       resolved.deliver.forEach((destination, j) => {
         const path = [...base, "deliver", j];
         const id = destinationId(destination);
-        const first = destinations.get(id);
-        if (first) {
-          place(doc, {
+        const first = this.destinations.get(id);
+        if (first !== undefined) {
+          const at = this.places.get(first);
+          place({
             severity: "error",
             code: "duplicate_destination",
             message:
-              `${describeDestination(destination)} is already the destination of token ${JSON.stringify(first.value)} ` +
-              `at ${formatLocation(relatedOf(first))}; one destination holds one secret, so give each token its own`,
+              `${describeDestination(destination)} is already the destination of token ` +
+              `${JSON.stringify(this.places.tokenName(first))} at ${formatLocation(at)}; one destination holds one ` +
+              "secret, so give each token its own",
             path,
-            related: [relatedOf(first)],
+            related: [at],
           });
         } else {
-          destinations.set(id, { value: token.name, doc, path });
+          const target = childOf(childOf(node, "deliver"), j);
+          this.destinations.set(id, this.places.add(doc, target, token.name, index, j));
         }
       });
     });
+    if (doc.text === undefined) this.diagnostics.push(...objectSecretDiagnostics(doc));
   }
-  for (const doc of documents) if (doc.text === undefined) diagnostics.push(...objectSecretDiagnostics(doc));
 
-  const firstOwner = owners[0];
-  for (const other of owners.slice(1)) {
-    if (other.value === firstOwner!.value) continue;
-    diagnostics.push(
-      located(other.doc, {
+  /** Runs the set-wide checks and returns every diagnostic, with the resolved set when there is no error. */
+  finish(): ValidationOutcome {
+    const diagnostics = [...this.diagnostics];
+    const firstOwner = this.owners[0];
+    for (const other of this.owners.slice(1)) {
+      if (other.value === firstOwner!.value) continue;
+      diagnostics.push({
         severity: "error",
         code: "owner_mismatch",
         message:
           `metadata.owner is ${JSON.stringify(other.value)} here but ${JSON.stringify(firstOwner!.value)} at ` +
-          `${formatLocation(relatedOf(firstOwner!))}; all files of a set must name the same owner`,
-        path: other.path,
-        related: [relatedOf(firstOwner!)],
-      }),
-    );
-  }
-  diagnostics.push(...policyConflicts(policies));
+          `${formatLocation(firstOwner!.at)}; all files of a set must name the same owner`,
+        ...other.at,
+        related: [firstOwner!.at],
+      });
+    }
+    diagnostics.push(...policyConflicts(this.policies));
 
-  const redacted = redactMessages(diagnostics);
-  const outcome: ValidationOutcome = { diagnostics: redacted, tokenCount };
-  if (!hasErrors(redacted) && firstOwner) {
-    const parts = documents.map((doc) => asRecord(doc.value) as unknown as TokenSet);
-    const resolvedDefaults = setDefaults(parts.map((p) => p.defaults));
-    const name = parts.find((p) => p.metadata.name)?.metadata.name;
-    outcome.set = { owner: firstOwner.value, ...(name ? { name } : {}), tokens, defaults: resolvedDefaults };
+    const redacted = redactMessages(diagnostics);
+    const outcome: ValidationOutcome = { diagnostics: redacted, tokenCount: this.tokenCount };
+    if (!hasErrors(redacted) && firstOwner) {
+      outcome.set = {
+        owner: firstOwner.value,
+        ...(this.setName ? { name: this.setName } : {}),
+        tokens: this.tokens,
+        defaults: setDefaults(this.defaultsSeen),
+      };
+    }
+    return outcome;
   }
-  return outcome;
 }
 
 /** Messages quote values (unknown keys, bad labels); a value that is a secret is cut to its prefix. */
@@ -234,25 +273,22 @@ function mergedChecks(
 function policyConflicts(policies: ReadonlyArray<Seen<Defaults>>): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const key of ["onRemove", "removalGrace"] as const) {
-    const stated = policies.filter((p) => p.value[key] !== undefined);
+    const stated = policies.filter((p) => p.at.path[1] === key);
     const first = stated[0];
     for (const other of stated.slice(1)) {
       const a = first!.value[key]!;
       const b = other.value[key]!;
       const same = key === "removalGrace" ? parseDuration(a) === parseDuration(b) : a === b;
       if (same) continue;
-      const firstAt = { ...relatedOf(first!), path: [...first!.path, key] };
-      out.push(
-        located(other.doc, {
-          severity: "error",
-          code: "conflicting_defaults",
-          message:
-            `defaults.${key} is ${b} here but ${a} at ${formatLocation(firstAt)}; it applies to tokens removed from ` +
-            "the set, so all files must agree (state it in one file)",
-          path: [...other.path, key],
-          related: [firstAt],
-        }),
-      );
+      out.push({
+        severity: "error",
+        code: "conflicting_defaults",
+        message:
+          `defaults.${key} is ${b} here but ${a} at ${formatLocation(first!.at)}; it applies to tokens removed from ` +
+          "the set, so all files must agree (state it in one file)",
+        ...other.at,
+        related: [first!.at],
+      });
     }
   }
   return out;
@@ -364,10 +400,59 @@ function located(doc: SourceDocument, d: PathDiagnostic): Diagnostic {
   return out;
 }
 
-/** Where a value seen earlier was, for "already used at …" messages. */
-function relatedOf(seen: Seen<unknown>): RelatedLocation {
-  const at = located(seen.doc, { severity: "error", code: "duplicate_name", message: "", path: seen.path });
-  const related: RelatedLocation = { file: at.file, path: seen.path };
+/**
+ * Where names and destinations were first declared. A large set has tens of thousands, so they are kept
+ * packed in number arrays and turned into a `RelatedLocation` only when a duplicate needs one.
+ */
+class Places {
+  private readonly files: string[] = [];
+  private readonly fileIds = new Map<string, number>();
+  /** Per place: file id, line, column, token index, delivery index (-1 for the name). */
+  private readonly data: number[] = [];
+  private readonly names: string[] = [];
+
+  /**
+   * Records where token `index` of `doc` declares its name (or its delivery `delivery`), at `node`;
+   * returns the place id.
+   */
+  add(
+    doc: SourceDocument,
+    node: SourceNode | undefined,
+    tokenName: string,
+    index: number,
+    delivery = -1,
+  ): number {
+    let file = this.fileIds.get(doc.file);
+    if (file === undefined) {
+      file = this.files.push(doc.file) - 1;
+      this.fileIds.set(doc.file, file);
+    }
+    const at = node && doc.lines ? doc.lines.linePos(node.start) : { line: 0, col: 0 };
+    this.names.push(tokenName);
+    return this.data.push(file, at.line, at.col, index, delivery) / 5 - 1;
+  }
+
+  get(id: number): RelatedLocation {
+    const [file, line, column, index, delivery] = this.data.slice(id * 5, id * 5 + 5) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const path = delivery < 0 ? ["tokens", index, "name"] : ["tokens", index, "deliver", delivery];
+    return line > 0 ? { file: this.files[file]!, line, column, path } : { file: this.files[file]!, path };
+  }
+
+  tokenName(id: number): string {
+    return this.names[id]!;
+  }
+}
+
+/** Where a path is, as a related location (file, line and column when known). */
+function relatedAt(doc: SourceDocument, path: DiagnosticPath): RelatedLocation & { path: DiagnosticPath } {
+  const at = located(doc, { severity: "error", code: "duplicate_name", message: "", path });
+  const related: RelatedLocation = { file: at.file, path };
   if (at.line !== undefined) {
     related.line = at.line;
     related.column = at.column;
@@ -376,10 +461,9 @@ function relatedOf(seen: Seen<unknown>): RelatedLocation {
 }
 
 /** Where a token entry starts, for `ResolvedToken.source`. */
-function sourceOf(doc: SourceDocument, path: DiagnosticPath): ResolvedToken["source"] {
-  const range = rangeAt(doc.root, path);
-  if (!range || !doc.lines) return undefined;
-  const at = doc.lines.linePos(range.start);
+function sourceAt(doc: SourceDocument, node: SourceNode): ResolvedToken["source"] {
+  if (!doc.lines) return undefined;
+  const at = doc.lines.linePos(node.start);
   return { file: doc.file, line: at.line, column: at.col };
 }
 

@@ -36,6 +36,8 @@ const CORE_OTHER_NUMBERS = [
   /^0o[0-7]+$/,
   /^0x[0-9a-fA-F]+$/,
 ];
+/** First characters of every core-schema null, boolean and number (`~ n N t T f F . + -` and digits). */
+const MAYBE_NOT_STRING = new Set([..."~nNtTfF.+-0123456789"].map((c) => c.charCodeAt(0)));
 /** Characters that may not start a plain scalar here (YAML indicators; `-` is checked separately). */
 const INDICATORS = new Set([
   "&",
@@ -57,13 +59,6 @@ const INDICATORS = new Set([
   '"',
 ]);
 
-interface Line {
-  start: number;
-  end: number;
-  /** Column of the first content character; for a compact item (`- key: v`) it is moved to the key. */
-  indent: number;
-}
-
 function giveUp(): never {
   throw GIVE_UP;
 }
@@ -79,9 +74,24 @@ export function parseYamlFast(text: string): FastDocument[] | undefined {
   }
 }
 
+/**
+ * The reader. Hot path for large sets, so it allocates only the values and nodes it returns: content
+ * lines are kept in parallel number arrays, and each parse method returns the node and leaves the plain
+ * value in `this.value` (instead of allocating a pair per node).
+ */
 class FastReader {
-  private lines: Line[] = [];
+  /** Content lines of the current document: start offset, end offset, indent (moved for `- key: v`). */
+  private starts: number[] = [];
+  private ends: number[] = [];
+  private indents: number[] = [];
   private index = 0;
+  /** The plain value of the node the last parse method returned. */
+  private value: unknown = null;
+  /** The key found by the last successful `keyOf`. */
+  private key = "";
+  private keyStart = 0;
+  private keyEnd = 0;
+  private colon = 0;
 
   constructor(private readonly text: string) {}
 
@@ -89,17 +99,18 @@ class FastReader {
     const text = this.text;
     const docs: FastDocument[] = [];
     let start = 0;
-    let content: Line[] = [];
     const flush = () => {
-      if (content.length > 0) docs.push(this.document(content));
-      content = [];
+      if (this.starts.length > 0) docs.push(this.document());
+      this.starts = [];
+      this.ends = [];
+      this.indents = [];
     };
     while (start <= text.length) {
       let end = text.indexOf("\n", start);
       if (end < 0) end = text.length;
       let indent = start;
       while (indent < end && text.charCodeAt(indent) === 32) indent++;
-      if (indent < end && text[indent] !== "#") {
+      if (indent < end && text.charCodeAt(indent) !== 35 /* # */) {
         if (indent === start && (text.startsWith("---", start) || text.startsWith("...", start))) {
           const rest = text.slice(start + 3, end).trim();
           if (
@@ -113,7 +124,9 @@ class FastReader {
           }
         } else {
           if (indent === start && text[start] === "%") giveUp();
-          content.push({ start, end, indent: indent - start });
+          this.starts.push(start);
+          this.ends.push(end);
+          this.indents.push(indent - start);
         }
       }
       start = end + 1;
@@ -122,175 +135,199 @@ class FastReader {
     return docs;
   }
 
-  private document(lines: Line[]): FastDocument {
-    this.lines = lines;
+  private document(): FastDocument {
     this.index = 0;
-    const result = this.block(lines[0]!.indent);
-    if (this.index < lines.length) giveUp();
-    return result;
+    const root = this.block(this.indents[0]!);
+    if (this.index < this.starts.length) giveUp();
+    return { value: this.value, root };
   }
 
-  private get line(): Line | undefined {
-    return this.lines[this.index];
+  /** Indent of the current line, or -1 past the end of the document. */
+  private indent(): number {
+    return this.index < this.starts.length ? this.indents[this.index]! : -1;
+  }
+
+  /** Offset of the first content character of the current line. */
+  private contentStart(): number {
+    return this.starts[this.index]! + this.indents[this.index]!;
   }
 
   /** A node whose first line is the current one, indented `indent`. */
-  private block(indent: number): FastDocument {
-    const line = this.line!;
-    const at = line.start + line.indent;
-    if (this.isSeqItem(line)) return this.sequence(indent);
-    if (this.keyOf(line)) return this.mapping(indent);
-    const result = this.inline(at, line.end);
+  private block(indent: number): SourceNode {
+    const at = this.contentStart();
+    const end = this.ends[this.index]!;
+    if (this.isSeqItem(at, end)) return this.sequence(indent);
+    if (this.keyOf(at, end)) return this.mapping(indent);
+    const node = this.inline(at, end);
     this.index++;
-    return result;
+    return node;
   }
 
-  private isSeqItem(line: Line): boolean {
-    const at = line.start + line.indent;
-    return this.text[at] === "-" && (at + 1 === line.end || this.text[at + 1] === " ");
+  private isSeqItem(at: number, end: number): boolean {
+    return this.text.charCodeAt(at) === 45 /* - */ && (at + 1 === end || this.text.charCodeAt(at + 1) === 32);
   }
 
-  private sequence(indent: number): FastDocument {
+  private sequence(indent: number): SourceNode {
     const items: unknown[] = [];
     const nodes: SourceNode[] = [];
-    const start = this.line!.start + this.line!.indent;
+    const start = this.contentStart();
     let end = start;
-    while (this.line && this.line.indent === indent && this.isSeqItem(this.line)) {
-      const line = this.line;
-      const dash = line.start + line.indent;
+    while (this.indent() === indent && this.isSeqItem(this.contentStart(), this.ends[this.index]!)) {
+      const dash = this.contentStart();
+      const lineEnd = this.ends[this.index]!;
       let at = dash + 1;
-      while (at < line.end && this.text.charCodeAt(at) === 32) at++;
-      let item: FastDocument;
-      if (at >= line.end || this.text[at] === "#") {
+      while (at < lineEnd && this.text.charCodeAt(at) === 32) at++;
+      let item: SourceNode;
+      if (at >= lineEnd || this.text.charCodeAt(at) === 35 /* # */) {
         this.index++;
-        const next = this.line;
-        if (next && next.indent > indent) item = this.block(next.indent);
-        else item = nullAt(dash + 1);
-      } else if (this.text[at] === "-" && (at + 1 === line.end || this.text[at + 1] === " ")) {
+        item = this.indent() > indent ? this.block(this.indent()) : this.empty(dash + 1);
+      } else if (this.isSeqItem(at, lineEnd)) {
         giveUp();
-      } else if (this.keyOf(line, at)) {
-        line.indent = at - line.start;
-        item = this.mapping(line.indent);
+      } else if (this.keyOf(at, lineEnd)) {
+        this.indents[this.index] = at - this.starts[this.index]!;
+        item = this.mapping(this.indents[this.index]!);
       } else {
-        item = this.inline(at, line.end);
+        item = this.inline(at, lineEnd);
         this.index++;
-        if (this.line && this.line.indent > indent) giveUp();
+        if (this.indent() > indent) giveUp();
       }
-      items.push(item.value);
-      nodes.push(item.root);
-      end = item.root.end;
+      items.push(this.value);
+      nodes.push(item);
+      end = item.end;
     }
-    if (this.line && this.line.indent > indent) giveUp();
-    return { value: items, root: { kind: "seq", start, end, items: nodes } };
+    if (this.indent() > indent) giveUp();
+    this.value = items;
+    return { kind: "seq", start, end, items: nodes };
   }
 
-  private mapping(indent: number): FastDocument {
+  private mapping(indent: number): SourceNode {
     const value: Record<string, unknown> = {};
     const entries: SourceEntry[] = [];
-    const start = this.line!.start + this.line!.indent;
+    const start = this.contentStart();
     let end = start;
-    while (this.line && this.line.indent === indent) {
-      const line = this.line;
-      const key = this.keyOf(line);
-      if (!key) giveUp();
-      if (Object.hasOwn(value, key.key)) giveUp();
-      let at = key.colon + 1;
-      while (at < line.end && this.text.charCodeAt(at) === 32) at++;
-      let child: FastDocument;
-      if (at >= line.end || this.text[at] === "#") {
+    while (this.indent() === indent) {
+      const lineEnd = this.ends[this.index]!;
+      if (!this.keyOf(this.contentStart(), lineEnd)) giveUp();
+      const key = this.key;
+      const keyStart = this.keyStart;
+      const keyEnd = this.keyEnd;
+      const colon = this.colon;
+      if (Object.hasOwn(value, key)) giveUp();
+      let at = colon + 1;
+      while (at < lineEnd && this.text.charCodeAt(at) === 32) at++;
+      let child: SourceNode;
+      if (at >= lineEnd || this.text.charCodeAt(at) === 35 /* # */) {
         this.index++;
-        const next = this.line;
-        if (next && next.indent > indent) child = this.block(next.indent);
-        else if (next && next.indent === indent && this.isSeqItem(next)) child = this.sequence(indent);
-        else child = nullAt(key.colon + 1);
+        const next = this.indent();
+        if (next > indent) child = this.block(next);
+        else if (next === indent && this.isSeqItem(this.contentStart(), this.ends[this.index]!)) {
+          child = this.sequence(indent);
+        } else child = this.empty(colon + 1);
       } else {
-        child = this.inline(at, line.end);
+        child = this.inline(at, lineEnd);
         this.index++;
-        if (this.line && this.line.indent > indent) giveUp();
+        if (this.indent() > indent) giveUp();
       }
-      value[key.key] = child.value;
-      entries.push({ key: key.key, keyStart: key.start, keyEnd: key.end, value: child.root });
-      end = child.root.end;
+      value[key] = this.value;
+      entries.push({ key, keyStart, keyEnd, value: child });
+      end = child.end;
     }
-    if (this.line && this.line.indent > indent) giveUp();
-    return { value, root: { kind: "map", start, end, entries } };
+    if (this.indent() > indent) giveUp();
+    this.value = value;
+    return { kind: "map", start, end, entries };
   }
 
-  /** The key of a `key: value` line starting at `from`, or undefined when the line is not one. */
-  private keyOf(
-    line: Line,
-    from = line.start + line.indent,
-  ): { key: string; start: number; end: number; colon: number } | undefined {
+  /**
+   * Whether a `key: value` starts at `from` (up to `lineEnd`); if so the key is left in `key`,
+   * `keyStart`, `keyEnd` and `colon`. Gives up on keys outside the subset.
+   */
+  private keyOf(from: number, lineEnd: number): boolean {
     const text = this.text;
-    const first = text[from];
-    if (first === '"' || first === "'") {
-      const quoted = this.quoted(from, line.end);
-      let colon = quoted.root.end;
-      while (colon < line.end && text.charCodeAt(colon) === 32) colon++;
-      if (text[colon] !== ":" || !(colon + 1 === line.end || text[colon + 1] === " ")) return undefined;
-      if (typeof quoted.value !== "string" || quoted.value === "__proto__") giveUp();
-      return { key: quoted.value, start: from, end: quoted.root.end, colon };
+    const first = text.charCodeAt(from);
+    if (first === 34 /* " */ || first === 39 /* ' */) {
+      const node = this.quoted(from, lineEnd);
+      let colon = node.end;
+      while (colon < lineEnd && text.charCodeAt(colon) === 32) colon++;
+      if (
+        text.charCodeAt(colon) !== 58 /* : */ ||
+        !(colon + 1 === lineEnd || text.charCodeAt(colon + 1) === 32)
+      ) {
+        return false;
+      }
+      if (typeof this.value !== "string" || this.value === "__proto__") giveUp();
+      this.key = this.value;
+      this.keyStart = from;
+      this.keyEnd = node.end;
+      this.colon = colon;
+      return true;
     }
-    if (first === "[" || first === "{") return undefined;
+    if (first === 91 /* [ */ || first === 123 /* { */) return false;
     let colon = -1;
-    for (let i = from; i < line.end; i++) {
-      const c = text[i];
-      if (c === "#" && text[i - 1] === " ") break;
-      if (c === ":" && (i + 1 === line.end || text[i + 1] === " ")) {
+    for (let i = from; i < lineEnd; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 35 /* # */ && text.charCodeAt(i - 1) === 32) break;
+      if (c === 58 /* : */ && (i + 1 === lineEnd || text.charCodeAt(i + 1) === 32)) {
         colon = i;
         break;
       }
     }
-    if (colon < 0) return undefined;
+    if (colon < 0) return false;
     let keyEnd = colon;
     while (keyEnd > from && text.charCodeAt(keyEnd - 1) === 32) keyEnd--;
     const key = text.slice(from, keyEnd);
     if (!SIMPLE_KEY.test(key) || key === "__proto__" || typeof resolvePlain(key) !== "string") giveUp();
-    return { key, start: from, end: keyEnd, colon };
+    this.key = key;
+    this.keyStart = from;
+    this.keyEnd = keyEnd;
+    this.colon = colon;
+    return true;
   }
 
   /** A value that fills the rest of a line from `at` (scalar or flow collection), then only a comment. */
-  private inline(at: number, lineEnd: number): FastDocument {
+  private inline(at: number, lineEnd: number): SourceNode {
     const text = this.text;
-    const c = text[at]!;
-    let result: FastDocument;
-    if (c === "[" || c === "{") result = this.flow(at, lineEnd);
-    else if (c === '"' || c === "'") result = this.quoted(at, lineEnd);
+    const c = text.charCodeAt(at);
+    let node: SourceNode;
+    if (c === 91 /* [ */ || c === 123 /* { */) node = this.flow(at, lineEnd);
+    else if (c === 34 /* " */ || c === 39 /* ' */) node = this.quoted(at, lineEnd);
     else return this.plain(at, lineEnd, false);
-    let rest = result.root.end;
+    let rest = node.end;
     while (rest < lineEnd && text.charCodeAt(rest) === 32) rest++;
-    if (rest < lineEnd && !(text[rest] === "#" && rest > result.root.end)) giveUp();
-    return result;
+    if (rest < lineEnd && !(text.charCodeAt(rest) === 35 /* # */ && rest > node.end)) giveUp();
+    return node;
   }
 
   /** A plain scalar from `at`; in flow context it stops at `,` `]` `}`. */
-  private plain(at: number, lineEnd: number, inFlow: boolean): FastDocument {
+  private plain(at: number, lineEnd: number, inFlow: boolean): SourceNode {
     const text = this.text;
     const c = text[at]!;
-    if (INDICATORS.has(c) || ((c === "-" || c === ":") && (at + 1 === lineEnd || text[at + 1] === " ")))
+    if (
+      INDICATORS.has(c) ||
+      ((c === "-" || c === ":") && (at + 1 === lineEnd || text.charCodeAt(at + 1) === 32))
+    ) {
       giveUp();
+    }
     let i = at;
     for (; i < lineEnd; i++) {
-      const ch = text[i];
-      if (ch === "#" && text[i - 1] === " ") break;
-      if (
-        ch === ":" &&
-        (i + 1 === lineEnd || text[i + 1] === " " || (inFlow && ",[]{}".includes(text[i + 1]!)))
-      ) {
-        giveUp();
+      const ch = text.charCodeAt(i);
+      if (ch === 35 /* # */ && text.charCodeAt(i - 1) === 32) break;
+      if (ch === 58 /* : */) {
+        const next = text.charCodeAt(i + 1);
+        if (i + 1 === lineEnd || next === 32 || (inFlow && isFlowIndicator(next))) giveUp();
       }
-      if (inFlow && (ch === "," || ch === "]" || ch === "}")) break;
-      if (inFlow && (ch === "[" || ch === "{")) giveUp();
+      if (inFlow && (ch === 44 /* , */ || ch === 93 /* ] */ || ch === 125) /* } */) break;
+      if (inFlow && (ch === 91 /* [ */ || ch === 123) /* { */) giveUp();
     }
     let end = i;
     while (end > at && text.charCodeAt(end - 1) === 32) end--;
-    if (inFlow && i < lineEnd && text[i] === "#") giveUp();
+    if (inFlow && i < lineEnd && text.charCodeAt(i) === 35) giveUp();
     const value = resolvePlain(text.slice(at, end));
-    return { value, root: { kind: "scalar", start: at, end, value } };
+    this.value = value;
+    return { kind: "scalar", start: at, end, value };
   }
 
   /** A single- or double-quoted scalar on one line (double-quoted escapes are left to `yaml`). */
-  private quoted(at: number, lineEnd: number): FastDocument {
+  private quoted(at: number, lineEnd: number): SourceNode {
     const text = this.text;
     const quote = text[at];
     let i = at + 1;
@@ -315,84 +352,121 @@ class FastReader {
         }
       }
     }
-    return { value, root: { kind: "scalar", start: at, end: i, value } };
+    this.value = value;
+    return { kind: "scalar", start: at, end: i, value };
   }
 
   /** A flow sequence or mapping that opens at `at` and closes on the same line. */
-  private flow(at: number, lineEnd: number): FastDocument {
+  private flow(at: number, lineEnd: number): SourceNode {
+    return this.text.charCodeAt(at) === 123 /* { */
+      ? this.flowMapping(at, lineEnd)
+      : this.flowSequence(at, lineEnd);
+  }
+
+  private flowSequence(at: number, lineEnd: number): SourceNode {
     const text = this.text;
-    const isMap = text[at] === "{";
-    const close = isMap ? "}" : "]";
     const items: unknown[] = [];
     const nodes: SourceNode[] = [];
+    let i = this.skipSpaces(at + 1, lineEnd);
+    if (text.charCodeAt(i) !== 93 /* ] */) {
+      for (;;) {
+        const child = this.flowItem(i, lineEnd);
+        items.push(this.value);
+        nodes.push(child);
+        i = this.skipSpaces(child.end, lineEnd);
+        if (text.charCodeAt(i) === 44 /* , */) {
+          i = this.skipSpaces(i + 1, lineEnd);
+          if (text.charCodeAt(i) === 93) break;
+          continue;
+        }
+        if (text.charCodeAt(i) !== 93) giveUp();
+        break;
+      }
+    }
+    this.value = items;
+    return { kind: "seq", start: at, end: i + 1, items: nodes };
+  }
+
+  private flowMapping(at: number, lineEnd: number): SourceNode {
+    const text = this.text;
     const value: Record<string, unknown> = {};
     const entries: SourceEntry[] = [];
-    let i = at + 1;
-    for (;;) {
-      while (i < lineEnd && text.charCodeAt(i) === 32) i++;
-      if (i >= lineEnd) giveUp();
-      if (text[i] === close) break;
-      if (isMap) {
+    let i = this.skipSpaces(at + 1, lineEnd);
+    if (text.charCodeAt(i) !== 125 /* } */) {
+      for (;;) {
         const keyStart = i;
         let key: string;
         let keyEnd: number;
-        if (text[i] === '"' || text[i] === "'") {
+        const first = text.charCodeAt(i);
+        if (first === 34 /* " */ || first === 39 /* ' */) {
           const quoted = this.quoted(i, lineEnd);
-          if (typeof quoted.value !== "string") giveUp();
-          key = quoted.value;
-          keyEnd = quoted.root.end;
-          i = keyEnd;
-          while (i < lineEnd && text.charCodeAt(i) === 32) i++;
+          key = this.value as string;
+          keyEnd = quoted.end;
+          i = this.skipSpaces(keyEnd, lineEnd);
         } else {
-          while (i < lineEnd && text[i] !== ":" && !",[]{}#".includes(text[i]!)) i++;
+          while (i < lineEnd && !isKeyStop(text.charCodeAt(i))) i++;
           keyEnd = i;
           while (keyEnd > keyStart && text.charCodeAt(keyEnd - 1) === 32) keyEnd--;
           key = text.slice(keyStart, keyEnd);
           if (!SIMPLE_KEY.test(key) || typeof resolvePlain(key) !== "string") giveUp();
         }
-        if (text[i] !== ":" || text[i + 1] !== " " || key === "__proto__" || Object.hasOwn(value, key))
-          giveUp();
-        i += 2;
-        while (i < lineEnd && text.charCodeAt(i) === 32) i++;
-        const child = text[i] === "," || text[i] === "}" ? nullAt(i) : this.flowItem(i, lineEnd);
-        value[key] = child.value;
-        entries.push({ key, keyStart, keyEnd, value: child.root });
-        i = child.root.end;
-      } else {
-        const child = this.flowItem(i, lineEnd);
-        items.push(child.value);
-        nodes.push(child.root);
-        i = child.root.end;
+        if (text.charCodeAt(i) !== 58 || text.charCodeAt(i + 1) !== 32) giveUp();
+        if (key === "__proto__" || Object.hasOwn(value, key)) giveUp();
+        i = this.skipSpaces(i + 2, lineEnd);
+        const c = text.charCodeAt(i);
+        const child = c === 44 /* , */ || c === 125 /* } */ ? this.empty(i) : this.flowItem(i, lineEnd);
+        value[key] = this.value;
+        entries.push({ key, keyStart, keyEnd, value: child });
+        i = this.skipSpaces(child.end, lineEnd);
+        if (text.charCodeAt(i) === 44 /* , */) {
+          i = this.skipSpaces(i + 1, lineEnd);
+          if (text.charCodeAt(i) === 125) break;
+          continue;
+        }
+        if (text.charCodeAt(i) !== 125) giveUp();
+        break;
       }
-      while (i < lineEnd && text.charCodeAt(i) === 32) i++;
-      if (text[i] === ",") {
-        i++;
-        continue;
-      }
-      if (text[i] !== close) giveUp();
-      break;
     }
-    const end = i + 1;
-    return isMap
-      ? { value, root: { kind: "map", start: at, end, entries } }
-      : { value: items, root: { kind: "seq", start: at, end, items: nodes } };
+    this.value = value;
+    return { kind: "map", start: at, end: i + 1, entries };
   }
 
-  private flowItem(at: number, lineEnd: number): FastDocument {
-    const c = this.text[at];
-    if (c === "[" || c === "{") return this.flow(at, lineEnd);
-    if (c === '"' || c === "'") return this.quoted(at, lineEnd);
+  /** Skips spaces; gives up at the end of the line (a flow that continues on the next line). */
+  private skipSpaces(from: number, lineEnd: number): number {
+    let i = from;
+    while (i < lineEnd && this.text.charCodeAt(i) === 32) i++;
+    if (i >= lineEnd) giveUp();
+    return i;
+  }
+
+  private flowItem(at: number, lineEnd: number): SourceNode {
+    const c = this.text.charCodeAt(at);
+    if (c === 91 /* [ */ || c === 123 /* { */) return this.flow(at, lineEnd);
+    if (c === 34 /* " */ || c === 39 /* ' */) return this.quoted(at, lineEnd);
     return this.plain(at, lineEnd, true);
+  }
+
+  /** The empty value of `key:` or `-` with nothing after it. */
+  private empty(offset: number): SourceNode {
+    this.value = null;
+    return { kind: "scalar", start: offset, end: offset, value: null };
   }
 }
 
-/** The empty value of `key:` or `-` with nothing after it. */
-function nullAt(offset: number): FastDocument {
-  return { value: null, root: { kind: "scalar", start: offset, end: offset, value: null } };
+/** `,` `[` `]` `{` `}`: the characters that end a plain scalar inside a flow collection. */
+function isFlowIndicator(code: number): boolean {
+  return code === 44 || code === 91 || code === 93 || code === 123 || code === 125;
+}
+
+/** Characters that end a plain key inside a flow mapping (`:` and flow indicators, `#`). */
+function isKeyStop(code: number): boolean {
+  return code === 58 || code === 35 || isFlowIndicator(code);
 }
 
 /** YAML 1.2 core schema for the plain scalars the fast path accepts. */
 function resolvePlain(source: string): unknown {
+  // Only these first characters can start a null, boolean or number; most scalars are names and paths.
+  if (!MAYBE_NOT_STRING.has(source.charCodeAt(0)) && source !== "") return source;
   if (CORE_NULL.test(source)) return null;
   if (CORE_BOOL.test(source)) return source[0] === "t" || source[0] === "T";
   if (CORE_INT.test(source)) {
