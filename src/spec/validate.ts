@@ -94,7 +94,7 @@ export class TokenSetValidator {
     const brokenNames = new Set<unknown>();
     for (const d of issues) {
       if (d.path[0] !== "tokens") continue;
-      if (d.path.length === 1) rawTokens.forEach((_, i) => brokenTokens.add(i));
+      if (d.path.length === 1) for (let i = 0; i < rawTokens.length; i++) brokenTokens.add(i);
       brokenTokens.add(d.path[1]);
       if (d.path[2] === "name" || d.path.length <= 2) brokenNames.add(d.path[1]);
     }

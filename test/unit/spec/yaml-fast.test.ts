@@ -24,7 +24,7 @@ function expectAgreement(text: string): boolean {
     text,
   ).toEqual([]);
   expect(fast.map((d) => d.value)).toEqual(reference.documents.map((d) => d.value));
-  fast.forEach((doc, i) => expectSameTree(doc.root, reference.documents[i]!.root, text));
+  for (const [i, doc] of fast.entries()) expectSameTree(doc.root, reference.documents[i]!.root, text);
   return true;
 }
 
@@ -40,11 +40,11 @@ function expectSameTree(a: SourceNode, b: SourceNode, text: string): void {
     expect(a.entries.map((e) => [e.key, e.keyStart, e.keyEnd])).toEqual(
       b.entries.map((e) => [e.key, e.keyStart, e.keyEnd]),
     );
-    a.entries.forEach((e, i) => expectSameTree(e.value, b.entries[i]!.value, text));
+    for (const [i, e] of a.entries.entries()) expectSameTree(e.value, b.entries[i]!.value, text);
   }
   if (a.kind === "seq" && b.kind === "seq") {
     expect(a.items.length).toBe(b.items.length);
-    a.items.forEach((item, i) => expectSameTree(item, b.items[i]!, text));
+    for (const [i, item] of a.items.entries()) expectSameTree(item, b.items[i]!, text);
   }
 }
 
