@@ -4,7 +4,8 @@
  */
 import type { Command } from "commander";
 import { registerProvider } from "./provider.js";
+import { registerValidate } from "./validate.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerProvider];
+export const commands: RegisterCommand[] = [registerValidate, registerProvider];
