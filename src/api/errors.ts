@@ -59,6 +59,7 @@ export const API_ERROR_STATUS: { readonly [C in ApiErrorCode]: number } = {
   precondition_required: 428,
   rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 };
 
 /** The error family of a code, from its status. */

@@ -279,6 +279,7 @@ export const API_ERROR_CODES = [
   "replayed_request",
   "method_not_allowed",
   "internal",
+  "unavailable",
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 

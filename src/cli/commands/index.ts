@@ -4,8 +4,10 @@
  */
 import type { Command } from "commander";
 import { registerProvider } from "./provider.js";
+import { registerServe } from "./serve.js";
+import { registerToken } from "./token.js";
 import { registerValidate } from "./validate.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerValidate, registerProvider];
+export const commands: RegisterCommand[] = [registerValidate, registerProvider, registerServe, registerToken];

@@ -1,0 +1,34 @@
+/** `tokenform serve`: run the token service (management API) for a team. */
+import type { Command } from "commander";
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("run the token service: management API, verify endpoint, SQLite store (JSON logs on stdout)")
+    .option("--db <path>", "SQLite database file (default: TOKENFORM_DB or .tokenform/tokenform.db)")
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port ${v}`);
+      return n;
+    })
+    .option("--trust-proxy <cidr...>", "proxies whose X-Forwarded-For is trusted")
+    .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)")
+    .addHelpText(
+      "after",
+      "\nEnvironment: TOKENFORM_BOOTSTRAP_TOKEN seeds the first admin key of a new database (otherwise one is\n" +
+        "generated and printed once on stderr); TOKENFORM_PEPPER mixes a server secret into stored digests.",
+    )
+    .action(
+      async (options: {
+        db?: string;
+        host: string;
+        port?: number;
+        trustProxy?: string[];
+        logLevel?: string;
+      }) => {
+        const { serve } = await import("../../service/serve.js");
+        process.exitCode = await serve(options);
+      },
+    );
+}

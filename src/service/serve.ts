@@ -1,0 +1,69 @@
+/**
+ * `tokenform serve` as a library function: starts the token service with JSON logs on stdout, prints a
+ * newly generated bootstrap admin key once on stderr (clearly labelled; logs never carry it), and shuts
+ * down gracefully on SIGTERM/SIGINT — in-flight requests finish, usage counters are flushed, the database
+ * is closed — before resolving with the exit code.
+ */
+import type { Logger } from "pino";
+import { createLogger } from "./logger.js";
+import { type RunningService, startService } from "./service.js";
+import { DEFAULT_DB_PATH } from "./store/sqlite.js";
+
+export interface ServeOptions {
+  db?: string;
+  host?: string;
+  port?: number;
+  logLevel?: string;
+  /** Proxies whose X-Forwarded-For is trusted. */
+  trustProxy?: string[];
+  env?: NodeJS.ProcessEnv;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  /** Called once the service is listening (tests). */
+  onListening?: (service: RunningService) => void;
+  /** Signals that stop the server (default SIGTERM and SIGINT). */
+  signals?: NodeJS.Signals[];
+}
+
+/** Default port of `tokenform serve`. */
+export const DEFAULT_PORT = 8787;
+
+export async function serve(options: ServeOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const stderr = options.stderr ?? process.stderr;
+  const logger: Logger = createLogger({
+    level: options.logLevel ?? env.TOKENFORM_LOG_LEVEL ?? "info",
+    destination: options.stdout,
+  });
+  const service = await startService({
+    dbPath: options.db ?? env.TOKENFORM_DB ?? DEFAULT_DB_PATH,
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? DEFAULT_PORT,
+    bootstrapToken: env.TOKENFORM_BOOTSTRAP_TOKEN || undefined,
+    pepper: env.TOKENFORM_PEPPER || undefined,
+    trustedProxies: options.trustProxy,
+    logger,
+    sessionAdminKey: false,
+  });
+  if (service.adminTokenSource === "generated") {
+    stderr.write(
+      [
+        "",
+        `tokenform: new database — created account "${service.account}" and its first admin token.`,
+        "It is shown only this once. Store it now (e.g. in your secret manager as TOKENFORM_API_TOKEN):",
+        "",
+        `    ${service.adminToken.reveal()}`,
+        "",
+        "",
+      ].join("\n"),
+    );
+  }
+  options.onListening?.(service);
+  const signals = options.signals ?? ["SIGTERM", "SIGINT"];
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    for (const s of signals) process.once(s, () => resolve(s));
+  });
+  logger.info({ signal }, "shutting down");
+  await service.close();
+  return 0;
+}
