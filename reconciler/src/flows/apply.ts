@@ -1,0 +1,38 @@
+/**
+ * The apply job (a push to the default branch, or `mode: apply`): validate, plan afresh against the token
+ * service, apply, and report what was created, rotated and retired and where each new secret went. Any
+ * failed change or delivery fails the job; the next run converges what is left.
+ */
+import * as core from "@actions/core";
+import { planTokenSet } from "../../../src/plan/fetch.js";
+import { closingLine } from "../../../src/plan/render/words.js";
+import { hasChanges } from "../../../src/plan/types.js";
+import { applyLine, applyMarkdown } from "../report.js";
+import { writeJobSummary, writePlanFile } from "../summary.js";
+import { checkSpecs, type JobContext, type JobOutcome, requireApi, specFailure } from "./context.js";
+import { applyFailures, applyWithProgress } from "./deliver.js";
+
+const TITLE = "### tokenform apply";
+
+export async function applyJob(ctx: JobContext): Promise<JobOutcome> {
+  const specs = await checkSpecs(ctx);
+  if (!specs.set) {
+    const failure = specFailure(specs.diagnostics, "nothing was applied");
+    await writeJobSummary(`${TITLE}\n\n❌ ${failure}.\n`, ctx.env);
+    return { hasChanges: false, summary: "The specs are invalid; nothing was applied.", failures: [failure] };
+  }
+  const api = requireApi(ctx, "apply");
+  const plan = await planTokenSet(api, specs.set);
+  const planJson = await writePlanFile(plan, ctx.env);
+  core.info(`${closingLine(plan)} (plan ${plan.hash.slice(0, 19)})`);
+  if (!hasChanges(plan)) {
+    await writeJobSummary(
+      `${TITLE}\n\nOwner: \`${plan.owner}\` · No changes: the token service matches the specs.\n`,
+      ctx.env,
+    );
+    return { hasChanges: false, planJson, summary: "No changes.", failures: [] };
+  }
+  const result = await applyWithProgress(ctx, api, plan);
+  await writeJobSummary(applyMarkdown(plan, result, TITLE), ctx.env);
+  return { hasChanges: true, planJson, summary: applyLine(result), failures: applyFailures(result) };
+}

@@ -1,0 +1,69 @@
+/**
+ * Applying a plan from the Action: the sinks get their credentials from the Action's inputs (the
+ * `github-token` that may write secrets, the GitLab token and URL) through an environment object built
+ * here, not from the workflow's own environment. Progress goes to the log one line per step; a failed
+ * change becomes an error annotation. `file` destinations are refused: a runner's disk is no place for
+ * a secret (it is lost with the runner, or lingers on a self-hosted one); such tokens are applied with
+ * `tokenform apply` on the machine that needs them.
+ */
+import * as core from "@actions/core";
+import type { TokenformApi } from "../../../src/api/contract.js";
+import { redactKnownSecrets } from "../../../src/api/secret.js";
+import { type ApplyResult, applyPlan } from "../../../src/apply/apply.js";
+import { progressReporter } from "../../../src/cli/progress.js";
+import type { Plan } from "../../../src/plan/types.js";
+import { createSinks } from "../../../src/sinks/index.js";
+import { DeliveryError, type Sink, type SinkRegistry } from "../../../src/sinks/types.js";
+import type { FileDestination } from "../../../src/spec/resolved.js";
+import { destinationId } from "../../../src/spec/resolved.js";
+import type { JobContext } from "./context.js";
+
+/** A `file` sink that refuses, saying where such tokens are applied instead. */
+const refuseFiles: Sink<FileDestination> = {
+  kind: "file",
+  async deliver(destination) {
+    throw new DeliveryError(
+      destinationId(destination),
+      `the GitHub Action does not write secrets to files on the runner (${destination.path}); apply tokens with file destinations with \`tokenform apply\` on the machine that uses them, and keep them out of the specs the Action applies`,
+    );
+  },
+  async exists() {
+    return false;
+  },
+  async remove() {},
+};
+
+/** The sinks, with credentials from the Action's inputs. */
+export function actionSinks(ctx: JobContext): SinkRegistry {
+  const env: NodeJS.ProcessEnv = {
+    ...(ctx.inputs.githubToken ? { GITHUB_TOKEN: ctx.inputs.githubToken } : {}),
+    GITHUB_API_URL: ctx.run.apiUrl,
+    ...(ctx.inputs.gitlabToken ? { GITLAB_TOKEN: ctx.inputs.gitlabToken } : {}),
+    ...(ctx.inputs.gitlabUrl ? { GITLAB_URL: ctx.inputs.gitlabUrl } : {}),
+  };
+  return { ...createSinks({ env }), file: refuseFiles };
+}
+
+/** Applies `plan`, logging progress; failed changes are annotated as errors. */
+export async function applyWithProgress(
+  ctx: JobContext,
+  api: TokenformApi,
+  plan: Plan,
+): Promise<ApplyResult> {
+  const progress = progressReporter({ out: process.stdout, tty: false, color: false });
+  const result = await applyPlan(plan, { api, sinks: actionSinks(ctx), onEvent: progress });
+  // The result's message already names each failed destination and why.
+  for (const r of result.results.filter((x) => !x.ok)) {
+    core.error(redactKnownSecrets(`${r.kind} ${r.name} failed: ${r.message}`), { title: "tokenform apply" });
+  }
+  return result;
+}
+
+/** The job's failure messages for an apply result. */
+export function applyFailures(result: ApplyResult): string[] {
+  const failed = result.results.filter((r) => !r.ok);
+  if (failed.length === 0) return [];
+  return [
+    `${failed.length} of ${result.results.length} change${result.results.length === 1 ? "" : "s"} failed: ${failed.map((r) => `${r.kind} ${r.name}`).join(", ")}`,
+  ];
+}

@@ -1,0 +1,120 @@
+/**
+ * The Action's inputs: read from the environment the runner fills (`INPUT_<NAME>`), validated with one zod
+ * schema, and every credential masked with `core.setSecret` the moment it is read, before anything could
+ * print it. Defaults here match `action.yml`, so `run()` behaves the same when called without the runner.
+ */
+import * as core from "@actions/core";
+import { z } from "zod";
+
+/** How the Action decides what to do; `auto` picks from the triggering event (see `mode.ts`). */
+export const MODES = ["auto", "plan", "apply", "rotate"] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Validated inputs. Credentials are plain strings here, already masked in the log. */
+export interface ActionInputs {
+  /** Spec files, directories or glob patterns (newline- or comma-separated in the input). */
+  specs: string[];
+  /** Base URL of the token service; absent when not given (validation and secret scan only). */
+  apiUrl?: string;
+  /** Admin token for the token service (`tokens:read`, plus `tokens:write` to apply). */
+  apiToken?: string;
+  /** Token that writes GitHub Actions secrets (a GitHub App installation token or a PAT). */
+  githubToken?: string;
+  /** Token that writes GitLab CI/CD variables. */
+  gitlabToken?: string;
+  /** GitLab instance URL (default https://gitlab.com, decided by the sink). */
+  gitlabUrl?: string;
+  /** Token for this repository's REST calls (PR files, comments): the workflow's `GITHUB_TOKEN`. */
+  repoToken?: string;
+  mode: Mode;
+  /** Keep one plan comment on the pull request up to date. */
+  comment: boolean;
+  /** Fail the job when drift is found (scheduled runs). */
+  failOnDrift: boolean;
+}
+
+/** Inputs the user got wrong: reported as the job's failure message, no stack. */
+export class InputError extends Error {
+  override readonly name = "InputError";
+}
+
+const BOOLEAN_WORDS: Record<string, boolean> = {
+  true: true,
+  True: true,
+  TRUE: true,
+  false: false,
+  False: false,
+  FALSE: false,
+};
+
+const optional = z
+  .string()
+  .transform((s) => s.trim())
+  .transform((s) => (s === "" ? undefined : s));
+
+const url = (name: string) =>
+  optional.refine((s) => s === undefined || /^https?:\/\/[^\s/]+/.test(s), {
+    message: `${name} must be an http(s) URL`,
+  });
+
+const flag = (name: string, fallback: boolean) =>
+  z
+    .string()
+    .transform((s) => s.trim())
+    .refine((s) => s === "" || s in BOOLEAN_WORDS, { message: `${name} must be true or false` })
+    .transform((s) => (s === "" ? fallback : BOOLEAN_WORDS[s]!));
+
+const InputsSchema = z.object({
+  specs: z
+    .string()
+    .transform((s) =>
+      s
+        .split(/[\n,]/)
+        .map((p) => p.trim())
+        .filter((p) => p !== ""),
+    )
+    .transform((list) => (list.length === 0 ? ["tokens/"] : list)),
+  "api-url": url("api-url"),
+  "api-token": optional,
+  "github-token": optional,
+  "gitlab-token": optional,
+  "gitlab-url": url("gitlab-url"),
+  "repo-token": optional,
+  mode: z
+    .string()
+    .transform((s) => s.trim() || "auto")
+    .pipe(z.enum(MODES, { message: `mode must be one of ${MODES.join(", ")}` })),
+  comment: flag("comment", true),
+  "fail-on-drift": flag("fail-on-drift", false),
+});
+
+/** The credentials among the inputs: masked as soon as they are read. */
+const SECRET_INPUTS = ["api-token", "github-token", "gitlab-token", "repo-token"] as const;
+
+/**
+ * Reads and validates the inputs. `env` supplies the fallback for `repo-token` (`GITHUB_TOKEN`, which a
+ * workflow may export instead of passing the input).
+ */
+export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
+  const raw: Record<string, string> = {};
+  for (const name of Object.keys(InputsSchema.shape)) raw[name] = core.getInput(name);
+  if (!raw["repo-token"]) raw["repo-token"] = env.GITHUB_TOKEN ?? "";
+  for (const name of SECRET_INPUTS) if (raw[name]) core.setSecret(raw[name]);
+  const parsed = InputsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new InputError(`invalid input: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  }
+  const v = parsed.data;
+  return {
+    specs: v.specs,
+    mode: v.mode,
+    comment: v.comment,
+    failOnDrift: v["fail-on-drift"],
+    ...(v["api-url"] ? { apiUrl: v["api-url"] } : {}),
+    ...(v["api-token"] ? { apiToken: v["api-token"] } : {}),
+    ...(v["github-token"] ? { githubToken: v["github-token"] } : {}),
+    ...(v["gitlab-token"] ? { gitlabToken: v["gitlab-token"] } : {}),
+    ...(v["gitlab-url"] ? { gitlabUrl: v["gitlab-url"] } : {}),
+    ...(v["repo-token"] ? { repoToken: v["repo-token"] } : {}),
+  };
+}
