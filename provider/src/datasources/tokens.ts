@@ -42,7 +42,7 @@ export function tokenListing(token: Token): TfObject {
 /** A label selector (`k=v,k2=v2`) for the owner and label filters. */
 export function selectorFor(owner: string | null, labels: Record<string, string>): string | undefined {
   const parts = Object.entries(labels)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`);
   if (owner !== null) parts.unshift(`${OWNER_LABEL}=${owner}`);
   return parts.length > 0 ? parts.join(",") : undefined;

@@ -6,7 +6,7 @@
  */
 import type { TokenformApi } from "../../../../src/api/contract.js";
 import { ApiError } from "../../../../src/api/errors.js";
-import type { Token } from "../../../../src/api/schemas.js";
+import { OWNER_LABEL, type Token } from "../../../../src/api/schemas.js";
 import {
   ApplyStepError,
   convergeSettings,
@@ -18,6 +18,7 @@ import {
   rollAndDeliver,
   type StepContext,
 } from "../../../../src/apply/index.js";
+import { RETIRED_AT_LABEL } from "../../../../src/plan/desired.js";
 import { ownerSelector } from "../../../../src/plan/fetch.js";
 import type { SinkRegistry } from "../../../../src/sinks/types.js";
 import { type Destination, destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
@@ -113,10 +114,13 @@ async function create(planned: TfObject, config: TfObject, deps: ApplyDeps): Pro
       };
     }
     if (!(err instanceof ApiError && err.code === "conflict")) throw err;
-    // A token with this name exists: a pending leftover of an interrupted apply is replaced; anything
-    // else belongs to someone and must be imported deliberately.
+    // A token with this name exists. A pending leftover of an interrupted apply is replaced; one this
+    // owner retired (a destroy, or the first half of a replacement) is renamed aside to free the name;
+    // anything else belongs to someone and must be imported deliberately.
     const existing = await findByName(deps.api, deps.owner, desired.name);
-    if (existing?.status !== "pending") {
+    const ours = existing !== undefined && existing.labels[OWNER_LABEL] === deps.owner;
+    const retired = ours && existing.labels[RETIRED_AT_LABEL] !== undefined && !existing.enabled;
+    if (!existing || (existing.status !== "pending" && !retired)) {
       return {
         state: null,
         diagnostics: [
@@ -131,7 +135,16 @@ async function create(planned: TfObject, config: TfObject, deps: ApplyDeps): Pro
       };
     }
     try {
-      token = await replaceToken(ctx, existing, desired);
+      if (retired) {
+        await deps.api.updateToken(
+          existing.id,
+          { name: asideName(existing.name) },
+          { ifMatch: existing.version },
+        );
+        token = await issueAndDeliver(ctx, desired);
+      } else {
+        token = await replaceToken(ctx, existing, desired);
+      }
     } catch (inner) {
       if (inner instanceof ApplyStepError) {
         return {
@@ -143,6 +156,11 @@ async function create(planned: TfObject, config: TfObject, deps: ApplyDeps): Pro
     }
   }
   return { state: stateFromToken(token, planned), diagnostics: [] };
+}
+
+/** A free name for a retired token that keeps its original recognisable (names are at most 64 characters). */
+function asideName(name: string): string {
+  return `${name.slice(0, 48)}.retired-${Date.now().toString(36)}`;
 }
 
 async function findByName(api: TokenformApi, owner: string, name: string): Promise<Token | undefined> {

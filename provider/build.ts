@@ -1,0 +1,104 @@
+/**
+ * Builds the provider executable: one file, `provider/dist/terraform-provider-tokenform`, a CommonJS
+ * bundle for Node with a `#!/usr/bin/env node` line, the .proto files and the version embedded. The token
+ * service (and its native better-sqlite3) must never be part of it; the build fails if it sneaks in.
+ *
+ * `npm run build:provider` runs this file; `tokenform provider install` calls `buildProvider()` when no
+ * bundle exists yet.
+ */
+import { chmodSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Metafile } from "esbuild";
+import { readProtoFiles } from "./src/proto/source.js";
+
+/** The provider directory (this file's). */
+export const PROVIDER_DIR = dirname(fileURLToPath(import.meta.url));
+/** Where the bundle is written. */
+export const BUNDLE_PATH = join(PROVIDER_DIR, "dist", "terraform-provider-tokenform");
+
+/** Native modules that must stay out of the bundle (and are not needed by the provider at all). */
+const NATIVE_EXTERNALS = ["better-sqlite3", "pg-native", "cpu-features", "ssh2"];
+
+export interface BuildOptions {
+  /** Output file (default `BUNDLE_PATH`). */
+  outfile?: string;
+  /** Minify (default true: smaller file, faster start). */
+  minify?: boolean;
+}
+
+/** Refuses a bundle that pulled in the token service (native better-sqlite3 must never be loaded). */
+function assertNoService(metafile: Metafile): void {
+  const forbidden = Object.keys(metafile.inputs).filter(
+    (p) => p.includes("src/service/") || p.includes("node_modules/better-sqlite3/"),
+  );
+  if (forbidden.length > 0) {
+    throw new Error(
+      `the provider bundle must not contain the token service: ${forbidden.slice(0, 5).join(", ")}`,
+    );
+  }
+}
+
+/**
+ * Builds the bundle; returns its path. Two passes: methods.ts (handlers, API client, sinks, spec rules —
+ * ~1.3 MB) is compiled to CommonJS text first and embedded in main.ts's bundle as a string, which main
+ * evaluates on the first RPC. A start that only hand-shakes then parses ~20 KB instead of all of it.
+ */
+export async function buildProvider(options: BuildOptions = {}): Promise<string> {
+  const { build } = await import("esbuild");
+  const outfile = options.outfile ?? BUNDLE_PATH;
+  mkdirSync(dirname(outfile), { recursive: true });
+  const pkg = JSON.parse(readFileSync(join(PROVIDER_DIR, "..", "package.json"), "utf8")) as {
+    version: string;
+  };
+  const common = {
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: options.minify ?? true,
+    legalComments: "none",
+    metafile: true,
+    logLevel: "error",
+    external: NATIVE_EXTERNALS,
+  } as const;
+  const methods = await build({
+    ...common,
+    entryPoints: [join(PROVIDER_DIR, "src", "methods.ts")],
+    write: false,
+    outfile: `${outfile}.methods.js`,
+    define: {
+      // The source-tree fallbacks that read import.meta.url are never taken in the bundle.
+      "import.meta.url": '"file:///terraform-provider-tokenform"',
+      __TOKENFORM_PROTO__: JSON.stringify(readProtoFiles()),
+      __TOKENFORM_VERSION__: JSON.stringify(pkg.version),
+    },
+  });
+  assertNoService(methods.metafile);
+  const methodsCode = methods.outputFiles[0]!.text;
+  const main = await build({
+    ...common,
+    // main.ts imports methods.ts only when not bundled; the bundle evaluates the embedded text instead.
+    external: [...NATIVE_EXTERNALS, "./methods.js"],
+    entryPoints: [join(PROVIDER_DIR, "src", "main.ts")],
+    outfile,
+    banner: {
+      js: "#!/usr/bin/env node\nconst __tokenform_import_meta_url = require('node:url').pathToFileURL(__filename).href;",
+    },
+    define: {
+      "import.meta.url": "__tokenform_import_meta_url",
+      __TOKENFORM_PROTO__: JSON.stringify(readProtoFiles()),
+      __TOKENFORM_VERSION__: JSON.stringify(pkg.version),
+      __TOKENFORM_METHODS__: JSON.stringify(methodsCode),
+    },
+  });
+  assertNoService(main.metafile);
+  chmodSync(outfile, 0o755);
+  return outfile;
+}
+
+// `tsx provider/build.ts`: build and say where.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const out = await buildProvider();
+  process.stdout.write(`built ${relative(process.cwd(), out)}\n`);
+}
