@@ -4,10 +4,27 @@
  */
 import type { Command } from "commander";
 import { registerProvider } from "./provider.js";
+import {
+  registerApply,
+  registerPlan,
+  registerQuickstart,
+  registerRotate,
+  registerTokens,
+} from "./reconcile.js";
 import { registerServe } from "./serve.js";
 import { registerToken } from "./token.js";
 import { registerValidate } from "./validate.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerValidate, registerProvider, registerServe, registerToken];
+export const commands: RegisterCommand[] = [
+  registerValidate,
+  registerPlan,
+  registerApply,
+  registerRotate,
+  registerTokens,
+  registerProvider,
+  registerServe,
+  registerToken,
+  registerQuickstart,
+];

@@ -1,0 +1,80 @@
+/**
+ * `tokenform apply`: plan, show, confirm, apply with progress, summarise. With `--plan-file`, the saved plan
+ * must hash the same as a fresh one, or nothing is done.
+ */
+import { readFile } from "node:fs/promises";
+import { applyPlan, assertPlanFresh, StalePlanFileError } from "../../apply/index.js";
+import { planTokenSet } from "../../plan/fetch.js";
+import { renderText } from "../../plan/render/text.js";
+import type { Plan } from "../../plan/types.js";
+import { createSinks } from "../../sinks/index.js";
+import { connect } from "../connect.js";
+import { CliError } from "../errors.js";
+import { applySummary, progressReporter } from "../progress.js";
+import { confirm, type Io, loadSpecs, processIo, useColor } from "./common.js";
+
+export interface ApplyCommandOptions {
+  embedded?: boolean;
+  apiUrl?: string;
+  planFile?: string;
+  autoApprove?: boolean;
+  color?: boolean;
+}
+
+async function readPlanFile(path: string): Promise<Pick<Plan, "hash" | "owner">> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new CliError(`cannot read the plan file ${path}: ${(error as Error).message}`);
+  }
+  const plan = parsed as Partial<Plan>;
+  if (typeof plan.hash !== "string" || typeof plan.owner !== "string") {
+    throw new CliError(`${path} is not a tokenform plan (made by \`tokenform plan --out\`)`);
+  }
+  return { hash: plan.hash, owner: plan.owner };
+}
+
+export async function runApply(
+  paths: string[],
+  options: ApplyCommandOptions,
+  io: Io = processIo(),
+): Promise<number> {
+  const color = useColor(io.stdout, options.color);
+  const saved = options.planFile ? await readPlanFile(options.planFile) : undefined;
+  const set = await loadSpecs(paths, io, color);
+  const connection = await connect({
+    ...(options.embedded ? { embedded: true } : {}),
+    ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
+  });
+  try {
+    const plan = await planTokenSet(connection.api, set);
+    if (saved) {
+      try {
+        assertPlanFresh(saved, plan);
+      } catch (error) {
+        if (error instanceof StalePlanFileError) throw new CliError(error.message);
+        throw error;
+      }
+    } else {
+      io.stdout.write(renderText(plan, { color }));
+    }
+    if (plan.changes.length === 0) {
+      if (saved) io.stdout.write("No changes.\n");
+      return 0;
+    }
+    if (!saved && !(await confirm(io, "\nDo you want to apply these changes?", options.autoApprove))) {
+      io.stdout.write("Apply cancelled.\n");
+      return 1;
+    }
+    const result = await applyPlan(plan, {
+      api: connection.api,
+      sinks: createSinks({ env: process.env }),
+      onEvent: progressReporter({ out: io.stdout, tty: Boolean(io.stdout.isTTY), color }),
+    });
+    io.stdout.write(applySummary(result));
+    return result.ok ? 0 : 1;
+  } finally {
+    await connection.close();
+  }
+}

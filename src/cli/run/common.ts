@@ -1,0 +1,60 @@
+/**
+ * What the reconcile commands share: loading specs (diagnostics printed, exit 1 on errors), the terminal's
+ * capabilities, and the interactive "yes" confirmation.
+ */
+import { createInterface } from "node:readline/promises";
+import type { ResolvedTokenSet } from "../../spec/resolved.js";
+import { CliError } from "../errors.js";
+
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+}
+
+export const processIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+
+/** Colour when writing to a TTY, unless NO_COLOR is set or `--no-color` was given. */
+export function useColor(stream: NodeJS.WriteStream, flag: boolean | undefined): boolean {
+  return flag !== false && Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+/** Loads and resolves the specs, or prints every diagnostic and fails with exit code 1. */
+export async function loadSpecs(paths: string[], io: Io, color: boolean): Promise<ResolvedTokenSet> {
+  const { loadTokenSet, renderDiagnostics } = await import("../../spec/index.js");
+  const result = await loadTokenSet(paths.length > 0 ? paths : ["tokens"]);
+  if (result.diagnostics.length > 0) {
+    io.stderr.write(
+      renderDiagnostics(result.diagnostics, { format: "text", color, sources: result.sources }),
+    );
+  }
+  if (!result.set || result.diagnostics.some((d) => d.severity === "error")) {
+    throw new CliError(
+      "the specs are invalid; nothing was planned",
+      1,
+      "fix the errors above, then run again",
+    );
+  }
+  return result.set;
+}
+
+/** Asks for an exact "yes" on a TTY; refuses to guess elsewhere. */
+export async function confirm(io: Io, question: string, autoApprove: boolean | undefined): Promise<boolean> {
+  if (autoApprove) return true;
+  if (!io.stdin.isTTY) {
+    throw new CliError(
+      "refusing to apply without confirmation",
+      1,
+      "not a terminal: pass --auto-approve to apply",
+    );
+  }
+  const rl = createInterface({ input: io.stdin, output: io.stdout });
+  try {
+    const answer = await rl.question(
+      `${question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `,
+    );
+    return answer.trim() === "yes";
+  } finally {
+    rl.close();
+  }
+}

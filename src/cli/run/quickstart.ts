@@ -1,0 +1,128 @@
+/**
+ * `tokenform quickstart` (what `npm start` runs): plans and applies examples/quickstart.yaml on the embedded
+ * token service, delivering to file sinks in a directory outside the repository, prints the plan and the
+ * tokens table, then proves the result end to end — a small MCP-style endpoint guarded by `tokenformAuth`
+ * accepts a delivered key (200) and refuses a wrong one (401). Running it again prints "No changes".
+ * Secrets appear only in the delivered files (mode 0600), never on screen.
+ */
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { applyPlan } from "../../apply/index.js";
+import { tokenformAuth } from "../../middleware/index.js";
+import { ownerSelector, planTokenSet } from "../../plan/fetch.js";
+import { renderText } from "../../plan/render/text.js";
+import { createSinks } from "../../sinks/index.js";
+import type { FileDestination, ResolvedTokenSet } from "../../spec/resolved.js";
+import { generateToken } from "../../spec/token-format.js";
+import { connect } from "../connect.js";
+import { CliError } from "../errors.js";
+import { applySummary, progressReporter } from "../progress.js";
+import { renderTokensTable } from "../tokens-table.js";
+import { type Io, loadSpecs, processIo, useColor } from "./common.js";
+
+export interface QuickstartOptions {
+  spec?: string;
+  outDir?: string;
+}
+
+/** Where the quickstart's file sinks write by default: a fixed place under the OS temp dir, outside any repo. */
+export function defaultQuickstartDir(): string {
+  return join(tmpdir(), "tokenform-quickstart");
+}
+
+/** Places every file destination of the set in `outDir` (same file name), so nothing lands in the repo. */
+function intoDirectory(set: ResolvedTokenSet, outDir: string): ResolvedTokenSet {
+  return {
+    ...set,
+    tokens: set.tokens.map((t) => ({
+      ...t,
+      deliver: t.deliver.map((d) => (d.kind === "file" ? { ...d, path: join(outDir, basename(d.path)) } : d)),
+    })),
+  };
+}
+
+/** Reads the secret a file destination holds. */
+async function readDelivered(d: FileDestination): Promise<string | undefined> {
+  const text = await readFile(d.path, "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  if (d.format === "raw") return text.trim() || undefined;
+  const line = text.split(/\r?\n/).find((l) => l.startsWith(`${d.key}=`));
+  return line?.slice(d.key.length + 1).trim() || undefined;
+}
+
+/** GETs `url` with `Authorization: Bearer <key>` and returns the status and error code, if any. */
+async function callWith(url: string, key: string): Promise<{ status: number; code?: string }> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+  const body = (await response.json().catch(() => ({}))) as { error?: { code?: string } };
+  return { status: response.status, ...(body.error?.code ? { code: body.error.code } : {}) };
+}
+
+export async function runQuickstart(options: QuickstartOptions, io: Io = processIo()): Promise<number> {
+  const color = useColor(io.stdout, undefined);
+  const specPath = resolve(options.spec ?? "examples/quickstart.yaml");
+  const outDir = resolve(options.outDir ?? defaultQuickstartDir());
+  const set = intoDirectory(await loadSpecs([specPath], io, color), outDir);
+  const connection = await connect({ embedded: true });
+  try {
+    io.stdout.write(
+      `tokenform quickstart\n  spec:     ${specPath}\n  service:  ${connection.where}\n  secrets:  files under ${outDir} (mode 0600)\n\n`,
+    );
+    const plan = await planTokenSet(connection.api, set);
+    io.stdout.write(renderText(plan, { color }));
+    if (plan.changes.length > 0) {
+      io.stdout.write("\n");
+      const result = await applyPlan(plan, {
+        api: connection.api,
+        sinks: createSinks({ env: {} }),
+        onEvent: progressReporter({ out: io.stdout, tty: Boolean(io.stdout.isTTY), color }),
+      });
+      io.stdout.write(applySummary(result));
+      if (!result.ok) return 1;
+    }
+
+    io.stdout.write("\nTokens:\n");
+    io.stdout.write(
+      renderTokensTable(await connection.api.listAllTokens({ selector: ownerSelector(set.owner) })),
+    );
+
+    // Prove it: an MCP-style endpoint guarded by the middleware, called with a delivered key and a wrong one.
+    const candidate = set.tokens.find((t) => t.enabled && t.deliver.some((d) => d.kind === "file"));
+    const destination = candidate?.deliver.find((d): d is FileDestination => d.kind === "file");
+    const key = destination ? await readDelivered(destination) : undefined;
+    if (!candidate || !destination || !key) {
+      throw new CliError("the quickstart spec delivered no key to a file, so there is nothing to prove");
+    }
+    const guard = tokenformAuth({ url: connection.url, scopes: candidate.scopes.slice(0, 1), cacheTtlMs: 0 });
+    const server = createServer((req, res) => {
+      void guard(req, res, () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ ok: true, caller: req.tokenform?.token.name }));
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+      const prefix = key.slice(0, key.lastIndexOf("_") + 5);
+      const good = await callWith(url, key);
+      const wrong = await callWith(url, generateToken(key.slice(0, key.lastIndexOf("_") + 1)));
+      io.stdout.write(
+        `\nProof, against a local MCP endpoint guarded by tokenformAuth (${url}):\n` +
+          `  ${good.status === 200 ? "✓" : "✗"} ${candidate.name}'s delivered key (${prefix}…, read from ${destination.path}): ${good.status}${good.status === 200 ? " allowed" : ` ${good.code ?? ""}`}\n` +
+          `  ${wrong.status === 401 ? "✓" : "✗"} a well-formed key that was never issued: ${wrong.status} ${wrong.code ?? ""}\n`,
+      );
+      if (good.status !== 200 || wrong.status !== 401) return 1;
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+    io.stdout.write(
+      `\nDone. Run \`npm start\` again: the plan says "No changes". Edit ${basename(specPath)} and run it again to see an update.\n`,
+    );
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}

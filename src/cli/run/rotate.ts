@@ -1,0 +1,69 @@
+/**
+ * `tokenform rotate NAME [--now]`: roll one token and deliver the new secret everywhere its spec says. With
+ * `--now` the previous secret stops working immediately (the emergency rotation for a leaked key).
+ */
+import { applyPlan } from "../../apply/index.js";
+import { planTokenSet } from "../../plan/fetch.js";
+import { selectChanges } from "../../plan/filter.js";
+import { renderText } from "../../plan/render/text.js";
+import { createSinks } from "../../sinks/index.js";
+import { connect } from "../connect.js";
+import { CliError } from "../errors.js";
+import { applySummary, progressReporter } from "../progress.js";
+import { confirm, type Io, loadSpecs, processIo, useColor } from "./common.js";
+
+export interface RotateCommandOptions {
+  embedded?: boolean;
+  apiUrl?: string;
+  now?: boolean;
+  autoApprove?: boolean;
+  color?: boolean;
+}
+
+export async function runRotate(
+  name: string,
+  paths: string[],
+  options: RotateCommandOptions,
+  io: Io = processIo(),
+): Promise<number> {
+  const color = useColor(io.stdout, options.color);
+  const set = await loadSpecs(paths, io, color);
+  if (!set.tokens.some((t) => t.name === name)) {
+    throw new CliError(
+      `no token named ${name} in the specs`,
+      1,
+      "rotate takes a token name declared in the specs",
+    );
+  }
+  const connection = await connect({
+    ...(options.embedded ? { embedded: true } : {}),
+    ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
+  });
+  try {
+    const full = await planTokenSet(connection.api, set, {
+      rotate: { names: [name], ...(options.now ? { overlapSeconds: 0 } : {}) },
+    });
+    const plan = selectChanges({ ...full, changes: full.changes.filter((c) => c.name === name) }, ["rotate"]);
+    if (plan.changes.length === 0) {
+      throw new CliError(
+        `${name} cannot be rotated now: it does not exist yet or is disabled`,
+        1,
+        "run `tokenform apply` to create or enable it first",
+      );
+    }
+    io.stdout.write(renderText(plan, { color }));
+    if (!(await confirm(io, "\nRotate this token now?", options.autoApprove))) {
+      io.stdout.write("Rotation cancelled.\n");
+      return 1;
+    }
+    const result = await applyPlan(plan, {
+      api: connection.api,
+      sinks: createSinks({ env: process.env }),
+      onEvent: progressReporter({ out: io.stdout, tty: Boolean(io.stdout.isTTY), color }),
+    });
+    io.stdout.write(applySummary(result));
+    return result.ok ? 0 : 1;
+  } finally {
+    await connection.close();
+  }
+}
