@@ -12,7 +12,7 @@ import { type Diagnostic, sortDiagnostics } from "./diagnostics.js";
 import type { SourceDocument } from "./source.js";
 import {
   fileSecretDiagnostics,
-  redactMessages,
+  redactDiagnostics,
   TokenSetValidator,
   type ValidateOptions,
   type ValidationOutcome,
@@ -109,7 +109,7 @@ export function loadTokenSetFromSources(
     });
   }
   const outcome = validator.finish();
-  const all = sortDiagnostics(redactMessages([...diagnostics, ...outcome.diagnostics]), [...texts.keys()]);
+  const all = sortDiagnostics(redactDiagnostics([...diagnostics, ...outcome.diagnostics]), [...texts.keys()]);
   const errors = all.some((d) => d.severity === "error");
   // Keep the text of files that have something to show (code frames); a valid large set keeps none.
   const shown = new Map<string, string>();

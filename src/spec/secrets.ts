@@ -192,9 +192,10 @@ export function redactSecrets(text: string): string {
 }
 
 /** The message for a raw secret: why it is refused and what to do, never the value. */
-export function rawSecretMessage(finding: SecretFinding): string {
+export function rawSecretMessage(finding: SecretFinding, where?: string): string {
   return (
-    `this looks like a raw secret (${finding.kind}, starting "${finding.shown}…"). Secrets never belong in a ` +
+    `this looks like a raw secret${where ? ` ${where}` : ""} (${finding.kind}, starting "${finding.shown}…"). ` +
+    "Secrets never belong in a " +
     "spec: the repository is copied to every clone, fork, CI log and pull request and cannot be unpublished. " +
     "Remove it, revoke it if it is real, and let tokenform create the secret and deliver it (deliver: github, gitlab or file)"
   );

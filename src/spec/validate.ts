@@ -41,6 +41,8 @@ export interface ValidationOutcome {
 interface Seen<T> {
   value: T;
   at: RelatedLocation;
+  /** The same place as a diagnostic location (with the end, for underlining). */
+  place: Pick<Diagnostic, "file" | "line" | "column" | "endLine" | "endColumn" | "path">;
 }
 
 /** Validates the documents of one set together. Never throws for bad input. */
@@ -102,15 +104,14 @@ export class TokenSetValidator {
 
     const metadata = asRecord(raw?.metadata);
     if (typeof metadata?.owner === "string" && !broken(["metadata", "owner"])) {
-      this.owners.push({ value: metadata.owner, at: relatedAt(doc, ["metadata", "owner"]) });
+      this.owners.push(seen(doc, metadata.owner, ["metadata", "owner"]));
     }
     if (typeof metadata?.name === "string" && !broken(["metadata", "name"])) this.setName ??= metadata.name;
     const defaultsOk = !broken(["defaults"]);
     const defaults = defaultsOk ? (raw?.defaults as Defaults | undefined) : undefined;
     this.defaultsSeen.push(defaults);
     for (const key of ["onRemove", "removalGrace"] as const) {
-      if (defaults?.[key] !== undefined)
-        this.policies.push({ value: defaults, at: relatedAt(doc, ["defaults", key]) });
+      if (defaults?.[key] !== undefined) this.policies.push(seen(doc, defaults, ["defaults", key]));
     }
 
     rawTokens.forEach((entry, index) => {
@@ -176,13 +177,13 @@ export class TokenSetValidator {
         message:
           `metadata.owner is ${JSON.stringify(other.value)} here but ${JSON.stringify(firstOwner!.value)} at ` +
           `${formatLocation(firstOwner!.at)}; all files of a set must name the same owner`,
-        ...other.at,
+        ...other.place,
         related: [firstOwner!.at],
       });
     }
     diagnostics.push(...policyConflicts(this.policies));
 
-    const redacted = redactMessages(diagnostics);
+    const redacted = redactDiagnostics(diagnostics);
     const outcome: ValidationOutcome = { diagnostics: redacted, tokenCount: this.tokenCount };
     if (!hasErrors(redacted) && firstOwner) {
       outcome.set = {
@@ -196,12 +197,34 @@ export class TokenSetValidator {
   }
 }
 
-/** Messages quote values (unknown keys, bad labels); a value that is a secret is cut to its prefix. */
-export function redactMessages(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+/**
+ * Messages quote values (unknown keys, bad labels) and paths name keys; a value or key that looks like a
+ * secret is cut to its safe prefix in both, so no output format (text, JSON, annotations) can echo it.
+ */
+export function redactDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics.map((d) => {
     const message = redactSecrets(d.message);
-    return message === d.message ? d : { ...d, message };
+    const path = redactPath(d.path);
+    const related = d.related?.map((r) => {
+      const relatedPath = redactPath(r.path);
+      return relatedPath === r.path ? r : { ...r, path: relatedPath };
+    });
+    if (message === d.message && path === d.path && related?.every((r, i) => r === d.related![i]) !== false)
+      return d;
+    return { ...d, message, path, ...(related ? { related } : {}) };
   });
+}
+
+function redactPath(path: DiagnosticPath): DiagnosticPath {
+  let out: Array<string | number> | undefined;
+  path.forEach((step, i) => {
+    if (typeof step !== "string" || step.length < 10) return;
+    const safe = redactSecrets(step);
+    if (safe === step) return;
+    out ??= [...path];
+    out[i] = safe;
+  });
+  return out ?? path;
 }
 
 /** Rules that need the token's defaults merged in. */
@@ -286,7 +309,7 @@ function policyConflicts(policies: ReadonlyArray<Seen<Defaults>>): Diagnostic[] 
         message:
           `defaults.${key} is ${b} here but ${a} at ${formatLocation(first!.at)}; it applies to tokens removed from ` +
           "the set, so all files must agree (state it in one file)",
-        ...other.at,
+        ...other.place,
         related: [first!.at],
       });
     }
@@ -325,40 +348,47 @@ export function fileSecretDiagnostics(
       if (candidate.root && candidate.root.start <= finding.index) doc = candidate;
     doc ??= documents[0];
     const at = placeOf(lines, text, { start: finding.index, end: finding.index + finding.length });
+    const where = doc?.root ? pathAtOffset(doc.root, finding.index) : { path: [], inValue: false };
     out.push({
       severity: "error",
       code: "raw_secret",
-      message: rawSecretMessage(finding),
+      message: rawSecretMessage(finding, where.inValue ? undefined : "in a comment"),
       file,
       ...at,
-      path: doc?.root ? pathAtOffset(doc.root, finding.index) : [],
+      path: where.path,
     });
   }
   return out;
 }
 
-/** The path of the deepest node at or before `offset` (a key counts as its entry). */
-function pathAtOffset(root: SourceNode, offset: number): DiagnosticPath {
+/**
+ * The path of the node containing `offset`: a key (the path ends at its entry), a scalar, or the
+ * innermost collection when the offset is between nodes (a comment); `inValue` is false for the latter.
+ */
+function pathAtOffset(root: SourceNode, offset: number): { path: DiagnosticPath; inValue: boolean } {
   const path: Array<string | number> = [];
   let node: SourceNode = root;
   for (;;) {
     if (node.kind === "map") {
       let entry: (typeof node.entries)[number] | undefined;
       for (const e of node.entries) if (e.keyStart <= offset) entry = e;
-      if (!entry) return path;
+      if (!entry) return { path, inValue: false };
+      if (offset < entry.keyEnd) return { path: [...path, entry.key], inValue: true };
+      if (offset < entry.value.start) return { path, inValue: false };
       path.push(entry.key);
-      if (offset < entry.value.start) return path;
       node = entry.value;
     } else if (node.kind === "seq") {
       let index = -1;
       node.items.forEach((item, i) => {
         if (item.start <= offset) index = i;
       });
-      if (index < 0) return path;
+      if (index < 0) return { path, inValue: false };
       path.push(index);
       node = node.items[index]!;
     } else {
-      return path;
+      if (offset < node.end) return { path, inValue: true };
+      path.pop();
+      return { path, inValue: false };
     }
   }
 }
@@ -449,15 +479,25 @@ class Places {
   }
 }
 
-/** Where a path is, as a related location (file, line and column when known). */
-function relatedAt(doc: SourceDocument, path: DiagnosticPath): RelatedLocation & { path: DiagnosticPath } {
-  const at = located(doc, { severity: "error", code: "duplicate_name", message: "", path });
-  const related: RelatedLocation = { file: at.file, path };
-  if (at.line !== undefined) {
-    related.line = at.line;
-    related.column = at.column;
+/** A value seen at `path` of `doc`, with its place (computed now, so the document need not be kept). */
+function seen<T>(doc: SourceDocument, value: T, path: DiagnosticPath): Seen<T> {
+  const {
+    severity: _s,
+    code: _c,
+    message: _m,
+    ...place
+  } = located(doc, {
+    severity: "error",
+    code: "invalid_value",
+    message: "",
+    path,
+  });
+  const at: RelatedLocation = { file: place.file, path };
+  if (place.line !== undefined) {
+    at.line = place.line;
+    at.column = place.column;
   }
-  return related;
+  return { value, at, place };
 }
 
 /** Where a token entry starts, for `ResolvedToken.source`. */
