@@ -34,7 +34,12 @@ describe("management API: tokens", () => {
       requestCount: 0,
     });
     // No later response carries the secret.
-    for (const path of [`/v1/tokens/${res.body.token.id}`, "/v1/tokens", "/v1/audit", `/v1/tokens/${res.body.token.id}/usage`]) {
+    for (const path of [
+      `/v1/tokens/${res.body.token.id}`,
+      "/v1/tokens",
+      "/v1/audit",
+      `/v1/tokens/${res.body.token.id}/usage`,
+    ]) {
       const later = await h.http("GET", path, { token: h.adminToken });
       expect(later.status).toBe(200);
       expect(later.text).not.toContain(secret);
@@ -67,7 +72,10 @@ describe("management API: tokens", () => {
     expect(badName.body.error.code).toBe("unprocessable");
     expect(badName.body.error.details.issues[0].path).toBe("name");
 
-    const unknownField = await h.http("POST", "/v1/tokens", { token: h.adminToken, body: { name: "x", colour: "red" } });
+    const unknownField = await h.http("POST", "/v1/tokens", {
+      token: h.adminToken,
+      body: { name: "x", colour: "red" },
+    });
     expect(unknownField.status).toBe(422);
 
     const badCidr = await h.http("POST", "/v1/tokens", {
@@ -146,7 +154,15 @@ describe("management API: tokens", () => {
     expect(seen).toEqual(["bootstrap-admin", "a", "b", "c", "d", "e"]);
     expect((await h.admin.listAllTokens({ limit: 4 })).map((t) => t.name)).toEqual(seen);
 
-    for (const query of ["limit=0", "limit=501", "limit=abc", "cursor=garbage", "status=gone", "type=root", "selector=%3Dx"]) {
+    for (const query of [
+      "limit=0",
+      "limit=501",
+      "limit=abc",
+      "cursor=garbage",
+      "status=gone",
+      "type=root",
+      "selector=%3Dx",
+    ]) {
       const res = await h.http("GET", `/v1/tokens?${query}`, { token: h.adminToken });
       expect(res.status, query).toBe(400);
       expect(res.body.error.code).toBe("bad_request");
@@ -198,7 +214,10 @@ describe("management API: tokens", () => {
     expect((await h.admin.updateToken(token.id, { description: "x" })).version).toBe(3);
 
     await h.admin.createToken({ name: "taken" });
-    const clash = await h.http("PATCH", `/v1/tokens/${token.id}`, { token: h.adminToken, body: { name: "taken" } });
+    const clash = await h.http("PATCH", `/v1/tokens/${token.id}`, {
+      token: h.adminToken,
+      body: { name: "taken" },
+    });
     expect(clash.status).toBe(409);
 
     const badIfMatch = await h.http("PATCH", `/v1/tokens/${token.id}`, {
@@ -209,19 +228,28 @@ describe("management API: tokens", () => {
     expect(badIfMatch.status).toBe(400);
     const unknown = await h.http("PATCH", "/v1/tokens/tok_missing", { token: h.adminToken, body: {} });
     expect(unknown.status).toBe(404);
-    const typeChange = await h.http("PATCH", `/v1/tokens/${token.id}`, { token: h.adminToken, body: { type: "admin" } });
+    const typeChange = await h.http("PATCH", `/v1/tokens/${token.id}`, {
+      token: h.adminToken,
+      body: { type: "admin" },
+    });
     expect(typeChange.status).toBe(422);
   });
 
   it("requires If-Match when configured (428)", async () => {
     await using h = await serviceHarness({ requireIfMatch: true });
     const { token } = await h.admin.createToken({ name: "strict" });
-    const res = await h.http("PATCH", `/v1/tokens/${token.id}`, { token: h.adminToken, body: { description: "x" } });
+    const res = await h.http("PATCH", `/v1/tokens/${token.id}`, {
+      token: h.adminToken,
+      body: { description: "x" },
+    });
     expect(res.status).toBe(428);
     expect(res.body.error.code).toBe("precondition_required");
     const del = await h.http("DELETE", `/v1/tokens/${token.id}`, { token: h.adminToken });
     expect(del.status).toBe(428);
-    const ok = await h.http("DELETE", `/v1/tokens/${token.id}`, { token: h.adminToken, headers: { "if-match": '"1"' } });
+    const ok = await h.http("DELETE", `/v1/tokens/${token.id}`, {
+      token: h.adminToken,
+      headers: { "if-match": '"1"' },
+    });
     expect(ok.status).toBe(204);
   });
 
@@ -235,7 +263,9 @@ describe("management API: tokens", () => {
     const after = await h.http("GET", "/v1/whoami", { token: issued.secret });
     expect(after.status).toBe(401);
     expect(after.headers["www-authenticate"]).toContain('error="invalid_token"');
-    expect((await h.http("DELETE", `/v1/tokens/${issued.token.id}`, { token: h.adminToken })).status).toBe(404);
+    expect((await h.http("DELETE", `/v1/tokens/${issued.token.id}`, { token: h.adminToken })).status).toBe(
+      404,
+    );
     expect((await h.admin.verify({ token: issued.secret.reveal() })).code).toBe("NOT_FOUND");
   });
 
@@ -266,7 +296,9 @@ describe("management API: tokens", () => {
     expect(res.status).toBe(413);
     expect(res.body.error).toMatchObject({ code: "payload_too_large", type: "invalid_request_error" });
     expect((await h.http("GET", "/healthz")).status).toBe(200);
-    expect((await h.admin.listTokens({ selector: "" })).items.map((t) => t.name)).toEqual(["bootstrap-admin"]);
+    expect((await h.admin.listTokens({ selector: "" })).items.map((t) => t.name)).toEqual([
+      "bootstrap-admin",
+    ]);
   });
 
   it("round-trips names, descriptions and labels with SQL metacharacters verbatim", async () => {
@@ -285,15 +317,19 @@ describe("management API: tokens", () => {
 
   it("lets an admin key grant only scopes it holds itself (403 insufficient_scope)", async () => {
     await using h = await serviceHarness();
-    const limited = await h.admin.createToken({ name: "limited", type: "admin", scopes: ["tokens:read", "tokens:write"] });
+    const limited = await h.admin.createToken({
+      name: "limited",
+      type: "admin",
+      scopes: ["tokens:read", "tokens:write"],
+    });
     const api = h.client(limited.secret);
     await expect(api.createToken({ name: "god", type: "admin", scopes: ["*"] })).rejects.toMatchObject({
       status: 403,
       code: "insufficient_scope",
     });
-    expect((await api.createToken({ name: "reader", type: "admin", scopes: ["tokens:read"] })).token.scopes).toEqual([
-      "tokens:read",
-    ]);
+    expect(
+      (await api.createToken({ name: "reader", type: "admin", scopes: ["tokens:read"] })).token.scopes,
+    ).toEqual(["tokens:read"]);
     // Non-admin tokens carry resource scopes, which admin scopes do not limit.
     expect((await api.createToken({ name: "mcp", scopes: ["*"] })).token.scopes).toEqual(["*"]);
   });
@@ -305,7 +341,10 @@ describe("management API: pending tokens, confirm and roll", () => {
     const pending = await h.admin.createToken({ name: "pending-one", pending: true, scopes: ["tools:call"] });
     expect(pending.token.status).toBe("pending");
     expect(pending.token.pendingExpiresAt).toBe(new Date(h.clock.now() + 600_000).toISOString());
-    expect(await h.admin.verify({ token: pending.secret.reveal() })).toMatchObject({ valid: false, code: "PENDING" });
+    expect(await h.admin.verify({ token: pending.secret.reveal() })).toMatchObject({
+      valid: false,
+      code: "PENDING",
+    });
 
     const delivered = {
       destination: "github:acme/backend:MCP_API_KEY",
@@ -318,7 +357,12 @@ describe("management API: pending tokens, confirm and roll", () => {
       body: { deliveries: [delivered] },
     });
     expect(confirm.status).toBe(200);
-    expect(confirm.body).toMatchObject({ status: "active", pendingExpiresAt: null, deliveries: [delivered], version: 2 });
+    expect(confirm.body).toMatchObject({
+      status: "active",
+      pendingExpiresAt: null,
+      deliveries: [delivered],
+      version: 2,
+    });
     expect((await h.admin.verify({ token: pending.secret.reveal() })).valid).toBe(true);
     // Confirming again is a harmless no-op (the client retries confirms).
     expect((await h.admin.confirmToken(pending.token.id)).version).toBe(2);
@@ -329,7 +373,9 @@ describe("management API: pending tokens, confirm and roll", () => {
     h.clock.advance({ seconds: 1 });
     // Past its deadline it never authenticates and is gone from reads even before the sweeper runs.
     expect((await h.admin.verify({ token: forgotten.secret.reveal() })).code).toBe("NOT_FOUND");
-    expect((await h.http("GET", `/v1/tokens/${forgotten.token.id}`, { token: h.adminToken })).status).toBe(404);
+    expect((await h.http("GET", `/v1/tokens/${forgotten.token.id}`, { token: h.adminToken })).status).toBe(
+      404,
+    );
     expect(await h.service.sweep()).toBe(1);
     const audit = await h.admin.audit({ targetId: forgotten.token.id });
     expect(audit.items.map((a) => [a.action, a.actor])).toEqual([
@@ -342,7 +388,10 @@ describe("management API: pending tokens, confirm and roll", () => {
   it("rolls with an overlap: same settings, generation+1, old secret valid until the overlap ends", async () => {
     await using h = await serviceHarness();
     const first = await h.admin.createToken({ name: "rolled", scopes: ["tools:call"], labels: { a: "1" } });
-    const res = await h.http("POST", `/v1/tokens/${first.token.id}/roll`, { token: h.adminToken, body: { overlap: "48h" } });
+    const res = await h.http("POST", `/v1/tokens/${first.token.id}/roll`, {
+      token: h.adminToken,
+      body: { overlap: "48h" },
+    });
     expect(res.status).toBe(200);
     expect(res.headers["cache-control"]).toBe("no-store");
     const second: string = res.body.secret;
@@ -421,7 +470,12 @@ describe("management API: pending tokens, confirm and roll", () => {
     expect((await h.admin.verify({ token: rolled.secret.reveal() })).code).toBe("NOT_FOUND");
     expect((await h.admin.verify({ token: first.secret.reveal() })).valid).toBe(true);
     const now = await h.admin.getToken(first.token.id);
-    expect(now).toMatchObject({ generation: 1, fingerprint: first.secret.fingerprint, pendingExpiresAt: null, previousSecrets: [] });
+    expect(now).toMatchObject({
+      generation: 1,
+      fingerprint: first.secret.fingerprint,
+      pendingExpiresAt: null,
+      previousSecrets: [],
+    });
     await h.service.sweep();
     expect((await h.admin.getToken(first.token.id)).version).toBe(now.version);
     expect((await h.admin.audit({ targetId: first.token.id })).items[0]?.action).toBe("token.roll_expired");
@@ -484,15 +538,28 @@ describe("management API: usage and audit", () => {
     await h.admin.deleteToken(issued.token.id);
     const res = await h.http("GET", `/v1/audit?targetId=${issued.token.id}`, { token: h.adminToken });
     expect(res.status).toBe(200);
-    const entries = res.body.items as Array<{ action: string; changes: Record<string, unknown>; actor: string; sourceIp: string }>;
-    expect(entries.map((e) => e.action)).toEqual(["token.delete", "token.roll", "token.update", "token.create"]);
+    const entries = res.body.items as Array<{
+      action: string;
+      changes: Record<string, unknown>;
+      actor: string;
+      sourceIp: string;
+    }>;
+    expect(entries.map((e) => e.action)).toEqual([
+      "token.delete",
+      "token.roll",
+      "token.update",
+      "token.create",
+    ]);
     expect(entries.every((e) => e.actor === "bootstrap-admin" && e.sourceIp === "127.0.0.1")).toBe(true);
     expect(entries[2]!.changes).toEqual({
       description: { from: "", to: "changed" },
       enabled: { from: true, to: false },
       status: { from: "active", to: "disabled" },
     });
-    expect(entries[1]!.changes).toMatchObject({ generation: { from: 1, to: 2 }, overlap: { from: null, to: "1h" } });
+    expect(entries[1]!.changes).toMatchObject({
+      generation: { from: 1, to: 2 },
+      overlap: { from: null, to: "1h" },
+    });
     for (const secret of [issued.secret.reveal(), rolled.secret.reveal()]) {
       expect(res.text).not.toContain(secret);
       expect(res.text).not.toContain(secret.slice(7, 30));

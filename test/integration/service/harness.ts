@@ -44,7 +44,12 @@ export interface ServiceHarness extends AsyncDisposable {
 }
 
 /** Sends one raw request to `url` (no retries). */
-export async function rawRequest(url: string, method: string, path: string, req: RawRequest = {}): Promise<RawResponse> {
+export async function rawRequest(
+  url: string,
+  method: string,
+  path: string,
+  req: RawRequest = {},
+): Promise<RawResponse> {
   const headers: Record<string, string> = { ...req.headers };
   if (req.token !== undefined) {
     headers.authorization = `Bearer ${typeof req.token === "string" ? req.token : req.token.reveal()}`;
@@ -68,7 +73,8 @@ export async function rawRequest(url: string, method: string, path: string, req:
 export async function serviceHarness(options: Partial<ServiceOptions> = {}): Promise<ServiceHarness> {
   const dir = await mkdtemp(join(tmpdir(), "tokenform-service-"));
   const dbPath = join(dir, ".tokenform", "tokenform.db");
-  const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock(Date.UTC(2030, 0, 1, 12));
+  const clock =
+    options.clock instanceof ManualClock ? options.clock : new ManualClock(Date.UTC(2030, 0, 1, 12));
   const service = await startService({
     dbPath,
     port: 0,

@@ -37,7 +37,8 @@ describe("storage", () => {
     for (let i = 0; i < 20; i++) {
       const issued = await h.admin.createToken({ name: `t-${i}`, pending: i % 3 === 0 });
       secrets.push(issued.secret.reveal());
-      if (i % 4 === 0) secrets.push((await h.admin.rollToken(issued.token.id, { overlap: "1h" })).secret.reveal());
+      if (i % 4 === 0)
+        secrets.push((await h.admin.rollToken(issued.token.id, { overlap: "1h" })).secret.reveal());
       await h.admin.verify({ token: issued.secret.reveal() });
     }
     await h.service.flushUsage();
@@ -53,7 +54,8 @@ describe("storage", () => {
     }
     await h.service.close();
     const closed = bytesOf(h.dbPath).toString("latin1");
-    for (const secret of secrets) expect(closed.includes(secret.slice(secret.lastIndexOf("_") + 1))).toBe(false);
+    for (const secret of secrets)
+      expect(closed.includes(secret.slice(secret.lastIndexOf("_") + 1))).toBe(false);
   });
 
   it("creates .tokenform/ with a .gitignore of * and applies versioned migrations once", async () => {
@@ -77,7 +79,9 @@ describe("storage", () => {
     const dir = await tempDir();
     const dbPath = join(dir, "t.db");
     const bootstrap = generateToken("mcp_adm_");
-    await expect(startService({ dbPath, bootstrapToken: generateToken("mcp_sk_") })).rejects.toThrow(/not a valid admin token/);
+    await expect(startService({ dbPath, bootstrapToken: generateToken("mcp_sk_") })).rejects.toThrow(
+      /not a valid admin token/,
+    );
     const typo = bootstrap.slice(0, -1) + (bootstrap.endsWith("A") ? "B" : "A");
     await expect(startService({ dbPath, bootstrapToken: typo })).rejects.toThrow(/checksum/);
     const service = await startService({ dbPath, bootstrapToken: bootstrap, sweepIntervalMs: 0 });
@@ -135,10 +139,20 @@ describe("storage", () => {
     const raw = service.adminToken.reveal();
     expect((await service.verifier.verify({ token: raw })).valid).toBe(true);
     await service.close();
-    const wrong = await startService({ dbPath, pepper: "another", sweepIntervalMs: 0, sessionAdminKey: false });
+    const wrong = await startService({
+      dbPath,
+      pepper: "another",
+      sweepIntervalMs: 0,
+      sessionAdminKey: false,
+    });
     expect((await wrong.verifier.verify({ token: raw })).code).toBe("NOT_FOUND");
     await wrong.close();
-    const right = await startService({ dbPath, pepper: "server-side-secret", sweepIntervalMs: 0, sessionAdminKey: false });
+    const right = await startService({
+      dbPath,
+      pepper: "server-side-secret",
+      sweepIntervalMs: 0,
+      sessionAdminKey: false,
+    });
     expect((await right.verifier.verify({ token: raw })).valid).toBe(true);
     await right.close();
   });

@@ -69,11 +69,19 @@ describe("verify: credentials and access", () => {
     });
     expect(proxied.status).toBe(401);
 
-    const reader = (await h.admin.createToken({ name: "verifier", type: "admin", scopes: ["tokens:verify"] })).secret;
-    const writer = (await h.admin.createToken({ name: "writer", type: "admin", scopes: ["tokens:write"] })).secret;
-    expect((await h.http("POST", "/v1/verify", { token: reader, body: { token: secret.reveal() } })).body.valid).toBe(true);
-    expect((await h.http("POST", "/v1/verify", { token: writer, body: { token: secret.reveal() } })).status).toBe(403);
-    expect((await h.http("POST", "/v1/verify", { token: secret, body: { token: secret.reveal() } })).status).toBe(403);
+    const reader = (await h.admin.createToken({ name: "verifier", type: "admin", scopes: ["tokens:verify"] }))
+      .secret;
+    const writer = (await h.admin.createToken({ name: "writer", type: "admin", scopes: ["tokens:write"] }))
+      .secret;
+    expect(
+      (await h.http("POST", "/v1/verify", { token: reader, body: { token: secret.reveal() } })).body.valid,
+    ).toBe(true);
+    expect(
+      (await h.http("POST", "/v1/verify", { token: writer, body: { token: secret.reveal() } })).status,
+    ).toBe(403);
+    expect(
+      (await h.http("POST", "/v1/verify", { token: secret, body: { token: secret.reveal() } })).status,
+    ).toBe(403);
 
     await using closed = await serviceHarness({ anonymousLoopbackVerify: false });
     expect((await closed.http("POST", "/v1/verify", { body: { token: secret.reveal() } })).status).toBe(401);
@@ -123,15 +131,24 @@ describe("verify: status, expiry, IPs", () => {
   });
 
   it("trusts X-Forwarded-For only from configured proxies", async () => {
-    const allow = { name: "behind-proxy", type: "admin" as const, scopes: ["tokens:read"], ipAllowlist: ["203.0.113.0/24"] };
+    const allow = {
+      name: "behind-proxy",
+      type: "admin" as const,
+      scopes: ["tokens:read"],
+      ipAllowlist: ["203.0.113.0/24"],
+    };
     await using direct = await serviceHarness();
     const key = (await direct.admin.createToken(allow)).secret;
     // The TCP peer is 127.0.0.1: a forged header from an untrusted peer changes nothing.
-    expect((await direct.http("GET", "/v1/whoami", { token: key, headers: { "x-forwarded-for": "203.0.113.5" } })).status).toBe(403);
+    expect(
+      (await direct.http("GET", "/v1/whoami", { token: key, headers: { "x-forwarded-for": "203.0.113.5" } }))
+        .status,
+    ).toBe(403);
 
     await using proxied = await serviceHarness({ trustedProxies: ["127.0.0.1", "10.0.0.0/8"] });
     const key2 = (await proxied.admin.createToken(allow)).secret;
-    const via = (xff: string) => proxied.http("GET", "/v1/whoami", { token: key2, headers: { "x-forwarded-for": xff } });
+    const via = (xff: string) =>
+      proxied.http("GET", "/v1/whoami", { token: key2, headers: { "x-forwarded-for": xff } });
     expect((await via("203.0.113.5")).status).toBe(200);
     expect((await via("203.0.113.5, 10.1.2.3")).status).toBe(200);
     expect((await via("203.0.113.5, 198.51.100.1")).status).toBe(403);
@@ -152,14 +169,24 @@ describe("verify: rate limits", () => {
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ token: secret.reveal() }),
         });
-        return (await res.body.json()) as { valid: boolean; code: string; retryAfter?: number; ratelimit?: { remaining: number } };
+        return (await res.body.json()) as {
+          valid: boolean;
+          code: string;
+          retryAfter?: number;
+          ratelimit?: { remaining: number };
+        };
       };
       const results = await Promise.all(Array.from({ length: 100 }, one));
       const admitted = results.filter((r) => r.valid);
       expect(admitted).toHaveLength(37);
       expect(results.filter((r) => r.code === "RATE_LIMITED")).toHaveLength(63);
-      expect(new Set(admitted.map((r) => r.ratelimit!.remaining))).toEqual(new Set(Array.from({ length: 37 }, (_, i) => i)));
-      expect(results.find((r) => !r.valid)).toMatchObject({ retryAfter: 60, ratelimit: { limit: 37, remaining: 0 } });
+      expect(new Set(admitted.map((r) => r.ratelimit!.remaining))).toEqual(
+        new Set(Array.from({ length: 37 }, (_, i) => i)),
+      );
+      expect(results.find((r) => !r.valid)).toMatchObject({
+        retryAfter: 60,
+        ratelimit: { limit: 37, remaining: 0 },
+      });
       h.clock.advance({ seconds: 59 });
       expect((await one()).code).toBe("RATE_LIMITED");
       h.clock.advance({ seconds: 1 });
@@ -194,7 +221,9 @@ describe("verify: scopes, types, signatures, invalidation", () => {
     await using h = await serviceHarness();
     const wild = (await h.admin.createToken({ name: "wild", scopes: ["tools:*", "*:read"] })).secret.reveal();
     const all = (await h.admin.createToken({ name: "all", type: "agent", scopes: ["*"] })).secret.reveal();
-    const rw = (await h.admin.createToken({ name: "rw", scopes: ["contexts:write"], readOnly: false })).secret.reveal();
+    const rw = (
+      await h.admin.createToken({ name: "rw", scopes: ["contexts:write"], readOnly: false })
+    ).secret.reveal();
     const code = async (token: string, scopes: string[], write?: boolean) =>
       (await h.admin.verify({ token, scopes, write })).code;
     expect(await code(wild, ["tools:call"])).toBe("VALID");
@@ -211,21 +240,34 @@ describe("verify: scopes, types, signatures, invalidation", () => {
 
   it("requires signed requests for tokens labelled so, refusing bad signatures, stale timestamps and replays", async () => {
     await using h = await serviceHarness();
-    const raw = (await h.admin.createToken({ name: "signed", labels: { "tokenform.dev/require-signature": "true" } })).secret.reveal();
+    const raw = (
+      await h.admin.createToken({ name: "signed", labels: { "tokenform.dev/require-signature": "true" } })
+    ).secret.reveal();
     const body = JSON.stringify({ model: "x", messages: [{ role: "user", content: "hi" }] });
     const ts = String(Math.floor(h.clock.now() / 1000));
-    const signature = { timestamp: ts, signature: signRequest(raw, ts, body), body: Buffer.from(body).toString("base64") };
-    const code = async (sig?: typeof signature) => (await h.admin.verify({ token: raw, signature: sig })).code;
+    const signature = {
+      timestamp: ts,
+      signature: signRequest(raw, ts, body),
+      body: Buffer.from(body).toString("base64"),
+    };
+    const code = async (sig?: typeof signature) =>
+      (await h.admin.verify({ token: raw, signature: sig })).code;
     expect(await code()).toBe("BAD_SIGNATURE");
-    expect(await code({ ...signature, body: Buffer.from(`${body} `).toString("base64") })).toBe("BAD_SIGNATURE");
+    expect(await code({ ...signature, body: Buffer.from(`${body} `).toString("base64") })).toBe(
+      "BAD_SIGNATURE",
+    );
     expect(await code({ ...signature, signature: "00".repeat(32) })).toBe("BAD_SIGNATURE");
     expect(await code({ ...signature, signature: "zz" })).toBe("BAD_SIGNATURE");
     expect(await code(signature)).toBe("VALID");
     expect(await code(signature)).toBe("REPLAYED");
     const old = String(Number(ts) - 301);
-    expect(await code({ timestamp: old, signature: signRequest(raw, old, body), body: signature.body })).toBe("BAD_SIGNATURE");
+    expect(await code({ timestamp: old, signature: signRequest(raw, old, body), body: signature.body })).toBe(
+      "BAD_SIGNATURE",
+    );
     const edge = String(Number(ts) - 300);
-    expect(await code({ timestamp: edge, signature: signRequest(raw, edge, body), body: signature.body })).toBe("VALID");
+    expect(
+      await code({ timestamp: edge, signature: signRequest(raw, edge, body), body: signature.body }),
+    ).toBe("VALID");
     const other = (await h.admin.createToken({ name: "unsigned" })).secret.reveal();
     expect((await h.admin.verify({ token: other })).code).toBe("VALID");
   });
