@@ -1,0 +1,46 @@
+/**
+ * The README's main job: `tokenform quickstart` (what `npm start` runs) on a fresh working directory
+ * creates, delivers and proves the keys; a second run prints "No changes". Secrets never reach the output.
+ */
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+
+it("applies the quickstart once, then finds no changes", async () => {
+  const cwd = await mkdtemp(join(tmpdir(), "tokenform-qs-"));
+  const outDir = join(cwd, "secrets");
+  const spec = join(import.meta.dirname, "../../examples/quickstart.yaml");
+  try {
+    const first = runCli(["quickstart", "--spec", spec, "--out-dir", outDir], { cwd });
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain("Plan: 3 to create.");
+    expect(first.stdout).toContain("Apply complete: 3 changes applied, 3 secrets delivered.");
+    expect(first.stdout).toMatch(
+      /✓ alice-cursor-dev's delivered key \(mcp_sk_\w{4}…, read from .*\): 200 allowed/,
+    );
+    expect(first.stdout).toContain("✓ a well-formed key that was never issued: 401 invalid_api_key");
+
+    const files = await readdir(outDir);
+    expect(files.sort()).toEqual(["alice-cursor-dev.env", "backend-ci.env", "ops-agent.token"]);
+    const secrets: string[] = [];
+    for (const file of files) {
+      expect((await stat(join(outDir, file))).mode & 0o777).toBe(0o600);
+      const text = await readFile(join(outDir, file), "utf8");
+      secrets.push(text.includes("=") ? text.trim().split("=")[1]! : text.trim());
+    }
+
+    const second = runCli(["quickstart", "--spec", spec, "--out-dir", outDir], { cwd });
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain("No changes. The tokens of quickstart/demo match the spec.");
+    for (const secret of secrets) {
+      expect(secret).toMatch(/^mcp_(sk|ag)_[A-Za-z0-9]{36}$/);
+      for (const text of [first.stdout, first.stderr, second.stdout, second.stderr])
+        expect(text).not.toContain(secret);
+    }
+  } finally {
+    await rm(cwd, { recursive: true, force: true });
+  }
+});
