@@ -9,18 +9,19 @@ import { TokenformClient } from "../../src/api/client.js";
 import { ApiError } from "../../src/api/errors.js";
 import { onSecret, redactKnownSecrets, SecretValue } from "../../src/api/secret.js";
 import { EventError, readRunContext } from "./event.js";
-import { applyJob } from "./flows/apply.js";
 import type { JobContext, JobOutcome } from "./flows/context.js";
-import { planJob } from "./flows/plan.js";
-import { rotateJob } from "./flows/rotate.js";
 import { createRepoClient } from "./github.js";
 import { InputError, readInputs } from "./inputs.js";
 import { chooseJob, type Job } from "./mode.js";
 
-const JOBS: Record<Job, (ctx: JobContext) => Promise<JobOutcome>> = {
-  plan: planJob,
-  apply: applyJob,
-  rotate: rotateJob,
+/**
+ * Each job is imported when chosen: a pull-request plan never loads the sinks (octokit's throttling,
+ * libsodium's WebAssembly, the GitLab client), which keeps the Action's start-up short.
+ */
+const JOBS: Record<Job, () => Promise<(ctx: JobContext) => Promise<JobOutcome>>> = {
+  plan: async () => (await import("./flows/plan.js")).planJob,
+  apply: async () => (await import("./flows/apply.js")).applyJob,
+  rotate: async () => (await import("./flows/rotate.js")).rotateJob,
 };
 
 /** The job's failure message: what went wrong, never a secret; an unexpected error says it is a bug. */
@@ -61,7 +62,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       ...(inputs.repoToken ? { github: createRepoClient(inputs.repoToken, runContext.apiUrl) } : {}),
       ...(api ? { api } : {}),
     };
-    const outcome = await JOBS[job](ctx);
+    const outcome = await (await JOBS[job]())(ctx);
     core.setOutput("has-changes", outcome.hasChanges);
     core.setOutput("plan-json", outcome.planJson ?? "");
     core.setOutput("summary", outcome.summary);

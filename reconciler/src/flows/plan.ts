@@ -62,24 +62,27 @@ function summaryLink(ctx: JobContext): string {
   return ctx.run.runUrl ? `[job summary](${ctx.run.runUrl})` : "job summary";
 }
 
-/** Keeps the pull request's plan comment up to date; a refusal is a warning, not a failed plan. */
+/**
+ * Keeps the pull request's plan comment up to date: `report` (title, warnings, errors) and, when there is
+ * one, the plan, cut to fit GitHub's comment limit. A refused write is a warning: the plan is in the summary.
+ */
 async function comment(
   ctx: JobContext,
   pr: PullRequestTrigger,
   owner: string,
-  parts: string[],
+  report: string,
   plan?: Plan,
 ): Promise<void> {
   if (!ctx.inputs.comment || !ctx.github) return;
   const marker = planMarker(owner);
-  const before = [marker, ...parts].join("\n");
+  const head = `${marker}\n${report}`;
   const body = plan
-    ? `${before}\n${renderMarkdown(plan, {
-        title: TITLE,
-        maxLength: GITHUB_COMMENT_LIMIT - before.length - COMMENT_MARGIN,
+    ? `${head}\n${renderMarkdown(plan, {
+        title: "",
+        maxLength: GITHUB_COMMENT_LIMIT - head.length - COMMENT_MARGIN,
         truncatedNote: `This plan is too long for one comment: the full plan is in the ${summaryLink(ctx)}, and as JSON in the \`plan-json\` output.`,
       })}`
-    : `${before}\n`;
+    : head;
   try {
     const outcome = await upsertComment(
       ctx.github,
@@ -98,25 +101,36 @@ async function comment(
   }
 }
 
+/** Markdown blocks joined with blank lines, empty ones dropped. */
+function blocks(...parts: string[]): string {
+  return `${parts
+    .map((p) => p.trim())
+    .filter((p) => p !== "")
+    .join("\n\n")}\n`;
+}
+
 export async function planJob(ctx: JobContext): Promise<JobOutcome> {
   const specs = await checkSpecs(ctx);
   const pr = isPullRequest(ctx.run.trigger) ? ctx.run.trigger : undefined;
-  const { leaks, notes } = pr ? await scan(ctx, pr, specs) : { leaks: [], notes: [] };
+  const api = pr?.fork ? undefined : ctx.api;
+  // The scan (GitHub) and the plan (token service) do not depend on each other: run them side by side.
+  const [scanned, plan] = await Promise.all([
+    pr ? scan(ctx, pr, specs) : { leaks: [], notes: [] },
+    specs.set && api ? planTokenSet(api, specs.set) : undefined,
+  ]);
+  const { leaks, notes } = scanned;
   const failures: string[] = [];
   if (!specs.set) failures.push(specFailure(specs.diagnostics, "nothing was planned"));
   if (leaks.length > 0)
     failures.push(
       `${plural(leaks.length, "committed secret")} found in the pull request (annotated on their lines); a secret must never be committed`,
     );
-  const validation = diagnosticsMarkdown(specs.diagnostics);
+  const validation = diagnosticsMarkdown(specs.diagnostics) || (plan ? "" : "✅ The specs are valid.");
   const leakText = leaksMarkdown(leaks);
-  const scanNotes = notes.length > 0 ? `<sub>${notes.join(" ")}</sub>\n` : "";
+  const scanNotes = notes.length > 0 ? `<sub>${notes.join(" ")}</sub>` : "";
 
   if (pr?.fork) {
-    await writeJobSummary(
-      [TITLE, "", forkMarkdown(), leakText, validation || "✅ The specs are valid.\n", scanNotes].join("\n"),
-      ctx.env,
-    );
+    await writeJobSummary(blocks(TITLE, forkMarkdown(), leakText, validation, scanNotes), ctx.env);
     core.notice("fork pull request: no secrets are available, so only validation and the secret scan ran");
     return {
       hasChanges: false,
@@ -129,27 +143,24 @@ export async function planJob(ctx: JobContext): Promise<JobOutcome> {
   }
 
   const owner = specs.owner ?? `specs:${ctx.inputs.specs.join(",")}`;
-  if (!specs.set || !ctx.api) {
-    const notice = !specs.set ? "" : noServiceMarkdown(pr !== undefined);
-    const parts = [TITLE, "", leakText, notice, validation || "✅ The specs are valid.\n", scanNotes].filter(
-      (p, i) => i < 2 || p !== "",
-    );
-    await writeJobSummary(parts.join("\n"), ctx.env);
-    if (pr) await comment(ctx, pr, owner, parts);
+  if (!plan) {
+    const notice = specs.set ? noServiceMarkdown(pr !== undefined) : "";
+    const report = blocks(TITLE, leakText, notice, validation, scanNotes);
+    await writeJobSummary(report, ctx.env);
+    if (pr) await comment(ctx, pr, owner, report);
     return {
       hasChanges: false,
-      summary: !specs.set
-        ? "The specs are invalid; nothing was planned."
-        : "Specs valid; no token service configured, not planned.",
+      summary: specs.set
+        ? "Specs valid; no token service configured, not planned."
+        : "The specs are invalid; nothing was planned.",
       failures,
     };
   }
 
-  const plan = await planTokenSet(ctx.api, specs.set);
   const planJson = await writePlanFile(plan, ctx.env);
   core.info(`${closingLine(plan)} (plan ${plan.hash.slice(0, 19)}, JSON at ${planJson})`);
-  const extra = [leakText, validation, scanNotes].filter((p) => p !== "");
-  await writeJobSummary([...extra, renderMarkdown(plan, { title: TITLE })].join("\n"), ctx.env);
-  if (pr) await comment(ctx, pr, owner, extra, plan);
+  const before = blocks(TITLE, leakText, validation, scanNotes);
+  await writeJobSummary(blocks(before, renderMarkdown(plan, { title: "" })), ctx.env);
+  if (pr) await comment(ctx, pr, owner, before, plan);
   return { hasChanges: hasChanges(plan), planJson, summary: closingLine(plan), failures };
 }

@@ -437,6 +437,71 @@ describe("pull request", () => {
     }
   });
 
+  it("summarises a plan too long for one comment; the full plan is in the job summary and the JSON file", async () => {
+    const count = 400;
+    const tokens = Array.from({ length: count }, (_, i) => {
+      const name = `pipeline-${String(i).padStart(3, "0")}`;
+      return [
+        `  - name: ${name}`,
+        `    description: CI pipeline number ${i} of the monorepo`,
+        "    scopes: [contexts:read, tools:call]",
+        "    deliver:",
+        `      - github: { repository: acme/service-${i}, environment: production, secret: MCP_API_KEY }`,
+        `      - gitlab: { project: acme/service-${i}, variable: MCP_API_KEY, environmentScope: production }`,
+      ].join("\n");
+    });
+    const big = `apiVersion: tokenform.dev/v1\nkind: TokenSet\nmetadata:\n  owner: ${OWNER}\ntokens:\n${tokens.join("\n")}\n`;
+    await writeWorkspace({ "tokens/platform.yaml": big });
+    let posted = "";
+    nock(GITHUB)
+      .get(`${REPO}/pulls/42/files`)
+      .query(true)
+      .reply(200, [prFile("tokens/platform.yaml", addedFilePatch(big), "added")])
+      .get(`${REPO}/issues/42/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/issues/42/comments`, (body: { body: string }) => {
+        posted = body.body;
+        return true;
+      })
+      .reply(201, (_p, body) => commentObject(9004, (body as { body: string }).body));
+
+    const result = await runAction({
+      event: "pull_request",
+      fixture: "pull_request.opened",
+      inputs: serviceInputs(),
+    });
+
+    expect(result.failed).toBe(false);
+    expect(posted.length).toBeLessThanOrEqual(65_536);
+    expect(posted.startsWith(MARKER)).toBe(true);
+    expect(posted).toContain(`Plan: ${count} to create.`);
+    expect(posted).toContain(
+      "This plan is too long for one comment: the full plan is in the [job summary](https://github.com/acme/platform-infra/actions/runs/9876543210)",
+    );
+    expect(posted).not.toContain("+ pipeline-399: will be created");
+    expect(result.summary.length).toBeGreaterThan(65_536);
+    expect(result.summary).toContain("+ pipeline-399: will be created (mcp)");
+    const plan = JSON.parse(await readFile(result.outputs["plan-json"]!, "utf8")) as { changes: unknown[] };
+    expect(plan.changes).toHaveLength(count);
+  });
+
+  it("with comment: false, plans into the job summary and touches no comment", async () => {
+    await writeWorkspace({ "tokens/platform.yaml": SPEC });
+    const scope = nock(GITHUB)
+      .get(`${REPO}/pulls/42/files`)
+      .query(true)
+      .reply(200, [prFile("tokens/platform.yaml", addedFilePatch(SPEC), "added")]);
+    const result = await runAction({
+      event: "pull_request",
+      fixture: "pull_request.opened",
+      inputs: { ...serviceInputs(), comment: "false" },
+    });
+    expect(scope.isDone()).toBe(true);
+    expect(result.failed).toBe(false);
+    expect(result.summary).toContain("Plan: 2 to create.");
+  });
+
   it("on a fork pull request, validates and scans only, says why, and posts nothing", async () => {
     await writeWorkspace({ "tokens/platform.yaml": SPEC });
     const scope = nock(GITHUB)
