@@ -10,11 +10,14 @@
  *   or without one over loopback). A short cache removes the verify round trip from the request path with
  *   bounded staleness: only positive verdicts are cached, for at most `cacheTtlMs` (≤ 5 s, default 5 s),
  *   and every request served from the cache still sends its verify to the service in the background, so
- *   rate-limit counting, usage and revocation stay remote. A background verdict that refuses the key evicts
- *   it at once; so a disabled, deleted or over-limit key is admitted at most for requests that arrive while
- *   one background check is in flight, and never more than 5 s after the service last said yes. Signed
- *   requests are never cached (each signature is single-use). If the service cannot be reached the
- *   request is refused with 503 (fail closed).
+ *   rate-limit counting, usage and revocation stay remote. A cached verdict is also spent like a budget:
+ *   it serves at most the `ratelimit.remaining` requests the service said were left, then the next
+ *   request waits for the service again — so this middleware never admits more than the service's limit
+ *   (other clients of the same key can still use up the quota meanwhile). A background verdict that
+ *   refuses the key evicts it at once; so a disabled or deleted key is admitted at most for requests that
+ *   arrive while one background check is in flight, and never more than 5 s after the service last said
+ *   yes. Signed requests are never cached (each signature is single-use). If the service cannot be
+ *   reached the request is refused with 503 (fail closed).
  *
  * Signed requests: when a request carries `X-MCP-Signature`, the middleware reads the body to check the
  * signature and leaves the bytes on `req.rawBody` (the stream is consumed, so handlers read that instead).
@@ -91,6 +94,8 @@ export type TokenformAuthHandler = (req: IncomingMessage, res: ServerResponse, n
 interface CacheEntry {
   response: VerifyResponse;
   at: number;
+  /** Requests this entry may still admit (the service's `remaining` when it said yes). */
+  budget: number;
 }
 
 function sendRefusal(res: ServerResponse, refusal: HttpRefusal): void {
@@ -191,26 +196,27 @@ export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandl
     const cacheKey = `${createHash("sha256").update(key).digest("base64")}|${ip ?? ""}|${scopes.join(" ")}|${write}`;
     const hit = cache.get(cacheKey);
     const now = Date.now();
-    const refresh = () =>
+    if (hit && now - hit.at <= ttl && hit.budget > 0) {
+      // Serve from cache; the background verify keeps counting and revocation at the service.
+      hit.budget--;
       client!.verify(request).then(
         (response) => {
-          if (response.valid) cache.set(cacheKey, { response, at: Date.now() });
-          else cache.delete(cacheKey);
-          return response;
+          if (!response.valid) cache.delete(cacheKey);
         },
-        (error: unknown) => {
-          cache.delete(cacheKey);
-          throw error;
-        },
+        () => cache.delete(cacheKey),
       );
-    if (hit && now - hit.at <= ttl) {
-      // Serve from cache; the background verify keeps counting and revocation at the service.
-      refresh().catch(() => undefined);
       return { ...hit.response, ratelimit: undefined };
     }
     if (hit) cache.delete(cacheKey);
-    const response = await refresh();
-    if (cache.size > MAX_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    const response = await client!.verify(request);
+    if (response.valid) {
+      cache.set(cacheKey, {
+        response,
+        at: Date.now(),
+        budget: response.ratelimit?.remaining ?? Number.POSITIVE_INFINITY,
+      });
+      if (cache.size > MAX_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    }
     return response;
   }
 
