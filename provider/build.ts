@@ -20,6 +20,24 @@ export const BUNDLE_PATH = join(PROVIDER_DIR, "dist", "terraform-provider-tokenf
 /** Native modules that must stay out of the bundle (and are not needed by the provider at all). */
 const NATIVE_EXTERNALS = ["better-sqlite3", "pg-native", "cpu-features", "ssh2"];
 
+/**
+ * The first lines of the executable. The file has no extension (Terraform requires the exact name), so
+ * Node decides from the nearest package.json whether it is CommonJS or an ES module — a mirror inside a
+ * `"type": "module"` project makes it ESM. The bundle is therefore written to run as either: everything is
+ * bundled except Node's built-ins, which `require` reaches in CommonJS and `process.getBuiltinModule` in ESM
+ * (a `var` may re-declare CommonJS's `require` parameter without changing it).
+ */
+const BANNER = [
+  "#!/usr/bin/env node",
+  '"use strict";',
+  'var require = typeof require === "function" ? require : (id) => {',
+  "  const m = process.getBuiltinModule(id);",
+  '  if (m === undefined) throw Object.assign(new Error("Cannot find module " + id), { code: "MODULE_NOT_FOUND" });',
+  "  return m;",
+  "};",
+  'var __tokenform_import_meta_url = require("node:url").pathToFileURL(process.argv[1] || "provider").href;',
+].join("\n");
+
 export interface BuildOptions {
   /** Output file (default `BUNDLE_PATH`). */
   outfile?: string;
@@ -82,9 +100,7 @@ export async function buildProvider(options: BuildOptions = {}): Promise<string>
     external: [...NATIVE_EXTERNALS, "./methods.js"],
     entryPoints: [join(PROVIDER_DIR, "src", "main.ts")],
     outfile,
-    banner: {
-      js: "#!/usr/bin/env node\nconst __tokenform_import_meta_url = require('node:url').pathToFileURL(__filename).href;",
-    },
+    banner: { js: BANNER },
     define: {
       "import.meta.url": "__tokenform_import_meta_url",
       __TOKENFORM_PROTO__: JSON.stringify(readProtoFiles()),

@@ -4,7 +4,7 @@
  * terraform-provider-tokenform_v<version>`, mode 0755) and returns the CLI configuration that points
  * Terraform at it, so `terraform init` works with no registry.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { PROVIDER_ADDRESS } from "./schema.js";
@@ -73,6 +73,9 @@ export function installProvider(options: InstallOptions): InstallResult {
     `terraform-provider-tokenform_v${version}`,
   );
   mkdirSync(dirname(target), { recursive: true });
+  // Node reads `_v0.1.0` as a file extension, which it refuses in an ES-module package ("type": "module");
+  // this package.json makes the executable CommonJS wherever the mirror (or .terraform) lives.
+  writeFileSync(join(dirname(target), "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
   const temp = `${target}.tmp-${process.pid}`;
   copyFileSync(options.bundle, temp);
   chmodSync(temp, 0o755);

@@ -4,6 +4,7 @@
  * (methods.ts: handlers, API client, sinks, spec rules) is loaded on the first RPC.
  */
 import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import { runInThisContext, constants as vmConstants } from "node:vm";
 import type { loadMethods as LoadMethods } from "./methods.js";
 import { MAGIC_COOKIE_KEY } from "./runtime/handshake.js";
@@ -20,12 +21,15 @@ async function methods(): Promise<ReturnType<typeof LoadMethods>> {
   if (typeof __TOKENFORM_METHODS__ === "string") {
     const filename = process.argv[1] ?? "terraform-provider-tokenform";
     const module = { exports: {} as { loadMethods?: typeof LoadMethods } };
-    const wrapper = runInThisContext(`(function (exports, require, module) {${__TOKENFORM_METHODS__}\n})`, {
-      filename: `${filename}#methods`,
-      // Any import() left in the code (there should be none) behaves as in the main script.
-      importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    }) as (e: object, r: NodeJS.Require, m: object) => void;
-    wrapper(module.exports, createRequire(filename), module);
+    const wrapper = runInThisContext(
+      `(function (exports, require, module, __filename, __dirname) {${__TOKENFORM_METHODS__}\n})`,
+      {
+        filename: `${filename}#methods`,
+        // Any import() left in the code (there should be none) behaves as in the main script.
+        importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+      },
+    ) as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
+    wrapper(module.exports, createRequire(filename), module, filename, dirname(filename));
     return module.exports.loadMethods!();
   }
   const { loadMethods } = await import("./methods.js");

@@ -4,11 +4,13 @@
  * unknown and refined-unknown values, exact big numbers, StopProvider, SIGINT and Shutdown.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname } from "node:path";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { decode as plainDecode, encode as plainEncode } from "@msgpack/msgpack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installProvider } from "../../src/install.js";
 import { diagnostics as diagnosticsFromProto } from "../../src/protocol/fromproto.js";
 import { decodeValue, encodeValue } from "../../src/runtime/codec.js";
 import { parseHandshakeLine } from "../../src/runtime/handshake.js";
@@ -335,6 +337,32 @@ describe("lifecycle", () => {
       expect(p.stdout().split("\n").filter(Boolean)).toHaveLength(1);
     } finally {
       await p.close();
+    }
+  });
+
+  it("runs inside ES-module projects: extensionless, and installed in a mirror as _v<version>", async () => {
+    const project = mkdtempSync(join(tmpdir(), "tokenform-esm-project-"));
+    writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module" }));
+    const extensionless = join(project, "terraform-provider-tokenform");
+    copyFileSync(bundle, extensionless);
+    chmodSync(extensionless, 0o755);
+    const installed = installProvider({ bundle, dir: join(project, "mirror"), version: "0.0.1" });
+    try {
+      for (const command of [extensionless, installed.path]) {
+        const p = await startPlugin({ command, identity });
+        try {
+          const res = await p.call("ValidateResourceConfig", {
+            type_name: "tokenform_token",
+            config: dv(config()),
+          });
+          expect(diagnosticsFromProto(res.diagnostics), command).toEqual([]);
+          expect(await p.shutdown(), command).toBe(0);
+        } finally {
+          await p.close();
+        }
+      }
+    } finally {
+      rmSync(project, { recursive: true, force: true });
     }
   });
 
