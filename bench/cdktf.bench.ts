@@ -18,6 +18,18 @@ import { type BenchRow, type BenchSuite, peakRssMiB } from "./harness.js";
 const SYNTH_TARGET_MS = 5_000;
 const TOKENS = 1_000;
 
+/** Token `i` of the benchmark set: one GitHub delivery each. */
+function bigToken(i: number): TokenSetInput["tokens"][number] {
+  return {
+    name: `service-${i}`,
+    description: `Token ${i}`,
+    scopes: ["contexts:read", "tools:call"],
+    ipAllowlist: ["203.0.113.0/24"],
+    labels: { team: `team-${i % 10}` },
+    deliver: [{ github: { repository: `acme/repo-${i}`, secret: "MCP_API_KEY" } }],
+  };
+}
+
 function bigSpec(): TokenSetInput {
   return {
     apiVersion: "tokenform.dev/v1",
@@ -28,19 +40,12 @@ function bigSpec(): TokenSetInput {
       rotation: { every: "90d", overlap: "48h" },
       labels: { "managed-by": "cdktf" },
     },
-    tokens: Array.from({ length: TOKENS }, (_, i) => ({
-      name: `service-${i}`,
-      description: `Token ${i}`,
-      scopes: ["contexts:read", "tools:call"],
-      ipAllowlist: ["203.0.113.0/24"],
-      labels: { team: `team-${i % 10}` },
-      deliver: [{ github: { repository: `acme/repo-${i}`, secret: "MCP_API_KEY" } }],
-    })),
+    tokens: Array.from({ length: TOKENS }, (_, i) => bigToken(i)),
   };
 }
 
 /** The same set as YAML text (one file). */
-function bigYaml(spec: TokenSetInput): string {
+function bigYaml(): string {
   const lines = [
     "apiVersion: tokenform.dev/v1",
     "kind: TokenSet",
@@ -52,15 +57,15 @@ function bigYaml(spec: TokenSetInput): string {
     "  labels: { managed-by: cdktf }",
     "tokens:",
   ];
-  for (const t of spec.tokens) {
+  for (let i = 0; i < TOKENS; i++) {
     lines.push(
-      `  - name: ${t.name}`,
-      `    description: ${t.description}`,
+      `  - name: service-${i}`,
+      `    description: Token ${i}`,
       "    scopes: [contexts:read, tools:call]",
       "    ipAllowlist: [203.0.113.0/24]",
-      `    labels: { team: ${t.labels?.team} }`,
+      `    labels: { team: team-${i % 10} }`,
       "    deliver:",
-      `      - github: { repository: ${(t.deliver?.[0] as { github: { repository: string } }).github.repository}, secret: MCP_API_KEY }`,
+      `      - github: { repository: acme/repo-${i}, secret: MCP_API_KEY }`,
     );
   }
   return `${lines.join("\n")}\n`;
@@ -117,7 +122,7 @@ const suite: BenchSuite = {
     const dir = mkdtempSync(join(tmpdir(), "tokenform-cdktf-yaml-"));
     let fromYaml: { ms: number; resources: number };
     try {
-      writeFileSync(join(dir, "tokens.yaml"), bigYaml(spec));
+      writeFileSync(join(dir, "tokens.yaml"), bigYaml());
       fromYaml = timeSynth((scope) => {
         new TokenSet(scope, "tokens", { paths: [dir] });
       });

@@ -19,7 +19,7 @@ import { loadTokenSet } from "../../../src/spec/load.js";
 import { renderDiagnostics } from "../../../src/spec/render.js";
 import { findSecrets } from "../../../src/spec/secrets.js";
 import { findTokens, generateToken } from "../../../src/spec/token-format.js";
-import { fixture, tokenResources } from "./load.js";
+import { fixture, tokenResources } from "./helpers.js";
 
 /** The same set as __fixtures__/valid/tokens/*.yaml, as a typed object. */
 function platformSpec(): TokenSetInput {
