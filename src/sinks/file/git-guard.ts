@@ -52,10 +52,26 @@ async function nearestExistingDirectory(path: string): Promise<string> {
   }
 }
 
+/** How long a directory's work-tree answer is reused: a run writing many files to one place asks git once. */
+const TOPLEVEL_CACHE_MS = 30_000;
+
+/** Remembers `git rev-parse --show-toplevel` per directory for a short while (one per sink instance). */
+export class ToplevelCache {
+  readonly #entries = new Map<string, { at: number; run: Promise<Run> }>();
+  get(cwd: string): Promise<Run> {
+    const now = Date.now();
+    const hit = this.#entries.get(cwd);
+    if (hit && now - hit.at < TOPLEVEL_CACHE_MS) return hit.run;
+    const run = git(["rev-parse", "--show-toplevel"], cwd);
+    this.#entries.set(cwd, { at: now, run });
+    return run;
+  }
+}
+
 /** Where `path` (absolute) stands with respect to git. */
-export async function gitPlacement(path: string): Promise<GitPlacement> {
+export async function gitPlacement(path: string, cache?: ToplevelCache): Promise<GitPlacement> {
   const cwd = await nearestExistingDirectory(path);
-  const top = await git(["rev-parse", "--show-toplevel"], cwd);
+  const top = await (cache ? cache.get(cwd) : git(["rev-parse", "--show-toplevel"], cwd));
   if (top.missing) return { kind: "outside" };
   if (top.code !== 0) {
     // "not a git repository" is a clear no; anything else (dubious ownership, a broken repository) is not.

@@ -15,7 +15,7 @@ import { scrub } from "../redact.js";
 import { type DeliveryContext, DeliveryError, type DeliveryReceipt, type Sink } from "../types.js";
 import { writeFileAtomic } from "./atomic.js";
 import { hasEnvKey, removeEnvKey, upsertEnvKey } from "./env-file.js";
-import { gitPlacement } from "./git-guard.js";
+import { gitPlacement, ToplevelCache } from "./git-guard.js";
 
 /** Options of `FileSink`. */
 export interface FileSinkOptions {
@@ -44,6 +44,8 @@ export class FileSink implements Sink<FileDestination> {
   readonly #logger: SinkLogger;
   /** The tail of the queue of operations per path. */
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** Work-tree answers per directory, so writing many files to one place asks git once. */
+  readonly #toplevels = new ToplevelCache();
 
   constructor(options: FileSinkOptions = {}) {
     this.#logger = options.logger ?? silentLogger;
@@ -115,7 +117,7 @@ export class FileSink implements Sink<FileDestination> {
 
   /** Refuses a path inside a git work tree unless git ignores it. */
   async #guard(d: FileDestination, destination: string): Promise<void> {
-    const placement = await gitPlacement(d.path);
+    const placement = await gitPlacement(d.path, this.#toplevels);
     switch (placement.kind) {
       case "outside":
       case "ignored":
