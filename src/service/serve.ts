@@ -35,6 +35,13 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     level: options.logLevel ?? env.TOKENFORM_LOG_LEVEL ?? "info",
     destination: options.stdout,
   });
+  // Listen for signals before anything starts, so a signal during start-up still shuts down cleanly.
+  const signals = options.signals ?? ["SIGTERM", "SIGINT"];
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
+  });
+  for (const s of signals) process.once(s, onSignal);
   const service = await startService({
     dbPath: options.db ?? env.TOKENFORM_DB ?? DEFAULT_DB_PATH,
     host: options.host ?? "127.0.0.1",
@@ -44,6 +51,8 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     trustedProxies: options.trustProxy,
     logger,
     sessionAdminKey: false,
+    // Tuning knob (and how the shutdown test proves that SIGTERM, not the timer, wrote the counts).
+    usageFlushMs: env.TOKENFORM_USAGE_FLUSH_MS ? Number(env.TOKENFORM_USAGE_FLUSH_MS) : undefined,
   });
   if (service.adminTokenSource === "generated") {
     stderr.write(
@@ -59,10 +68,8 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     );
   }
   options.onListening?.(service);
-  const signals = options.signals ?? ["SIGTERM", "SIGINT"];
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    for (const s of signals) process.once(s, () => resolve(s));
-  });
+  const signal = await stopped;
+  for (const s of signals) process.removeListener(s, onSignal);
   logger.info({ signal }, "shutting down");
   await service.close();
   return 0;
