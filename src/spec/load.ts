@@ -59,6 +59,9 @@ export async function loadTokenSet(
     if (found.problem) diagnostics.push(found.problem);
     for (const file of found.files ?? []) if (!files.includes(file)) files.push(file);
   }
+  if (files.length === 0 && diagnostics.length > 0) {
+    return { diagnostics, tokenCount: 0, files: [], sources: new Map() };
+  }
   const sources = await Promise.all(
     files.map(async (file) => ({
       file,

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { countDiagnostics, type Diagnostic, formatPath } from "./diagnostics.js";
-import { redactSecrets } from "./secrets.js";
+import { findSecrets } from "./secrets.js";
 
 /** Output formats of `tokenform validate --format`. */
 export const DIAGNOSTIC_FORMATS = ["text", "json", "github"] as const;
@@ -72,20 +72,52 @@ export function codeFrame(
   const width = String(last).length;
   let out = "";
   for (let n = first; n <= last; n++) {
-    const text = redactSecrets(lines[n - 1] ?? "");
+    const original = lines[n - 1] ?? "";
+    const { text, at } = masked(original);
     const gutter = `${String(n).padStart(width)} |`;
     if (n === line) {
       out += `${paint("bold", ">")} ${paint("dim", gutter)}${text ? ` ${text}` : ""}\n`;
-      const column = Math.max(1, d.column ?? 1);
-      const end = d.endLine === line && d.endColumn !== undefined ? d.endColumn : text.length + 1;
-      const length = Math.max(1, Math.min(end, text.length + 1) - column);
-      const caret = paint(d.severity === "error" ? "red" : "yellow", "^".repeat(length));
-      out += `  ${paint("dim", `${" ".repeat(width)} |`)} ${" ".repeat(column - 1)}${caret}\n`;
+      const startIndex = Math.max(0, (d.column ?? 1) - 1);
+      const endIndex = d.endLine === line && d.endColumn !== undefined ? d.endColumn - 1 : original.length;
+      const from = at(Math.min(startIndex, original.length));
+      const to = Math.min(at(Math.max(endIndex, startIndex + 1), true), text.length);
+      const caret = paint(d.severity === "error" ? "red" : "yellow", "^".repeat(Math.max(1, to - from)));
+      out += `  ${paint("dim", `${" ".repeat(width)} |`)} ${" ".repeat(from)}${caret}\n`;
     } else {
       out += `  ${paint("dim", gutter)}${text ? ` ${text}` : ""}\n`;
     }
   }
   return out;
+}
+
+/**
+ * A source line with secret-looking substrings replaced by their safe prefix, and a map from a character
+ * index of the original line to the masked one (so the caret still points at the right place).
+ */
+function masked(line: string): { text: string; at: (index: number, end?: boolean) => number } {
+  const found = findSecrets(line);
+  if (found.length === 0) return { text: line, at: (index) => index };
+  let text = "";
+  let from = 0;
+  const spans: Array<{ start: number; end: number; maskedStart: number; maskedEnd: number }> = [];
+  for (const f of found) {
+    text += line.slice(from, f.index);
+    const maskedStart = text.length;
+    text += `${f.shown}…`;
+    spans.push({ start: f.index, end: f.index + f.length, maskedStart, maskedEnd: text.length });
+    from = f.index + f.length;
+  }
+  text += line.slice(from);
+  const at = (index: number, end = false) => {
+    let shift = 0;
+    for (const span of spans) {
+      if (index >= span.end) shift = span.maskedEnd - span.end;
+      else if (index > span.start || (end && index === span.end))
+        return end ? span.maskedEnd : span.maskedStart;
+    }
+    return index + shift;
+  };
+  return { text, at };
 }
 
 /** `error`/`warning` lines and the final verdict, e.g. `✓ 12 tokens valid in 3 files`. */

@@ -65,7 +65,13 @@ export function parseWithYaml(text: string, file: string): ParsedFile {
       path: [],
     });
   };
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    // Problems are reported as diagnostics; nothing goes to the process warning channel.
+    logLevel: "silent",
+  });
   let sawDocument = false;
   for (const doc of docs) {
     for (const error of doc.errors) report(error, "error");
