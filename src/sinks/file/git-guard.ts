@@ -6,7 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
-import { dirname, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 
 /** What git says about a path. `unknown`: git failed in a way that does not prove "not a repository". */
 export type GitPlacement =
@@ -55,15 +55,37 @@ async function nearestExistingDirectory(path: string): Promise<string> {
 /** How long a directory's work-tree answer is reused: a run writing many files to one place asks git once. */
 const TOPLEVEL_CACHE_MS = 30_000;
 
-/** Remembers `git rev-parse --show-toplevel` per directory for a short while (one per sink instance). */
+/**
+ * Which of `dir` and its ancestors hold a `.git` entry (a directory, or a file for worktrees/submodules).
+ * A repository created or removed above a directory changes this, so a cached answer is never stale for it.
+ */
+async function gitMarkers(dir: string): Promise<string> {
+  const found: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    try {
+      await stat(join(current, ".git"));
+      found.push(current);
+    } catch {
+      // No repository marker at this level.
+    }
+    if (dirname(current) === current) break;
+  }
+  return found.join("\n");
+}
+
+/**
+ * Remembers `git rev-parse --show-toplevel` per directory for a short while (one cache per sink instance).
+ * An entry is reused only while the `.git` markers above the directory are unchanged.
+ */
 export class ToplevelCache {
-  readonly #entries = new Map<string, { at: number; run: Promise<Run> }>();
-  get(cwd: string): Promise<Run> {
+  readonly #entries = new Map<string, { at: number; markers: string; run: Promise<Run> }>();
+  async get(cwd: string): Promise<Run> {
     const now = Date.now();
+    const markers = await gitMarkers(cwd);
     const hit = this.#entries.get(cwd);
-    if (hit && now - hit.at < TOPLEVEL_CACHE_MS) return hit.run;
+    if (hit && now - hit.at < TOPLEVEL_CACHE_MS && hit.markers === markers) return hit.run;
     const run = git(["rev-parse", "--show-toplevel"], cwd);
-    this.#entries.set(cwd, { at: now, run });
+    this.#entries.set(cwd, { at: now, markers, run });
     return run;
   }
 }

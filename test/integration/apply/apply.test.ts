@@ -3,7 +3,7 @@
  * sinks: every apply guarantee, plus a leak check over everything the engine printed or returned.
  */
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -249,6 +249,38 @@ describe("apply", () => {
     expect(await secretAt(added)).toBe(await secretAt(fileDest(h, "ci")));
     expect(await verify(h, await secretAt(added))).toBe("VALID");
     expect(await verify(h, old)).toBe("VALID");
+    expect((await plan(h, [spec])).changes).toEqual([]);
+  });
+  it("a rotation whose delivery fails keeps the previous secret working there and re-delivers next run", async () => {
+    await using h = await startHarness();
+    const flaky = {
+      kind: "file" as const,
+      path: join(h.dir, "flaky", "ci.env"),
+      format: "env" as const,
+      key: "K",
+    };
+    const spec = token(h, "ci", {
+      rotation: { everySeconds: 3600, overlapSeconds: 48 * 3600 },
+      deliver: [fileDest(h, "ci"), flaky],
+    });
+    await apply(h, await plan(h, [spec]));
+    const old = await secretAt(flaky);
+    // The flaky destination's directory becomes a git work tree: the file sink now refuses to write there.
+    execFileSync("git", ["init", "-q", join(h.dir, "flaky")]);
+    const later = new Date(Date.now() + 2 * 3600_000);
+    const result = await apply(h, await plan(h, [spec], { now: later }));
+    expect(result.ok).toBe(false);
+    expect(result.results[0]?.failures?.map((f) => f.destination)).toEqual([`file:${flaky.path}#K`]);
+    const fresh = await secretAt(fileDest(h, "ci"));
+    expect(fresh).not.toBe(old);
+    expect(await secretAt(flaky)).toBe(old);
+    expect(await verify(h, old)).toBe("VALID");
+    expect(await verify(h, fresh)).toBe("VALID");
+    await rm(join(h.dir, "flaky", ".git"), { recursive: true, force: true });
+    const retry = await plan(h, [spec]);
+    expect(retry.changes.map((c) => c.kind)).toEqual(["redeliver"]);
+    expect((await apply(h, retry)).ok).toBe(true);
+    expect(await secretAt(flaky)).toBe(await secretAt(fileDest(h, "ci")));
     expect((await plan(h, [spec])).changes).toEqual([]);
   });
 });

@@ -125,4 +125,31 @@ describe("apply to GitHub and GitLab", () => {
     expect(JSON.stringify(result)).not.toContain(secret);
     expect((await h.api.listAllTokens()).some((t) => t.name === "ci")).toBe(false);
   });
+  it("revokes the new token when GitLab refuses the token, after GitHub already has it", async () => {
+    await using h = await startHarness();
+    const kp = await keypair();
+    let sealed = "";
+    nock(GITHUB_API)
+      .get("/repos/acme/backend/actions/secrets/public-key")
+      .reply(200, { key_id: "7", key: kp.publicKey })
+      .put("/repos/acme/backend/actions/secrets/MCP_API_KEY", (body) => {
+        sealed = body.encrypted_value;
+        return true;
+      })
+      .reply(204);
+    nock(GITLAB_URL)
+      .get(`${VARS}/MCP_API_KEY`)
+      .query({ "filter[environment_scope]": "production" })
+      .reply(401, { message: "401 Unauthorized" });
+    const plan = await planTokenSet(h.api, tokenSet([resolved("ci", { deliver: [github, gitlab] })]));
+    const result = await applyPlan(plan, { api: h.api, sinks: h.sinks });
+    expect(result.ok).toBe(false);
+    expect(result.results[0]?.failures?.map((f) => f.destination)).toEqual([
+      "gitlab:project/acme/backend/production/MCP_API_KEY",
+    ]);
+    expect(result.results[0]?.failures?.[0]?.message).toMatch(/GITLAB_TOKEN|401|unauthori/i);
+    // GitHub holds a secret that no longer authenticates: nothing live exists without every delivery.
+    expect((await h.api.verify({ token: kp.open(sealed) })).valid).toBe(false);
+    expect((await h.api.listAllTokens()).some((t) => t.name === "ci")).toBe(false);
+  });
 });
