@@ -24,6 +24,7 @@ export function parseSelector(selector: string): SelectorParse {
       return { ok: false, message: `empty requirement in selector ${JSON.stringify(selector)}` };
     const neq = part.indexOf("!=");
     const eq = part.indexOf("=");
+    if (eq === 0 || neq === 0) return { ok: false, message: `missing label key in ${JSON.stringify(part)}` };
     if (neq > 0 && (eq < 0 || neq < eq)) {
       const key = part.slice(0, neq).trim();
       const value = part.slice(neq + 2).trim();
@@ -34,8 +35,6 @@ export function parseSelector(selector: string): SelectorParse {
       const value = part.slice(part.startsWith("==", eq) ? eq + 2 : eq + 1).trim();
       if (key === "") return { ok: false, message: `missing label key in ${JSON.stringify(part)}` };
       requirements.push({ op: "eq", key, value });
-    } else if (eq === 0 || neq === 0) {
-      return { ok: false, message: `missing label key in ${JSON.stringify(part)}` };
     } else if (part.startsWith("!")) {
       const key = part.slice(1).trim();
       if (key === "") return { ok: false, message: `missing label key in ${JSON.stringify(part)}` };

@@ -28,11 +28,15 @@ interface Served {
 }
 
 async function serve(dbPath: string, env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/index.ts", "serve", "--db", dbPath, "--port", "0"], {
-    cwd: root,
-    env: { ...process.env, TOKENFORM_USAGE_FLUSH_MS: "600000", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/cli/index.ts", "serve", "--db", dbPath, "--port", "0"],
+    {
+      cwd: root,
+      env: { ...process.env, TOKENFORM_USAGE_FLUSH_MS: "600000", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   children.push(child);
   const stdout: string[] = [];
   const stderr: string[] = [];
