@@ -5,6 +5,7 @@
  * and must refuse each the same way.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CreateTokenRequest } from "../../../src/api/schemas.js";
 import type { SecretValue } from "../../../src/api/secret.js";
 import { generateToken } from "../../../src/spec/token-format.js";
 import { type ServiceHarness, serviceHarness } from "./harness.js";
@@ -39,7 +40,7 @@ beforeAll(async () => {
   target = (await h.admin.createToken({ name: "target", labels: { secret: "of-default" } })).token.id;
   const other = await h.service.createAccount("other-co");
   keys.otherAccount = other.adminToken;
-  const make = async (name: string, body: Parameters<typeof h.admin.createToken>[0]) => {
+  const make = async (name: string, body: Omit<CreateTokenRequest, "name">) => {
     keys[name] = (await h.admin.createToken({ name: `key-${name.toLowerCase()}`, ...body })).secret;
   };
   await make("readOnly", { type: "admin", scopes: ["tokens:read"] });
@@ -78,7 +79,7 @@ describe.each(ROUTES)("security: $method $path", (route) => {
       { authorization: `Bearer ${forged}` },
       { "x-api-key": forged },
       { authorization: "Bearer" },
-    ]) {
+    ] as Record<string, string>[]) {
       const res = await call(route, headers);
       expect(res.status, JSON.stringify(headers)).toBe(401);
       expect(res.body.error.code).toBe("invalid_api_key");

@@ -21,7 +21,7 @@ describe("verify: credentials and access", () => {
       { authorization: `Api-Token ${raw}` },
       { "x-api-key": raw },
       { authorization: "Basic Zm9vOmJhcg==", "x-api-key": raw },
-    ]) {
+    ] as Record<string, string>[]) {
       const res = await h.http("GET", "/v1/whoami", { headers });
       expect(res.status, Object.keys(headers).join()).toBe(200);
     }
