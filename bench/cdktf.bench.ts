@@ -93,7 +93,7 @@ async function planWallTimes(): Promise<{ first: number; warm: number }> {
     GITLAB_URL: forges.gitlabUrl,
   });
   try {
-    await project.installProvider();
+    project.installProvider();
     const run = async () => {
       const start = performance.now();
       const result = await project.cdktf(["plan", "--skip-provider-lock"]);

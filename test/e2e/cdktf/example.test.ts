@@ -37,7 +37,7 @@ beforeAll(async () => {
     GITLAB_TOKEN: FORGE_TOKEN,
     GITLAB_URL: forges.gitlabUrl,
   });
-  await project.installProvider();
+  project.installProvider();
 }, STEP_TIMEOUT_MS);
 
 afterAll(async () => {

@@ -73,24 +73,29 @@ export class CdktfProject {
   }
 
   /**
-   * Installs the provider into the mirror the way `tokenform provider install --dir <mirror>` does — the
-   * provider executable's own `install`, from a bundle built by provider/build.ts from this checkout — and
-   * writes the CLI configuration it printed. (The bundle is built outside the repository: under the
-   * package's `"type": "module"` Node would load the CommonJS executable as ESM.)
+   * Installs the provider with `tokenform provider install --rebuild --dir <mirror>` (the CLI from this
+   * checkout; rebuilt so the bundle is this checkout's provider) and writes the CLI configuration it
+   * printed.
    */
-  async installProvider(): Promise<string> {
-    const { buildProvider } = await import("../../../provider/build.js");
-    const bundle = await buildProvider({
-      outfile: join(this.dir, ".bundle", "terraform-provider-tokenform"),
-    });
-    const out = spawnSync(process.execPath, [bundle, "install", "--dir", this.mirror], {
-      encoding: "utf8",
-      timeout: COMMAND_TIMEOUT_MS,
-    });
+  installProvider(): string {
+    const out = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(REPO, "src/cli/index.ts"),
+        "provider",
+        "install",
+        "--rebuild",
+        "--dir",
+        this.mirror,
+      ],
+      { cwd: REPO, encoding: "utf8", timeout: COMMAND_TIMEOUT_MS },
+    );
     this.transcript.push(out.stdout ?? "", out.stderr ?? "");
-    if (out.status !== 0) throw new Error(`provider install failed (${out.status}): ${out.stderr}`);
+    if (out.status !== 0) throw new Error(`tokenform provider install failed (${out.status}): ${out.stderr}`);
     const start = out.stdout.indexOf("provider_installation {");
-    if (start < 0) throw new Error(`provider install printed no CLI configuration:\n${out.stdout}`);
+    if (start < 0) throw new Error(`tokenform provider install printed no CLI configuration:\n${out.stdout}`);
     const config = out.stdout.slice(start);
     writeFileSync(this.cliConfig, config.slice(0, config.indexOf("\n}\n") + 3));
     return out.stdout;
