@@ -52,4 +52,4 @@ export * from "./schema.js";
 export { findSecrets, redactSecrets, type SecretFinding } from "./secrets.js";
 export { checkToken, findTokens, generateToken } from "./token-format.js";
 export { type ValidateOptions, type ValidationOutcome, validateDocuments } from "./validate.js";
-export { checkCidr, isWriteScope, RESERVED_LABEL_DOMAIN, WRITE_ACTIONS } from "./values.js";
+export { type CidrCheck, checkCidr, isWriteScope, RESERVED_LABEL_DOMAIN, WRITE_ACTIONS } from "./values.js";
