@@ -11,6 +11,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Metafile } from "esbuild";
 import { readProtoFiles } from "./src/proto/source.js";
+import { parseProto } from "./src/runtime/proto.js";
 
 /** The provider directory (this file's). */
 export const PROVIDER_DIR = dirname(fileURLToPath(import.meta.url));
@@ -89,6 +90,7 @@ export async function buildProvider(options: BuildOptions = {}): Promise<string>
       // The source-tree fallbacks that read import.meta.url are never taken in the bundle.
       "import.meta.url": '"file:///terraform-provider-tokenform"',
       __TOKENFORM_PROTO__: JSON.stringify(readProtoFiles()),
+      __TOKENFORM_PROTO_JSON__: JSON.stringify(parseProto(readProtoFiles()).toJSON()),
       __TOKENFORM_VERSION__: JSON.stringify(pkg.version),
     },
   });

@@ -20,7 +20,7 @@ export interface ResourceType<Configured> {
   typeName: string;
   schema: Schema;
   /** Checks a configuration (values may be unknown). */
-  validate(config: TfObject): Diagnostic[];
+  validate(config: TfObject): Promise<Diagnostic[]>;
   /** Refreshes state from the real object; null when it is gone. */
   read(
     state: TfObject,
@@ -47,7 +47,7 @@ export interface ResourceType<Configured> {
 export interface DataSourceType<Configured> {
   typeName: string;
   schema: Schema;
-  validate(config: TfObject): Diagnostic[];
+  validate(config: TfObject): Promise<Diagnostic[]>;
   read(
     config: TfObject,
     ctx: CallContext<Configured>,
@@ -62,7 +62,7 @@ export interface ProviderType<Configured> {
   schema: Schema;
   resources: ReadonlyArray<ResourceType<Configured>>;
   dataSources: ReadonlyArray<DataSourceType<Configured>>;
-  validate(config: TfObject): Diagnostic[];
+  validate(config: TfObject): Promise<Diagnostic[]>;
   /**
    * Turns an error a call threw into a diagnostic when it is one the user can act on (the API refused,
    * the service is unreachable); undefined for real faults, which are reported as bugs.

@@ -1,15 +1,14 @@
 /**
- * `data "tokenform_tokens"`: the owner's tokens (or every owner's) with their usage, filtered by labels,
- * status and type — for outputs, checks and dashboards. Never a secret: only prefixes and fingerprints.
+ * What `data "tokenform_tokens"` does: lists the owner's tokens (or every owner's) with their usage,
+ * filtered by labels, status and type. Never a secret: only prefixes and fingerprints.
  */
 import type { ListTokensQuery } from "../../../src/api/contract.js";
 import { OWNER_LABEL, type Token, TokenStatusSchema } from "../../../src/api/schemas.js";
 import { TOKEN_TYPES } from "../../../src/spec/schema.js";
 import { apiOf, type Configured } from "../configured.js";
-import type { DataSourceType } from "../framework.js";
+import type { CallContext } from "../framework.js";
 import { type Diagnostic, error, path } from "../runtime/diagnostics.js";
 import { isObject, type TfObject } from "../runtime/values.js";
-import { TOKENS_DATA_SOURCE, tokensDataSourceSchema } from "../schema.js";
 
 /** `owner = "*"` lists every owner's tokens. */
 const ALL_OWNERS = "*";
@@ -48,7 +47,7 @@ export function selectorFor(owner: string | null, labels: Record<string, string>
   return parts.length > 0 ? parts.join(",") : undefined;
 }
 
-function validate(config: TfObject): Diagnostic[] {
+export function validate(config: TfObject): Diagnostic[] {
   const out: Diagnostic[] = [];
   const status = config.status ?? null;
   if (typeof status === "string" && !TokenStatusSchema.options.includes(status as never)) {
@@ -67,28 +66,25 @@ function validate(config: TfObject): Diagnostic[] {
   return out;
 }
 
-export const tokensDataSource: DataSourceType<Configured> = {
-  typeName: TOKENS_DATA_SOURCE,
-  schema: tokensDataSourceSchema,
-  validate,
-  async read(config, ctx) {
-    const diagnostics = validate(config);
-    if (diagnostics.length > 0) return { state: null, diagnostics };
-    const configured = ctx.configured();
-    const ownerFilter = typeof config.owner === "string" ? config.owner : configured.owner;
-    const labels = isObject(config.labels ?? null) ? (config.labels as Record<string, string>) : {};
-    const selector = selectorFor(ownerFilter === ALL_OWNERS ? null : ownerFilter, labels);
-    const query: Omit<ListTokensQuery, "cursor"> = {
-      ...(selector ? { selector } : {}),
-      ...(typeof config.status === "string" ? { status: config.status as ListTokensQuery["status"] } : {}),
-      ...(typeof config.type === "string" ? { type: config.type as ListTokensQuery["type"] } : {}),
-    };
-    const tokens = (await apiOf(configured).listAllTokens(query)).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    );
-    return {
-      state: { ...config, ids: tokens.map((t) => t.id), tokens: tokens.map(tokenListing) },
-      diagnostics: [],
-    };
-  },
-};
+export async function read(
+  config: TfObject,
+  ctx: CallContext<Configured>,
+): Promise<{ state: TfObject | null; diagnostics: Diagnostic[] }> {
+  const diagnostics = validate(config);
+  if (diagnostics.length > 0) return { state: null, diagnostics };
+  const configured = ctx.configured();
+  const ownerFilter = typeof config.owner === "string" ? config.owner : configured.owner;
+  const labels = isObject(config.labels ?? null) ? (config.labels as Record<string, string>) : {};
+  const selector = selectorFor(ownerFilter === ALL_OWNERS ? null : ownerFilter, labels);
+  const query: Omit<ListTokensQuery, "cursor"> = {
+    ...(selector ? { selector } : {}),
+    ...(typeof config.status === "string" ? { status: config.status as ListTokensQuery["status"] } : {}),
+    ...(typeof config.type === "string" ? { type: config.type as ListTokensQuery["type"] } : {}),
+  };
+  const byName = (a: Token, b: Token) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const tokens = (await apiOf(configured).listAllTokens(query)).sort(byName);
+  return {
+    state: { ...config, ids: tokens.map((t) => t.id), tokens: tokens.map(tokenListing) },
+    diagnostics: [],
+  };
+}

@@ -5,7 +5,7 @@
 import * as from from "../protocol/fromproto.js";
 import * as to from "../protocol/toproto.js";
 import type { CallContext, UnaryMethod } from "../runtime/grpc.js";
-import { type Message, messageCodec, methodTypes } from "../runtime/proto.js";
+import { type Message, type MessageCodec, messageCodec, methodTypes } from "../runtime/proto.js";
 import { applyResourceChange } from "./apply-resource-change.js";
 import { configureProvider } from "./configure-provider.js";
 import { getMetadata } from "./get-metadata.js";
@@ -87,8 +87,13 @@ export function providerMethods<C>(host: ProviderHost<C>): Record<ProviderMethod
 
 /** Wraps a message method as a bytes → bytes gRPC method using the .proto's request/response types. */
 export function unary(service: string, name: string, method: MessageMethod): UnaryMethod {
-  const types = methodTypes(service, name);
-  const request = messageCodec(types.request);
-  const response = messageCodec(types.response);
-  return async (bytes, call) => response.encode(await method(request.decode(bytes), call));
+  // Codecs are looked up on the first call: most provider processes serve only a few of the methods.
+  let codecs: { request: MessageCodec; response: MessageCodec } | undefined;
+  return async (bytes, call) => {
+    if (!codecs) {
+      const types = methodTypes(service, name);
+      codecs = { request: messageCodec(types.request), response: messageCodec(types.response) };
+    }
+    return codecs.response.encode(await method(codecs.request.decode(bytes), call));
+  };
 }

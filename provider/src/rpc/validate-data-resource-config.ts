@@ -7,7 +7,7 @@ export async function validateDataResourceConfig<C>(
   req: ValidateConfigRequest,
 ): Promise<DiagnosticsResponse> {
   try {
-    return { diagnostics: host.dataSource(req.typeName).validate(req.config) };
+    return { diagnostics: await host.dataSource(req.typeName).validate(req.config) };
   } catch (err) {
     return { diagnostics: [host.failure(`validation of data source ${req.typeName}`, err)] };
   }

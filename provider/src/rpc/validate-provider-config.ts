@@ -7,7 +7,7 @@ export async function validateProviderConfig<C>(
   req: ValidateConfigRequest,
 ): Promise<DiagnosticsResponse> {
   try {
-    return { diagnostics: host.provider.validate(req.config) };
+    return { diagnostics: await host.provider.validate(req.config) };
   } catch (err) {
     return { diagnostics: [host.failure("provider configuration validation", err)] };
   }

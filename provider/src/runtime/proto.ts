@@ -1,10 +1,23 @@
 /**
- * Protobuf message coding for the plugin protocol, from the .proto text via protobufjs reflection (no
- * generated code to keep in sync). Messages cross this boundary as plain objects with the .proto's
- * snake_case field names; `protocol/` turns them into the provider's own request/response types.
+ * Protobuf message coding for the plugin protocol, from the .proto files via protobufjs reflection (no
+ * generated code to keep in sync). From source the .proto text is parsed; the bundle embeds the parsed
+ * descriptor (`__TOKENFORM_PROTO_JSON__`, see provider/build.ts), which loads faster. Types resolve on
+ * first use. Messages cross this boundary as plain objects with the .proto's snake_case field names;
+ * `protocol/` turns them into the provider's own request/response types.
  */
 import protobuf from "protobufjs";
-import { protoSources } from "../proto/source.js";
+import { type ProtoSources, protoSources } from "../proto/source.js";
+
+/** The parsed descriptor, embedded by the bundler; undefined when running from source. */
+declare const __TOKENFORM_PROTO_JSON__: protobuf.INamespace | undefined;
+
+/** Parses the .proto texts into one protobufjs root (field names kept as written). */
+export function parseProto(sources: ProtoSources): protobuf.Root {
+  const r = new protobuf.Root();
+  protobuf.parse(sources.tfplugin6, r, { keepCase: true });
+  protobuf.parse(sources.plugin, r, { keepCase: true });
+  return r;
+}
 
 /** A decoded protobuf message as a plain object (snake_case fields, int64 as number, bytes as Uint8Array). */
 export type Message = Record<string, unknown>;
@@ -18,14 +31,11 @@ export interface MessageCodec {
 let root: protobuf.Root | undefined;
 
 function loadRoot(): protobuf.Root {
-  if (root) return root;
-  const sources = protoSources();
-  const r = new protobuf.Root();
-  protobuf.parse(sources.tfplugin6, r, { keepCase: true });
-  protobuf.parse(sources.plugin, r, { keepCase: true });
-  r.resolveAll();
-  root = r;
-  return r;
+  root ??=
+    typeof __TOKENFORM_PROTO_JSON__ !== "undefined"
+      ? protobuf.Root.fromJSON(__TOKENFORM_PROTO_JSON__)
+      : parseProto(protoSources());
+  return root;
 }
 
 const codecs = new Map<string, MessageCodec>();

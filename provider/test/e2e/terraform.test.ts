@@ -80,9 +80,6 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  // The state as terraform renders it joins the transcript too.
-  const shown = await ws.run(["show", "-json", "-no-color"]);
-  expect(shown.code).toBe(0);
   const haystacks = { state: ws.stateText(), output: ws.transcript.join("\n") };
   for (const secret of secrets) {
     for (const [where, text] of Object.entries(haystacks)) {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Token } from "../../../src/api/schemas.js";
 import { generateToken } from "../../../src/spec/token-format.js";
-import { validateTokenConfig } from "../../src/resources/token/index.js";
+import { validateTokenConfig } from "../../src/resources/token/impl.js";
 import { planToken, rollReasons } from "../../src/resources/token/plan.js";
 import { specRules } from "../../src/resources/token/spec-rules.js";
 import { stateFromToken } from "../../src/resources/token/state.js";

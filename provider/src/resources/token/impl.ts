@@ -1,6 +1,6 @@
 /**
- * `tokenform_token`: one TokenSpec entry as a Terraform resource. Validation and defaults come from the
- * spec module, changes are carried out by the apply engine, and state never holds the secret.
+ * What `tokenform_token` does: validation and defaults from the spec module (through `SpecRules`), refresh
+ * from the API, plans (plan.ts), changes through the apply engine (apply.ts). State never holds the secret.
  */
 import { ApiError } from "../../../../src/api/errors.js";
 import type { ResolvedToken } from "../../../../src/spec/resolved.js";
@@ -8,10 +8,10 @@ import { apiOf, type Configured, DEFAULT_OWNER } from "../../configured.js";
 import type { CallContext, ResourceType } from "../../framework.js";
 import { type Diagnostic, error, warning } from "../../runtime/diagnostics.js";
 import type { TfObject } from "../../runtime/values.js";
-import { TOKEN_RESOURCE, tokenResourceSchema } from "../../schema.js";
 import { applyToken } from "./apply.js";
 import { planToken } from "./plan.js";
 import type { SpecRules } from "./rules.js";
+import { specRules } from "./spec-rules.js";
 import { ownerOf, stateFromToken } from "./state.js";
 import { toSpec } from "./to-spec.js";
 
@@ -48,7 +48,10 @@ function notFound(err: unknown): boolean {
   return err instanceof ApiError && err.code === "not_found";
 }
 
-export function tokenResource(rules: SpecRules): ResourceType<Configured> {
+/** The resource's behaviour; `rules` defaults to src/spec's (tests may pass their own base directory). */
+export function tokenResourceImpl(
+  rules: SpecRules = specRules(),
+): Omit<ResourceType<Configured>, "typeName" | "schema"> {
   const ownerOfContext = (ctx: CallContext<Configured>) => {
     try {
       return ctx.configured().owner;
@@ -57,10 +60,7 @@ export function tokenResource(rules: SpecRules): ResourceType<Configured> {
     }
   };
   return {
-    typeName: TOKEN_RESOURCE,
-    schema: tokenResourceSchema,
-
-    validate: (config) => validateTokenConfig(rules, config),
+    validate: async (config) => validateTokenConfig(rules, config),
 
     async read(state, ctx) {
       const api = apiOf(ctx.configured());
