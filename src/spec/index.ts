@@ -21,6 +21,7 @@ export {
   type LoadOptions,
   loadTokenSet,
   loadTokenSetFromSources,
+  loadTokenSetSync,
   type SpecResult,
   type SpecSource,
   validateTokenSetObject,

@@ -6,7 +6,8 @@
  * A directory means every `*.yaml` / `*.yml` below it (`tokens/**\/*.yaml`), skipping hidden directories
  * and `node_modules`, in sorted order. Several files (and several documents in one file) merge into one set.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { type Diagnostic, sortDiagnostics } from "./diagnostics.js";
 import type { SourceDocument } from "./source.js";
@@ -51,17 +52,7 @@ export async function loadTokenSet(
   options: LoadOptions = {},
 ): Promise<SpecResult> {
   const cwd = options.cwd ?? process.cwd();
-  const list = typeof paths === "string" ? [paths] : paths;
-  const diagnostics: Diagnostic[] = [];
-  const files: string[] = [];
-  for (const path of list) {
-    const found = await discover(path, cwd);
-    if (found.problem) diagnostics.push(found.problem);
-    for (const file of found.files ?? []) if (!files.includes(file)) files.push(file);
-  }
-  if (files.length === 0 && diagnostics.length > 0) {
-    return { diagnostics, tokenCount: 0, files: [], sources: new Map() };
-  }
+  const { files, problems } = discoverAll(paths, cwd);
   const sources = await Promise.all(
     files.map(async (file) => ({
       file,
@@ -69,9 +60,19 @@ export async function loadTokenSet(
       baseDir: resolve(cwd, dirname(file)),
     })),
   );
-  const result = loadTokenSetFromSources(sources, options);
-  if (diagnostics.length === 0) return result;
-  return { ...result, diagnostics: [...diagnostics, ...result.diagnostics], set: undefined };
+  return loadWithProblems(sources, problems, options);
+}
+
+/** `loadTokenSet` for callers that cannot await (a CDKTF construct's constructor). */
+export function loadTokenSetSync(paths: string | readonly string[], options: LoadOptions = {}): SpecResult {
+  const cwd = options.cwd ?? process.cwd();
+  const { files, problems } = discoverAll(paths, cwd);
+  const sources = files.map((file) => ({
+    file,
+    text: readFileSync(resolve(cwd, file), "utf8"),
+    baseDir: resolve(cwd, dirname(file)),
+  }));
+  return loadWithProblems(sources, problems, options);
 }
 
 /**
@@ -148,12 +149,12 @@ export function validateTokenSetObject(
   return { ...outcome, files: [options.origin], sources: new Map() };
 }
 
-/** The spec files a path names, or the diagnostic that says why there are none. */
-async function discover(path: string, cwd: string): Promise<{ files?: string[]; problem?: Diagnostic }> {
+/** The spec files a path names, or the diagnostic that says why there are none. Shared by both loaders. */
+function discover(path: string, cwd: string): { files?: string[]; problem?: Diagnostic } {
   const absolute = resolve(cwd, path);
-  let info: Awaited<ReturnType<typeof stat>>;
+  let isDirectory: boolean;
   try {
-    info = await stat(absolute);
+    isDirectory = statSync(absolute).isDirectory();
   } catch {
     const glob = /[*?[{]/.test(path);
     return {
@@ -168,9 +169,9 @@ async function discover(path: string, cwd: string): Promise<{ files?: string[]; 
       },
     };
   }
-  if (!info.isDirectory()) return { files: [path] };
+  if (!isDirectory) return { files: [path] };
   const found: string[] = [];
-  await walk(absolute, found);
+  walk(absolute, found);
   found.sort();
   if (found.length === 0) {
     return {
@@ -186,12 +187,40 @@ async function discover(path: string, cwd: string): Promise<{ files?: string[]; 
   return { files: found.map((file) => join(path, relative(absolute, file))) };
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  for (const entry of entries) {
+function walk(dir: string, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(full, out);
+    if (entry.isDirectory()) walk(full, out);
     else if (entry.isFile() && SPEC_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) out.push(full);
   }
+}
+
+/** Every spec file `paths` names, without duplicates, and the problems found on the way. */
+function discoverAll(
+  paths: string | readonly string[],
+  cwd: string,
+): { files: string[]; problems: Diagnostic[] } {
+  const problems: Diagnostic[] = [];
+  const files: string[] = [];
+  for (const path of typeof paths === "string" ? [paths] : paths) {
+    const found = discover(path, cwd);
+    if (found.problem) problems.push(found.problem);
+    for (const file of found.files ?? []) if (!files.includes(file)) files.push(file);
+  }
+  return { files, problems };
+}
+
+/** Loads `sources`, adding the discovery `problems` (with none found, the problems alone are the answer). */
+function loadWithProblems(
+  sources: SpecSource[],
+  problems: Diagnostic[],
+  options: ValidateOptions,
+): SpecResult {
+  if (sources.length === 0 && problems.length > 0) {
+    return { diagnostics: problems, tokenCount: 0, files: [], sources: new Map() };
+  }
+  const result = loadTokenSetFromSources(sources, options);
+  if (problems.length === 0) return result;
+  return { ...result, diagnostics: [...problems, ...result.diagnostics], set: undefined };
 }

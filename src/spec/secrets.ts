@@ -112,18 +112,13 @@ export function findSecrets(text: string, options: FindSecretsOptions = {}): Sec
   return out;
 }
 
-/** `[A-Za-z0-9+/=_-]`: the characters of base64, base64url and base62 secrets (and of tokens). */
+/** `[A-Za-z0-9+/=_-]`: the characters of base64, base64url and base62 secrets (and of tokens), by code. */
+const RUN_CHARS = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
+  RUN_CHARS[c.charCodeAt(0)] = 1;
+
 function isRunChar(code: number): boolean {
-  return (
-    (code >= 97 && code <= 122) ||
-    (code >= 65 && code <= 90) ||
-    (code >= 48 && code <= 57) ||
-    code === 95 ||
-    code === 45 ||
-    code === 43 ||
-    code === 47 ||
-    code === 61
-  );
+  return code < 128 && RUN_CHARS[code] === 1;
 }
 
 /** Looks for checksummed tokens and (optionally) random material in one run `text[start, end)`. */

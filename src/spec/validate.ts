@@ -12,7 +12,7 @@ import type { Diagnostic, DiagnosticPath, RelatedLocation } from "./diagnostics.
 import { formatLocation, hasErrors } from "./diagnostics.js";
 import { parseDuration } from "./duration.js";
 import { diagnosticsFromIssues, type PathDiagnostic } from "./issues.js";
-import { resolveToken, setDefaults } from "./resolve.js";
+import { type ResolveContext, resolveToken, setDefaults } from "./resolve.js";
 import { describeDestination, destinationId, type ResolvedToken, type ResolvedTokenSet } from "./resolved.js";
 import type { Defaults, TokenSpec } from "./schema.js";
 import { TokenSetSchema } from "./schema.js";
@@ -114,55 +114,81 @@ export class TokenSetValidator {
       if (defaults?.[key] !== undefined) this.policies.push(seen(doc, defaults, ["defaults", key]));
     }
 
-    rawTokens.forEach((entry, index) => {
-      const base = ["tokens", index];
-      const node = childOf(tokenNodes, index);
-      const name = asRecord(entry)?.name;
-      if (typeof name === "string" && !brokenNames.has(index)) {
-        const first = this.names.get(name);
-        if (first !== undefined) {
-          const at = this.places.get(first);
-          place({
-            severity: "error",
-            code: "duplicate_name",
-            message: `token name ${JSON.stringify(name)} is already used at ${formatLocation(at)}; names are unique in a set`,
-            path: [...base, "name"],
-            related: [at],
-          });
-        } else {
-          this.names.set(name, this.places.add(doc, childOf(node, "name"), name, index));
-        }
-      }
-      if (brokenTokens.has(index) || !defaultsOk) return;
-      const token = entry as TokenSpec;
-      const source = node && doc.lines ? sourceAt(doc, node) : undefined;
-      const context = { baseDir: doc.baseDir, homeDir: this.options.homeDir };
-      const resolved = resolveToken(token, defaults, context, source);
-      this.tokens.push(resolved);
-      for (const d of mergedChecks(token, defaults, resolved, index, this.now)) place(d);
-      resolved.deliver.forEach((destination, j) => {
-        const path = [...base, "deliver", j];
-        const id = destinationId(destination);
-        const first = this.destinations.get(id);
-        if (first !== undefined) {
-          const at = this.places.get(first);
-          place({
-            severity: "error",
-            code: "duplicate_destination",
-            message:
-              `${describeDestination(destination)} is already the destination of token ` +
-              `${JSON.stringify(this.places.tokenName(first))} at ${formatLocation(at)}; one destination holds one ` +
-              "secret, so give each token its own",
-            path,
-            related: [at],
-          });
-        } else {
-          const target = childOf(childOf(node, "deliver"), j);
-          this.destinations.set(id, this.places.add(doc, target, token.name, index, j));
-        }
-      });
-    });
+    const context = { baseDir: doc.baseDir, homeDir: this.options.homeDir };
+    for (let index = 0; index < rawTokens.length; index++) {
+      const ok = !brokenTokens.has(index) && defaultsOk;
+      this.addToken(
+        doc,
+        rawTokens[index],
+        index,
+        childOf(tokenNodes, index),
+        ok ? defaults : null,
+        brokenNames.has(index),
+        context,
+      );
+    }
     if (doc.text === undefined) this.diagnostics.push(...objectSecretDiagnostics(doc));
+  }
+
+  /**
+   * One token entry: its name joins the set's names (unless it is itself broken); when the entry and
+   * its document's defaults are valid (`defaults` is not null) it is resolved and checked.
+   */
+  private addToken(
+    doc: SourceDocument,
+    entry: unknown,
+    index: number,
+    node: SourceNode | undefined,
+    defaults: Defaults | undefined | null,
+    nameBroken: boolean,
+    context: ResolveContext,
+  ): void {
+    const place = (d: PathDiagnostic) => this.diagnostics.push(located(doc, d));
+    const base = ["tokens", index];
+    const name = asRecord(entry)?.name;
+    if (typeof name === "string" && !nameBroken) {
+      const first = this.names.get(name);
+      if (first !== undefined) {
+        const at = this.places.get(first);
+        place({
+          severity: "error",
+          code: "duplicate_name",
+          message: `token name ${JSON.stringify(name)} is already used at ${formatLocation(at)}; names are unique in a set`,
+          path: [...base, "name"],
+          related: [at],
+        });
+      } else {
+        this.names.set(name, this.places.add(doc, childOf(node, "name"), name, index));
+      }
+    }
+    if (defaults === null) return;
+    const token = entry as TokenSpec;
+    const source = node && doc.lines ? sourceAt(doc, node) : undefined;
+    const resolved = resolveToken(token, defaults, context, source);
+    this.tokens.push(resolved);
+    for (const d of mergedChecks(token, defaults, resolved, index, this.now)) place(d);
+    for (let j = 0; j < resolved.deliver.length; j++) {
+      const destination = resolved.deliver[j]!;
+      const path = [...base, "deliver", j];
+      const id = destinationId(destination);
+      const first = this.destinations.get(id);
+      if (first !== undefined) {
+        const at = this.places.get(first);
+        place({
+          severity: "error",
+          code: "duplicate_destination",
+          message:
+            `${describeDestination(destination)} is already the destination of token ` +
+            `${JSON.stringify(this.places.tokenName(first))} at ${formatLocation(at)}; one destination holds one ` +
+            "secret, so give each token its own",
+          path,
+          related: [at],
+        });
+      } else {
+        const target = childOf(childOf(node, "deliver"), j);
+        this.destinations.set(id, this.places.add(doc, target, token.name, index, j));
+      }
+    }
   }
 
   /** Runs the set-wide checks and returns every diagnostic, with the resolved set when there is no error. */
