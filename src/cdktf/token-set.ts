@@ -12,7 +12,7 @@
  * that has none; a provider whose owner differs is refused.
  */
 import type { Diagnostic } from "../spec/diagnostics.js";
-import { validateTokenSetObject } from "../spec/load.js";
+import { loadTokenSetSync, validateTokenSetObject } from "../spec/load.js";
 import type { ResolvedTokenSet } from "../spec/resolved.js";
 import type { TokenSetInput } from "../spec/schema.js";
 import {
@@ -24,7 +24,6 @@ import {
   TokenformToken,
 } from "./deps.js";
 import { TokenSpecError } from "./errors.js";
-import { loadTokenSetSync } from "./load-sync.js";
 import { tokenConfig } from "./to-config.js";
 
 /** Settings shared by both ways of giving the spec. */
