@@ -127,7 +127,7 @@ describe("tokenform_token under terraform", () => {
   it("creates a token, delivers its secret, and keeps only the fingerprint in state", async () => {
     const plan = await planAndApply(
       ci(
-        '  name = "e2e-ci"\n  description = "CI"\n  scopes = ["contexts:read"]\n  labels = { team = "backend" }\n  rate_limit {\n    per_minute = 100\n  }',
+        '  name = "e2e-ci"\n  expires_in = "90d"\n  description = "CI"\n  scopes = ["contexts:read"]\n  labels = { team = "backend" }\n  rate_limit {\n    per_minute = 100\n  }',
       ),
     );
     expect(plan).toContain("1 to add, 0 to change, 0 to destroy");
@@ -140,6 +140,10 @@ describe("tokenform_token under terraform", () => {
     expect(token.fingerprint).toBe(fingerprintOf(secret));
     expect(state.delivered).toEqual([`file:${join(out, "ci.key")}`]);
     expect(state.rate_limit).toEqual({ per_minute: 100, per_hour: null });
+    // expires_in counts from the start of the current secret generation.
+    expect(
+      Math.abs(Date.parse(String(state.expires_at)) - (Date.parse(token.rotatedAt) + 90 * 86_400_000)),
+    ).toBeLessThan(60_000);
   });
 
   it("plans no changes right after apply", async () => {
@@ -150,7 +154,7 @@ describe("tokenform_token under terraform", () => {
     const before = ws.stateResources()["tokenform_token.ci"]!;
     const plan = await planAndApply(
       ci(
-        '  name = "e2e-ci-renamed"\n  description = "CI for backend"\n  scopes = ["contexts:read", "tools:call"]\n  labels = { team = "backend" }\n  rate_limit {\n    per_minute = 100\n  }',
+        '  name = "e2e-ci-renamed"\n  expires_in = "90d"\n  description = "CI for backend"\n  scopes = ["contexts:read", "tools:call"]\n  labels = { team = "backend" }\n  rate_limit {\n    per_minute = 100\n  }',
       ),
     );
     expect(plan).toContain("update in-place");
@@ -166,7 +170,7 @@ describe("tokenform_token under terraform", () => {
 
   it("disables and re-enables in place", async () => {
     const base =
-      '  name = "e2e-ci-renamed"\n  description = "CI for backend"\n  scopes = ["contexts:read", "tools:call"]\n  labels = { team = "backend" }\n  rate_limit {\n    per_minute = 100\n  }';
+      '  name = "e2e-ci-renamed"\n  expires_in = "90d"\n  description = "CI for backend"\n  scopes = ["contexts:read", "tools:call"]\n  labels = { team = "backend" }\n  rate_limit {\n    per_minute = 100\n  }';
     await planAndApply(ci(`${base}\n  enabled = false`));
     const id = String(ws.stateResources()["tokenform_token.ci"]!.id);
     expect(await api.getToken(id)).toMatchObject({ enabled: false, status: "disabled" });
@@ -176,7 +180,7 @@ describe("tokenform_token under terraform", () => {
 
   it("rolls a due rotation: same token, next generation, new secret delivered", async () => {
     const base =
-      '  name = "e2e-ci-renamed"\n  description = "CI for backend"\n  scopes = ["contexts:read", "tools:call"]\n  labels = { team = "backend" }\n  rate_limit {\n    per_minute = 100\n  }';
+      '  name = "e2e-ci-renamed"\n  expires_in = "90d"\n  description = "CI for backend"\n  scopes = ["contexts:read", "tools:call"]\n  labels = { team = "backend" }\n  rate_limit {\n    per_minute = 100\n  }';
     const previous = deliveredSecret("ci");
     const id = String(ws.stateResources()["tokenform_token.ci"]!.id);
     // Rotation every 2 s: the token is older than that, so the rotation is due now.
@@ -190,6 +194,10 @@ describe("tokenform_token under terraform", () => {
     const current = deliveredSecret("ci");
     expect(current).not.toBe(previous);
     expect(state.fingerprint).toBe(fingerprintOf(current));
+    // The roll restarted the relative expiry.
+    expect(Date.parse(String(state.expires_at))).toBeGreaterThan(
+      Date.parse(String(state.rotated_at)) + 89 * 86_400_000,
+    );
 
     // A changed rotate_trigger rolls too (rotation removed so nothing else is due).
     const trigger = await planAndApply(ci(`${base}\n  rotate_trigger = "2026-01-01"`));

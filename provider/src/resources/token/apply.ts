@@ -36,8 +36,10 @@ export interface ApplyDeps {
   sinks: SinkRegistry;
   owner: string;
   signal: AbortSignal;
-  /** Resolves a configuration (or prior state) through the spec module. */
+  /** Resolves a configuration through the spec module. */
   resolve(config: TfObject): ResolvedToken;
+  /** The resolved destinations of a state's delivery blocks (where its secret was sent). */
+  destinations(state: TfObject): Destination[];
 }
 
 export interface ApplyOutcome {
@@ -176,14 +178,14 @@ async function update(
 ): Promise<ApplyOutcome> {
   const id = String(prior.id);
   const desired = deps.resolve(config);
-  const before = deps.resolve(prior);
+  const before = deps.destinations(prior);
   const ctx = stepContext(deps);
   let current = await deps.api.getToken(id);
   if (current.name !== desired.name) {
     current = await deps.api.updateToken(id, { name: desired.name }, { ifMatch: current.version });
   }
   const wanted = new Set(desired.deliver.map(destinationId));
-  const undeliver: Destination[] = before.deliver.filter((d) => !wanted.has(destinationId(d)));
+  const undeliver: Destination[] = before.filter((d) => !wanted.has(destinationId(d)));
   current = await convergeSettings(ctx, current, desired, undeliver);
   // The plan marked the generation unknown exactly when the secret must be rolled.
   if (planned.generation instanceof Unknown) {
@@ -227,7 +229,7 @@ async function destroy(prior: TfObject, deps: ApplyDeps): Promise<ApplyOutcome> 
   }
   switch (prior.on_remove) {
     case "delete":
-      await deleteToken(ctx, id, current.name, deps.resolve(prior).deliver);
+      await deleteToken(ctx, id, current.name, deps.destinations(prior));
       break;
     case "orphan":
       await releaseToken(ctx, current);

@@ -13,7 +13,7 @@ import { planToken } from "./plan.js";
 import type { SpecRules } from "./rules.js";
 import { specRules } from "./spec-rules.js";
 import { ownerOf, stateFromToken } from "./state.js";
-import { toSpec } from "./to-spec.js";
+import { DELIVERY_BLOCK_NAMES, toSpec } from "./to-spec.js";
 
 /** Maps spec issues for `config` onto Terraform attribute paths, leaving out those about unknown values. */
 export function validateTokenConfig(rules: SpecRules, config: TfObject, owner = DEFAULT_OWNER): Diagnostic[] {
@@ -42,6 +42,16 @@ function resolveOrThrow(rules: SpecRules, config: TfObject, owner: string): Reso
     throw new Error(`the configuration did not resolve: ${check.issues.map((i) => i.message).join("; ")}`);
   }
   return check.resolved;
+}
+
+/**
+ * Only the name and delivery blocks of a state: enough to resolve where its secret went. A whole state
+ * does not validate as a configuration (expires_at is filled in next to expires_in, for one).
+ */
+function deliveryOnly(state: TfObject): TfObject {
+  const out: TfObject = { name: state.name ?? null };
+  for (const block of DELIVERY_BLOCK_NAMES) out[block] = state[block] ?? [];
+  return out;
 }
 
 function notFound(err: unknown): boolean {
@@ -88,6 +98,7 @@ export function tokenResourceImpl(
         owner: configured.owner,
         signal: ctx.signal,
         resolve: (config) => resolveOrThrow(rules, config, configured.owner),
+        destinations: (state) => resolveOrThrow(rules, deliveryOnly(state), configured.owner).deliver,
       });
     },
 

@@ -25,11 +25,18 @@ export function canonicalCidr(entry: string): string {
   return check.ok ? check.cidr : entry;
 }
 
-/** The same instant? (RFC 3339 strings with different precision or offsets compare equal.) */
+/**
+ * How far apart two expiry times may be and still count as the same: the apply engine anchors a relative
+ * expiry at the client's clock on create and at the service's `rotatedAt` afterwards, which can differ
+ * by a moment (the plan engine, src/plan/compute.ts, allows the same minute).
+ */
+export const EXPIRY_TOLERANCE_MS = 60_000;
+
+/** The same expiry? (RFC 3339 strings in other precisions or offsets, within `EXPIRY_TOLERANCE_MS`.) */
 export function sameInstant(a: string, b: string): boolean {
   const x = Date.parse(a);
   const y = Date.parse(b);
-  return !Number.isNaN(x) && !Number.isNaN(y) && Math.floor(x / 1000) === Math.floor(y / 1000);
+  return !Number.isNaN(x) && !Number.isNaN(y) && Math.abs(x - y) < EXPIRY_TOLERANCE_MS;
 }
 
 function strings(v: TfValue | undefined): string[] | undefined {
