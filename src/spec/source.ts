@@ -98,14 +98,14 @@ export function rangeAt(
       return entry ? { start: entry.keyStart, end: entry.keyEnd } : node;
     }
     const next: SourceNode | undefined = childOf(node, step);
-    if (!next) return keyRangeOrNode(node, step);
+    if (!next) return firstKeyOrNode(node);
     node = next;
   }
   return node;
 }
 
-/** A mapping that lacks `step` is best pointed at by its first key (the mapping's own start). */
-function keyRangeOrNode(node: SourceNode, _step: string | number): NodeRange {
+/** A mapping that lacks a key is best pointed at by its first key (the mapping's own start). */
+function firstKeyOrNode(node: SourceNode): NodeRange {
   if (node.kind === "map" && node.entries.length > 0) {
     const first = node.entries[0]!;
     return { start: first.keyStart, end: first.keyEnd };

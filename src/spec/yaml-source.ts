@@ -72,21 +72,16 @@ export function parseWithYaml(text: string, file: string): ParsedFile {
     // Problems are reported as diagnostics; nothing goes to the process warning channel.
     logLevel: "silent",
   });
-  let sawDocument = false;
   for (const doc of docs) {
     for (const error of doc.errors) report(error, "error");
     for (const warning of doc.warnings) report(warning, "warning");
-    if (doc.errors.length > 0 || doc.contents === null) {
-      if (doc.errors.length > 0) sawDocument = true;
-      continue;
-    }
-    if (isScalar(doc.contents) && doc.contents.value === null) continue;
-    sawDocument = true;
+    const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+    if (doc.errors.length > 0 || empty) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
-      const at = lines.linePos(doc.contents.range?.[0] ?? 0);
+      const at = lines.linePos(doc.contents?.range?.[0] ?? 0);
       diagnostics.push({
         severity: "error",
         code: "yaml_syntax",
@@ -100,7 +95,8 @@ export function parseWithYaml(text: string, file: string): ParsedFile {
     }
     documents.push({ value, root: toSourceNode(doc.contents, doc, new Map()) });
   }
-  if (!sawDocument && diagnostics.every((d) => d.severity !== "error")) diagnostics.push(emptyFile(file));
+  if (documents.length === 0 && !diagnostics.some((d) => d.severity === "error"))
+    diagnostics.push(emptyFile(file));
   return { documents, lines, diagnostics };
 }
 
