@@ -32,10 +32,10 @@ function expectStructured(result: SpecResult, text: string): void {
 }
 
 describe("the loader never crashes", () => {
-  it("on 2,000 mutations of the examples (truncation, flips, insertions, random bytes)", () => {
+  it("on 1,600 mutations of the examples (truncation, flips, insertions, random bytes)", () => {
     const random = prng(7);
     let valid = 0;
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 1600; i++) {
       let text = examples[i % examples.length]!;
       for (let n = 1 + Math.floor(random() * 3); n > 0; n--) text = mutate(text, random);
       const result = loadTokenSetFromSources([{ file: "fuzz.yaml", text, baseDir: "/tmp" }], {
@@ -46,7 +46,7 @@ describe("the loader never crashes", () => {
     }
     // Some mutations leave the spec valid (a changed description), most do not: both paths ran.
     expect(valid).toBeGreaterThan(50);
-    expect(valid).toBeLessThan(1900);
+    expect(valid).toBeLessThan(1500);
   });
 
   it("on 1,000 random byte strings and YAML-ish noise", () => {
