@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { redactKnownSecrets } from "../../../src/api/secret.js";
 import {
   CONTROLLER_SERVICE,
   PROVIDER_METHOD_NAMES,
@@ -52,7 +53,8 @@ export async function serve(io: ServeIo, load: MethodLoader): Promise<void> {
   // Terraform forwards Ctrl-C as StopProvider; the signal itself must not kill an apply half-way.
   process.on("SIGINT", () => {});
 
-  const log = (message: string) => io.stderr.write(`[tokenform-provider] ${message}\n`);
+  // Log lines go to stderr (Terraform shows them with TF_LOG), with any secret this process saw redacted.
+  const log = (message: string) => io.stderr.write(redactKnownSecrets(`[tokenform-provider] ${message}\n`));
   const identity = createServerIdentity();
   const dir = mkdtempSync(join(env.socketDir ?? tmpdir(), "tokenform-plugin-"));
   const socketPath = join(dir, "plugin.sock");
@@ -83,4 +85,8 @@ export async function serve(io: ServeIo, load: MethodLoader): Promise<void> {
   });
   await server.listen(socketPath);
   io.stdout.write(`${handshakeLine(socketPath, identity.certDer)}\n`);
+  // Nothing but the handshake may ever reach stdout: anything a library prints goes to stderr instead.
+  if (io.stdout === process.stdout) {
+    process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  }
 }

@@ -294,6 +294,27 @@ output "requests" {
     await ws.ok(["apply", "-no-color", "-auto-approve"]);
   });
 
+  it("replaces a token whose type changes, freeing the name from the retired one", async () => {
+    const current = readFileSync(join(ws.dir, "main.tf"), "utf8");
+    const typed = (type: string) =>
+      `${current}\nresource "tokenform_token" "typed" {\n  name = "e2e-typed"\n  type = "${type}"\n  ${fileBlock("typed")}\n}\n`;
+    ws.write(typed("mcp"));
+    await ws.ok(["apply", "-no-color", "-auto-approve"]);
+    const first = ws.stateResources()["tokenform_token.typed"]!;
+    expect(deliveredSecret("typed").startsWith("mcp_sk_")).toBe(true);
+    ws.write(typed("agent"));
+    const plan = await ws.ok(["plan", "-no-color"]);
+    expect(plan.stdout).toContain("must be replaced");
+    await ws.ok(["apply", "-no-color", "-auto-approve"]);
+    const second = ws.stateResources()["tokenform_token.typed"]!;
+    expect(second.id).not.toBe(first.id);
+    expect(second.type).toBe("agent");
+    expect(deliveredSecret("typed").startsWith("mcp_ag_")).toBe(true);
+    const old = await api.getToken(String(first.id));
+    expect(old.enabled).toBe(false);
+    expect(old.name.startsWith("e2e-typed.retired-")).toBe(true);
+  });
+
   it("stops a delivery interrupted with Ctrl-C and leaves no token behind", async () => {
     // A GitLab API that never answers: the delivery hangs until Terraform is interrupted.
     let sawRequest: () => void = () => {};
