@@ -53,7 +53,6 @@ const Repo = z.object({ full_name: z.string(), default_branch: z.string().option
 
 const PullRequestPayload = z.object({
   action: z.string().default(""),
-  number: z.number().int().positive().optional(),
   pull_request: z.object({
     number: z.number().int().positive(),
     head: z.object({ sha: z.string(), repo: Repo.nullable().optional() }),

@@ -71,6 +71,6 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     core.setFailed(redactKnownSecrets(failureMessage(error)));
   } finally {
     stopMasking();
-    await api?.close?.();
+    await api?.close();
   }
 }

@@ -7,6 +7,7 @@ import * as core from "@actions/core";
 import { planTokenSet } from "../../../src/plan/fetch.js";
 import { closingLine } from "../../../src/plan/render/words.js";
 import { hasChanges } from "../../../src/plan/types.js";
+import { localMarkdown, splitLocalDeliveries } from "../local-deliveries.js";
 import { applyLine, applyMarkdown } from "../report.js";
 import { writeJobSummary, writePlanFile } from "../summary.js";
 import { checkSpecs, type JobContext, type JobOutcome, requireApi, specFailure } from "./context.js";
@@ -25,14 +26,21 @@ export async function applyJob(ctx: JobContext): Promise<JobOutcome> {
   const plan = await planTokenSet(api, specs.set);
   const planJson = await writePlanFile(plan, ctx.env);
   core.info(`${closingLine(plan)} (plan ${plan.hash.slice(0, 19)})`);
-  if (!hasChanges(plan)) {
-    await writeJobSummary(
-      `${TITLE}\n\nOwner: \`${plan.owner}\` · No changes: the token service matches the specs.\n`,
-      ctx.env,
-    );
-    return { hasChanges: false, planJson, summary: "No changes.", failures: [] };
+  const { remote, local } = splitLocalDeliveries(plan);
+  const left = localMarkdown(local, true);
+  if (!hasChanges(remote)) {
+    const what = hasChanges(plan)
+      ? "nothing the Action applies"
+      : "No changes: the token service matches the specs";
+    await writeJobSummary(`${TITLE}\n\nOwner: \`${plan.owner}\` · ${what}.\n\n${left}`, ctx.env);
+    return {
+      hasChanges: hasChanges(plan),
+      planJson,
+      summary: hasChanges(plan) ? "Nothing applied." : "No changes.",
+      failures: [],
+    };
   }
-  const result = await applyWithProgress(ctx, api, plan);
-  await writeJobSummary(applyMarkdown(plan, result, TITLE), ctx.env);
+  const result = await applyWithProgress(ctx, api, remote);
+  await writeJobSummary(`${applyMarkdown(remote, result, TITLE)}\n${left}`, ctx.env);
   return { hasChanges: true, planJson, summary: applyLine(result), failures: applyFailures(result) };
 }

@@ -2,20 +2,19 @@
  * Applying a plan from the Action: the sinks get their credentials from the Action's inputs (the
  * `github-token` that may write secrets, the GitLab token and URL) through an environment object built
  * here, not from the workflow's own environment. Progress goes to the log one line per step; a failed
- * change becomes an error annotation. `file` destinations are refused: a runner's disk is no place for
- * a secret (it is lost with the runner, or lingers on a self-hosted one); such tokens are applied with
- * `tokenform apply` on the machine that needs them.
+ * change becomes an error annotation. Changes that would write a secret to a file are split off before
+ * (`local-deliveries.ts`); the `file` sink here only refuses, as a last guard.
  */
 import * as core from "@actions/core";
 import type { TokenformApi } from "../../../src/api/contract.js";
 import { redactKnownSecrets } from "../../../src/api/secret.js";
 import { type ApplyResult, applyPlan } from "../../../src/apply/apply.js";
-import { progressReporter } from "../../../src/cli/progress.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { createSinks } from "../../../src/sinks/index.js";
 import { DeliveryError, type Sink, type SinkRegistry } from "../../../src/sinks/types.js";
 import type { FileDestination } from "../../../src/spec/resolved.js";
 import { destinationId } from "../../../src/spec/resolved.js";
+import { logProgress } from "../progress.js";
 import type { JobContext } from "./context.js";
 
 /** A `file` sink that refuses, saying where such tokens are applied instead. */
@@ -50,8 +49,7 @@ export async function applyWithProgress(
   api: TokenformApi,
   plan: Plan,
 ): Promise<ApplyResult> {
-  const progress = progressReporter({ out: process.stdout, tty: false, color: false });
-  const result = await applyPlan(plan, { api, sinks: actionSinks(ctx), onEvent: progress });
+  const result = await applyPlan(plan, { api, sinks: actionSinks(ctx), onEvent: logProgress });
   // The result's message already names each failed destination and why.
   for (const r of result.results.filter((x) => !x.ok)) {
     core.error(redactKnownSecrets(`${r.kind} ${r.name} failed: ${r.message}`), { title: "tokenform apply" });

@@ -14,6 +14,7 @@ import { annotate, leakDiagnostic, newLeaks } from "../annotations.js";
 import { planMarker, upsertComment } from "../comment.js";
 import { isPullRequest, type PullRequestTrigger } from "../event.js";
 import { statusOf } from "../github.js";
+import { localMarkdown, splitLocalDeliveries } from "../local-deliveries.js";
 import { scanPullRequest } from "../pr-scan.js";
 import { diagnosticsMarkdown, forkMarkdown, leaksMarkdown, noServiceMarkdown, plural } from "../report.js";
 import { writeJobSummary, writePlanFile } from "../summary.js";
@@ -81,7 +82,7 @@ async function comment(
         title: "",
         maxLength: GITHUB_COMMENT_LIMIT - head.length - COMMENT_MARGIN,
         truncatedNote: `This plan is too long for one comment: the full plan is in the ${summaryLink(ctx)}, and as JSON in the \`plan-json\` output.`,
-      })}`
+      }).trimStart()}`
     : head;
   try {
     const outcome = await upsertComment(
@@ -159,7 +160,8 @@ export async function planJob(ctx: JobContext): Promise<JobOutcome> {
 
   const planJson = await writePlanFile(plan, ctx.env);
   core.info(`${closingLine(plan)} (plan ${plan.hash.slice(0, 19)}, JSON at ${planJson})`);
-  const before = blocks(TITLE, leakText, validation, scanNotes);
+  const left = localMarkdown(splitLocalDeliveries(plan).local, false);
+  const before = blocks(TITLE, leakText, validation, left, scanNotes);
   await writeJobSummary(blocks(before, renderMarkdown(plan, { title: "" })), ctx.env);
   if (pr) await comment(ctx, pr, owner, before, plan);
   return { hasChanges: hasChanges(plan), planJson, summary: closingLine(plan), failures };

@@ -8,6 +8,7 @@ import { planTokenSet } from "../../../src/plan/fetch.js";
 import { SCHEDULED_KINDS, selectChanges } from "../../../src/plan/filter.js";
 import { closingLine } from "../../../src/plan/render/words.js";
 import { hasChanges } from "../../../src/plan/types.js";
+import { localMarkdown, splitLocalDeliveries } from "../local-deliveries.js";
 import { applyLine, applyMarkdown, scheduledMarkdown } from "../report.js";
 import { writeJobSummary, writePlanFile } from "../summary.js";
 import { checkSpecs, type JobContext, type JobOutcome, requireApi, specFailure } from "./context.js";
@@ -30,9 +31,10 @@ export async function rotateJob(ctx: JobContext): Promise<JobOutcome> {
   const failures: string[] = [];
   let applied = "";
   let summary = "Nothing due.";
-  if (hasChanges(due)) {
-    const result = await applyWithProgress(ctx, api, due);
-    applied = applyMarkdown(due, result, "#### Applied");
+  const { remote, local } = splitLocalDeliveries(due);
+  if (hasChanges(remote)) {
+    const result = await applyWithProgress(ctx, api, remote);
+    applied = applyMarkdown(remote, result, "#### Applied");
     summary = applyLine(result);
     failures.push(...applyFailures(result));
   }
@@ -44,9 +46,7 @@ export async function rotateJob(ctx: JobContext): Promise<JobOutcome> {
     summary = `${summary} Drift: ${full.drift.length}.`;
   }
   const head = `${TITLE}\n\nOwner: \`${full.owner}\` · due now: ${closingLine(due)}\n`;
-  await writeJobSummary(
-    [head, applied, scheduledMarkdown(full, due)].filter((p) => p !== "").join("\n"),
-    ctx.env,
-  );
+  const parts = [head, applied, localMarkdown(local, true), scheduledMarkdown(full, due)];
+  await writeJobSummary(parts.filter((p) => p !== "").join("\n"), ctx.env);
   return { hasChanges: hasChanges(due), planJson, summary, failures };
 }

@@ -605,6 +605,29 @@ describe("push to the default branch", () => {
     expect(visible.join("\n")).not.toContain(APP_TOKEN);
   });
 
+  it("leaves tokens delivered to files for tokenform apply on a workstation, and applies the rest", async () => {
+    const spec = `${SPEC.slice(0, SPEC.indexOf("  - name: analytics-pipeline"))}  - name: alice-cursor-dev
+    description: Alice's Cursor IDE
+    scopes: [contexts:read]
+    deliver:
+      - file: { path: ~/.config/tokenform/alice-cursor-dev.env, key: MCP_API_KEY }
+`;
+    await writeWorkspace({ "tokens/platform.yaml": spec });
+    const github = await githubSecrets([{ repo: "acme/backend" }]);
+
+    const result = await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+
+    expect(result.failed).toBe(false);
+    expect(github.scope.isDone()).toBe(true);
+    expect((await serviceTokens()).map((t) => t.name)).toEqual(["backend-ci-pipeline"]);
+    expect(result.summary).toContain("Applied: 1 created.");
+    expect(result.summary).toContain(
+      "`alice-cursor-dev` delivers a secret to a file. The Action left this change for `tokenform apply`",
+    );
+    expect(result.outputs).toMatchObject({ "has-changes": "true", summary: "Applied: 1 created." });
+    await expectNoSecrets(result);
+  });
+
   it("plans (never applies) on a push to another branch", async () => {
     await writeWorkspace({ "tokens/platform.yaml": SPEC });
     const result = await runAction({
