@@ -7,7 +7,7 @@
  * The token service runs in this process on a loopback port (SQLite in a temporary directory).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -57,6 +57,11 @@ const suite: BenchSuite = {
     const starts: number[] = [];
     for (let i = 0; i < SPAWNS; i++) starts.push(await handshakeTime(bundle, env));
     const median = percentile(starts, 50);
+    // The floor on this machine: a Node script that prints one line and does nothing else.
+    const bare = join(dir, "bare-node");
+    writeFileSync(bare, '#!/usr/bin/env node\nprocess.stdout.write("1\\n");\n', { mode: 0o755 });
+    const floor: number[] = [];
+    for (let i = 0; i < SPAWNS; i++) floor.push(await handshakeTime(bare, env));
     const rows: BenchRow[] = [
       {
         metric: "spawn to handshake, median (20 starts)",
@@ -66,6 +71,7 @@ const suite: BenchSuite = {
         ok: median <= 150,
       },
       { metric: "spawn to handshake, p90", value: percentile(starts, 90), unit: "ms" },
+      { metric: "spawn to first line, bare node script (floor)", value: percentile(floor, 50), unit: "ms" },
     ];
 
     requireTerraform();
