@@ -84,7 +84,7 @@ export function forkMarkdown(): string {
 export function noServiceMarkdown(scanned: boolean): string {
   return [
     "> [!NOTE]",
-    `> No \`api-url\` and \`api-token\` were given, so no plan was computed: the specs were validated${scanned ? " and the changes scanned for committed secrets" : ""} only.`,
+    `> No token service is configured (inputs \`api-url\` and \`api-token\`), so no plan was computed: the specs were validated${scanned ? " and the changes scanned for committed secrets" : ""} only.`,
     "",
   ].join("\n");
 }

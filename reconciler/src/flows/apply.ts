@@ -15,6 +15,7 @@ import { applyFailures, applyWithProgress } from "./deliver.js";
 
 const TITLE = "### tokenform apply";
 
+/** Runs the apply job; see the module comment. */
 export async function applyJob(ctx: JobContext): Promise<JobOutcome> {
   const specs = await checkSpecs(ctx);
   if (!specs.set) {

@@ -110,10 +110,16 @@ function blocks(...parts: string[]): string {
     .join("\n\n")}\n`;
 }
 
+/** Runs the plan job; see the module comment. */
 export async function planJob(ctx: JobContext): Promise<JobOutcome> {
   const specs = await checkSpecs(ctx);
   const pr = isPullRequest(ctx.run.trigger) ? ctx.run.trigger : undefined;
   const api = pr?.fork ? undefined : ctx.api;
+  if (!pr?.fork && Boolean(ctx.inputs.apiUrl) !== Boolean(ctx.inputs.apiToken)) {
+    core.warning(
+      `${ctx.inputs.apiUrl ? "api-url is set but api-token is empty" : "api-token is set but api-url is empty"}: no plan can be computed. Is the secret available to this workflow (environment, repository or organisation secrets)?`,
+    );
+  }
   // The scan (GitHub) and the plan (token service) do not depend on each other: run them side by side.
   const [scanned, plan] = await Promise.all([
     pr ? scan(ctx, pr, specs) : { leaks: [], notes: [] },

@@ -16,6 +16,7 @@ import { applyFailures, applyWithProgress } from "./deliver.js";
 
 const TITLE = "### tokenform scheduled run";
 
+/** Runs the scheduled job; see the module comment. */
 export async function rotateJob(ctx: JobContext): Promise<JobOutcome> {
   const specs = await checkSpecs(ctx);
   if (!specs.set) {

@@ -723,6 +723,38 @@ describe("inputs and setup", () => {
     expect(target.stdout).toMatch(/^::error::pull_request_target is not supported/m);
   });
 
+  it("validates and scans only when the token service is not configured, warning about a half-set pair", async () => {
+    await writeWorkspace({ "tokens/platform.yaml": SPEC });
+    let posted = "";
+    nock(GITHUB)
+      .get(`${REPO}/pulls/42/files`)
+      .query(true)
+      .reply(200, [prFile("tokens/platform.yaml", addedFilePatch(SPEC), "added")])
+      .get(`${REPO}/issues/42/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/issues/42/comments`, (body: { body: string }) => {
+        posted = body.body;
+        return true;
+      })
+      .reply(201, (_p, body) => commentObject(9005, (body as { body: string }).body));
+    const result = await runAction({
+      event: "pull_request",
+      fixture: "pull_request.opened",
+      inputs: { "api-url": service.url },
+    });
+    expect(result.failed).toBe(false);
+    expect(result.annotations).toContainEqual(
+      expect.objectContaining({
+        level: "warning",
+        message: expect.stringMatching(/^api-url is set but api-token is empty/),
+      }),
+    );
+    expect(posted).toContain("No token service is configured");
+    expect(posted).toContain("✅ The specs are valid.");
+    expect(result.outputs).toMatchObject({ "has-changes": "false", "plan-json": "" });
+  });
+
   it("reports a rejected api-token without printing it", async () => {
     await writeWorkspace({ "tokens/platform.yaml": SPEC });
     const wrong = generateToken("mcp_adm_");
