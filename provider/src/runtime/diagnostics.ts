@@ -32,27 +32,11 @@ export function warning(summary: string, detail?: string, path?: AttributePath):
   return { severity: "warning", summary, ...(detail ? { detail } : {}), ...(path ? { path } : {}) };
 }
 
-/** True when any diagnostic is an error. */
-export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
-  return diagnostics.some((d) => d.severity === "error");
-}
-
 /** Builds a path from attribute names, map keys (`{key}`) and list indexes (numbers). */
 export function path(...steps: Array<string | number | { key: string }>): AttributePath {
   return steps.map((s) =>
     typeof s === "string" ? { attribute: s } : typeof s === "number" ? { index: s } : s,
   );
-}
-
-/** Renders a path as Terraform shows it: `rate_limit.per_minute`, `github_secret[0].secret`, `labels["team"]`. */
-export function formatPath(p: AttributePath | undefined): string {
-  let out = "";
-  for (const step of p ?? []) {
-    if ("attribute" in step) out += out ? `.${step.attribute}` : step.attribute;
-    else if ("key" in step) out += `[${JSON.stringify(step.key)}]`;
-    else out += `[${step.index}]`;
-  }
-  return out;
 }
 
 /**

@@ -61,11 +61,6 @@ export function impliedType(block: BlockSchema): TfType {
   return ["object", attrs];
 }
 
-/** An attribute by name, or undefined. */
-export function attribute(block: BlockSchema, name: string): AttributeSchema | undefined {
-  return block.attributes.find((a) => a.name === name);
-}
-
 /** JSON form of a block, as `terraform providers schema -json` prints it. */
 export interface BlockJson {
   attributes?: Record<string, AttributeJson>;

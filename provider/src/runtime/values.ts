@@ -50,14 +50,6 @@ export interface TfObject {
   [name: string]: TfValue;
 }
 
-/** True when `v` is unknown, or a collection/object containing an unknown anywhere inside. */
-export function containsUnknown(v: TfValue): boolean {
-  if (v instanceof Unknown) return true;
-  if (Array.isArray(v)) return v.some(containsUnknown);
-  if (isObject(v)) return Object.values(v).some(containsUnknown);
-  return false;
-}
-
 /** True for map/object values (not null, arrays, unknowns or big decimals). */
 export function isObject(v: TfValue | undefined): v is TfObject {
   return (
@@ -67,11 +59,6 @@ export function isObject(v: TfValue | undefined): v is TfObject {
     !(v instanceof Unknown) &&
     !(v instanceof BigDecimal)
   );
-}
-
-/** True for values that are known (possibly null) at the top level. */
-export function isKnown<T extends TfValue>(v: T | undefined): v is Exclude<T, Unknown> {
-  return !(v instanceof Unknown);
 }
 
 /** Deep equality of two values (unknowns equal each other; sets compared in order, as callers sort them). */
