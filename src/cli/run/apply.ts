@@ -3,15 +3,13 @@
  * must hash the same as a fresh one, or nothing is done.
  */
 import { readFile } from "node:fs/promises";
-import { applyPlan, assertPlanFresh, StalePlanFileError } from "../../apply/index.js";
+import { assertPlanFresh, StalePlanFileError } from "../../apply/index.js";
 import { planTokenSet } from "../../plan/fetch.js";
 import { renderText } from "../../plan/render/text.js";
 import type { Plan } from "../../plan/types.js";
-import { createSinks } from "../../sinks/index.js";
 import { connect } from "../connect.js";
 import { CliError } from "../errors.js";
-import { applySummary, progressReporter } from "../progress.js";
-import { confirm, type Io, loadSpecs, processIo, useColor } from "./common.js";
+import { applyWithProgress, confirm, type Io, loadSpecs, processIo, useColor } from "./common.js";
 
 export interface ApplyCommandOptions {
   embedded?: boolean;
@@ -67,13 +65,7 @@ export async function runApply(
       io.stdout.write("Apply cancelled.\n");
       return 1;
     }
-    const result = await applyPlan(plan, {
-      api: connection.api,
-      sinks: createSinks({ env: process.env }),
-      onEvent: progressReporter({ out: io.stdout, tty: Boolean(io.stdout.isTTY), color }),
-    });
-    io.stdout.write(applySummary(result));
-    return result.ok ? 0 : 1;
+    return await applyWithProgress(connection.api, plan, io, color);
   } finally {
     await connection.close();
   }

@@ -3,6 +3,8 @@
  * capabilities, and the interactive "yes" confirmation.
  */
 import { createInterface } from "node:readline/promises";
+import type { TokenformApi } from "../../api/contract.js";
+import type { Plan } from "../../plan/types.js";
 import type { ResolvedTokenSet } from "../../spec/resolved.js";
 import { CliError } from "../errors.js";
 
@@ -57,4 +59,30 @@ export async function confirm(io: Io, question: string, autoApprove: boolean | u
   } finally {
     rl.close();
   }
+}
+
+/**
+ * Applies `plan` with the sinks configured from the environment, progress on `io.stdout` and the closing
+ * summary; returns the exit code (0 when every change succeeded).
+ */
+export async function applyWithProgress(
+  api: TokenformApi,
+  plan: Plan,
+  io: Io,
+  color: boolean,
+  /** Where sink credentials come from (the quickstart passes none: it delivers to files only). */
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const [{ applyPlan }, { createSinks }, { applySummary, progressReporter }] = await Promise.all([
+    import("../../apply/apply.js"),
+    import("../../sinks/index.js"),
+    import("../progress.js"),
+  ]);
+  const result = await applyPlan(plan, {
+    api,
+    sinks: createSinks({ env }),
+    onEvent: progressReporter({ out: io.stdout, tty: Boolean(io.stdout.isTTY), color }),
+  });
+  io.stdout.write(applySummary(result));
+  return result.ok ? 0 : 1;
 }

@@ -10,18 +10,15 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { applyPlan } from "../../apply/index.js";
 import { tokenformAuth } from "../../middleware/index.js";
 import { ownerSelector, planTokenSet } from "../../plan/fetch.js";
 import { renderText } from "../../plan/render/text.js";
-import { createSinks } from "../../sinks/index.js";
 import type { FileDestination, ResolvedTokenSet } from "../../spec/resolved.js";
 import { generateToken } from "../../spec/token-format.js";
 import { connect } from "../connect.js";
 import { CliError } from "../errors.js";
-import { applySummary, progressReporter } from "../progress.js";
 import { renderTokensTable } from "../tokens-table.js";
-import { type Io, loadSpecs, processIo, useColor } from "./common.js";
+import { applyWithProgress, type Io, loadSpecs, processIo, useColor } from "./common.js";
 
 export interface QuickstartOptions {
   spec?: string;
@@ -74,13 +71,8 @@ export async function runQuickstart(options: QuickstartOptions, io: Io = process
     io.stdout.write(renderText(plan, { color }));
     if (plan.changes.length > 0) {
       io.stdout.write("\n");
-      const result = await applyPlan(plan, {
-        api: connection.api,
-        sinks: createSinks({ env: {} }),
-        onEvent: progressReporter({ out: io.stdout, tty: Boolean(io.stdout.isTTY), color }),
-      });
-      io.stdout.write(applySummary(result));
-      if (!result.ok) return 1;
+      // File sinks only: the quickstart never reaches for GitHub or GitLab credentials.
+      if ((await applyWithProgress(connection.api, plan, io, color, {})) !== 0) return 1;
     }
 
     io.stdout.write("\nTokens:\n");

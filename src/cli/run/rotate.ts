@@ -2,15 +2,12 @@
  * `tokenform rotate NAME [--now]`: roll one token and deliver the new secret everywhere its spec says. With
  * `--now` the previous secret stops working immediately (the emergency rotation for a leaked key).
  */
-import { applyPlan } from "../../apply/index.js";
 import { planTokenSet } from "../../plan/fetch.js";
 import { selectChanges } from "../../plan/filter.js";
 import { renderText } from "../../plan/render/text.js";
-import { createSinks } from "../../sinks/index.js";
 import { connect } from "../connect.js";
 import { CliError } from "../errors.js";
-import { applySummary, progressReporter } from "../progress.js";
-import { confirm, type Io, loadSpecs, processIo, useColor } from "./common.js";
+import { applyWithProgress, confirm, type Io, loadSpecs, processIo, useColor } from "./common.js";
 
 export interface RotateCommandOptions {
   embedded?: boolean;
@@ -56,13 +53,7 @@ export async function runRotate(
       io.stdout.write("Rotation cancelled.\n");
       return 1;
     }
-    const result = await applyPlan(plan, {
-      api: connection.api,
-      sinks: createSinks({ env: process.env }),
-      onEvent: progressReporter({ out: io.stdout, tty: Boolean(io.stdout.isTTY), color }),
-    });
-    io.stdout.write(applySummary(result));
-    return result.ok ? 0 : 1;
+    return await applyWithProgress(connection.api, plan, io, color);
   } finally {
     await connection.close();
   }
