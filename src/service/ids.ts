@@ -12,6 +12,11 @@ export function newAuditId(): string {
   return `aud_${randomBase62(ID_LENGTH)}`;
 }
 
+/** Request ids only need to be unique per process run: a random run prefix and a counter (no syscall). */
+const RUN = randomBase62(8);
+let sequence = 0;
+
 export function newRequestId(): string {
-  return `req_${randomBase62(16)}`;
+  sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER;
+  return `req_${RUN}${sequence.toString(36)}`;
 }

@@ -65,6 +65,7 @@ export function ipAllowed(ip: string, ranges: readonly IpRange[]): boolean {
 /** Whether the address is a loopback address (127.0.0.0/8, ::1, or IPv4-mapped loopback). */
 export function isLoopback(ip: string | undefined): boolean {
   if (!ip) return false;
+  if (ip === "127.0.0.1" || ip === "::1" || ip === "::ffff:127.0.0.1") return true;
   const address = parseAddress(ip);
   return address !== undefined && address.range() === "loopback";
 }
@@ -79,11 +80,15 @@ export function clientAddress(
   forwardedFor: string | string[] | undefined,
   trustedProxies: readonly IpRange[],
 ): string | undefined {
+  if (trustedProxies.length === 0 || forwardedFor === undefined) {
+    // The common case needs no parsing: Node reports IPv4 peers of dual-stack sockets as ::ffff:a.b.c.d.
+    return remoteAddress?.startsWith("::ffff:") && remoteAddress.includes(".")
+      ? remoteAddress.slice(7)
+      : remoteAddress;
+  }
   const peer = remoteAddress ? parseAddress(remoteAddress) : undefined;
   if (!peer) return remoteAddress;
-  if (trustedProxies.length === 0 || forwardedFor === undefined || !inRanges(peer, trustedProxies)) {
-    return peer.toString();
-  }
+  if (!inRanges(peer, trustedProxies)) return peer.toString();
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",");
   let client = peer;
   for (let i = hops.length - 1; i >= 0; i--) {

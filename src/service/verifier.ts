@@ -6,9 +6,10 @@
  * Order: parse → checksum (no store access for a mistyped or forged key) → cache, else store lookup with a
  * constant-time digest comparison → account → status and expiry → IP allowlist → signature (when the
  * token requires it) → rate limits → scopes and type rules → allow. A refusal is an ordinary verdict
- * (`{valid: false, code}`), never an exception.
+ * (`{valid: false, code}`), never an exception. (On the hot path the cache is probed before the checksum
+ * is computed: a hit proves the key was issued, so the outcome is the same and the check is skipped.)
  *
- * The hot path for a cached key is synchronous: one checksum, one SHA-256, a few `Map` operations, no
+ * The hot path for a cached key is synchronous: one SHA-256, a few `Map` operations, no
  * awaiting and no disk (usage is accumulated in memory and flushed elsewhere).
  */
 import type { Logger } from "pino";
@@ -88,6 +89,8 @@ export type Verdict =
 type Refusal = Extract<Verdict, { valid: false }>;
 
 const MINUTE_MS = 60_000;
+/** Longer candidates are refused unhashed (tokens are ~45 characters; custom prefixes add at most 24). */
+const MAX_KEY_LENGTH = 512;
 const HOUR_MS = 3_600_000;
 
 const MISSING: Refusal = Object.freeze({ valid: false, code: "MISSING", message: "no API key was sent" });
@@ -132,12 +135,8 @@ export class Verifier {
 
   /** Verifies a request. Resolves at once (no I/O) when the key is cached or refused offline. */
   verify(input: VerifyInput): Promise<Verdict> {
-    const digest = this.#precheck(input.token);
-    if (typeof digest !== "string") return Promise.resolve(digest);
-    const now = this.#clock.now();
-    const entry = this.#cache.get(digest, now);
-    if (entry !== undefined) return Promise.resolve(this.#decide(entry, input, now));
-    return this.#lookup(digest, input);
+    const fast = this.#fast(input);
+    return typeof fast === "string" ? this.#lookup(fast, input) : Promise.resolve(fast);
   }
 
   /**
@@ -145,20 +144,29 @@ export class Verifier {
    * offline), otherwise undefined — then call `verify`.
    */
   verifyCached(input: VerifyInput): Verdict | undefined {
-    const digest = this.#precheck(input.token);
-    if (typeof digest !== "string") return digest;
-    const now = this.#clock.now();
-    const entry = this.#cache.get(digest, now);
-    return entry === undefined ? undefined : this.#decide(entry, input, now);
+    const fast = this.#fast(input);
+    return typeof fast === "string" ? undefined : fast;
   }
 
-  /** Missing / malformed / bad checksum, or the key's digest. */
-  #precheck(token: string | undefined): Refusal | string {
+  /**
+   * Everything that needs no store: a verdict, or the digest to look up. The cache is consulted before the
+   * checksum because a cache hit proves the key was issued here (its digest matches an issued key's), and
+   * issued keys always carry a valid checksum; on a miss the checksum is checked before any store access,
+   * so a mistyped or forged key never reaches the store. (Cached digests are found by `Map` lookup: what
+   * is compared there is a SHA-256 of the candidate, never the secret; store hits are compared with
+   * `timingSafeEqual`.)
+   */
+  #fast(input: VerifyInput): Verdict | string {
+    const token = input.token;
     if (token === undefined || token === "") return MISSING;
-    if (token.length > 512) return MALFORMED;
+    if (token.length > MAX_KEY_LENGTH) return MALFORMED;
+    const digest = this.#digester.digest(token);
+    const now = this.#clock.now();
+    const entry = this.#cache.get(digest, now);
+    if (entry !== undefined) return this.#decide(entry, input, now);
     const check = checkToken(token);
     if (!check.ok) return check.reason === "malformed" ? MALFORMED : BAD_CHECKSUM;
-    return this.#digester.digest(token);
+    return digest;
   }
 
   async #lookup(digest: string, input: VerifyInput): Promise<Verdict> {

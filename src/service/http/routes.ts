@@ -228,7 +228,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
       access: "verify",
       handle: async (ctx) => {
         const input = parseBody(VerifyRequestSchema, await ctx.json());
-        const verdict = await verifier.verify({
+        const request = {
           token: input.token,
           ip: input.ip,
           scopes: input.scopes,
@@ -240,7 +240,8 @@ export function buildRoutes(deps: RouteDeps): Route[] {
             signature: input.signature.signature,
             body: Buffer.from(input.signature.body, "base64"),
           },
-        });
+        };
+        const verdict = verifier.verifyCached(request) ?? (await verifier.verify(request));
         return { status: 200, body: verifyResponseOf(verdict), headers: { "Cache-Control": "no-store" } };
       },
     },

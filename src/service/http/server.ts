@@ -65,6 +65,7 @@ const MALFORMED_HEADER: Extract<Verdict, { valid: false }> = {
     "send the key as 'Authorization: Bearer <key>', 'Authorization: Api-Token <key>' or 'X-API-Key: <key>'",
 };
 
+const NO_SCOPES: string[] = [];
 const REQUIRED_SCOPE: Partial<Record<RouteAccess, string[]>> = {
   read: [ADMIN_SCOPES.read],
   write: [ADMIN_SCOPES.write],
@@ -95,14 +96,15 @@ export function createRequestHandler(
       return undefined;
     }
     if (credential.kind === "malformed") throw new Refused(MALFORMED_HEADER);
-    const verdict = await verifier.verify({
+    const input = {
       token: credential.kind === "key" ? credential.key : undefined,
       ip: clientIp,
-      scopes: REQUIRED_SCOPE[access] ?? [],
+      scopes: REQUIRED_SCOPE[access] ?? NO_SCOPES,
       write: access === "write",
       // Management calls are not counted against MCP rate limits (see README: rate limits).
       rateLimit: false,
-    });
+    };
+    const verdict = verifier.verifyCached(input) ?? (await verifier.verify(input));
     if (!verdict.valid) throw new Refused(verdict);
     const token = verdict.token;
     if (token.type !== "admin") {
@@ -167,99 +169,130 @@ export function createRequestHandler(
     });
   }
 
+  // Static paths are found with one Map lookup; only paths with parameters are matched by pattern.
+  const staticRoutes = new Map<string, CompiledRoute[]>();
+  const patternRoutes: CompiledRoute[] = [];
+  for (const entry of compiled) {
+    if (entry.keys.length > 0) patternRoutes.push(entry);
+    else staticRoutes.set(entry.route.path, [...(staticRoutes.get(entry.route.path) ?? []), entry]);
+  }
+
+  function find(pathname: string): { candidates: CompiledRoute[]; match: RegExpExecArray | null }[] {
+    const exact = staticRoutes.get(pathname);
+    if (exact) return [{ candidates: exact, match: null }];
+    const found: { candidates: CompiledRoute[]; match: RegExpExecArray | null }[] = [];
+    for (const entry of patternRoutes) {
+      const match = entry.pattern.exec(pathname);
+      if (match) found.push({ candidates: [entry], match });
+    }
+    return found;
+  }
+
   async function handle(
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
     clientIp: string | undefined,
   ) {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    let pathMatched = false;
+    // The raw path is matched as sent (no dot-segment resolution: such paths simply match no route).
+    const target = req.url ?? "/";
+    const cut = target.indexOf("?");
+    const pathname = cut < 0 ? target : target.slice(0, cut);
     const allowed: string[] = [];
-    for (const { route, pattern, keys } of compiled) {
-      const match = pattern.exec(url.pathname);
-      if (!match) continue;
-      pathMatched = true;
-      allowed.push(route.method);
-      if (route.method !== req.method) continue;
-      const params: Record<string, string> = {};
-      keys.forEach((key, i) => {
-        try {
-          params[key] = decodeURIComponent(match[i + 1]!);
-        } catch {
-          throw new ServiceError("bad_request", `malformed path parameter ${key}`);
+    let chosen: CompiledRoute | undefined;
+    let match: RegExpExecArray | null = null;
+    for (const group of find(pathname)) {
+      for (const entry of group.candidates) {
+        allowed.push(entry.route.method);
+        if (chosen === undefined && entry.route.method === req.method) {
+          chosen = entry;
+          match = group.match;
         }
-      });
-      const ctx: RequestContext = {
-        req,
-        res,
-        params,
-        query: url.searchParams,
-        clientIp,
-        requestId,
-        rawBody: undefined,
-        actor: undefined,
-        async json() {
-          const type = req.headers["content-type"];
-          const body = await readBody(req, options.bodyLimit);
-          ctx.rawBody = body;
-          if (body.length === 0) return undefined;
-          if (type !== undefined && !/json/i.test(type)) {
-            throw new ServiceError(
-              "invalid_body",
-              "send the body as JSON with Content-Type: application/json",
-            );
-          }
-          try {
-            return JSON.parse(body.toString("utf8"));
-          } catch {
-            throw new ServiceError("invalid_body", "the request body is not valid JSON");
-          }
-        },
-      };
-      ctx.actor = await authenticate(req, clientIp, route.access);
-      res.locals = { tokenId: ctx.actor?.tokenId ?? undefined };
-      send(res, requestId, await route.handle(ctx));
-      return;
+      }
     }
-    if (pathMatched) {
-      throw new ServiceError(
-        "method_not_allowed",
-        `${req.method} is not allowed here; use ${allowed.join(", ")}`,
-        {
-          Allow: allowed.join(", "),
-        },
-      );
+    if (chosen === undefined) {
+      if (allowed.length > 0) {
+        throw new ServiceError(
+          "method_not_allowed",
+          `${req.method} is not allowed here; use ${allowed.join(", ")}`,
+          {
+            Allow: allowed.join(", "),
+          },
+        );
+      }
+      throw new ServiceError("not_found", `no route for ${req.method} ${pathname}`);
     }
-    throw new ServiceError("not_found", `no route for ${req.method} ${url.pathname}`);
+    const params: Record<string, string> = {};
+    for (let i = 0; i < chosen.keys.length; i++) {
+      try {
+        params[chosen.keys[i]!] = decodeURIComponent(match![i + 1]!);
+      } catch {
+        throw new ServiceError("bad_request", `malformed path parameter ${chosen.keys[i]}`);
+      }
+    }
+    let query: URLSearchParams | undefined;
+    const ctx: RequestContext = {
+      req,
+      res,
+      params,
+      get query() {
+        query ??= new URLSearchParams(cut < 0 ? "" : target.slice(cut + 1));
+        return query;
+      },
+      clientIp,
+      requestId,
+      rawBody: undefined,
+      actor: undefined,
+      async json() {
+        const type = req.headers["content-type"];
+        const body = await readBody(req, options.bodyLimit);
+        ctx.rawBody = body;
+        if (body.length === 0) return undefined;
+        if (type !== undefined && !type.includes("json") && !/json/i.test(type)) {
+          throw new ServiceError("invalid_body", "send the body as JSON with Content-Type: application/json");
+        }
+        try {
+          return JSON.parse(body.toString("utf8"));
+        } catch {
+          throw new ServiceError("invalid_body", "the request body is not valid JSON");
+        }
+      },
+    };
+    if (chosen.route.access !== "public") {
+      ctx.actor = await authenticate(req, clientIp, chosen.route.access);
+      if (ctx.actor) res.locals = { tokenId: ctx.actor.tokenId ?? undefined };
+    }
+    send(res, requestId, await chosen.route.handle(ctx));
   }
 
+  // The access log is decided once: a silent logger costs nothing per request.
+  const logging = logger.isLevelEnabled("info");
   return (req, res) => {
-    const started = performance.now();
+    const started = logging ? performance.now() : 0;
     const requestId = newRequestId();
     const clientIp = clientAddress(
       req.socket.remoteAddress,
       req.headers["x-forwarded-for"],
       options.trustedProxies,
     );
-    res.on("finish", () => {
-      if (!logger.isLevelEnabled("info")) return;
-      logger.info(
-        {
-          req: {
-            id: requestId,
-            method: req.method,
-            url: req.url,
-            headers: req.headers,
-            remoteAddress: clientIp,
+    if (logging)
+      res.on("finish", () => {
+        logger.info(
+          {
+            req: {
+              id: requestId,
+              method: req.method,
+              url: req.url,
+              headers: req.headers,
+              remoteAddress: clientIp,
+            },
+            res: { statusCode: res.statusCode },
+            tokenId: res.locals?.tokenId,
+            responseTime: Math.round((performance.now() - started) * 100) / 100,
           },
-          res: { statusCode: res.statusCode },
-          tokenId: res.locals?.tokenId,
-          responseTime: Math.round((performance.now() - started) * 100) / 100,
-        },
-        "request completed",
-      );
-    });
+          "request completed",
+        );
+      });
     handle(req, res, requestId, clientIp).catch((error: unknown) => fail(res, requestId, error));
   };
 }

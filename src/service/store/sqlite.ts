@@ -195,9 +195,12 @@ export class SqliteStore implements TokenStore {
     this.#db.pragma("foreign_keys = ON");
   }
 
+  /** A prepared statement, cached by its SQL (the SQL text varies only in shape, never in values). */
   #stmt(sql: string): Database.Statement {
     let statement = this.#statements.get(sql);
     if (!statement) {
+      // Shapes are bounded (filters × selector requirements × page sizes), but cap the cache anyway.
+      if (this.#statements.size > 2000) this.#statements.clear();
       statement = this.#db.prepare(sql);
       this.#statements.set(sql, statement);
     }
@@ -240,6 +243,23 @@ export class SqliteStore implements TokenStore {
     ).map((r) => r.version);
   }
 
+  /**
+   * Runs `fn` inside one SQLite transaction (each write inside becomes a savepoint): for imports and
+   * seeding many tokens at once. Anything else writing through this store meanwhile joins the
+   * transaction, so use it only when nothing else is running. Rolls back if `fn` throws.
+   */
+  async bulk<T>(fn: () => Promise<T>): Promise<T> {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = await fn();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
   async close(): Promise<void> {
     if (!this.#db.open) return;
     // Fold the WAL back into the main file so a closed database is one self-contained file.
@@ -275,11 +295,13 @@ export class SqliteStore implements TokenStore {
   #secretsOf(ids: string[]): Map<string, SecretRecord[]> {
     const out = new Map<string, SecretRecord[]>();
     if (ids.length === 0) return out;
-    const rows = this.#db
-      .prepare(
-        `SELECT * FROM secrets WHERE token_id IN (${ids.map(() => "?").join(",")}) ORDER BY generation DESC`,
-      )
-      .all(...ids) as SecretRow[];
+    const rows = (
+      ids.length === 1
+        ? this.#stmt("SELECT * FROM secrets WHERE token_id = ? ORDER BY generation DESC").all(ids[0])
+        : this.#stmt(
+            `SELECT * FROM secrets WHERE token_id IN (${ids.map(() => "?").join(",")}) ORDER BY generation DESC`,
+          ).all(...ids)
+    ) as SecretRow[];
     for (const row of rows) {
       let list = out.get(row.token_id);
       if (!list) {
@@ -497,9 +519,9 @@ export class SqliteStore implements TokenStore {
       }
     }
     params.push(limit);
-    const rows = this.#db
-      .prepare(`SELECT t.* FROM tokens t WHERE ${where.join(" AND ")} ORDER BY t.seq LIMIT ?`)
-      .all(...params) as TokenRow[];
+    const rows = this.#stmt(
+      `SELECT t.* FROM tokens t WHERE ${where.join(" AND ")} ORDER BY t.seq LIMIT ?`,
+    ).all(...params) as TokenRow[];
     return this.#hydrate(rows);
   }
 
