@@ -1,0 +1,763 @@
+/**
+ * The shared store for scaling out: PostgreSQL through a `pg` Pool, with the same semantics as the SQLite
+ * store (see `TokenStore`): optimistic versions, name conflicts as `StoreConflictError`, insertion-order
+ * cursors (`seq`, an identity column), each write and its audit entry in one transaction, usage batches in
+ * one transaction of set-based upserts into hourly buckets. Versioned migrations (`postgres-migrations.ts`)
+ * run under an advisory lock, so several instances may start against one database at once.
+ *
+ * Every read of a token is a single statement that brings the token's secrets along as a JSON array, so it
+ * sees one consistent snapshot (a roll committed by another instance is seen whole or not at all).
+ *
+ * Cursors and concurrency: identity values are handed out when a row is inserted, not when it commits, so
+ * while two instances insert at the same moment a listing may page past a token whose transaction commits
+ * a moment later with a lower `seq` (it shows up on the next full listing). Plan and apply read full
+ * listings, so this only affects a client paging through tokens that are being created right then.
+ */
+import { DatabaseError, Pool, type PoolClient, types as pgTypes, TypeOverrides } from "pg";
+import type { DeliveryRecord } from "../../api/schemas.js";
+import type { TokenType } from "../../spec/schema.js";
+import type { Migration } from "./migrations.js";
+import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
+import {
+  type AccountRecord,
+  type AuditRecord,
+  SESSION_LABEL,
+  type SecretRecord,
+  type SecretState,
+  StoreConflictError,
+  type StoredAudit,
+  type StoredToken,
+  type TokenFilter,
+  type TokenPrefixes,
+  type TokenRecord,
+  type TokenStore,
+  type UsageBucket,
+  type UsageDelta,
+  type WriteResult,
+} from "./types.js";
+
+/** Connections one instance keeps at most: the verify path needs one only on a cache miss. */
+const DEFAULT_MAX_CONNECTIONS = 10;
+/** How long a query waits for a free or new connection before failing, instead of hanging on a dead server. */
+const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
+/**
+ * Advisory lock (two-int form: "tokenform" namespace, "migrations") held while migrating, so instances that
+ * start together apply each migration exactly once. The first key is `tkfm` in ASCII.
+ */
+const MIGRATION_LOCK: readonly [number, number] = [0x746b666d, 1];
+/** SQLSTATE of a unique violation. */
+const UNIQUE_VIOLATION = "23505";
+
+/** A pool or a checked-out connection (inside a transaction): both run queries. */
+type Queryable = Pool | PoolClient;
+
+/** A secret as `SECRETS_JSON` renders it (digest in hex; pg parses the JSON). */
+interface SecretJson {
+  digest: string;
+  display_prefix: string;
+  fingerprint: string;
+  generation: number;
+  state: string;
+  expires_at: number | null;
+  overlap_seconds: number | null;
+  created_at: number;
+}
+
+/** A `tokens` row with its secrets, as `SELECT_TOKEN` returns it (BIGINT parsed to number, JSON parsed). */
+interface TokenRow {
+  seq: number;
+  id: string;
+  account: string;
+  name: string;
+  description: string;
+  type: string;
+  scopes: string[];
+  read_only: boolean;
+  labels: Record<string, string>;
+  ip_allowlist: string[];
+  rate_per_minute: number | null;
+  rate_per_hour: number | null;
+  enabled: boolean;
+  pending: boolean;
+  pending_expires_at: number | null;
+  expires_at: number | null;
+  deliveries: DeliveryRecord[];
+  created_at: number;
+  created_by: string;
+  updated_at: number;
+  rotated_at: number;
+  last_generation: number;
+  version: number;
+  last_used_at: number | null;
+  last_used_ip: string | null;
+  request_count: number;
+  failed_attempts: number;
+  secrets: SecretJson[];
+}
+
+interface AuditRow {
+  seq: number;
+  id: string;
+  account: string;
+  at: number;
+  actor: string;
+  actor_token_id: string | null;
+  action: string;
+  target_id: string | null;
+  target_name: string | null;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  source_ip: string | null;
+}
+
+/** A token's secrets, newest generation first, as one JSON array (one statement = one snapshot). */
+const SECRETS_JSON = `COALESCE((
+  SELECT json_agg(json_build_object(
+    'digest', encode(s.digest, 'hex'), 'display_prefix', s.display_prefix, 'fingerprint', s.fingerprint,
+    'generation', s.generation, 'state', s.state, 'expires_at', s.expires_at,
+    'overlap_seconds', s.overlap_seconds, 'created_at', s.created_at) ORDER BY s.generation DESC)
+  FROM secrets s WHERE s.token_id = t.id), '[]'::json) AS secrets`;
+
+/** Selects tokens (alias `t`) with their secrets; append `WHERE …`. */
+const SELECT_TOKEN = `SELECT t.*, ${SECRETS_JSON} FROM tokens t`;
+
+/** BIGINT values (epoch ms, counters, seq) as numbers: they stay far below 2^53. */
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value))
+    throw new Error(`PostgreSQL BIGINT ${text} does not fit a JavaScript number`);
+  return value;
+}
+
+function secretFromJson(json: SecretJson): SecretRecord {
+  return {
+    digest: Buffer.from(json.digest, "hex").toString("base64"),
+    displayPrefix: json.display_prefix,
+    fingerprint: json.fingerprint,
+    generation: json.generation,
+    state: json.state as SecretState,
+    expiresAt: json.expires_at,
+    overlapSeconds: json.overlap_seconds,
+    createdAt: json.created_at,
+  };
+}
+
+function tokenFromRow(row: TokenRow): StoredToken {
+  return {
+    seq: row.seq,
+    id: row.id,
+    account: row.account,
+    name: row.name,
+    description: row.description,
+    type: row.type as TokenType,
+    scopes: row.scopes,
+    readOnly: row.read_only,
+    labels: row.labels,
+    ipAllowlist: row.ip_allowlist,
+    ratePerMinute: row.rate_per_minute,
+    ratePerHour: row.rate_per_hour,
+    enabled: row.enabled,
+    pending: row.pending,
+    pendingExpiresAt: row.pending_expires_at,
+    expiresAt: row.expires_at,
+    deliveries: row.deliveries,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    updatedAt: row.updated_at,
+    rotatedAt: row.rotated_at,
+    lastGeneration: row.last_generation,
+    version: row.version,
+    secrets: row.secrets.map(secretFromJson),
+    lastUsedAt: row.last_used_at,
+    lastUsedIp: row.last_used_ip,
+    requestCount: row.request_count,
+    failedAttempts: row.failed_attempts,
+  };
+}
+
+function auditFromRow(row: AuditRow): StoredAudit {
+  return {
+    seq: row.seq,
+    id: row.id,
+    account: row.account,
+    at: row.at,
+    actor: row.actor,
+    actorTokenId: row.actor_token_id,
+    action: row.action,
+    targetId: row.target_id,
+    targetName: row.target_name,
+    changes: row.changes,
+    sourceIp: row.source_ip,
+  };
+}
+
+/** The unique constraint a query broke, if it broke one. */
+function uniqueViolation(error: unknown): string | undefined {
+  return error instanceof DatabaseError && error.code === UNIQUE_VIOLATION
+    ? (error.constraint ?? "")
+    : undefined;
+}
+
+/** Rethrows a duplicate token name as `StoreConflictError`, anything else as is. */
+function rethrowNameConflict(error: unknown, token: TokenRecord): never {
+  if (uniqueViolation(error) === "tokens_account_name_key") {
+    throw new StoreConflictError(
+      `a token named ${token.name} already exists in account ${token.account}`,
+      "name",
+    );
+  }
+  throw error;
+}
+
+/** A connection string without credentials, for messages (e.g. `postgres://db.internal:5432/tokenform`). */
+export function describeConnection(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    const host = url.host || url.searchParams.get("host") || "localhost";
+    return `${url.protocol}//${host}${url.pathname}`;
+  } catch {
+    return "the PostgreSQL database";
+  }
+}
+
+/** Options of the PostgreSQL store. */
+export interface PostgresStoreOptions {
+  /**
+   * Where the database is, as a libpq-style URL: `postgres://user:password@host:5432/tokenform`
+   * (`?sslmode=require` etc. as `pg` understands them). The database must exist; the store creates its
+   * tables. Never logged: messages name it by `location`, which drops the credentials.
+   */
+  connectionString: string;
+  /** Most connections this instance opens (default 10). */
+  maxConnections?: number;
+  /** How long (ms) a query waits for a connection before failing (default 10 000). */
+  connectionTimeoutMs?: number;
+  /**
+   * Called when an idle pooled connection fails (e.g. the server restarted). The pool has already dropped
+   * it and the next query opens a new one, so by default this is ignored; a real outage surfaces as the
+   * next query's error.
+   */
+  onIdleError?: (error: Error) => void;
+  /** Migrations to apply (tests only; defaults to the built-in list). */
+  migrations?: readonly Migration[];
+}
+
+/** The PostgreSQL implementation of `TokenStore`. */
+export class PostgresStore implements TokenStore {
+  /** The database, without credentials (for logs and messages). */
+  readonly location: string;
+  readonly #pool: Pool;
+  readonly #migrations: readonly Migration[];
+  #closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    this.location = describeConnection(options.connectionString);
+    this.#migrations = options.migrations ?? POSTGRES_MIGRATIONS;
+    const types = new TypeOverrides();
+    types.setTypeParser(pgTypes.builtins.INT8, "text", parseInt8);
+    this.#pool = new Pool({
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      application_name: "tokenform",
+      types,
+    });
+    const onIdleError = options.onIdleError ?? (() => undefined);
+    // Without a listener an idle connection's error would be an unhandled 'error' event (a crash).
+    this.#pool.on("error", (error) => onIdleError(error));
+  }
+
+  /** Runs `work` in one transaction on one connection; rolls back when it throws. */
+  async #transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      try {
+        await client.query("ROLLBACK");
+      } catch (rollbackError) {
+        // The connection is unusable (e.g. the server went away): the pool must not hand it out again.
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async init(): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock($1, $2)", [...MIGRATION_LOCK]);
+      try {
+        await this.#migrate(client);
+      } finally {
+        await client.query("SELECT pg_advisory_unlock($1, $2)", [...MIGRATION_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async #migrate(client: PoolClient): Promise<void> {
+    await client.query(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    );
+    const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_migrations");
+    const applied = new Set(rows.map((r) => r.version));
+    const known = new Set(this.#migrations.map((m) => m.version));
+    const unknown = [...applied].filter((v) => !known.has(v));
+    if (unknown.length > 0) {
+      throw new Error(
+        `database ${this.location} has schema version ${Math.max(...unknown)}, newer than this tokenform understands; upgrade tokenform`,
+      );
+    }
+    for (const migration of [...this.#migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(migration.version)) continue;
+      await client.query("BEGIN");
+      try {
+        // No parameters: the simple query protocol runs the migration's statements in one go.
+        await client.query(migration.sql);
+        await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
+          migration.version,
+          migration.name,
+          Date.now(),
+        ]);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw error;
+      }
+    }
+  }
+
+  /** Versions recorded in `schema_migrations` (for tests). */
+  async appliedMigrations(): Promise<number[]> {
+    const { rows } = await this.#pool.query<{ version: number }>(
+      "SELECT version FROM schema_migrations ORDER BY version",
+    );
+    return rows.map((r) => r.version);
+  }
+
+  /** Closes every pooled connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+
+  async countAccounts(): Promise<number> {
+    const { rows } = await this.#pool.query<{ n: number }>("SELECT count(*) AS n FROM accounts");
+    return rows[0]!.n;
+  }
+
+  async createAccount(account: AccountRecord): Promise<void> {
+    try {
+      await this.#pool.query("INSERT INTO accounts (name, prefixes, created_at) VALUES ($1, $2, $3)", [
+        account.name,
+        JSON.stringify(account.prefixes),
+        account.createdAt,
+      ]);
+    } catch (error) {
+      if (uniqueViolation(error) === "accounts_pkey") {
+        throw new StoreConflictError(`account ${account.name} already exists`, "account");
+      }
+      throw error;
+    }
+  }
+
+  async getAccount(name: string): Promise<AccountRecord | undefined> {
+    const { rows } = await this.#pool.query<{ name: string; prefixes: TokenPrefixes; created_at: number }>(
+      "SELECT name, prefixes, created_at FROM accounts WHERE name = $1",
+      [name],
+    );
+    const row = rows[0];
+    return row && { name: row.name, prefixes: row.prefixes, createdAt: row.created_at };
+  }
+
+  async #readToken(db: Queryable, id: string): Promise<StoredToken | undefined> {
+    const { rows } = await db.query<TokenRow>(`${SELECT_TOKEN} WHERE t.id = $1`, [id]);
+    return rows[0] && tokenFromRow(rows[0]);
+  }
+
+  /** Replaces a token's labels (the index `listTokens` filters on) and secrets. */
+  async #writeChildren(client: PoolClient, token: TokenRecord): Promise<void> {
+    await client.query("DELETE FROM token_labels WHERE token_id = $1", [token.id]);
+    const labels = Object.entries(token.labels);
+    if (labels.length > 0) {
+      await client.query(
+        "INSERT INTO token_labels (token_id, key, value) SELECT $1, l.key, l.value FROM unnest($2::text[], $3::text[]) AS l(key, value)",
+        [token.id, labels.map(([key]) => key), labels.map(([, value]) => value)],
+      );
+    }
+    await client.query("DELETE FROM secrets WHERE token_id = $1", [token.id]);
+    if (token.secrets.length > 0) {
+      const s = token.secrets;
+      await client.query(
+        `INSERT INTO secrets (digest, token_id, display_prefix, fingerprint, generation, state, expires_at,
+           overlap_seconds, created_at)
+         SELECT decode(s.digest, 'hex'), $1, s.display_prefix, s.fingerprint, s.generation, s.state, s.expires_at,
+           s.overlap_seconds, s.created_at
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::bigint[], $8::int[], $9::bigint[])
+           AS s(digest, display_prefix, fingerprint, generation, state, expires_at, overlap_seconds, created_at)`,
+        [
+          token.id,
+          s.map((x) => Buffer.from(x.digest, "base64").toString("hex")),
+          s.map((x) => x.displayPrefix),
+          s.map((x) => x.fingerprint),
+          s.map((x) => x.generation),
+          s.map((x) => x.state),
+          s.map((x) => x.expiresAt),
+          s.map((x) => x.overlapSeconds),
+          s.map((x) => x.createdAt),
+        ],
+      );
+    }
+  }
+
+  async #writeAudit(client: PoolClient, audit: AuditRecord | null): Promise<void> {
+    if (!audit) return;
+    await client.query(
+      `INSERT INTO audit (id, account, at, actor, actor_token_id, action, target_id, target_name, changes, source_ip)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        audit.id,
+        audit.account,
+        audit.at,
+        audit.actor,
+        audit.actorTokenId,
+        audit.action,
+        audit.targetId,
+        audit.targetName,
+        JSON.stringify(audit.changes),
+        audit.sourceIp,
+      ],
+    );
+  }
+
+  async insertToken(token: TokenRecord, audit: AuditRecord | null): Promise<StoredToken> {
+    try {
+      return await this.#transaction(async (client) => {
+        await client.query(
+          `INSERT INTO tokens (id, account, name, description, type, scopes, read_only, labels, ip_allowlist,
+             rate_per_minute, rate_per_hour, enabled, pending, pending_expires_at, expires_at, deliveries,
+             created_at, created_by, updated_at, rotated_at, last_generation, version)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+             $21, $22)`,
+          [
+            token.id,
+            token.account,
+            token.name,
+            token.description,
+            token.type,
+            JSON.stringify(token.scopes),
+            token.readOnly,
+            JSON.stringify(token.labels),
+            JSON.stringify(token.ipAllowlist),
+            token.ratePerMinute,
+            token.ratePerHour,
+            token.enabled,
+            token.pending,
+            token.pendingExpiresAt,
+            token.expiresAt,
+            JSON.stringify(token.deliveries),
+            token.createdAt,
+            token.createdBy,
+            token.updatedAt,
+            token.rotatedAt,
+            token.lastGeneration,
+            token.version,
+          ],
+        );
+        await this.#writeChildren(client, token);
+        await this.#writeAudit(client, audit);
+        return (await this.#readToken(client, token.id))!;
+      });
+    } catch (error) {
+      rethrowNameConflict(error, token);
+    }
+  }
+
+  async saveToken(
+    token: TokenRecord,
+    expectedVersion: number,
+    audit: AuditRecord | null,
+  ): Promise<WriteResult<StoredToken>> {
+    try {
+      return await this.#transaction(async (client): Promise<WriteResult<StoredToken>> => {
+        // Under READ COMMITTED a concurrent writer of the same row makes this wait, then re-check the
+        // version against the committed row: exactly one of two racing saves wins.
+        const result = await client.query(
+          `UPDATE tokens SET name = $4, description = $5, type = $6, scopes = $7, read_only = $8, labels = $9,
+             ip_allowlist = $10, rate_per_minute = $11, rate_per_hour = $12, enabled = $13, pending = $14,
+             pending_expires_at = $15, expires_at = $16, deliveries = $17, updated_at = $18, rotated_at = $19,
+             last_generation = $20, version = $21
+           WHERE id = $1 AND account = $2 AND version = $3`,
+          [
+            token.id,
+            token.account,
+            expectedVersion,
+            token.name,
+            token.description,
+            token.type,
+            JSON.stringify(token.scopes),
+            token.readOnly,
+            JSON.stringify(token.labels),
+            JSON.stringify(token.ipAllowlist),
+            token.ratePerMinute,
+            token.ratePerHour,
+            token.enabled,
+            token.pending,
+            token.pendingExpiresAt,
+            token.expiresAt,
+            JSON.stringify(token.deliveries),
+            token.updatedAt,
+            token.rotatedAt,
+            token.lastGeneration,
+            token.version,
+          ],
+        );
+        if (result.rowCount === 0) {
+          const exists = await client.query("SELECT 1 FROM tokens WHERE id = $1 AND account = $2", [
+            token.id,
+            token.account,
+          ]);
+          return { ok: false, reason: exists.rowCount ? "version_mismatch" : "not_found" };
+        }
+        await this.#writeChildren(client, token);
+        await this.#writeAudit(client, audit);
+        return { ok: true, value: (await this.#readToken(client, token.id))! };
+      });
+    } catch (error) {
+      rethrowNameConflict(error, token);
+    }
+  }
+
+  async deleteToken(
+    account: string,
+    id: string,
+    expectedVersion: number | null,
+    audit: AuditRecord | null,
+  ): Promise<WriteResult<StoredToken>> {
+    return this.#transaction(async (client): Promise<WriteResult<StoredToken>> => {
+      // Lock the row first so the version checked is the version deleted.
+      const { rows } = await client.query<TokenRow>(`${SELECT_TOKEN} WHERE t.id = $1 FOR UPDATE OF t`, [id]);
+      const existing = rows[0] && tokenFromRow(rows[0]);
+      if (!existing || existing.account !== account) return { ok: false, reason: "not_found" };
+      if (expectedVersion !== null && existing.version !== expectedVersion) {
+        return { ok: false, reason: "version_mismatch" };
+      }
+      await client.query("DELETE FROM tokens WHERE id = $1", [id]);
+      await this.#writeAudit(client, audit);
+      return { ok: true, value: existing };
+    });
+  }
+
+  async getToken(account: string, id: string): Promise<StoredToken | undefined> {
+    const { rows } = await this.#pool.query<TokenRow>(`${SELECT_TOKEN} WHERE t.id = $1 AND t.account = $2`, [
+      id,
+      account,
+    ]);
+    return rows[0] && tokenFromRow(rows[0]);
+  }
+
+  async findBySecret(digest: string): Promise<{ token: StoredToken; secret: SecretRecord } | undefined> {
+    const { rows } = await this.#pool.query<TokenRow>(
+      `${SELECT_TOKEN} WHERE t.id = (SELECT token_id FROM secrets WHERE digest = $1)`,
+      [Buffer.from(digest, "base64")],
+    );
+    const token = rows[0] && tokenFromRow(rows[0]);
+    const secret = token?.secrets.find((s) => s.digest === digest);
+    return token && secret && { token, secret };
+  }
+
+  async listTokens(
+    account: string,
+    filter: TokenFilter,
+    afterSeq: number | null,
+    limit: number,
+  ): Promise<StoredToken[]> {
+    const params: unknown[] = [];
+    /** Binds a value and returns its placeholder. */
+    const bind = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const where = [
+      `t.account = ${bind(account)}`,
+      `NOT (t.pending AND t.pending_expires_at <= ${bind(filter.now)})`,
+    ];
+    if (afterSeq !== null) where.push(`t.seq > ${bind(afterSeq)}`);
+    if (filter.type) where.push(`t.type = ${bind(filter.type)}`);
+    switch (filter.status) {
+      case undefined:
+        break;
+      case "pending":
+        where.push("t.pending");
+        break;
+      case "disabled":
+        where.push("NOT t.pending AND NOT t.enabled");
+        break;
+      case "expired":
+        where.push(
+          `NOT t.pending AND t.enabled AND t.expires_at IS NOT NULL AND t.expires_at <= ${bind(filter.now)}`,
+        );
+        break;
+      case "active":
+        where.push(
+          `NOT t.pending AND t.enabled AND (t.expires_at IS NULL OR t.expires_at > ${bind(filter.now)})`,
+        );
+        break;
+    }
+    const label = "SELECT 1 FROM token_labels l WHERE l.token_id = t.id AND l.key =";
+    for (const r of filter.requirements) {
+      switch (r.op) {
+        case "eq":
+          where.push(`EXISTS (${label} ${bind(r.key)} AND l.value = ${bind(r.value)})`);
+          break;
+        case "neq":
+          where.push(`NOT EXISTS (${label} ${bind(r.key)} AND l.value = ${bind(r.value)})`);
+          break;
+        case "exists":
+          where.push(`EXISTS (${label} ${bind(r.key)})`);
+          break;
+        case "absent":
+          where.push(`NOT EXISTS (${label} ${bind(r.key)})`);
+          break;
+      }
+    }
+    const { rows } = await this.#pool.query<TokenRow>(
+      `${SELECT_TOKEN} WHERE ${where.join(" AND ")} ORDER BY t.seq LIMIT ${bind(limit)}`,
+      params,
+    );
+    return rows.map(tokenFromRow);
+  }
+
+  async listDue(now: number, limit: number): Promise<StoredToken[]> {
+    const { rows } = await this.#pool.query<TokenRow>(
+      `${SELECT_TOKEN} WHERE t.seq IN (
+         SELECT seq FROM tokens WHERE pending_expires_at <= $1
+         UNION SELECT x.seq FROM tokens x JOIN secrets s ON s.token_id = x.id WHERE s.expires_at <= $1
+         UNION SELECT x.seq FROM tokens x JOIN token_labels l ON l.token_id = x.id
+           WHERE l.key = $3 AND x.expires_at <= $1
+       ) ORDER BY t.seq LIMIT $2`,
+      [now, limit, SESSION_LABEL],
+    );
+    return rows.map(tokenFromRow);
+  }
+
+  async listAudit(
+    account: string,
+    query: { targetId?: string; beforeSeq: number | null; limit: number },
+  ): Promise<StoredAudit[]> {
+    const params: unknown[] = [account];
+    const where = ["account = $1"];
+    if (query.targetId !== undefined) {
+      params.push(query.targetId);
+      where.push(`target_id = $${params.length}`);
+    }
+    if (query.beforeSeq !== null) {
+      params.push(query.beforeSeq);
+      where.push(`seq < $${params.length}`);
+    }
+    params.push(query.limit);
+    const { rows } = await this.#pool.query<AuditRow>(
+      `SELECT * FROM audit WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(auditFromRow);
+  }
+
+  async applyUsage(deltas: readonly UsageDelta[]): Promise<void> {
+    if (deltas.length === 0) return;
+    const merged = mergeDeltas(deltas);
+    const ids = [...merged.keys()].sort();
+    const counters = ids.map((id) => merged.get(id)!);
+    const hours = counters.flatMap((d) =>
+      [...d.hours].map(([hour, counts]) => ({ id: d.tokenId, hour, ...counts })),
+    );
+    await this.#transaction(async (client) => {
+      // Lock the tokens in one global order (by id) so concurrent flushes of several instances queue up
+      // instead of deadlocking; a token deleted meanwhile is simply not found, and its deltas are dropped.
+      await client.query("SELECT 1 FROM tokens WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE", [
+        ids,
+      ]);
+      await client.query(
+        `UPDATE tokens t SET request_count = t.request_count + d.requests,
+           failed_attempts = t.failed_attempts + d.failures,
+           last_used_at = CASE WHEN d.last_used_at IS NOT NULL AND (t.last_used_at IS NULL OR t.last_used_at <= d.last_used_at)
+                               THEN d.last_used_at ELSE t.last_used_at END,
+           last_used_ip = CASE WHEN d.last_used_at IS NOT NULL AND (t.last_used_at IS NULL OR t.last_used_at <= d.last_used_at)
+                               THEN d.last_used_ip ELSE t.last_used_ip END
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])
+           AS d(id, requests, failures, last_used_at, last_used_ip)
+         WHERE t.id = d.id`,
+        [
+          ids,
+          counters.map((d) => d.requests),
+          counters.map((d) => d.failures),
+          counters.map((d) => d.lastUsedAt),
+          counters.map((d) => d.lastUsedIp),
+        ],
+      );
+      if (hours.length === 0) return;
+      await client.query(
+        `INSERT INTO usage_hourly (token_id, hour, requests, failures)
+         SELECT d.token_id, d.hour, d.requests, d.failures
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS d(token_id, hour, requests, failures)
+         JOIN tokens t ON t.id = d.token_id
+         ON CONFLICT (token_id, hour) DO UPDATE SET requests = usage_hourly.requests + excluded.requests,
+           failures = usage_hourly.failures + excluded.failures`,
+        [
+          hours.map((h) => h.id),
+          hours.map((h) => h.hour),
+          hours.map((h) => h.requests),
+          hours.map((h) => h.failures),
+        ],
+      );
+    });
+  }
+
+  async usageBuckets(tokenId: string, since: number): Promise<UsageBucket[]> {
+    const { rows } = await this.#pool.query<UsageBucket>(
+      "SELECT hour AS start, requests, failures FROM usage_hourly WHERE token_id = $1 AND hour >= $2 ORDER BY hour",
+      [tokenId, since],
+    );
+    return rows;
+  }
+}
+
+/**
+ * Folds deltas of the same token into one (the accumulator sends one per token, but a set-based UPDATE or
+ * ON CONFLICT must not meet the same row twice in one statement).
+ */
+function mergeDeltas(deltas: readonly UsageDelta[]): Map<string, UsageDelta> {
+  const out = new Map<string, UsageDelta>();
+  for (const delta of deltas) {
+    const into = out.get(delta.tokenId);
+    if (!into) {
+      out.set(delta.tokenId, {
+        ...delta,
+        hours: new Map([...delta.hours].map(([hour, counts]) => [hour, { ...counts }])),
+      });
+      continue;
+    }
+    into.requests += delta.requests;
+    into.failures += delta.failures;
+    if (delta.lastUsedAt !== null && (into.lastUsedAt === null || delta.lastUsedAt >= into.lastUsedAt)) {
+      into.lastUsedAt = delta.lastUsedAt;
+      into.lastUsedIp = delta.lastUsedIp;
+    }
+    for (const [hour, counts] of delta.hours) {
+      const bucket = into.hours.get(hour);
+      if (bucket) {
+        bucket.requests += counts.requests;
+        bucket.failures += counts.failures;
+      } else into.hours.set(hour, { ...counts });
+    }
+  }
+  return out;
+}
