@@ -2,7 +2,7 @@
  * `TokenformApi`: what the plan, apply, provider and Action need from the token service. The HTTP client
  * (`client.ts`) implements it; so can an in-process adapter. Secrets come back wrapped in `SecretValue`.
  */
-import type { SecretValue } from "./secret.js";
+
 import type {
   AuditEntry,
   CreateTokenRequest,
@@ -17,6 +17,7 @@ import type {
   VerifyResponse,
   Whoami,
 } from "./schemas.js";
+import type { SecretValue } from "./secret.js";
 
 /** Filters for listing tokens. `selector` is a label selector such as `tokenform.dev/owner=acme/infra,team=x`. */
 export interface ListTokensQuery {
