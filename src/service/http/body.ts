@@ -37,7 +37,16 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
-    req.on("end", () => (over ? reject(tooLarge(limit)) : resolve(Buffer.concat(chunks, size))));
+    let ended = false;
+    req.on("end", () => {
+      ended = true;
+      if (over) reject(tooLarge(limit));
+      else resolve(Buffer.concat(chunks, size));
+    });
     req.on("error", reject);
+    // A client that hangs up mid-body is its own doing: a 400 (nobody reads it), not a logged fault.
+    req.on("close", () => {
+      if (!ended) reject(new ServiceError("bad_request", "the request body was cut off"));
+    });
   });
 }
