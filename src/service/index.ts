@@ -1,6 +1,7 @@
 /**
  * The token service's public surface: `startService` (the in-process API the CLI's embedded mode, `serve`
- * and the tests use), the `Verifier` (for gateways), the store contract and its SQLite implementation.
+ * and the tests use), the `Verifier` (for gateways), the store contract and its SQLite and PostgreSQL
+ * implementations.
  */
 
 export type { VerifiedKey } from "./cache.js";
@@ -15,6 +16,7 @@ export {
   startService,
 } from "./service.js";
 export { SIGNATURE_LABEL, SIGNATURE_WINDOW_SECONDS, signRequest } from "./signing.js";
+export { isPostgresUrl, PostgresStore, type PostgresStoreOptions } from "./store/postgres.js";
 export { DEFAULT_DB_PATH, SqliteStore } from "./store/sqlite.js";
 export type { TokenPrefixes, TokenStore } from "./store/types.js";
 export type { Actor } from "./tokens.js";

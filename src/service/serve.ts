@@ -7,9 +7,11 @@
 import type { Logger } from "pino";
 import { createLogger } from "./logger.js";
 import { type RunningService, startService } from "./service.js";
+import { isPostgresUrl, PostgresStore } from "./store/postgres.js";
 import { DEFAULT_DB_PATH } from "./store/sqlite.js";
 
 export interface ServeOptions {
+  /** SQLite file or `postgres://` URL (default: TOKENFORM_DATABASE_URL, TOKENFORM_DB, `.tokenform/tokenform.db`). */
   db?: string;
   host?: string;
   port?: number;
@@ -42,8 +44,18 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     onSignal = resolve;
   });
   for (const s of signals) process.once(s, onSignal);
+  // A postgres:// URL selects the shared PostgreSQL store (several instances on one database).
+  const db = options.db ?? (env.TOKENFORM_DATABASE_URL || undefined) ?? env.TOKENFORM_DB ?? DEFAULT_DB_PATH;
+  const store = isPostgresUrl(db)
+    ? new PostgresStore({
+        connectionString: db,
+        onIdleError: (err) => logger.warn({ err }, "an idle PostgreSQL connection failed; reconnecting"),
+      })
+    : undefined;
+  if (store) logger.info({ db: store.location }, "using PostgreSQL");
   const service = await startService({
-    dbPath: options.db ?? env.TOKENFORM_DB ?? DEFAULT_DB_PATH,
+    dbPath: store ? undefined : db,
+    store,
     host: options.host ?? "127.0.0.1",
     port: options.port ?? DEFAULT_PORT,
     bootstrapToken: env.TOKENFORM_BOOTSTRAP_TOKEN || undefined,
@@ -53,6 +65,10 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     sessionAdminKey: false,
     // Tuning knob (and how the shutdown test proves that SIGTERM, not the timer, wrote the counts).
     usageFlushMs: env.TOKENFORM_USAGE_FLUSH_MS ? Number(env.TOKENFORM_USAGE_FLUSH_MS) : undefined,
+  }).catch(async (error: unknown) => {
+    // A database that cannot be reached or migrated: release the pool so the process can exit.
+    await store?.close();
+    throw error;
   });
   if (service.adminTokenSource === "generated") {
     stderr.write(

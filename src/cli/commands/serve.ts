@@ -4,8 +4,13 @@ import type { Command } from "commander";
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("run the token service: management API, verify endpoint, SQLite store (JSON logs on stdout)")
-    .option("--db <path>", "SQLite database file (default: TOKENFORM_DB or .tokenform/tokenform.db)")
+    .description(
+      "run the token service: management API, verify endpoint, SQLite or PostgreSQL store (JSON logs on stdout)",
+    )
+    .option(
+      "--db <path|url>",
+      "SQLite database file, or a postgres:// URL to share one database between instances (default: TOKENFORM_DATABASE_URL, TOKENFORM_DB or .tokenform/tokenform.db)",
+    )
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on", (v) => {
       const n = Number(v);
@@ -17,7 +22,8 @@ export function registerServe(program: Command): void {
     .addHelpText(
       "after",
       "\nEnvironment: TOKENFORM_BOOTSTRAP_TOKEN seeds the first admin key of a new database (otherwise one is\n" +
-        "generated and printed once on stderr); TOKENFORM_PEPPER mixes a server secret into stored digests.",
+        "generated and printed once on stderr); TOKENFORM_PEPPER mixes a server secret into stored digests;\n" +
+        "TOKENFORM_DATABASE_URL (postgres://user:password@host:5432/db) selects PostgreSQL.",
     )
     .action(
       async (options: {

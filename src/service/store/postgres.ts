@@ -8,12 +8,15 @@
  * Every read of a token is a single statement that brings the token's secrets along as a JSON array, so it
  * sees one consistent snapshot (a roll committed by another instance is seen whole or not at all).
  *
+ * `pg` itself is loaded by `init()`, not when this module is imported: the CLI's embedded mode imports the
+ * service's index and should not pay for a driver it does not use.
+ *
  * Cursors and concurrency: identity values are handed out when a row is inserted, not when it commits, so
  * while two instances insert at the same moment a listing may page past a token whose transaction commits
  * a moment later with a lower `seq` (it shows up on the next full listing). Plan and apply read full
  * listings, so this only affects a client paging through tokens that are being created right then.
  */
-import { DatabaseError, Pool, type PoolClient, types as pgTypes, TypeOverrides } from "pg";
+import type { Pool, PoolClient } from "pg";
 import type { DeliveryRecord } from "../../api/schemas.js";
 import type { TokenType } from "../../spec/schema.js";
 import type { Migration } from "./migrations.js";
@@ -190,11 +193,10 @@ function auditFromRow(row: AuditRow): StoredAudit {
   };
 }
 
-/** The unique constraint a query broke, if it broke one. */
+/** The unique constraint a query broke, if it broke one (pg's `DatabaseError` carries SQLSTATE and name). */
 function uniqueViolation(error: unknown): string | undefined {
-  return error instanceof DatabaseError && error.code === UNIQUE_VIOLATION
-    ? (error.constraint ?? "")
-    : undefined;
+  if (!(error instanceof Error) || !("code" in error) || error.code !== UNIQUE_VIOLATION) return undefined;
+  return "constraint" in error && typeof error.constraint === "string" ? error.constraint : "";
 }
 
 /** Rethrows a duplicate token name as `StoreConflictError`, anything else as is. */
@@ -245,30 +247,48 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements TokenStore {
   /** The database, without credentials (for logs and messages). */
   readonly location: string;
-  readonly #pool: Pool;
+  readonly #options: PostgresStoreOptions;
   readonly #migrations: readonly Migration[];
+  #pool: Pool | undefined;
+  #opening: Promise<Pool> | undefined;
   #closed = false;
 
   constructor(options: PostgresStoreOptions) {
     this.location = describeConnection(options.connectionString);
+    this.#options = options;
     this.#migrations = options.migrations ?? POSTGRES_MIGRATIONS;
+  }
+
+  /** The pool; only there between `init()` and `close()`. */
+  get #db(): Pool {
+    if (this.#pool === undefined || this.#closed) {
+      throw new Error(
+        `the PostgreSQL store for ${this.location} is ${this.#closed ? "closed" : "not initialised"}`,
+      );
+    }
+    return this.#pool;
+  }
+
+  async #openPool(): Promise<Pool> {
+    const { Pool, TypeOverrides, types: builtinTypes } = await import("pg");
     const types = new TypeOverrides();
-    types.setTypeParser(pgTypes.builtins.INT8, "text", parseInt8);
-    this.#pool = new Pool({
-      connectionString: options.connectionString,
-      max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-      connectionTimeoutMillis: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    types.setTypeParser(builtinTypes.builtins.INT8, "text", parseInt8);
+    const pool = new Pool({
+      connectionString: this.#options.connectionString,
+      max: this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      connectionTimeoutMillis: this.#options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
       application_name: "tokenform",
       types,
     });
-    const onIdleError = options.onIdleError ?? (() => undefined);
+    const onIdleError = this.#options.onIdleError ?? (() => undefined);
     // Without a listener an idle connection's error would be an unhandled 'error' event (a crash).
-    this.#pool.on("error", (error) => onIdleError(error));
+    pool.on("error", (error) => onIdleError(error));
+    return pool;
   }
 
   /** Runs `work` in one transaction on one connection; rolls back when it throws. */
   async #transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+    const client = await this.#db.connect();
     let broken: Error | undefined;
     try {
       await client.query("BEGIN");
@@ -288,7 +308,10 @@ export class PostgresStore implements TokenStore {
     }
   }
 
+  /** Opens the pool and applies pending migrations. */
   async init(): Promise<void> {
+    if (this.#closed) throw new Error(`the PostgreSQL store for ${this.location} is closed`);
+    this.#pool = await (this.#opening ??= this.#openPool());
     const client = await this.#pool.connect();
     try {
       await client.query("SELECT pg_advisory_lock($1, $2)", [...MIGRATION_LOCK]);
@@ -336,7 +359,7 @@ export class PostgresStore implements TokenStore {
 
   /** Versions recorded in `schema_migrations` (for tests). */
   async appliedMigrations(): Promise<number[]> {
-    const { rows } = await this.#pool.query<{ version: number }>(
+    const { rows } = await this.#db.query<{ version: number }>(
       "SELECT version FROM schema_migrations ORDER BY version",
     );
     return rows.map((r) => r.version);
@@ -346,17 +369,18 @@ export class PostgresStore implements TokenStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#pool.end();
+    const pool = this.#pool ?? (await this.#opening?.catch(() => undefined));
+    await pool?.end();
   }
 
   async countAccounts(): Promise<number> {
-    const { rows } = await this.#pool.query<{ n: number }>("SELECT count(*) AS n FROM accounts");
+    const { rows } = await this.#db.query<{ n: number }>("SELECT count(*) AS n FROM accounts");
     return rows[0]!.n;
   }
 
   async createAccount(account: AccountRecord): Promise<void> {
     try {
-      await this.#pool.query("INSERT INTO accounts (name, prefixes, created_at) VALUES ($1, $2, $3)", [
+      await this.#db.query("INSERT INTO accounts (name, prefixes, created_at) VALUES ($1, $2, $3)", [
         account.name,
         JSON.stringify(account.prefixes),
         account.createdAt,
@@ -370,7 +394,7 @@ export class PostgresStore implements TokenStore {
   }
 
   async getAccount(name: string): Promise<AccountRecord | undefined> {
-    const { rows } = await this.#pool.query<{ name: string; prefixes: TokenPrefixes; created_at: number }>(
+    const { rows } = await this.#db.query<{ name: string; prefixes: TokenPrefixes; created_at: number }>(
       "SELECT name, prefixes, created_at FROM accounts WHERE name = $1",
       [name],
     );
@@ -557,7 +581,7 @@ export class PostgresStore implements TokenStore {
   }
 
   async getToken(account: string, id: string): Promise<StoredToken | undefined> {
-    const { rows } = await this.#pool.query<TokenRow>(`${SELECT_TOKEN} WHERE t.id = $1 AND t.account = $2`, [
+    const { rows } = await this.#db.query<TokenRow>(`${SELECT_TOKEN} WHERE t.id = $1 AND t.account = $2`, [
       id,
       account,
     ]);
@@ -565,7 +589,7 @@ export class PostgresStore implements TokenStore {
   }
 
   async findBySecret(digest: string): Promise<{ token: StoredToken; secret: SecretRecord } | undefined> {
-    const { rows } = await this.#pool.query<TokenRow>(
+    const { rows } = await this.#db.query<TokenRow>(
       `${SELECT_TOKEN} WHERE t.id = (SELECT token_id FROM secrets WHERE digest = $1)`,
       [Buffer.from(digest, "base64")],
     );
@@ -629,7 +653,7 @@ export class PostgresStore implements TokenStore {
           break;
       }
     }
-    const { rows } = await this.#pool.query<TokenRow>(
+    const { rows } = await this.#db.query<TokenRow>(
       `${SELECT_TOKEN} WHERE ${where.join(" AND ")} ORDER BY t.seq LIMIT ${bind(limit)}`,
       params,
     );
@@ -637,7 +661,7 @@ export class PostgresStore implements TokenStore {
   }
 
   async listDue(now: number, limit: number): Promise<StoredToken[]> {
-    const { rows } = await this.#pool.query<TokenRow>(
+    const { rows } = await this.#db.query<TokenRow>(
       `${SELECT_TOKEN} WHERE t.seq IN (
          SELECT seq FROM tokens WHERE pending_expires_at <= $1
          UNION SELECT x.seq FROM tokens x JOIN secrets s ON s.token_id = x.id WHERE s.expires_at <= $1
@@ -664,7 +688,7 @@ export class PostgresStore implements TokenStore {
       where.push(`seq < $${params.length}`);
     }
     params.push(query.limit);
-    const { rows } = await this.#pool.query<AuditRow>(
+    const { rows } = await this.#db.query<AuditRow>(
       `SELECT * FROM audit WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $${params.length}`,
       params,
     );
@@ -722,7 +746,7 @@ export class PostgresStore implements TokenStore {
   }
 
   async usageBuckets(tokenId: string, since: number): Promise<UsageBucket[]> {
-    const { rows } = await this.#pool.query<UsageBucket>(
+    const { rows } = await this.#db.query<UsageBucket>(
       "SELECT hour AS start, requests, failures FROM usage_hourly WHERE token_id = $1 AND hour >= $2 ORDER BY hour",
       [tokenId, since],
     );
@@ -760,4 +784,9 @@ function mergeDeltas(deltas: readonly UsageDelta[]): Map<string, UsageDelta> {
     }
   }
   return out;
+}
+
+/** Whether a `--db` value names a PostgreSQL database (`postgres://` or `postgresql://`) rather than a file. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(db);
 }
