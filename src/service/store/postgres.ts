@@ -311,7 +311,8 @@ export class PostgresStore implements TokenStore {
   /** Opens the pool and applies pending migrations. */
   async init(): Promise<void> {
     if (this.#closed) throw new Error(`the PostgreSQL store for ${this.location} is closed`);
-    this.#pool = await (this.#opening ??= this.#openPool());
+    this.#opening ??= this.#openPool();
+    this.#pool = await this.#opening;
     const client = await this.#pool.connect();
     try {
       await client.query("SELECT pg_advisory_lock($1, $2)", [...MIGRATION_LOCK]);
