@@ -40,6 +40,11 @@ import {
 } from "./schemas.js";
 import { SecretValue } from "./secret.js";
 
+/** The `If-Match` header for a token version (the API's ETag is `"<version>"`); none without a version. */
+function ifMatchHeader(version: number | undefined): Record<string, string> {
+  return version === undefined ? {} : { "If-Match": `"${version}"` };
+}
+
 export interface TokenformClientOptions {
   /** Base URL of the token service, e.g. `http://127.0.0.1:8787`. */
   baseUrl: string;
@@ -190,38 +195,49 @@ export class TokenformClient implements TokenformApi {
       method: "PATCH",
       path: `/v1/tokens/${encodeURIComponent(id)}`,
       body: patch,
-      headers: options.ifMatch === undefined ? {} : { "If-Match": `"${options.ifMatch}"` },
+      headers: ifMatchHeader(options.ifMatch),
       repeat: "unsafe",
       schema: TokenSchema,
     });
   }
 
-  confirmToken(id: string, deliveries?: DeliveryRecord[]): Promise<Token> {
+  confirmToken(
+    id: string,
+    deliveries?: DeliveryRecord[],
+    options: { ifMatch?: number } = {},
+  ): Promise<Token> {
     // Confirming is idempotent on the server (a second confirm changes nothing), so it is safe to repeat.
     return this.#send({
       method: "POST",
       path: `/v1/tokens/${encodeURIComponent(id)}/confirm`,
       body: deliveries === undefined ? {} : { deliveries },
+      headers: ifMatchHeader(options.ifMatch),
       repeat: "safe",
       schema: TokenSchema,
     });
   }
 
-  async rollToken(id: string, body: RollTokenRequest = {}): Promise<IssuedSecret> {
+  async rollToken(
+    id: string,
+    body: RollTokenRequest = {},
+    options: { ifMatch?: number } = {},
+  ): Promise<IssuedSecret> {
     const out = await this.#send({
       method: "POST",
       path: `/v1/tokens/${encodeURIComponent(id)}/roll`,
       body,
+      headers: ifMatchHeader(options.ifMatch),
       repeat: "unsafe",
       schema: CreateTokenResponseSchema,
     });
     return { token: out.token, secret: new SecretValue(out.secret) };
   }
 
-  async deleteToken(id: string): Promise<void> {
+  async deleteToken(id: string, options: { ifMatch?: number } = {}): Promise<void> {
     await this.#send({
       method: "DELETE",
       path: `/v1/tokens/${encodeURIComponent(id)}`,
+      headers: ifMatchHeader(options.ifMatch),
       repeat: "safe",
       okIf404AfterRetry: true,
     });

@@ -44,9 +44,10 @@ export interface TokenformApi {
   createToken(request: CreateTokenRequest): Promise<IssuedSecret>;
   /** `ifMatch` is the token's `version`; a stale one fails with `precondition_failed`. */
   updateToken(id: string, patch: UpdateTokenRequest, options?: { ifMatch?: number }): Promise<Token>;
-  confirmToken(id: string, deliveries?: DeliveryRecord[]): Promise<Token>;
-  rollToken(id: string, request?: RollTokenRequest): Promise<IssuedSecret>;
-  deleteToken(id: string): Promise<void>;
+  /** `ifMatch` (as for every write below) makes the call fail with `precondition_failed` if the token moved. */
+  confirmToken(id: string, deliveries?: DeliveryRecord[], options?: { ifMatch?: number }): Promise<Token>;
+  rollToken(id: string, request?: RollTokenRequest, options?: { ifMatch?: number }): Promise<IssuedSecret>;
+  deleteToken(id: string, options?: { ifMatch?: number }): Promise<void>;
   verify(request: VerifyRequest): Promise<VerifyResponse>;
   usage(id: string): Promise<Usage>;
   audit(query?: { cursor?: string; limit?: number; targetId?: string }): Promise<Page<AuditEntry>>;

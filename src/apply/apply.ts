@@ -9,7 +9,7 @@ import { ApiError } from "../api/errors.js";
 import type { Token } from "../api/schemas.js";
 import type { Change, Plan, PlannedDestination } from "../plan/types.js";
 import type { SinkRegistry } from "../sinks/types.js";
-import type { Destination } from "../spec/resolved.js";
+import { type Destination, destinationId, type ResolvedToken } from "../spec/resolved.js";
 import {
   ApplyStepError,
   convergeSettings,
@@ -66,6 +66,15 @@ function destinationsOf(list: PlannedDestination[]): Destination[] {
   return list.flatMap((d) => (d.destination ? [d.destination] : []));
 }
 
+/** The desired token with destinations held by another live token moved to the end (written last). */
+function heldLast(desired: ResolvedToken, planned: PlannedDestination[]): ResolvedToken {
+  const held = new Set(planned.filter((d) => d.heldBy !== undefined).map((d) => d.id));
+  if (held.size === 0) return desired;
+  const first = desired.deliver.filter((d) => !held.has(destinationId(d)));
+  const last = desired.deliver.filter((d) => held.has(destinationId(d)));
+  return { ...desired, deliver: [...first, ...last] };
+}
+
 class StalePlanError extends Error {
   override readonly name = "StalePlanError";
 }
@@ -102,7 +111,7 @@ async function execute(
   };
   switch (change.kind) {
     case "create": {
-      const token = await issueAndDeliver(ctx, change.desired);
+      const token = await issueAndDeliver(ctx, heldLast(change.desired, change.destinations));
       return summary(
         token,
         `created ${token.displayPrefix}…`,
@@ -111,7 +120,7 @@ async function execute(
     }
     case "recreate": {
       const existing = change.id ? await ctx.api.getToken(change.id).catch(notFoundAsUndefined) : undefined;
-      const token = await replaceToken(ctx, existing, change.desired);
+      const token = await replaceToken(ctx, existing, heldLast(change.desired, change.destinations));
       return summary(
         token,
         `recreated as ${token.displayPrefix}…`,
@@ -128,8 +137,10 @@ async function execute(
     }
     case "rotate":
     case "redeliver": {
-      await current(ctx.api, change, versions);
-      const token = await rollAndDeliver(ctx, change.id, change.desired, change.overlapSeconds);
+      const before = await current(ctx.api, change, versions);
+      const token = await rollAndDeliver(ctx, change.id, change.desired, change.overlapSeconds, {
+        ifMatch: before.version,
+      });
       return summary(
         token,
         `rolled to ${token.displayPrefix}… (generation ${token.generation})`,
@@ -145,7 +156,13 @@ async function execute(
       return summary(token, "released from management");
     }
     case "delete": {
-      await deleteToken(ctx, change.id, change.name, destinationsOf(change.undeliver));
+      const before = await ctx.api.getToken(change.id).catch(notFoundAsUndefined);
+      if (!before) return { message: "already gone" };
+      if (before.version !== (versions.get(change.id) ?? change.version))
+        await current(ctx.api, change, versions);
+      await deleteToken(ctx, change.id, change.name, destinationsOf(change.undeliver), {
+        ifMatch: before.version,
+      });
       return { message: "deleted" };
     }
   }
@@ -157,71 +174,101 @@ function notFoundAsUndefined(error: unknown): undefined {
 }
 
 /** Applies every change of `plan`. Never throws for a failed change; throws only for misuse. */
+/** Changes that take a token's access away; they run after every change that issues or updates secrets. */
+const REMOVALS: ReadonlySet<Change["kind"]> = new Set(["retire", "delete"]);
+
+/** Destination ids a change writes a new secret to. */
+function issuedTo(change: Change): string[] {
+  return "destinations" in change ? change.destinations.map((d) => d.id) : [];
+}
+
+/**
+ * Applies every change of `plan`. Never throws for a failed change; throws only for misuse.
+ *
+ * Two phases: first every change that creates, updates or rolls tokens, then the retirements and deletes.
+ * A retired or deleted token that still holds the key of a destination whose new token failed to arrive
+ * is left alone until a later run (a rename or a hand-over must never cut a destination off).
+ */
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   const total = plan.changes.length;
   options.onEvent?.({ type: "begin", total });
-  const groups = new Map<string, Change[]>();
-  for (const change of plan.changes) groups.set(change.name, [...(groups.get(change.name) ?? []), change]);
-  const queue = [...groups.values()];
   const results: ChangeResult[] = [];
   const versions = new Map<string, number>();
   let done = 0;
 
-  const worker = async () => {
-    for (let group = queue.shift(); group; group = queue.shift()) {
-      for (const change of group) {
-        const ctx: StepContext = {
-          api: options.api,
-          sinks: options.sinks,
-          owner: plan.owner,
-          ...(options.now ? { now: options.now } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-          onStep: (step) => options.onEvent?.({ type: "step", change, step }),
-        };
-        let result: ChangeResult;
-        try {
-          if (options.signal?.aborted) throw new Error("apply was interrupted before this change started");
-          result = {
-            kind: change.kind,
-            name: change.name,
-            ok: true,
-            ...(await execute(change, ctx, versions)),
+  const report = (change: Change, result: ChangeResult) => {
+    results.push(result);
+    done += 1;
+    options.onEvent?.({ type: "change", change, result, done, total });
+  };
+
+  const runPhase = async (changes: Change[]) => {
+    const groups = new Map<string, Change[]>();
+    for (const change of changes) groups.set(change.name, [...(groups.get(change.name) ?? []), change]);
+    const queue = [...groups.values()];
+    const worker = async () => {
+      for (let group = queue.shift(); group; group = queue.shift()) {
+        for (const [index, change] of group.entries()) {
+          const ctx: StepContext = {
+            api: options.api,
+            sinks: options.sinks,
+            owner: plan.owner,
+            ...(options.now ? { now: options.now } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+            onStep: (step) => options.onEvent?.({ type: "step", change, step }),
           };
-        } catch (error) {
-          result = {
-            kind: change.kind,
-            name: change.name,
-            ok: false,
-            message: error instanceof Error ? error.message : String(error),
-            ...(error instanceof ApplyStepError && error.failures.length > 0
-              ? { failures: error.failures }
-              : {}),
-          };
-        }
-        results.push(result);
-        done += 1;
-        options.onEvent?.({ type: "change", change, result, done, total });
-        // Later changes of the same token depend on this one.
-        if (!result.ok) {
-          for (const skipped of group.slice(group.indexOf(change) + 1)) {
-            const message = `skipped: ${change.kind} of ${change.name} failed first`;
-            const skippedResult: ChangeResult = {
-              kind: skipped.kind,
-              name: skipped.name,
-              ok: false,
-              message,
+          let result: ChangeResult;
+          try {
+            if (options.signal?.aborted) throw new Error("apply was interrupted before this change started");
+            result = {
+              kind: change.kind,
+              name: change.name,
+              ok: true,
+              ...(await execute(change, ctx, versions)),
             };
-            results.push(skippedResult);
-            done += 1;
-            options.onEvent?.({ type: "change", change: skipped, result: skippedResult, done, total });
+          } catch (error) {
+            result = {
+              kind: change.kind,
+              name: change.name,
+              ok: false,
+              message: error instanceof Error ? error.message : String(error),
+              ...(error instanceof ApplyStepError && error.failures.length > 0
+                ? { failures: error.failures }
+                : {}),
+            };
           }
-          break;
+          report(change, result);
+          // Later changes of the same token depend on this one.
+          if (!result.ok) {
+            for (const skipped of group.slice(index + 1)) {
+              const message = `skipped: ${change.kind} of ${change.name} failed first`;
+              report(skipped, { kind: skipped.kind, name: skipped.name, ok: false, message });
+            }
+            break;
+          }
         }
       }
-    }
+    };
+    const workers = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, queue.length));
+    await Promise.all(Array.from({ length: workers }, worker));
   };
-  const workers = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, queue.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+
+  const issuing = plan.changes.filter((c) => !REMOVALS.has(c.kind));
+  await runPhase(issuing);
+
+  // Destinations whose new secret did not arrive keep the key of the token being retired or deleted.
+  const failedNames = new Set(results.filter((r) => !r.ok).map((r) => r.name));
+  const unserved = new Set(issuing.filter((c) => failedNames.has(c.name)).flatMap(issuedTo));
+  const removals: Change[] = [];
+  for (const change of plan.changes.filter((c) => REMOVALS.has(c.kind))) {
+    const held = "recorded" in change ? change.recorded.filter((id) => unserved.has(id)) : [];
+    if (held.length === 0) removals.push(change);
+    else {
+      const message = `skipped: it still holds the only working key at ${held.join(", ")}, whose replacement failed`;
+      report(change, { kind: change.kind, name: change.name, ok: false, message });
+    }
+  }
+  await runPhase(removals);
 
   const order = new Map(plan.changes.map((c, i) => [`${c.kind}\u0000${c.name}`, i]));
   results.sort(

@@ -22,6 +22,7 @@ import {
   RETIRED_AT_LABEL,
   settingsBody,
 } from "../plan/desired.js";
+import { ownerSelector } from "../plan/fetch.js";
 import { DeliveryError, type Sink, type SinkRegistry } from "../sinks/types.js";
 import { formatDuration } from "../spec/duration.js";
 import { type Destination, destinationId, type ResolvedToken } from "../spec/resolved.js";
@@ -104,6 +105,8 @@ export async function deliverAll(
   token: Token,
   secret: SecretValue,
   destinations: Destination[],
+  /** Stop at the first failure (a new token is revoked on any failure, so writing on would only spread it). */
+  options: { stopAtFirstFailure?: boolean } = {},
 ): Promise<{ delivered: DeliveryRecord[]; failed: FailedDelivery[] }> {
   const delivered: DeliveryRecord[] = [];
   const failed: FailedDelivery[] = [];
@@ -116,14 +119,16 @@ export async function deliverAll(
         owner: ctx.owner,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
-      delivered.push(record(destination, token, secret, clock(ctx)));
     } catch (error) {
       failed.push({
         destination: id,
         message: error instanceof Error ? error.message : String(error),
         transient: error instanceof DeliveryError ? error.transient : false,
       });
+      if (options.stopAtFirstFailure) break;
+      continue;
     }
+    delivered.push(record(destination, token, secret, clock(ctx)));
   }
   return { delivered, failed };
 }
@@ -151,7 +156,9 @@ function createBody(ctx: StepContext, desired: ResolvedToken, now: Date) {
 export async function issueAndDeliver(ctx: StepContext, desired: ResolvedToken): Promise<Token> {
   emit(ctx, { token: desired.name, step: "create" });
   const issued = await ctx.api.createToken(createBody(ctx, desired, clock(ctx)));
-  const { delivered, failed } = await deliverAll(ctx, issued.token, issued.secret, desired.deliver);
+  const { delivered, failed } = await deliverAll(ctx, issued.token, issued.secret, desired.deliver, {
+    stopAtFirstFailure: true,
+  });
   if (failed.length > 0) {
     emit(ctx, { token: desired.name, step: "revoke", detail: issued.secret.displayPrefix });
     await ctx.api.deleteToken(issued.token.id).catch((error: unknown) => {
@@ -207,33 +214,46 @@ async function ignoreNotFound(promise: Promise<unknown>): Promise<void> {
 }
 
 /**
- * Rolls a token's secret and delivers the new one everywhere. The previous secret stays valid for
- * `overlapSeconds`. Successful deliveries are recorded even when some fail (the failed destinations keep
- * the previous secret, still valid during the overlap, and the next plan re-delivers); then
- * `ApplyStepError` is thrown.
+ * Rolls a token's secret and delivers the new one everywhere. The roll happens first, with an overlap: the
+ * new secret works at once and the previous one keeps working for `overlapSeconds`, so every destination
+ * has a working key at every moment — before, during and after delivery, and after a crash at any point.
+ * Then the deliveries, the new expiry and tokenform's labels are recorded with `If-Match`, so a change
+ * made to the token meanwhile (an admin disabling it) is never overwritten.
+ *
+ * Destinations that could not be written keep the previous secret for the overlap, and the next plan
+ * re-delivers; `ApplyStepError` is thrown. (A pending roll, confirmed after the first delivery, would avoid
+ * a live secret that reached no destination when every delivery fails, but a crash between that delivery
+ * and the confirmation would leave the destination holding a key that does not work; the overlap is the
+ * safer side. With `overlapSeconds` 0 — `rotate --now`, an expired key — the previous secret dies at once,
+ * as asked.)
  */
 export async function rollAndDeliver(
   ctx: StepContext,
   id: string,
   desired: ResolvedToken,
   overlapSeconds: number,
+  options: { ifMatch?: number } = {},
 ): Promise<Token> {
-  emit(ctx, { token: desired.name, step: "roll", detail: `overlap ${formatDuration(overlapSeconds)}` });
-  const rolled = await ctx.api.rollToken(id, { overlap: formatDuration(overlapSeconds) });
+  const overlap = formatDuration(overlapSeconds);
+  emit(ctx, { token: desired.name, step: "roll", detail: `overlap ${overlap}` });
+  const rolled = await ctx.api.rollToken(id, { overlap }, options);
   const { delivered, failed } = await deliverAll(ctx, rolled.token, rolled.secret, desired.deliver);
   emit(ctx, { token: desired.name, step: "record" });
   const anchor = new Date(rolled.token.rotatedAt);
   const settings = desiredSettings(desired, anchor);
   const keptOld = rolled.token.deliveries.filter((r) => failed.some((f) => f.destination === r.destination));
-  const updated = await ctx.api.updateToken(id, {
-    ...settingsBody(settings),
-    expiresAt: desiredExpiresAt(desired, anchor),
-    labels: managedLabels(ctx.owner, desired, settings),
-    deliveries: [...delivered, ...keptOld],
-  });
+  const updated = await ctx.api.updateToken(
+    id,
+    {
+      expiresAt: desiredExpiresAt(desired, anchor),
+      labels: managedLabels(ctx.owner, desired, settings),
+      deliveries: [...delivered, ...keptOld],
+    },
+    { ifMatch: rolled.token.version },
+  );
   if (failed.length > 0) {
     throw new ApplyStepError(
-      `${desired.name}: the new secret could not be delivered to ${failed.length} destination(s); they keep the previous secret for ${formatDuration(overlapSeconds)} and the next run retries (${failureText(failed)})`,
+      `${desired.name}: the new secret could not be delivered to ${failed.length} destination(s); they keep the previous secret for ${overlap} and the next run retries (${failureText(failed)})`,
       failed,
     );
   }
@@ -250,10 +270,7 @@ export async function convergeSettings(
   desired: ResolvedToken,
   undeliver: Destination[] = [],
 ): Promise<Token> {
-  for (const destination of undeliver) {
-    emit(ctx, { token: desired.name, step: "undeliver", detail: destinationId(destination) });
-    await removeFrom(ctx, current.name, destination);
-  }
+  for (const destination of undeliver) await removeFrom(ctx, current, destination);
   const wanted = new Set(desired.deliver.map(destinationId));
   const settings = desiredSettings(desired, new Date(current.rotatedAt));
   emit(ctx, { token: desired.name, step: "update" });
@@ -268,9 +285,24 @@ export async function convergeSettings(
   );
 }
 
-async function removeFrom(ctx: StepContext, tokenName: string, destination: Destination): Promise<void> {
+/**
+ * Removes a token's secret from a destination, unless another token of the owner has delivered there (a
+ * destination handed over to another token, by this run or concurrently by Terraform, keeps its key).
+ */
+async function removeFrom(
+  ctx: StepContext,
+  token: { id: string; name: string },
+  destination: Destination,
+): Promise<void> {
+  const id = destinationId(destination);
+  const others = await ctx.api.listAllTokens({ selector: ownerSelector(ctx.owner) });
+  if (others.some((t) => t.id !== token.id && t.deliveries.some((r) => r.destination === id))) {
+    emit(ctx, { token: token.name, step: "undeliver", detail: `${id} kept: another token delivers there` });
+    return;
+  }
+  emit(ctx, { token: token.name, step: "undeliver", detail: id });
   await sinkFor(ctx.sinks, destination).remove(destination, {
-    tokenName,
+    tokenName: token.name,
     owner: ctx.owner,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
@@ -295,17 +327,18 @@ export async function releaseToken(ctx: StepContext, current: Token): Promise<To
   return ctx.api.updateToken(current.id, { labels }, { ifMatch: current.version });
 }
 
-/** Removes the (dead) secret from `undeliver` destinations, then deletes the token. A gone token is fine. */
+/**
+ * Removes the (dead) secret from `undeliver` destinations, then deletes the token (`ifMatch`: only at that
+ * version). A token that is already gone is fine.
+ */
 export async function deleteToken(
   ctx: StepContext,
   id: string,
   name: string,
   undeliver: Destination[] = [],
+  options: { ifMatch?: number } = {},
 ): Promise<void> {
-  for (const destination of undeliver) {
-    emit(ctx, { token: name, step: "undeliver", detail: destinationId(destination) });
-    await removeFrom(ctx, name, destination);
-  }
+  for (const destination of undeliver) await removeFrom(ctx, { id, name }, destination);
   emit(ctx, { token: name, step: "delete" });
-  await ignoreNotFound(ctx.api.deleteToken(id));
+  await ignoreNotFound(ctx.api.deleteToken(id, options));
 }

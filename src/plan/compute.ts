@@ -42,6 +42,11 @@ export const DEFAULT_EXPIRING_WITHIN_DAYS = 14;
 /** Drift in an expiry smaller than this is clock noise, not a change. */
 const EXPIRY_TOLERANCE_MS = 60_000;
 const DAY_MS = 86_400_000;
+/**
+ * Least overlap of a re-delivery roll: destinations that already work keep the previous secret at least
+ * this long, so a re-delivery that fails everywhere is retried (the Action runs daily) before they lose it.
+ */
+export const REDELIVER_MIN_OVERLAP_SECONDS = 48 * 3600;
 
 export interface PlanInput {
   set: ResolvedTokenSet;
@@ -60,12 +65,18 @@ export interface PlanInput {
   expiringWithinDays?: number;
 }
 
-function planned(token: ResolvedToken): PlannedDestination[] {
-  return token.deliver.map((destination) => ({
-    id: destinationId(destination),
-    description: describeDestination(destination),
-    destination,
-  }));
+/** The token's destinations; `holders` maps a destination id to the other live token delivered there. */
+function planned(token: ResolvedToken, holders: ReadonlyMap<string, string>): PlannedDestination[] {
+  return token.deliver.map((destination) => {
+    const id = destinationId(destination);
+    const heldBy = holders.get(id);
+    return {
+      id,
+      description: describeDestination(destination),
+      destination,
+      ...(heldBy !== undefined && heldBy !== token.name ? { heldBy } : {}),
+    };
+  });
 }
 
 /** A destination the service recorded a delivery to, described from its record (the spec no longer has it). */
@@ -131,12 +142,17 @@ export function computePlan(input: PlanInput): Plan {
   const byName = new Map<string, Token>();
   for (const token of input.actual) byName.set(token.name, token);
   const claimed = new Set(set.tokens.flatMap((t) => t.deliver.map(destinationId)));
+  const holders = new Map<string, string>();
+  for (const token of input.actual) {
+    if (token.status !== "active") continue;
+    for (const record of token.deliveries) holders.set(record.destination, token.name);
+  }
   const staleDays = input.staleAfterDays ?? DEFAULT_STALE_AFTER_DAYS;
   const expiringDays = input.expiringWithinDays ?? DEFAULT_EXPIRING_WITHIN_DAYS;
 
   for (const token of set.tokens) {
     const actual = byName.get(token.name);
-    const destinations = planned(token);
+    const destinations = planned(token, holders);
     if (!actual) {
       const deleted = (input.audit ?? [])
         .filter((e) => e.action === "token.delete" && e.targetName === token.name && !isSelf(e.actor))
@@ -261,7 +277,7 @@ export function computePlan(input: PlanInput): Plan {
           desired: token,
           reason: `${missing.map((d) => d.description).join(", ")} ${missing.length === 1 ? "is" : "are"} missing the current secret`,
           // Existing destinations keep the old secret until they receive the new one.
-          overlapSeconds: Math.max(token.rotation?.overlapSeconds ?? 0, 3600),
+          overlapSeconds: Math.max(token.rotation?.overlapSeconds ?? 0, REDELIVER_MIN_OVERLAP_SECONDS),
           destinations,
           missing,
         });
@@ -293,11 +309,13 @@ export function computePlan(input: PlanInput): Plan {
   for (const actual of input.actual) {
     if (declared.has(actual.name)) continue;
     const undeliver = recordedExcept(actual, (id) => claimed.has(id));
+    const recorded = [...new Set(actual.deliveries.map((r) => r.destination))].sort();
+    const removal = { id: actual.id, version: actual.version, recorded };
     if (actual.status === "pending") {
       changes.push({
         kind: "delete",
         name: actual.name,
-        id: actual.id,
+        ...removal,
         reason: "unconfirmed pending token",
         undeliver,
       });
@@ -312,7 +330,7 @@ export function computePlan(input: PlanInput): Plan {
       changes.push({
         kind: "delete",
         name: actual.name,
-        id: actual.id,
+        ...removal,
         reason: "removed from the spec",
         undeliver,
       });
@@ -322,8 +340,7 @@ export function computePlan(input: PlanInput): Plan {
         changes.push({
           kind: "retire",
           name: actual.name,
-          id: actual.id,
-          version: actual.version,
+          ...removal,
           graceSeconds,
         });
       } else {
@@ -332,7 +349,7 @@ export function computePlan(input: PlanInput): Plan {
           changes.push({
             kind: "delete",
             name: actual.name,
-            id: actual.id,
+            ...removal,
             reason: `retired at ${retiredAt}; grace period over`,
             undeliver,
           });

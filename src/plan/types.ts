@@ -36,6 +36,11 @@ export interface PlannedDestination {
   description: string;
   /** The resolved destination; absent only for an old delivery record that did not store its location. */
   destination?: Destination;
+  /**
+   * Another live token whose secret is at this destination now (a rename or hand-over). Apply writes such
+   * destinations last, so a delivery failing elsewhere never replaces a working key with a revoked one.
+   */
+  heldBy?: string;
 }
 
 interface ChangeBase {
@@ -101,12 +106,17 @@ export interface RetireChange extends ChangeBase {
   version: number;
   /** Seconds after retirement when the token is deleted. */
   graceSeconds: number;
+  /** Destination ids the token's secret was delivered to (apply keeps it if a replacement failed there). */
+  recorded: string[];
 }
 
 export interface DeleteChange extends ChangeBase {
   kind: "delete";
   id: string;
+  version: number;
   reason: string;
+  /** Destination ids the token's secret was delivered to (apply keeps it if a replacement failed there). */
+  recorded: string[];
   /** Destinations whose copy of the (now dead) secret is removed; those claimed by other tokens are kept. */
   undeliver: PlannedDestination[];
 }

@@ -283,4 +283,60 @@ describe("apply", () => {
     expect(await secretAt(flaky)).toBe(await secretAt(fileDest(h, "ci")));
     expect((await plan(h, [spec])).changes).toEqual([]);
   });
+  it("a rename whose new token cannot be delivered keeps the old token working at the shared destination", async () => {
+    await using h = await startHarness();
+    const shared = fileDest(h, "shared");
+    await apply(h, await plan(h, [token(h, "old-name", { deliver: [shared] })]));
+    const old = await secretAt(shared);
+    const repo = await mkdtemp(join(tmpdir(), "tokenform-repo-"));
+    execFileSync("git", ["init", "-q", repo]);
+    const bad: FileDestination = { kind: "file", path: join(repo, "x.env"), format: "env", key: "K" };
+    const renamed = token(h, "new-name", { deliver: [shared, bad] });
+    const p = await plan(h, [renamed]);
+    expect(p.changes.map((c) => `${c.kind}:${c.name}`)).toEqual(["create:new-name", "retire:old-name"]);
+    const result = await apply(h, p);
+    expect(result.results.map((r) => [r.kind, r.ok])).toEqual([
+      ["create", false],
+      ["retire", false],
+    ]);
+    expect(result.results[1]?.message).toContain("still holds the only working key");
+    // The shared destination was to be written last, so it was never touched: it still holds the old key,
+    // which still works. The next run (with the bad destination fixed) hands it over, then retires.
+    expect(await secretAt(shared)).toBe(old);
+    expect(await verify(h, old)).toBe("VALID");
+    const fixed = token(h, "new-name", { deliver: [shared] });
+    expect((await apply(h, await plan(h, [fixed]))).ok).toBe(true);
+    expect(await verify(h, await secretAt(shared))).toBe("VALID");
+    expect(await verify(h, old)).toBe("DISABLED");
+  });
+
+  it("a rotation never re-enables a token an admin disabled while it was delivering", async () => {
+    await using h = await startHarness();
+    const spec = token(h, "ci", { rotation: { everySeconds: 3600, overlapSeconds: 3600 } });
+    await apply(h, await plan(h, [spec]));
+    const stored = await byName(h, "ci");
+    // A file sink that, while delivering, lets "an admin" disable the token through the API.
+    const sinks = {
+      ...h.sinks,
+      file: {
+        ...h.sinks.file,
+        kind: "file" as const,
+        deliver: async (...args: Parameters<typeof h.sinks.file.deliver>) => {
+          const receipt = await h.sinks.file.deliver(...args);
+          const now = await h.api.getToken(stored!.id);
+          await h.api.updateToken(stored!.id, { enabled: false }, { ifMatch: now.version });
+          return receipt;
+        },
+        exists: h.sinks.file.exists.bind(h.sinks.file),
+        remove: h.sinks.file.remove.bind(h.sinks.file),
+      },
+    };
+    const p = await plan(h, [spec], { now: new Date(Date.now() + 2 * 3600_000) });
+    const result = await applyPlan(p, { api: h.api, sinks });
+    transcript.push(JSON.stringify(result));
+    expect(result.ok).toBe(false);
+    expect(result.results[0]?.message).toMatch(/precondition|changed|version/i);
+    expect((await byName(h, "ci"))?.enabled).toBe(false);
+    expect(await verify(h, await secretAt(fileDest(h, "ci")))).toBe("DISABLED");
+  });
 });
