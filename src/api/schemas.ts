@@ -101,14 +101,24 @@ export const TokenSchema = z.object({
 });
 export type Token = z.infer<typeof TokenSchema>;
 
+/**
+ * Free text without control characters (tabs excepted): PostgreSQL text cannot hold U+0000, and no
+ * description or label needs the others.
+ */
+const PlainText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, { message: "must not contain control characters" });
+
 const settings = {
-  description: z.string().max(1000).optional(),
+  description: PlainText(1000).optional(),
   scopes: z
     .array(z.string().regex(new RegExp(SCOPE_PATTERN)))
     .max(100)
     .optional(),
   readOnly: z.boolean().optional(),
-  labels: z.record(z.string().max(317), z.string().max(256)).optional(),
+  labels: z.record(PlainText(317), PlainText(256)).optional(),
   ipAllowlist: z.array(z.string()).max(100).optional(),
   rateLimit: z
     .object({

@@ -10,6 +10,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { displayPrefixOf } from "../../api/secret.js";
 import { tokenformAuth } from "../../middleware/index.js";
 import { ownerSelector, planTokenSet } from "../../plan/fetch.js";
 import { renderText } from "../../plan/render/text.js";
@@ -97,7 +98,7 @@ export async function runQuickstart(options: QuickstartOptions, io: Io = process
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-      const prefix = key.slice(0, key.lastIndexOf("_") + 5);
+      const prefix = displayPrefixOf(key);
       const good = await callWith(url, key);
       const wrong = await callWith(url, generateToken(key.slice(0, key.lastIndexOf("_") + 1)));
       io.stdout.write(

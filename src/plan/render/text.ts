@@ -2,6 +2,7 @@
  * The terminal rendering of a plan, modelled on `terraform plan`: one block per change with `+ ~ ± -`
  * markers, field diffs, drift and reports, and a closing `Plan: …` line. Colour only when asked (a TTY).
  */
+import { formatDuration } from "../../spec/duration.js";
 import type { Change, Plan } from "../types.js";
 import { closingLine, headline, SYMBOL, show } from "./words.js";
 
@@ -47,7 +48,7 @@ function details(change: Change): string[] {
       if (t.rateLimit.perMinute || t.rateLimit.perHour) lines.push(`+ rateLimit   = ${show(t.rateLimit)}`);
       if (t.expiry.kind !== "never") {
         lines.push(
-          `+ expires     = ${t.expiry.kind === "at" ? t.expiry.at : `${t.expiry.seconds / 86_400}d after issue`}`,
+          `+ expires     = ${t.expiry.kind === "at" ? t.expiry.at : `${formatDuration(t.expiry.seconds)} after issue`}`,
         );
       }
       if (!t.enabled) lines.push("+ enabled     = false");

@@ -2,6 +2,7 @@
  * Words and symbols shared by the plan renderers, so the terminal, Markdown and JSON summaries agree:
  * the symbol of each change kind, its verb, and the closing "Plan: …" line.
  */
+import { formatDuration } from "../../spec/duration.js";
 import type { Change, ChangeKind, Plan } from "../types.js";
 
 /** terraform-style markers: `+` create, `~` in place, `±` new secret, `-/+` replace, `-` remove. */
@@ -59,11 +60,7 @@ export function headline(change: Change): string {
 }
 
 function overlapText(seconds: number): string {
-  if (seconds <= 0) return "no overlap (revoked at once)";
-  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
+  return seconds <= 0 ? "no overlap (revoked at once)" : formatDuration(seconds);
 }
 
 /** `Plan: 2 to create, 1 to update, 1 to rotate, 1 to retire.` or `No changes.` */

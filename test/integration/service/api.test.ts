@@ -303,7 +303,7 @@ describe("management API: tokens", () => {
 
   it("round-trips names, descriptions and labels with SQL metacharacters verbatim", async () => {
     await using h = await serviceHarness();
-    const nasty = `Robert'); DROP TABLE tokens;-- "quoted" \\ % _ \0 ' OR '1'='1 ☃`;
+    const nasty = `Robert'); DROP TABLE tokens;-- "quoted" \\ % _ ' OR '1'='1 ☃\ttab`;
     const labels = { "a'b": nasty, "sel;ect": "x' OR 1=1 --", "tokenform.dev/owner": 'acme"/%_' };
     const { token } = await h.admin.createToken({ name: "o.k_name-1", description: nasty, labels });
     const got = await h.admin.getToken(token.id);
@@ -313,6 +313,16 @@ describe("management API: tokens", () => {
     expect((await h.admin.listTokens({ selector: 'tokenform.dev/owner=acme"/%_' })).items).toHaveLength(1);
     expect((await h.admin.listTokens({ selector: "tokenform.dev/owner=acme%" })).items).toHaveLength(0);
     expect((await h.admin.listAllTokens()).length).toBe(2);
+    // Control characters are refused (PostgreSQL text cannot even hold NUL), never stored or a 500.
+    for (const bad of ["a\u0000b", "bell\u0007"]) {
+      const res = await h.http("POST", "/v1/tokens", {
+        token: h.adminToken,
+        body: { name: "ctl", description: bad },
+      });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(JSON.stringify(res.body)).toContain("control characters");
+    }
   });
 
   it("lets an admin key grant only scopes it holds itself (403 insufficient_scope)", async () => {
