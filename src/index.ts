@@ -3,6 +3,58 @@
  * section below; front ends (CLI, Action, provider, CDKTF) import the same functions.
  */
 
+// ── Management API: contract, client, SecretValue (src/api) ───────────────────────────────────────────
+export { TokenformClient, type TokenformClientOptions } from "./api/client.js";
+export type { IssuedSecret, ListTokensQuery, TokenformApi } from "./api/contract.js";
+export { ApiError } from "./api/errors.js";
+export {
+  type AuditEntry,
+  type CreateTokenRequest,
+  type DeliveryRecord,
+  OWNER_LABEL,
+  type Token,
+  type TokenStatus,
+  type UpdateTokenRequest,
+  type VerifyCode,
+  type VerifyRequest,
+  type VerifyResponse,
+} from "./api/schemas.js";
+export { displayPrefixOf, fingerprintOf, onSecret, redactKnownSecrets, SecretValue } from "./api/secret.js";
+// ── Plan and apply (src/plan, src/apply) ──────────────────────────────────────────────────────────────
+export {
+  type ApplyEvent,
+  type ApplyOptions,
+  type ApplyResult,
+  applyPlan,
+  assertPlanFresh,
+  type ChangeResult,
+  issueAndDeliver,
+  rollAndDeliver,
+  StalePlanFileError,
+} from "./apply/index.js";
+export {
+  type Change,
+  type ChangeKind,
+  closingLine,
+  computePlan,
+  hasChanges,
+  type Plan,
+  type PlanOptions,
+  planTokenSet,
+  renderJson,
+  renderMarkdown,
+  renderText,
+  SCHEDULED_KINDS,
+  selectChanges,
+} from "./plan/index.js";
+// ── Sinks (src/sinks) ─────────────────────────────────────────────────────────────────────────────────
+export {
+  type CreateSinksOptions,
+  createSinks,
+  DeliveryError,
+  type Sink,
+  type SinkRegistry,
+} from "./sinks/index.js";
 // ── Spec: load, validate and resolve TokenSets; render their diagnostics (src/spec) ──────────────────
 export {
   API_VERSION,
@@ -46,6 +98,7 @@ export {
   type LoadOptions,
   loadTokenSet,
   loadTokenSetFromSources,
+  loadTokenSetSync,
   type OnRemove,
   parseDuration,
   type RelatedLocation,
@@ -75,10 +128,5 @@ export {
   validateTokenSetObject,
 } from "./spec/index.js";
 
-// ── Management API: contract, client, SecretValue (src/api) — exported here by its owner ───────────────
-
-// ── Plan and apply (src/plan, src/apply) — exported here by their owners ───────────────────────────────
-
-// ── Sinks (src/sinks) — exported here by their owner ───────────────────────────────────────────────────
-
-// ── Token service and MCP middleware (src/service, src/middleware) — exported here by their owners ───
+// The token service (`tokenform/service`: it loads the SQLite driver) and the MCP server middleware
+// (`tokenform/middleware`) have entry points of their own.
