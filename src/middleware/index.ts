@@ -89,7 +89,14 @@ export interface TokenformAuthOptions {
 
 /** `next` as node:http code and Express/Connect stacks call it. */
 export type Next = (error?: unknown) => void;
-export type TokenformAuthHandler = (req: IncomingMessage, res: ServerResponse, next: Next) => Promise<void>;
+export type TokenformAuthHandler = ((
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: Next,
+) => Promise<void>) & {
+  /** Closes the remote mode's connection pool (nothing to do in `service` mode). */
+  close(): Promise<void>;
+};
 
 interface CacheEntry {
   response: VerifyResponse;
@@ -159,7 +166,8 @@ export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandl
           baseUrl: options.url,
           token: options.token,
           timeoutMs: options.timeoutMs ?? 2000,
-          retries: 1,
+          // A verify counts against rate limits and usage: retrying after a timeout could count twice.
+          retries: 0,
         });
   const ttl = Math.min(MAX_CACHE_TTL_MS, Math.max(0, options.cacheTtlMs ?? MAX_CACHE_TTL_MS));
   const cache = new Map<string, CacheEntry>();
@@ -220,7 +228,7 @@ export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandl
     return response;
   }
 
-  return async (req, res, next) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse, next: Next): Promise<void> => {
     try {
       const credential = credentialFromHeaders(req.headers);
       const ip = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
@@ -304,4 +312,5 @@ export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandl
       next(error);
     }
   };
+  return Object.assign(handler, { close: async () => client?.close() });
 }

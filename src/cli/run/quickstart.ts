@@ -108,6 +108,7 @@ export async function runQuickstart(options: QuickstartOptions, io: Io = process
       );
       if (good.status !== 200 || wrong.status !== 401) return 1;
     } finally {
+      await guard.close();
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
     }
