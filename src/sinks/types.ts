@@ -32,7 +32,10 @@ export interface Sink<D extends Destination = Destination> {
   readonly kind: D["kind"];
   /** Writes `secret` to `destination`, creating or replacing it. */
   deliver(destination: D, secret: SecretValue, context: DeliveryContext): Promise<DeliveryReceipt>;
-  /** Whether the destination currently exists (for drift: a secret deleted outside tokenform). */
+  /**
+   * Whether the destination currently exists. Not consulted by plans yet (it would cost a request per
+   * destination per plan); kept so a drift check for secrets deleted outside tokenform can use it.
+   */
   exists(destination: D, context: DeliveryContext): Promise<boolean>;
   /** Removes the secret from the destination (used on delete when the spec asks for it). */
   remove(destination: D, context: DeliveryContext): Promise<void>;

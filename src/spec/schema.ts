@@ -298,9 +298,6 @@ export const DeliverySchema = z.union([
   z.strictObject({ file: FileDeliverySchema }),
 ]);
 
-/** Label keys and values follow Kubernetes' rules (prefix/name ≤ 63, value ≤ 63). */
-export const LABEL_NAME_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$";
-export const LABEL_VALUE_PATTERN = "^(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$";
 const labels = z
   .record(z.string(), z.string())
   .superRefine((record, ctx) => {
