@@ -24,6 +24,7 @@ import {
   ROTATE_TRIGGER_LABEL,
   settingsHash,
 } from "./desired.js";
+import { isRotationDue } from "./rotation.js";
 import {
   CHANGE_KINDS,
   type Change,
@@ -107,10 +108,7 @@ function rotationReason(token: ResolvedToken, actual: Token, input: PlanInput): 
   if (token.rotateTrigger !== undefined && token.rotateTrigger !== actual.labels[ROTATE_TRIGGER_LABEL]) {
     return "rotate trigger changed";
   }
-  if (token.rotation) {
-    const dueAt = Date.parse(actual.rotatedAt) + token.rotation.everySeconds * 1000;
-    if (dueAt <= input.now.getTime()) return "due";
-  }
+  if (token.rotation && isRotationDue(actual.rotatedAt, token.rotation.everySeconds, input.now)) return "due";
   return undefined;
 }
 

@@ -13,4 +13,5 @@ export { renderJson } from "./render/json.js";
 export { GITHUB_COMMENT_LIMIT, type MarkdownOptions, renderMarkdown } from "./render/markdown.js";
 export { renderText, type TextOptions } from "./render/text.js";
 export { closingLine } from "./render/words.js";
+export { isRotationDue } from "./rotation.js";
 export * from "./types.js";

@@ -6,6 +6,7 @@
  * through the API, say) shows up as a diff back to the configured value.
  */
 
+import { isRotationDue } from "../../../../src/plan/rotation.js";
 import { formatDuration, parseDuration } from "../../../../src/spec/duration.js";
 import { destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
 import { type AttributePath, type Diagnostic, path, warning } from "../../runtime/diagnostics.js";
@@ -91,9 +92,8 @@ export function rollReasons(inputs: {
     if (every instanceof Unknown) unknown = true;
     else if (typeof every === "string" && typeof prior.rotated_at === "string") {
       const seconds = parseDuration(every);
-      if (seconds !== undefined && Date.parse(prior.rotated_at) + seconds * 1000 <= now.getTime()) {
+      if (seconds !== undefined && isRotationDue(prior.rotated_at, seconds, now))
         reasons.push("rotation-due");
-      }
     }
   }
 
