@@ -244,6 +244,29 @@ export interface PostgresStoreOptions {
 }
 
 /** The PostgreSQL implementation of `TokenStore`. */
+/**
+ * The values of the columns `name` … `deliveries`, in table order: the part of a token row that insert and
+ * update both write.
+ */
+function settingValues(token: TokenRecord): unknown[] {
+  return [
+    token.name,
+    token.description,
+    token.type,
+    JSON.stringify(token.scopes),
+    token.readOnly,
+    JSON.stringify(token.labels),
+    JSON.stringify(token.ipAllowlist),
+    token.ratePerMinute,
+    token.ratePerHour,
+    token.enabled,
+    token.pending,
+    token.pendingExpiresAt,
+    token.expiresAt,
+    JSON.stringify(token.deliveries),
+  ];
+}
+
 export class PostgresStore implements TokenStore {
   /** The database, without credentials (for logs and messages). */
   readonly location: string;
@@ -475,20 +498,7 @@ export class PostgresStore implements TokenStore {
           [
             token.id,
             token.account,
-            token.name,
-            token.description,
-            token.type,
-            JSON.stringify(token.scopes),
-            token.readOnly,
-            JSON.stringify(token.labels),
-            JSON.stringify(token.ipAllowlist),
-            token.ratePerMinute,
-            token.ratePerHour,
-            token.enabled,
-            token.pending,
-            token.pendingExpiresAt,
-            token.expiresAt,
-            JSON.stringify(token.deliveries),
+            ...settingValues(token),
             token.createdAt,
             token.createdBy,
             token.updatedAt,
@@ -525,20 +535,7 @@ export class PostgresStore implements TokenStore {
             token.id,
             token.account,
             expectedVersion,
-            token.name,
-            token.description,
-            token.type,
-            JSON.stringify(token.scopes),
-            token.readOnly,
-            JSON.stringify(token.labels),
-            JSON.stringify(token.ipAllowlist),
-            token.ratePerMinute,
-            token.ratePerHour,
-            token.enabled,
-            token.pending,
-            token.pendingExpiresAt,
-            token.expiresAt,
-            JSON.stringify(token.deliveries),
+            ...settingValues(token),
             token.updatedAt,
             token.rotatedAt,
             token.lastGeneration,
