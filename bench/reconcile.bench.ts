@@ -25,6 +25,7 @@ function tokenSet(outDir: string): ResolvedTokenSet {
     scopes: ["contexts:read", "tools:call"],
     readOnly: true,
     ipAllowlist: i % 3 === 0 ? ["203.0.113.0/24"] : [],
+    tools: null,
     rateLimit: { perMinute: 100 },
     labels: { team: `team-${i % 10}`, environment: "ci" },
     enabled: true,

@@ -184,6 +184,11 @@ export const tokenResourceSchema: Schema = {
       ),
       optional("ip_allowlist", STRING_SET, "IPv4/IPv6 addresses or CIDR ranges allowed to use the token."),
       optional(
+        "tools",
+        STRING_SET,
+        "MCP tools the token may call: names or `*` patterns (e.g. `search_*`). Unset: any tool its type and scopes allow; empty: none.",
+      ),
+      optional(
         "labels",
         STRING_MAP,
         "Key/value labels. tokenform.dev/* keys are reserved (the owner label is set from the provider).",
@@ -246,6 +251,7 @@ export const TOKEN_LISTING_TYPE: TfType = [
     scopes: STRING_LIST,
     read_only: "bool",
     ip_allowlist: STRING_LIST,
+    tools: STRING_LIST,
     labels: STRING_MAP,
     status: "string",
     enabled: "bool",

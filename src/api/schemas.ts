@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { DURATION_PATTERN } from "../spec/duration.js";
-import { SCOPE_PATTERN, TOKEN_NAME_PATTERN, TOKEN_TYPES } from "../spec/schema.js";
+import { SCOPE_PATTERN, TOKEN_NAME_PATTERN, TOKEN_TYPES, TOOL_PATTERN } from "../spec/schema.js";
 
 /** Label key under which the owning TokenSet (`metadata.owner`) is recorded on a token. */
 export const OWNER_LABEL = "tokenform.dev/owner";
@@ -72,6 +72,13 @@ export const TokenSchema = z.object({
   readOnly: z.boolean(),
   labels: z.record(z.string(), z.string()),
   ipAllowlist: z.array(z.string()),
+  tools: z
+    .array(z.string())
+    .nullable()
+    .default(null)
+    .describe(
+      "MCP tools the key may call (names or `*` patterns); null = any tool its type and scopes allow. Absent from services that predate tool allowlists.",
+    ),
   rateLimit: ApiRateLimitSchema,
   status: TokenStatusSchema,
   enabled: z.boolean().describe("The switch an admin sets; `status` also reflects pending and expiry."),
@@ -120,6 +127,14 @@ const settings = {
   readOnly: z.boolean().optional(),
   labels: z.record(PlainText(317), PlainText(256)).optional(),
   ipAllowlist: z.array(z.string()).max(100).optional(),
+  tools: z
+    .array(z.string().regex(new RegExp(TOOL_PATTERN)))
+    .max(100)
+    .nullable()
+    .optional()
+    .describe(
+      "MCP tools the key may call (names or `*` patterns such as `search_*`); null = no restriction.",
+    ),
   rateLimit: z
     .object({
       perMinute: z.int().positive().nullable().optional(),
@@ -168,6 +183,11 @@ export const VerifyRequestSchema = z.strictObject({
   ip: z.string().optional().describe("Client IP to check against the allowlist."),
   scopes: z.array(z.string()).optional().describe("Scopes the request needs (all must be granted)."),
   write: z.boolean().optional().describe("The request modifies data (refused for read-only keys)."),
+  tools: z
+    .array(z.string().max(256))
+    .max(100)
+    .optional()
+    .describe("MCP tools the request calls; each must be allowed by the key's `tools` list."),
   signature: z
     .strictObject({
       timestamp: z.string().max(32).describe("The request's `X-MCP-Timestamp` header (Unix seconds)."),
@@ -192,6 +212,7 @@ export const VERIFY_CODES = [
   "IP_NOT_ALLOWED",
   "INSUFFICIENT_SCOPE",
   "READ_ONLY",
+  "TOOL_NOT_ALLOWED",
   "RATE_LIMITED",
   "BAD_SIGNATURE",
   "REPLAYED",
@@ -215,6 +236,16 @@ export const VerifyResponseSchema = z.object({
       scopes: z.array(z.string()),
       labels: z.record(z.string(), z.string()),
       account: z.string(),
+      readOnly: z
+        .boolean()
+        .optional()
+        .describe("The key may not make write requests (call tools not declared read-only)."),
+      tools: z
+        .array(z.string())
+        .nullable()
+        .optional()
+        .describe("The key's tool allowlist; null = no restriction."),
+      expiresAt: Timestamp.nullable().optional().describe("When the key expires; null = never."),
     })
     .optional()
     .describe("Present when the key was found."),
@@ -278,6 +309,7 @@ export const API_ERROR_CODES = [
   "insufficient_scope",
   "ip_not_allowed",
   "read_only_key",
+  "tool_not_allowed",
   "not_found",
   "conflict",
   "precondition_failed",

@@ -28,6 +28,7 @@ export function tokenConfig(token: ResolvedToken): TokenformTokenConfig {
     enabled: token.enabled,
     ...(token.scopes.length > 0 ? { scopes: [...token.scopes] } : {}),
     ...(token.ipAllowlist.length > 0 ? { ipAllowlist: [...token.ipAllowlist] } : {}),
+    ...(token.tools !== null ? { tools: [...token.tools] } : {}),
     ...(Object.keys(token.labels).length > 0 ? { labels: { ...token.labels } } : {}),
     ...(Object.keys(rateLimit).length > 0 ? { rateLimit } : {}),
     ...expiry(token),

@@ -124,7 +124,12 @@ function verdictOf(response: VerifyResponse): Verdict {
     return {
       valid: true,
       code: "VALID",
-      token: { ...response.token!, readOnly: false },
+      token: {
+        ...response.token!,
+        readOnly: response.token!.readOnly ?? false,
+        tools: response.token!.tools ?? null,
+        expiresAt: response.token!.expiresAt == null ? null : Date.parse(response.token!.expiresAt),
+      },
       ratelimit: response.ratelimit,
     };
   }

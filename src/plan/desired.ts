@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { OWNER_LABEL, type Token, type UpdateTokenRequest } from "../api/schemas.js";
 import type { ResolvedToken } from "../spec/resolved.js";
+import { normaliseTools } from "../spec/tools.js";
 
 /** Prefix of every label tokenform writes; users cannot set labels under it (the spec refuses them). */
 export const RESERVED_LABEL_PREFIX = "tokenform.dev/";
@@ -26,6 +27,8 @@ export interface ManagedSettings {
   scopes: string[];
   readOnly: boolean;
   ipAllowlist: string[];
+  /** MCP tools the key may call, sorted; null = no restriction. */
+  tools: string[] | null;
   rateLimit: { perMinute: number | null; perHour: number | null };
   labels: Record<string, string>;
   enabled: boolean;
@@ -68,6 +71,7 @@ export function desiredSettings(token: ResolvedToken, anchor: Date): ManagedSett
     scopes: sorted(token.scopes),
     readOnly: token.readOnly,
     ipAllowlist: sorted(token.ipAllowlist),
+    tools: normaliseTools(token.tools),
     rateLimit: { perMinute: token.rateLimit.perMinute ?? null, perHour: token.rateLimit.perHour ?? null },
     labels: userLabels(token.labels),
     enabled: token.enabled,
@@ -82,6 +86,7 @@ export function actualSettings(token: Token): ManagedSettings {
     scopes: sorted(token.scopes),
     readOnly: token.readOnly,
     ipAllowlist: sorted(token.ipAllowlist),
+    tools: normaliseTools(token.tools),
     rateLimit: { perMinute: token.rateLimit.perMinute, perHour: token.rateLimit.perHour },
     labels: userLabels(token.labels),
     enabled: token.enabled,
@@ -101,9 +106,15 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-/** `sha256:` + 16 hex of the canonical settings. Written to `APPLIED_LABEL` after every apply. */
+/**
+ * `sha256:` + 16 hex of the canonical settings. Written to `APPLIED_LABEL` after every apply. A setting
+ * added after tokens were applied is left out while it has its "unset" value (`tools: null`), so the hash
+ * of a token applied before the setting existed still matches and upgrading shows no false drift.
+ */
 export function settingsHash(settings: ManagedSettings): string {
-  return `sha256:${createHash("sha256").update(canonicalJson(settings)).digest("hex").slice(0, 16)}`;
+  const { tools, ...rest } = settings;
+  const hashed = tools === null ? rest : settings;
+  return `sha256:${createHash("sha256").update(canonicalJson(hashed)).digest("hex").slice(0, 16)}`;
 }
 
 /** Field-level differences between two settings, in a fixed field order. */
@@ -116,6 +127,7 @@ export function diffSettings(
     "scopes",
     "readOnly",
     "ipAllowlist",
+    "tools",
     "rateLimit",
     "labels",
     "expiresAt",
@@ -156,6 +168,7 @@ export function settingsBody(settings: ManagedSettings): Omit<UpdateTokenRequest
     scopes: settings.scopes,
     readOnly: settings.readOnly,
     ipAllowlist: settings.ipAllowlist,
+    tools: settings.tools,
     rateLimit: settings.rateLimit,
     enabled: settings.enabled,
     expiresAt: settings.expiresAt,

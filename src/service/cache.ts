@@ -19,6 +19,10 @@ export interface VerifiedKey {
   labels: Readonly<Record<string, string>>;
   account: string;
   readOnly: boolean;
+  /** The key's tool allowlist; null = any tool its type and scopes allow. */
+  tools: readonly string[] | null;
+  /** When the key expires (epoch ms); null = never. */
+  expiresAt: number | null;
 }
 
 /** What the verifier keeps per secret digest. */

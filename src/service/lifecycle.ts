@@ -78,6 +78,7 @@ export function toApiToken(token: StoredToken, now: number, unflushed?: PendingU
     readOnly: token.readOnly,
     labels: { ...token.labels },
     ipAllowlist: [...token.ipAllowlist],
+    tools: token.tools === null ? null : [...token.tools],
     rateLimit: { perMinute: token.ratePerMinute, perHour: token.ratePerHour },
     status: tokenStatus(token, now),
     enabled: token.enabled,

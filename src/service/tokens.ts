@@ -28,6 +28,7 @@ import { displayPrefixOf, fingerprintOf, SecretValue } from "../api/secret.js";
 import { parseDuration } from "../spec/duration.js";
 import type { TokenType } from "../spec/schema.js";
 import { generateToken, randomBase62 } from "../spec/token-format.js";
+import { normaliseTools } from "../spec/tools.js";
 import type { KeyCache } from "./cache.js";
 import type { Clock } from "./clock.js";
 import { iso } from "./clock.js";
@@ -131,6 +132,7 @@ function auditedFields(token: TokenRecord, now: number): Record<string, unknown>
     readOnly: token.readOnly,
     labels: token.labels,
     ipAllowlist: token.ipAllowlist,
+    tools: token.tools,
     rateLimit: { perMinute: token.ratePerMinute, perHour: token.ratePerHour },
     enabled: token.enabled,
     expiresAt: token.expiresAt === null ? null : iso(token.expiresAt),
@@ -450,6 +452,7 @@ export class TokenManager {
       readOnly: input.readOnly ?? type === "mcp",
       labels: input.labels ?? {},
       ipAllowlist: input.ipAllowlist ?? [],
+      tools: normaliseTools(input.tools),
       ratePerMinute: input.rateLimit?.perMinute ?? null,
       ratePerHour: input.rateLimit?.perHour ?? null,
       enabled: input.enabled ?? true,
@@ -538,6 +541,7 @@ export class TokenManager {
       readOnly: patch.readOnly ?? current.readOnly,
       labels: patch.labels ?? current.labels,
       ipAllowlist: patch.ipAllowlist ?? current.ipAllowlist,
+      tools: patch.tools === undefined ? current.tools : normaliseTools(patch.tools),
       ratePerMinute:
         patch.rateLimit?.perMinute !== undefined ? patch.rateLimit.perMinute : current.ratePerMinute,
       ratePerHour: patch.rateLimit?.perHour !== undefined ? patch.rateLimit.perHour : current.ratePerHour,

@@ -5,8 +5,8 @@
  *
  * Order: parse → checksum (no store access for a mistyped or forged key) → cache, else store lookup with a
  * constant-time digest comparison → account → status and expiry → IP allowlist → signature (when the
- * token requires it) → rate limits → scopes and type rules → allow. A refusal is an ordinary verdict
- * (`{valid: false, code}`), never an exception. (On the hot path the cache is probed before the checksum
+ * token requires it) → rate limits → scopes, tool allowlist and read-only rule (`checkGrant`) → allow. A
+ * refusal is an ordinary verdict (`{valid: false, code}`), never an exception. (On the hot path the cache is probed before the checksum
  * is computed: a hit proves the key was issued, so the outcome is the same and the check is skipped.)
  *
  * The hot path for a cached key is synchronous: one SHA-256, a few `Map` operations, no
@@ -18,10 +18,10 @@ import { checkToken } from "../spec/token-format.js";
 import type { CachedKey, KeyCache, VerifiedKey } from "./cache.js";
 import type { Clock } from "./clock.js";
 import { type Digester, digestsEqual } from "./digest.js";
+import { checkGrant } from "./grant.js";
 import { ipAllowed, parseRanges } from "./ip.js";
 import { effectiveToken } from "./lifecycle.js";
 import type { RateDecision, RateLimiter, RateRule } from "./ratelimit.js";
-import { hasScopes, missingScopes } from "./scopes.js";
 import { SIGNATURE_LABEL, type SignatureVerifier, type SignedRequest } from "./signing.js";
 import type { SecretRecord, StoredToken, TokenStore } from "./store/types.js";
 import type { UsageAccumulator } from "./usage.js";
@@ -56,6 +56,8 @@ export interface VerifyInput {
   scopes?: readonly string[];
   /** The request modifies data (refused for read-only keys). */
   write?: boolean;
+  /** MCP tools the request calls; each must be allowed by the key's tool allowlist. */
+  tools?: readonly string[];
   /** Only accept keys of this account (others are NOT_FOUND, with no usage counted). */
   account?: string;
   /** Count the request against rate limits (default true; the management API passes false). */
@@ -192,6 +194,8 @@ export class Verifier {
       labels: Object.freeze({ ...token.labels }),
       account: token.account,
       readOnly: token.readOnly,
+      tools: token.tools === null ? null : Object.freeze([...token.tools]),
+      expiresAt: token.expiresAt,
     });
     const rules: RateRule[] = [
       {
@@ -261,26 +265,8 @@ export class Verifier {
         };
       }
     }
-    const scopes = input.scopes;
-    if (scopes !== undefined && scopes.length > 0 && !hasScopes(key.scopes, scopes)) {
-      return this.#refuse(
-        entry,
-        {
-          code: "INSUFFICIENT_SCOPE",
-          message: `this key lacks the scope${scopes.length > 1 ? "s" : ""} ${missingScopes(key.scopes, scopes).join(", ")}`,
-        },
-        now,
-        ratelimit,
-      );
-    }
-    if (input.write === true && key.readOnly) {
-      return this.#refuse(
-        entry,
-        { code: "READ_ONLY", message: `this ${key.type} key is read-only and cannot make write requests` },
-        now,
-        ratelimit,
-      );
-    }
+    const refusal = checkGrant(key, input);
+    if (refusal !== undefined) return this.#refuse(entry, refusal, now, ratelimit);
     this.#usage.success(key.id, input.ip, now);
     return ratelimit === undefined
       ? { valid: true, code: "VALID", token: key }

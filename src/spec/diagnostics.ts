@@ -27,6 +27,7 @@ export const DIAGNOSTIC_CODES = [
   "invalid_name",
   "invalid_owner",
   "invalid_scope",
+  "invalid_tool_pattern",
   "invalid_duration",
   "invalid_datetime",
   "invalid_cidr",

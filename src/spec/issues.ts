@@ -16,6 +16,7 @@ import {
   OWNER_PATTERN,
   SCOPE_PATTERN,
   TOKEN_NAME_PATTERN,
+  TOOL_PATTERN,
 } from "./schema.js";
 import { valueAt } from "./source.js";
 import { closest } from "./suggest.js";
@@ -40,6 +41,7 @@ const PATTERN_CODES = new Map<string, DiagnosticCode>(
       [TOKEN_NAME_PATTERN, "invalid_name"],
       [OWNER_PATTERN, "invalid_owner"],
       [SCOPE_PATTERN, "invalid_scope"],
+      [TOOL_PATTERN, "invalid_tool_pattern"],
       [DURATION_PATTERN, "invalid_duration"],
       [GITHUB_SECRET_PATTERN, "invalid_secret_name"],
       [GITHUB_REPOSITORY_PATTERN, "invalid_repository"],

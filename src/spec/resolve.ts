@@ -21,6 +21,7 @@ import {
   type TokenSpec,
   type TokenType,
 } from "./schema.js";
+import { normaliseTools } from "./tools.js";
 import { checkCidr } from "./values.js";
 
 /** Token type when neither the token nor the defaults name one: the read-only kind, the safest. */
@@ -99,6 +100,7 @@ export function resolveToken(
     scopes: [...new Set(token.scopes ?? d.scopes ?? [])],
     readOnly: token.readOnly ?? d.readOnly ?? type === "mcp",
     ipAllowlist: normaliseAllowlist(token.ipAllowlist ?? d.ipAllowlist ?? []),
+    tools: normaliseTools(token.tools ?? d.tools),
     rateLimit: { ...d.rateLimit, ...token.rateLimit },
     labels: { ...d.labels, ...token.labels },
     enabled: token.enabled ?? true,

@@ -64,6 +64,8 @@ export interface ResolvedToken {
   readOnly: boolean;
   /** Normalised CIDRs (`203.0.113.0/24`, `2001:db8::/32`; bare addresses become /32 or /128). */
   ipAllowlist: string[];
+  /** MCP tools the key may call (names or `*` patterns, sorted, unique); null when any tool may be called. */
+  tools: string[] | null;
   rateLimit: { perMinute?: number; perHour?: number };
   labels: Record<string, string>;
   enabled: boolean;

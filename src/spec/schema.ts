@@ -31,6 +31,12 @@ export type OnRemove = (typeof ON_REMOVE)[number];
 export const TOKEN_NAME_PATTERN = "^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$";
 /** Scopes are `resource:action`, either part may be `*`; a lone `*` grants everything. */
 export const SCOPE_PATTERN = "^(?:\\*|(?:\\*|[a-z][a-z0-9_.-]*):(?:\\*|[a-z][a-z0-9_.-]*))$";
+/**
+ * Entries of a token's `tools` allowlist: an MCP tool name or a pattern where `*` stands for any run of
+ * characters (`search_*`). The characters are those MCP recommends for tool names (letters, digits, `_`,
+ * `-`, `.`) plus `/` and `:`, which some servers use as namespace separators; at most 128 (MCP's limit).
+ */
+export const TOOL_PATTERN = "^[A-Za-z0-9_.:/*-]{1,128}$";
 /** Owner of a set: `org/team` style, also used as the owner label value in the service. */
 export const OWNER_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)*$";
 /** GitHub secret names: letters, digits and `_`, not starting with a digit (the `GITHUB_` rule is in validate). */
@@ -86,6 +92,14 @@ const scope = z
   .string()
   .regex(new RegExp(SCOPE_PATTERN), { message: "expected a scope such as contexts:read, tools:* or *" })
   .describe("`resource:action`; either part may be `*`.");
+
+const toolPattern = z
+  .string()
+  .regex(new RegExp(TOOL_PATTERN), {
+    message:
+      "expected an MCP tool name or a pattern such as search_* (letters, digits, _ - . / : and *, at most 128)",
+  })
+  .describe("An MCP tool name, or a pattern where `*` matches any characters (e.g. `search_*`).");
 
 /** Rate limits for one key (the per-account limit is the service's configuration). */
 export const RateLimitSchema = z
@@ -352,6 +366,13 @@ const common = {
     .array(cidr)
     .optional()
     .describe("IPv4/IPv6 addresses or CIDR ranges allowed to use the key."),
+  tools: z
+    .array(toolPattern)
+    .max(100)
+    .optional()
+    .describe(
+      "MCP tools the key may call: names or `*` patterns (e.g. `get_status`, `search_*`). Absent: any tool its type and scopes allow; `[]`: none.",
+    ),
   rateLimit: RateLimitSchema.optional(),
   labels: labels.optional(),
   expiresIn: expiresIn.optional(),

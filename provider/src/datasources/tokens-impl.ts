@@ -24,6 +24,7 @@ export function tokenListing(token: Token): TfObject {
     scopes: [...token.scopes].sort(),
     read_only: token.readOnly,
     ip_allowlist: [...token.ipAllowlist].sort(),
+    tools: token.tools === null ? null : [...token.tools],
     labels: { ...token.labels },
     status: token.status,
     enabled: token.enabled,

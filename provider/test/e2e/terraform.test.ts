@@ -178,6 +178,18 @@ describe("tokenform_token under terraform", () => {
     expect(await api.getToken(id)).toMatchObject({ enabled: true, status: "active" });
   });
 
+  it("narrows the tools a token may call in place, and lifts the restriction when the attribute goes", async () => {
+    const base =
+      '  name = "e2e-ci-renamed"\n  expires_in = "90d"\n  description = "CI for backend"\n  scopes = ["contexts:read", "tools:call"]\n  labels = { team = "backend" }\n  rate_limit {\n    per_minute = 100\n  }';
+    const id = String(ws.stateResources()["tokenform_token.ci"]!.id);
+    const plan = await planAndApply(ci(`${base}\n  tools = ["search_*", "get_status"]`));
+    expect(plan).toContain("0 to add, 1 to change, 0 to destroy");
+    expect((await api.getToken(id)).tools).toEqual(["get_status", "search_*"]);
+    expect((await planExitCode()).code).toBe(0);
+    await planAndApply(ci(base));
+    expect((await api.getToken(id)).tools).toBeNull();
+  });
+
   it("rolls a due rotation: same token, next generation, new secret delivered", async () => {
     const base =
       '  name = "e2e-ci-renamed"\n  expires_in = "90d"\n  description = "CI for backend"\n  scopes = ["contexts:read", "tools:call"]\n  labels = { team = "backend" }\n  rate_limit {\n    per_minute = 100\n  }';

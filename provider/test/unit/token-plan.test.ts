@@ -46,6 +46,7 @@ function token(overrides: Partial<Token> = {}): Token {
       "tokenform.dev/removal-grace": "604800",
     },
     ipAllowlist: [],
+    tools: null,
     rateLimit: { perMinute: null, perHour: null },
     status: "active",
     enabled: true,

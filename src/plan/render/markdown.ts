@@ -43,6 +43,7 @@ function diffLines(change: Change): string[] {
     case "create":
     case "recreate":
       lines.push(`+   scopes ${show(change.desired.scopes)}`);
+      if (change.desired.tools !== null) lines.push(`+   tools ${show(change.desired.tools)}`);
       for (const d of change.destinations) lines.push(`+   deliver to ${d.description}`);
       break;
     case "update":

@@ -44,6 +44,7 @@ function details(change: Change): string[] {
         `+ type        = ${show(t.type)}`,
         `+ scopes      = ${show(t.scopes)}${t.readOnly ? " (read-only)" : ""}`,
       ];
+      if (t.tools !== null) lines.push(`+ tools       = ${show(t.tools)}`);
       if (t.ipAllowlist.length > 0) lines.push(`+ ipAllowlist = ${show(t.ipAllowlist)}`);
       if (t.rateLimit.perMinute || t.rateLimit.perHour) lines.push(`+ rateLimit   = ${show(t.rateLimit)}`);
       if (t.expiry.kind !== "never") {

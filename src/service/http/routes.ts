@@ -233,6 +233,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
           ip: input.ip,
           scopes: input.scopes,
           write: input.write,
+          tools: input.tools,
           // An authenticated caller only ever learns about its own account's keys.
           account: ctx.actor?.account,
           signed: input.signature && {

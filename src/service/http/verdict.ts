@@ -55,6 +55,9 @@ export function verifyResponseOf(verdict: Verdict): VerifyResponse {
       scopes: [...t.scopes],
       labels: { ...t.labels },
       account: t.account,
+      readOnly: t.readOnly,
+      tools: t.tools === null ? null : [...t.tools],
+      expiresAt: t.expiresAt === null ? null : new Date(t.expiresAt).toISOString(),
     };
   }
   if (verdict.ratelimit) out.ratelimit = { ...verdict.ratelimit };

@@ -100,4 +100,10 @@ CREATE INDEX audit_account ON audit(account, seq);
 CREATE INDEX audit_target ON audit(account, target_id, seq);
 `,
   },
+  {
+    version: 2,
+    name: "token tool allowlist",
+    // JSON array of tool-name patterns; NULL = no restriction.
+    sql: "ALTER TABLE tokens ADD COLUMN tools TEXT;",
+  },
 ];

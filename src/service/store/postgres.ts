@@ -78,6 +78,7 @@ interface TokenRow {
   read_only: boolean;
   labels: Record<string, string>;
   ip_allowlist: string[];
+  tools: string[] | null;
   rate_per_minute: number | null;
   rate_per_hour: number | null;
   enabled: boolean;
@@ -156,6 +157,7 @@ function tokenFromRow(row: TokenRow): StoredToken {
     readOnly: row.read_only,
     labels: row.labels,
     ipAllowlist: row.ip_allowlist,
+    tools: row.tools,
     ratePerMinute: row.rate_per_minute,
     ratePerHour: row.rate_per_hour,
     enabled: row.enabled,
@@ -245,8 +247,8 @@ export interface PostgresStoreOptions {
 
 /** The PostgreSQL implementation of `TokenStore`. */
 /**
- * The values of the columns `name` … `deliveries`, in table order: the part of a token row that insert and
- * update both write.
+ * The values of the columns `name` … `deliveries`, in table order, then `tools` (added by migration 2): the
+ * part of a token row that insert and update both write.
  */
 function settingValues(token: TokenRecord): unknown[] {
   return [
@@ -264,6 +266,7 @@ function settingValues(token: TokenRecord): unknown[] {
     token.pendingExpiresAt,
     token.expiresAt,
     JSON.stringify(token.deliveries),
+    token.tools === null ? null : JSON.stringify(token.tools),
   ];
 }
 
@@ -491,10 +494,10 @@ export class PostgresStore implements TokenStore {
       return await this.#transaction(async (client) => {
         await client.query(
           `INSERT INTO tokens (id, account, name, description, type, scopes, read_only, labels, ip_allowlist,
-             rate_per_minute, rate_per_hour, enabled, pending, pending_expires_at, expires_at, deliveries,
+             rate_per_minute, rate_per_hour, enabled, pending, pending_expires_at, expires_at, deliveries, tools,
              created_at, created_by, updated_at, rotated_at, last_generation, version)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-             $21, $22)`,
+             $21, $22, $23)`,
           [
             token.id,
             token.account,
@@ -528,8 +531,8 @@ export class PostgresStore implements TokenStore {
         const result = await client.query(
           `UPDATE tokens SET name = $4, description = $5, type = $6, scopes = $7, read_only = $8, labels = $9,
              ip_allowlist = $10, rate_per_minute = $11, rate_per_hour = $12, enabled = $13, pending = $14,
-             pending_expires_at = $15, expires_at = $16, deliveries = $17, updated_at = $18, rotated_at = $19,
-             last_generation = $20, version = $21
+             pending_expires_at = $15, expires_at = $16, deliveries = $17, tools = $18, updated_at = $19,
+             rotated_at = $20, last_generation = $21, version = $22
            WHERE id = $1 AND account = $2 AND version = $3`,
           [
             token.id,

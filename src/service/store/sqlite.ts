@@ -43,6 +43,7 @@ interface TokenRow {
   read_only: number;
   labels: string;
   ip_allowlist: string;
+  tools: string | null;
   rate_per_minute: number | null;
   rate_per_hour: number | null;
   enabled: number;
@@ -113,6 +114,7 @@ function tokenFromRow(row: TokenRow, secrets: SecretRecord[]): StoredToken {
     readOnly: row.read_only === 1,
     labels: JSON.parse(row.labels) as Record<string, string>,
     ipAllowlist: JSON.parse(row.ip_allowlist) as string[],
+    tools: row.tools === null ? null : (JSON.parse(row.tools) as string[]),
     ratePerMinute: row.rate_per_minute,
     ratePerHour: row.rate_per_hour,
     enabled: row.enabled === 1,
@@ -145,6 +147,7 @@ function tokenParams(token: TokenRecord) {
     read_only: token.readOnly ? 1 : 0,
     labels: JSON.stringify(token.labels),
     ip_allowlist: JSON.stringify(token.ipAllowlist),
+    tools: token.tools === null ? null : JSON.stringify(token.tools),
     rate_per_minute: token.ratePerMinute,
     rate_per_hour: token.ratePerHour,
     enabled: token.enabled ? 1 : 0,
@@ -381,10 +384,10 @@ export class SqliteStore implements TokenStore {
       return this.#db.transaction(() => {
         this.#stmt(
           `INSERT INTO tokens (id, account, name, description, type, scopes, read_only, labels, ip_allowlist,
-             rate_per_minute, rate_per_hour, enabled, pending, pending_expires_at, expires_at, deliveries,
+             tools, rate_per_minute, rate_per_hour, enabled, pending, pending_expires_at, expires_at, deliveries,
              created_at, created_by, updated_at, rotated_at, last_generation, version)
            VALUES (@id, @account, @name, @description, @type, @scopes, @read_only, @labels, @ip_allowlist,
-             @rate_per_minute, @rate_per_hour, @enabled, @pending, @pending_expires_at, @expires_at, @deliveries,
+             @tools, @rate_per_minute, @rate_per_hour, @enabled, @pending, @pending_expires_at, @expires_at, @deliveries,
              @created_at, @created_by, @updated_at, @rotated_at, @last_generation, @version)`,
         ).run(tokenParams(token));
         this.#writeChildren(token);
@@ -406,7 +409,7 @@ export class SqliteStore implements TokenStore {
         const { created_at: _c, created_by: _b, id: _i, account: _a, ...params } = tokenParams(token);
         const result = this.#stmt(
           `UPDATE tokens SET name = @name, description = @description, type = @type, scopes = @scopes,
-             read_only = @read_only, labels = @labels, ip_allowlist = @ip_allowlist,
+             read_only = @read_only, labels = @labels, ip_allowlist = @ip_allowlist, tools = @tools,
              rate_per_minute = @rate_per_minute, rate_per_hour = @rate_per_hour, enabled = @enabled,
              pending = @pending, pending_expires_at = @pending_expires_at, expires_at = @expires_at,
              deliveries = @deliveries, updated_at = @updated_at, rotated_at = @rotated_at,

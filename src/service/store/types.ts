@@ -61,6 +61,8 @@ export interface TokenRecord {
   readOnly: boolean;
   labels: Record<string, string>;
   ipAllowlist: string[];
+  /** MCP tools the key may call (names or `*` patterns); null = no restriction. */
+  tools: string[] | null;
   /** Per-key requests per minute; null = the service default. */
   ratePerMinute: number | null;
   /** Per-key requests per hour; null = none. */

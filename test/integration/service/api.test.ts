@@ -108,6 +108,49 @@ describe("management API: tokens", () => {
     expect(wrongType.status).toBe(400);
   });
 
+  it("keeps a tool allowlist (sorted, unique), clears it with null, and refuses bad patterns with 422", async () => {
+    await using h = await serviceHarness();
+    const created = await h.admin.createToken({
+      name: "search-bot",
+      type: "agent",
+      scopes: ["tools:call"],
+      tools: ["search_*", "get_status", "search_*"],
+    });
+    expect(created.token.tools).toEqual(["get_status", "search_*"]);
+    expect((await h.admin.getToken(created.token.id)).tools).toEqual(["get_status", "search_*"]);
+    const bad = await h.http("PATCH", `/v1/tokens/${created.token.id}`, {
+      token: h.adminToken,
+      body: { tools: ["get status"] },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details.issues[0].path).toBe("tools.0");
+    const cleared = await h.admin.updateToken(created.token.id, { tools: null });
+    expect(cleared.tools).toBeNull();
+    const none = await h.admin.updateToken(created.token.id, { tools: [] });
+    expect(none.tools).toEqual([]);
+    const audit = await h.admin.audit({ targetId: created.token.id });
+    expect(audit.items[0]!.changes).toEqual({ tools: { from: null, to: [] } });
+
+    // Verify takes the tools a request calls and refuses one outside the list with its own code.
+    await h.admin.updateToken(created.token.id, { tools: ["search_*"] });
+    const verify = (tools: string[]) =>
+      h.http("POST", "/v1/verify", {
+        body: { token: created.secret.reveal(), scopes: ["tools:call"], tools },
+      });
+    const allowed = await verify(["search_docs"]);
+    expect(allowed.body).toMatchObject({
+      valid: true,
+      token: { name: "search-bot", readOnly: false, tools: ["search_*"], expiresAt: null },
+    });
+    const refused = await verify(["search_docs", "delete_repo"]);
+    expect(refused.status).toBe(200);
+    expect(refused.body).toMatchObject({
+      valid: false,
+      code: "TOOL_NOT_ALLOWED",
+      message: "this key may not call the tool delete_repo (it may call: search_*)",
+    });
+  });
+
   it("gets a token by id with an ETag and answers 404 for unknown ids", async () => {
     await using h = await serviceHarness();
     const { token } = await h.admin.createToken({ name: "one" });

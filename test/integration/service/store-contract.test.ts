@@ -126,6 +126,7 @@ function token(name: string, overrides: Partial<TokenRecord> = {}): TokenRecord 
     readOnly: true,
     labels: {},
     ipAllowlist: [],
+    tools: null,
     ratePerMinute: null,
     ratePerHour: null,
     enabled: true,

@@ -1,7 +1,14 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { AuditEntry } from "../../../src/api/schemas.js";
 import { computePlan } from "../../../src/plan/compute.js";
-import { RETIRED_AT_LABEL, ROTATE_TRIGGER_LABEL } from "../../../src/plan/desired.js";
+import {
+  APPLIED_LABEL,
+  canonicalJson,
+  desiredSettings,
+  RETIRED_AT_LABEL,
+  ROTATE_TRIGGER_LABEL,
+} from "../../../src/plan/desired.js";
 import { closingLine } from "../../../src/plan/render/words.js";
 import type { RotateChange, UpdateChange } from "../../../src/plan/types.js";
 import { applied, OWNER, resolved, restamp, T0, tokenSet } from "../../support/builders.js";
@@ -40,6 +47,24 @@ describe("computePlan", () => {
       { field: "scopes", from: ["contexts:read"], to: ["contexts:read", "tools:call"] },
     ]);
     expect(plan.drift).toEqual([]);
+  });
+
+  it("diffs a tool allowlist like scopes, and keeps the hash of tokens applied before allowlists existed", () => {
+    const before = resolved("search-bot");
+    const after = resolved("search-bot", { tools: ["search_*", "get_status"] });
+    const plan = computePlan({ set: tokenSet([after]), actual: [applied(before)], now: at(1) });
+    expect((plan.changes[0] as UpdateChange).fields).toEqual([
+      { field: "tools", from: null, to: ["get_status", "search_*"] },
+    ]);
+    expect(plan.drift).toEqual([]);
+    // A token applied by a release without allowlists: its applied-settings label has no `tools` key.
+    const old = applied(before);
+    const { tools: _none, ...withoutTools } = desiredSettings(before, new Date(old.rotatedAt));
+    const legacyHash = `sha256:${createHash("sha256").update(canonicalJson(withoutTools)).digest("hex").slice(0, 16)}`;
+    expect(old.labels[APPLIED_LABEL]).toBe(legacyHash);
+    const again = computePlan({ set: tokenSet([before]), actual: [old], now: at(1) });
+    expect(again.changes).toEqual([]);
+    expect(again.drift).toEqual([]);
   });
 
   it("enables and disables separately from other settings", () => {

@@ -51,6 +51,11 @@ const CASES: Array<[fixture: string, expected: Expected[], message?: RegExp]> = 
     ],
   ],
   [
+    "bad-tool-pattern.yaml",
+    ["invalid_tool_pattern bad-tool-pattern.yaml:7:23", "invalid_tool_pattern bad-tool-pattern.yaml:7:37"],
+    /expected an MCP tool name or a pattern such as search_\*/,
+  ],
+  [
     "bad-duration.yaml",
     ["invalid_duration bad-duration.yaml:7:16", "invalid_duration bad-duration.yaml:8:24"],
     /15m, 48h or 90d/,

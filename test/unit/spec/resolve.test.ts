@@ -33,6 +33,7 @@ describe("resolveTokenSet", () => {
           scopes: [],
           readOnly: true,
           ipAllowlist: [],
+          tools: null,
           rateLimit: {},
           labels: {},
           enabled: true,

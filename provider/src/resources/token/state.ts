@@ -56,6 +56,13 @@ function stringSet(
   return [...api].sort();
 }
 
+/** The tool allowlist: null stays null (no restriction) and `[]` stays `[]` (no tool), unlike `stringSet`. */
+function toolSet(api: string[] | null, basis: TfValue | undefined): TfValue {
+  if (api === null) return null;
+  const b = strings(basis);
+  return b && JSON.stringify([...new Set(b)].sort()) === JSON.stringify(api) ? b : [...api];
+}
+
 /** Keeps the basis's duration text when it means the same number of seconds. */
 function duration(seconds: number, basis: TfValue | undefined): string {
   if (typeof basis === "string" && parseDuration(basis) === seconds) return basis;
@@ -114,6 +121,7 @@ export function stateFromToken(token: Token, basis: TfObject | null): TfObject {
     scopes: stringSet(token.scopes, b.scopes),
     read_only: token.readOnly,
     ip_allowlist: stringSet(token.ipAllowlist, b.ip_allowlist, canonicalCidr),
+    tools: toolSet(token.tools, b.tools),
     labels: userLabels(token, b.labels),
     enabled: token.enabled,
     expires_in: b.expires_in ?? null,

@@ -111,6 +111,7 @@ export function toSpec(config: TfObject, owner: string): SpecView {
   for (const [attr, field] of [
     ["scopes", "scopes"],
     ["ip_allowlist", "ipAllowlist"],
+    ["tools", "tools"],
     ["labels", "labels"],
   ] as const) {
     const v = plain(config[attr] ?? null, `tokens/0/${field}`, unknown);
@@ -187,6 +188,7 @@ export function toSpec(config: TfObject, owner: string): SpecView {
     // Sets have no element paths in Terraform: point at the attribute.
     if (field === "scopes") return path("scopes");
     if (field === "ipAllowlist") return path("ip_allowlist");
+    if (field === "tools") return path("tools");
     if (field === "labels")
       return typeof rest[0] === "string" ? path("labels", { key: rest[0] }) : path("labels");
     if (field === "rateLimit") {

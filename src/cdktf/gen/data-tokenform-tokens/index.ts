@@ -127,6 +127,11 @@ export class DataTokenformTokensTokensOutputReference extends cdktf.ComplexObjec
     return this.getListAttribute('ip_allowlist');
   }
 
+  // tools - computed: true, optional: false, required: false
+  public get tools() {
+    return this.getListAttribute('tools');
+  }
+
   // labels - computed: true, optional: false, required: false
   private _labels = new cdktf.StringMap(this, "labels");
   public get labels() {

@@ -48,6 +48,12 @@ export interface TokenConfig extends cdktf.TerraformMetaArguments {
   */
   readonly ipAllowlist?: string[];
   /**
+  * MCP tools the token may call: names or `*` patterns (e.g. `search_*`). Unset: any tool its type and scopes allow; empty: none.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#tools Token#tools}
+  */
+  readonly tools?: string[];
+  /**
   * Key/value labels. tokenform.dev/* keys are reserved (the owner label is set from the provider).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#labels Token#labels}
@@ -1272,6 +1278,7 @@ export class Token extends cdktf.TerraformResource {
     this._scopes = config.scopes;
     this._readOnly = config.readOnly;
     this._ipAllowlist = config.ipAllowlist;
+    this._tools = config.tools;
     this._labels = config.labels;
     this._enabled = config.enabled;
     this._expiresIn = config.expiresIn;
@@ -1386,6 +1393,22 @@ export class Token extends cdktf.TerraformResource {
   // Temporarily expose input value. Use with caution.
   public get ipAllowlistInput() {
     return this._ipAllowlist;
+  }
+
+  // tools - computed: false, optional: true, required: false
+  private _tools?: string[]; 
+  public get tools() {
+    return cdktf.Fn.tolist(this.getListAttribute('tools'));
+  }
+  public set tools(value: string[]) {
+    this._tools = value;
+  }
+  public resetTools() {
+    this._tools = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get toolsInput() {
+    return this._tools;
   }
 
   // labels - computed: false, optional: true, required: false
@@ -1627,6 +1650,7 @@ export class Token extends cdktf.TerraformResource {
       scopes: cdktf.listMapper(cdktf.stringToTerraform, false)(this._scopes),
       read_only: cdktf.booleanToTerraform(this._readOnly),
       ip_allowlist: cdktf.listMapper(cdktf.stringToTerraform, false)(this._ipAllowlist),
+      tools: cdktf.listMapper(cdktf.stringToTerraform, false)(this._tools),
       labels: cdktf.hashMapper(cdktf.stringToTerraform)(this._labels),
       enabled: cdktf.booleanToTerraform(this._enabled),
       expires_in: cdktf.stringToTerraform(this._expiresIn),
@@ -1676,6 +1700,12 @@ export class Token extends cdktf.TerraformResource {
       },
       ip_allowlist: {
         value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._ipAllowlist),
+        isBlock: false,
+        type: "set",
+        storageClassType: "stringList",
+      },
+      tools: {
+        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._tools),
         isBlock: false,
         type: "set",
         storageClassType: "stringList",

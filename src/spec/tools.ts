@@ -1,0 +1,50 @@
+/**
+ * Tool allowlists: the list of MCP tool names and `*` patterns a token may call (`tools` in a TokenSpec and
+ * in the management API). One place for the two rules every part applies — how a list is kept (sorted,
+ * unique; absent = no restriction) and whether a tool name is allowed by it — so the spec, the token
+ * service's verify, the MCP guard and the gateway agree.
+ *
+ * Matching is hand-written (a dozen lines): glob libraries give `*` path semantics (it stops at `/`),
+ * while a tool pattern's `*` means any run of characters, `/` included. Names compare case-sensitively,
+ * as MCP tool names do.
+ */
+
+/** A tool allowlist as kept by the service: sorted, without duplicates; null when none was declared. */
+export function normaliseTools(tools: readonly string[] | undefined | null): string[] | null {
+  return tools === undefined || tools === null ? null : [...new Set(tools)].sort();
+}
+
+const compiled = new Map<string, RegExp | string>();
+/** Most patterns kept compiled; beyond this the cache is cleared (patterns come from a bounded set of keys). */
+const MAX_COMPILED = 10_000;
+
+function compile(pattern: string): RegExp | string {
+  let found = compiled.get(pattern);
+  if (found === undefined) {
+    found = pattern.includes("*")
+      ? new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`, "s")
+      : pattern;
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(pattern, found);
+  }
+  return found;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+}
+
+/** Whether `name` may be called under `allowlist` (null = no restriction; `[]` allows nothing). */
+export function toolAllowed(allowlist: readonly string[] | null, name: string): boolean {
+  if (allowlist === null) return true;
+  for (const pattern of allowlist) {
+    const rule = compile(pattern);
+    if (typeof rule === "string" ? rule === name : rule.test(name)) return true;
+  }
+  return false;
+}
+
+/** The names in `names` that `allowlist` refuses (for error messages). */
+export function toolsRefused(allowlist: readonly string[] | null, names: readonly string[]): string[] {
+  return names.filter((name) => !toolAllowed(allowlist, name));
+}
