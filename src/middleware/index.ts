@@ -1,45 +1,40 @@
 /**
- * `tokenformAuth`: API-key authentication for Node MCP servers, as an `(req, res, next)` handler that works
- * with plain node:http and with Express/Connect-style stacks. It refuses a request — 401 (with
- * `WWW-Authenticate`), 403, 429 (with `Retry-After` and `RateLimit-*`) as JSON `{"error": {…}}` — before any
- * handler code runs, and attaches the verified key to `req.tokenform` otherwise.
+ * `tokenformAuth`: API-key authorization for Node MCP servers, as an `(req, res, next)` handler for plain
+ * node:http and Express/Connect-style stacks. It refuses a request before any handler code runs — 401 with
+ * `WWW-Authenticate`, 403, 429 with `Retry-After` and `RateLimit-*`, as JSON `{"error": {…}}` — and
+ * otherwise hands it on with the verified key attached.
  *
- * Two modes:
- * - `service`: an in-process token service (or its `Verifier`): exact and immediate, no network.
- * - `url`: a remote token service's `POST /v1/verify` (with `token`, an admin key holding `tokens:verify`,
- *   or without one over loopback). A short cache removes the verify round trip from the request path with
- *   bounded staleness: only positive verdicts are cached, for at most `cacheTtlMs` (≤ 5 s, default 5 s),
- *   and every request served from the cache still sends its verify to the service in the background, so
- *   rate-limit counting, usage and revocation stay remote. A cached verdict is also spent like a budget:
- *   it serves at most the `ratelimit.remaining` requests the service said were left, then the next
- *   request waits for the service again — so this middleware never admits more than the service's limit
- *   (other clients of the same key can still use up the quota meanwhile). A background verdict that
- *   refuses the key evicts it at once; so a disabled or deleted key is admitted at most for requests that
- *   arrive while one background check is in flight, and never more than 5 s after the service last said
- *   yes. Signed requests are never cached (each signature is single-use). If the service cannot be
- *   reached the request is refused with 503 (fail closed).
+ * What it guards (`protocol`):
+ * - `"mcp"` (default): an MCP Streamable HTTP endpoint. The JSON-RPC message(s) of each POST are read
+ *   (bounded) and classified per message through one method table (src/mcp/methods.ts): scopes per method,
+ *   and read or write — a `tools/call` reads only when the server declares the tool `readOnlyHint: true`
+ *   (give the annotations with `tools`, or use `tokenform/mcp`, which learns them from an SDK server). The
+ *   parsed body is left on `req.body` (pass it to `transport.handleRequest(req, res, req.body)`: the stream
+ *   has been read), and the key on `req.auth` as the SDK's `AuthInfo` (tool handlers see it as
+ *   `extra.authInfo`). See src/mcp/guard.ts for the order of checks.
+ * - `"http"`: a plain HTTP API. Every request needs `scopes`; it writes unless its method is GET, HEAD or
+ *   OPTIONS (or as `write` says).
  *
- * Signed requests: when a request carries `X-MCP-Signature`, the middleware reads the body to check the
- * signature and leaves the bytes on `req.rawBody` (the stream is consumed, so handlers read that instead).
+ * Where keys are verified: `service` (an in-process token service: exact and immediate) or `url` (a remote
+ * service's `POST /v1/verify`, asked on every request: revocation is immediate and no more requests pass
+ * than the service admitted). If the service cannot be reached the request is refused with 503.
  */
-import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { TokenformClient } from "../api/client.js";
-import { errorBody } from "../api/errors.js";
-import type { VerifyResponse } from "../api/schemas.js";
 import type { SecretValue } from "../api/secret.js";
+import { authInfoOf, type SdkAuthInfo } from "../mcp/auth-info.js";
+import { credentialRefusal, type GuardOutcome, McpGuard, type ToolCatalog } from "../mcp/guard.js";
+import type { ToolHints } from "../mcp/methods.js";
+import { apiRefusalAnswer, type HttpAnswer, unavailableAnswer } from "../mcp/refusals.js";
+import { verifyBackend } from "../mcp/verify.js";
+import type { VerifiedKey } from "../service/cache.js";
 import { credentialFromHeaders } from "../service/credentials.js";
 import { readBody } from "../service/http/body.js";
-import { type HttpRefusal, rateLimitHeaders, refusalResponse } from "../service/http/verdict.js";
-import { clientAddress, type IpRange, parseRanges } from "../service/ip.js";
+import { rateLimitHeaders } from "../service/http/verdict.js";
+import { type IpRange, parseRanges } from "../service/ip.js";
 import type { SignedRequest } from "../service/signing.js";
 import type { RateLimitState, Verdict, Verifier } from "../service/verifier.js";
 
-/** The longest a positive remote verdict may be reused. */
-export const MAX_CACHE_TTL_MS = 5000;
-/** Cached verdicts kept at most (oldest evicted first). */
-const MAX_CACHE_ENTRIES = 10_000;
-/** Largest body read to check a signature. */
+/** Largest body read in `http` mode to check a request signature. */
 const SIGNED_BODY_LIMIT = 1024 * 1024;
 
 /** What the middleware attaches to `req.tokenform`. */
@@ -51,8 +46,11 @@ export interface TokenformAuthInfo {
     scopes: string[];
     labels: Record<string, string>;
     account: string;
+    readOnly: boolean;
+    /** The key's tool allowlist; null = no restriction. */
+    tools: string[] | null;
   };
-  /** Rate-limit state after this request (absent when served from the remote cache). */
+  /** Rate-limit state after this request, when the key is rate limited. */
   ratelimit?: RateLimitState;
 }
 
@@ -60,29 +58,42 @@ declare module "node:http" {
   interface IncomingMessage {
     /** Set by `tokenformAuth` on requests it let through. */
     tokenform?: TokenformAuthInfo;
-    /** The body bytes, when `tokenformAuth` had to read them to check a request signature. */
+    /** The body bytes, when `tokenformAuth` read them (MCP POSTs, signed requests). */
     rawBody?: Buffer;
+    /** MCP mode: the parsed JSON-RPC body, for `transport.handleRequest(req, res, req.body)`. */
+    body?: unknown;
+    /** MCP mode: the key as the MCP SDK's `AuthInfo` (tool handlers receive it as `extra.authInfo`). */
+    auth?: SdkAuthInfo;
   }
 }
 
 export interface TokenformAuthOptions {
-  /** Base URL of a remote token service (verifies with `POST /v1/verify`). */
+  /** Base URL of a remote token service (verifies with `POST /v1/verify` on every request). */
   url?: string;
   /** An in-process token service (anything with a `verifier`) or a `Verifier`. */
   service?: { verifier: Verifier } | Verifier;
   /** Admin key with `tokens:verify` (or `tokens:read`) for remote verification; optional over loopback. */
   token?: string | SecretValue;
-  /** Scopes every request needs (or a function of the request). */
+  /** What the endpoint speaks: `"mcp"` (default; per-message rules) or `"http"` (per-HTTP-method rule). */
+  protocol?: "mcp" | "http";
+  /** Scopes every request needs, in addition to the MCP method's (or a function of the request). */
   scopes?: readonly string[] | ((req: IncomingMessage) => readonly string[]);
-  /** Whether the request writes (read-only keys are refused); default: any method but GET/HEAD/OPTIONS. */
+  /** `http` only: whether the request writes; default any method but GET/HEAD/OPTIONS. */
   write?: boolean | ((req: IncomingMessage) => boolean);
+  /**
+   * `mcp` only: the server's tool annotations, by tool name (or a catalog). A tool without
+   * `readOnlyHint: true` is a write, as MCP's defaults say. `tokenform/mcp` fills this from an SDK server.
+   */
+  tools?: Readonly<Record<string, ToolHints>> | ToolCatalog;
   /**
    * Whose `X-Forwarded-For` to believe: `true` for any peer (only behind a proxy you control), a list of
    * proxy addresses/CIDRs, or `false`/absent to use the TCP peer address.
    */
   trustProxy?: boolean | readonly string[];
-  /** Remote mode: how long a positive verdict is reused, ms (default and maximum 5000; 0 disables). */
-  cacheTtlMs?: number;
+  /** `mcp` only: largest POST body in bytes (default 4 MiB; 413 beyond). */
+  bodyLimitBytes?: number;
+  /** URL of the server's RFC 9728 protected-resource metadata, sent as `resource_metadata` in challenges. */
+  resourceMetadata?: string;
   /** Remote mode: verify timeout in ms (default 2000). */
   timeoutMs?: number;
 }
@@ -96,226 +107,182 @@ export type TokenformAuthHandler = ((
 ) => Promise<void>) & {
   /** Closes the remote mode's connection pool (nothing to do in `service` mode). */
   close(): Promise<void>;
+  /**
+   * Answers `POST /register` — mount it at your server's `/register`. MCP clients that meet a 401 try OAuth
+   * and end there (mcp-remote shows only that answer's text); it says the server takes API keys, not OAuth,
+   * and why the key was refused.
+   */
+  registration(req: IncomingMessage, res: ServerResponse): void;
 };
 
-interface CacheEntry {
-  response: VerifyResponse;
-  at: number;
-  /** Requests this entry may still admit (the service's `remaining` when it said yes). */
-  budget: number;
+/** Sends a guard's answer (nothing when the response has already started). */
+export function sendAnswer(res: ServerResponse, answer: HttpAnswer): void {
+  if (res.headersSent) return;
+  res.writeHead(answer.status, { ...answer.headers, "Content-Length": Buffer.byteLength(answer.body) });
+  res.end(answer.body);
 }
 
-function sendRefusal(res: ServerResponse, refusal: HttpRefusal): void {
-  if (res.headersSent) return;
-  const payload = JSON.stringify(refusal.body);
-  res.writeHead(refusal.status, {
-    ...refusal.headers,
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(payload),
-  });
-  res.end(payload);
+function trustedRanges(trustProxy: TokenformAuthOptions["trustProxy"]): IpRange[] {
+  if (trustProxy === true) return parseRanges(["0.0.0.0/0", "::/0"]).ranges;
+  if (!trustProxy) return [];
+  const parsed = parseRanges(trustProxy);
+  if (parsed.invalid.length > 0) throw new Error(`invalid trustProxy entries: ${parsed.invalid.join(", ")}`);
+  return parsed.ranges;
+}
+
+/** A tool catalog from a plain `name → annotations` record. */
+function catalogOf(tools: TokenformAuthOptions["tools"]): ToolCatalog | undefined {
+  if (tools === undefined) return undefined;
+  if (typeof (tools as ToolCatalog).hints === "function") return tools as ToolCatalog;
+  const table = tools as Readonly<Record<string, ToolHints>>;
+  return { hints: (name) => (Object.hasOwn(table, name) ? table[name] : undefined) };
+}
+
+/** What `req.tokenform` says about a verified key. */
+function tokenformInfo(key: VerifiedKey, ratelimit: RateLimitState | undefined): TokenformAuthInfo {
+  const info: TokenformAuthInfo = {
+    token: {
+      id: key.id,
+      name: key.name,
+      type: key.type,
+      scopes: [...key.scopes],
+      labels: { ...key.labels },
+      account: key.account,
+      readOnly: key.readOnly,
+      tools: key.tools === null ? null : [...key.tools],
+    },
+  };
+  if (ratelimit) info.ratelimit = ratelimit;
+  return info;
 }
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** A remote verify response as the verdict shape the shared refusal renderer takes. */
-function verdictOf(response: VerifyResponse): Verdict {
-  if (response.valid) {
-    return {
-      valid: true,
-      code: "VALID",
-      token: {
-        ...response.token!,
-        readOnly: response.token!.readOnly ?? false,
-        tools: response.token!.tools ?? null,
-        expiresAt: response.token!.expiresAt == null ? null : Date.parse(response.token!.expiresAt),
-      },
-      ratelimit: response.ratelimit,
-    };
-  }
-  return {
-    valid: false,
-    code: response.code === "VALID" ? "NOT_FOUND" : response.code,
-    message: response.message ?? "the API key was refused",
-    ratelimit: response.ratelimit,
-    retryAfter: response.retryAfter,
-  };
-}
-
 /** Creates the middleware. Exactly one of `url` / `service` is required. */
 export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandler {
-  if ((options.url === undefined) === (options.service === undefined)) {
-    throw new Error("tokenformAuth needs exactly one of `url` (remote service) or `service` (in-process)");
+  const protocol = options.protocol ?? "mcp";
+  if (protocol !== "mcp" && protocol !== "http") {
+    throw new Error(`protocol must be "mcp" or "http", not ${JSON.stringify(protocol)}`);
   }
-  const trusted: IpRange[] =
-    options.trustProxy === true
-      ? parseRanges(["0.0.0.0/0", "::/0"]).ranges
-      : options.trustProxy
-        ? (() => {
-            const parsed = parseRanges(options.trustProxy);
-            if (parsed.invalid.length > 0)
-              throw new Error(`invalid trustProxy entries: ${parsed.invalid.join(", ")}`);
-            return parsed.ranges;
-          })()
-        : [];
-  const verifier: Verifier | undefined =
-    options.service === undefined
-      ? undefined
-      : "verifier" in options.service
-        ? options.service.verifier
-        : options.service;
-  const client =
-    options.url === undefined
-      ? undefined
-      : new TokenformClient({
-          baseUrl: options.url,
-          token: options.token,
-          timeoutMs: options.timeoutMs ?? 2000,
-          // A verify counts against rate limits and usage: retrying after a timeout could count twice.
-          retries: 0,
-        });
-  const ttl = Math.min(MAX_CACHE_TTL_MS, Math.max(0, options.cacheTtlMs ?? MAX_CACHE_TTL_MS));
-  const cache = new Map<string, CacheEntry>();
+  if (protocol === "mcp" && options.write !== undefined) {
+    throw new Error(
+      '`write` is the plain HTTP rule: pass protocol: "http" with it (MCP decides per message)',
+    );
+  }
+  const backend = verifyBackend(options);
+  const trusted = trustedRanges(options.trustProxy);
+  const refusal =
+    options.resourceMetadata === undefined ? {} : { resourceMetadata: options.resourceMetadata };
+  const guard = new McpGuard({
+    verify: backend.verify,
+    catalog: catalogOf(options.tools),
+    scopes: options.scopes,
+    bodyLimit: options.bodyLimitBytes,
+    trustedProxies: trusted,
+    refusal,
+  });
 
-  const scopesOf = (req: IncomingMessage): readonly string[] =>
-    typeof options.scopes === "function" ? options.scopes(req) : (options.scopes ?? []);
-  const writeOf = (req: IncomingMessage): boolean =>
-    typeof options.write === "function"
-      ? options.write(req)
-      : (options.write ?? !READ_METHODS.has((req.method ?? "GET").toUpperCase()));
-
-  async function remote(
-    key: string,
-    ip: string | undefined,
-    scopes: readonly string[],
-    write: boolean,
-    signed?: SignedRequest,
-  ) {
-    const request = {
-      token: key,
-      ip,
-      scopes: [...scopes],
-      write,
-      signature:
-        signed?.timestamp !== undefined && signed.signature !== undefined
-          ? {
-              timestamp: signed.timestamp,
-              signature: signed.signature,
-              body: Buffer.from(signed.body).toString("base64"),
-            }
-          : undefined,
-    };
-    if (signed !== undefined || ttl === 0) return client!.verify(request);
-    const cacheKey = `${createHash("sha256").update(key).digest("base64")}|${ip ?? ""}|${scopes.join(" ")}|${write}`;
-    const hit = cache.get(cacheKey);
-    const now = Date.now();
-    if (hit && now - hit.at <= ttl && hit.budget > 0) {
-      // Serve from cache; the background verify keeps counting and revocation at the service.
-      hit.budget--;
-      client!.verify(request).then(
-        (response) => {
-          if (!response.valid) cache.delete(cacheKey);
-        },
-        () => cache.delete(cacheKey),
-      );
-      return { ...hit.response, ratelimit: undefined };
+  /** The `http` protocol: one verification per request, write by HTTP method. */
+  async function httpOutcome(req: IncomingMessage): Promise<GuardOutcome> {
+    const credential = credentialFromHeaders(req.headers);
+    if (credential.kind !== "key") {
+      return { kind: "refused", answer: apiRefusalAnswer(credentialRefusal(credential.kind), refusal) };
     }
-    if (hit) cache.delete(cacheKey);
-    const response = await client!.verify(request);
-    if (response.valid) {
-      cache.set(cacheKey, {
-        response,
-        at: Date.now(),
-        budget: response.ratelimit?.remaining ?? Number.POSITIVE_INFINITY,
+    const scopes = typeof options.scopes === "function" ? options.scopes(req) : (options.scopes ?? []);
+    const write =
+      typeof options.write === "function"
+        ? options.write(req)
+        : (options.write ?? !READ_METHODS.has((req.method ?? "GET").toUpperCase()));
+    let signed: SignedRequest | undefined;
+    const signature = req.headers["x-mcp-signature"];
+    if (signature !== undefined) {
+      const body = req.rawBody ?? (await readBody(req, SIGNED_BODY_LIMIT));
+      req.rawBody = body;
+      const timestamp = req.headers["x-mcp-timestamp"];
+      signed = {
+        timestamp: Array.isArray(timestamp) ? timestamp[0] : timestamp,
+        signature: Array.isArray(signature) ? signature[0] : signature,
+        body,
+      };
+    }
+    let verdict: Verdict;
+    try {
+      verdict = await backend.verify({
+        token: credential.key,
+        ip: guard.clientIp(req),
+        scopes,
+        write,
+        tools: [],
+        ...(signed ? { signed } : {}),
       });
-      if (cache.size > MAX_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    } catch {
+      return { kind: "refused", answer: unavailableAnswer("api") };
     }
-    return response;
+    if (!verdict.valid) return { kind: "refused", answer: apiRefusalAnswer(verdict, { ...refusal, scopes }) };
+    return { kind: "allowed", key: verdict.token, verdict, messages: [], lists: new Map() };
   }
 
   const handler = async (req: IncomingMessage, res: ServerResponse, next: Next): Promise<void> => {
+    let outcome: GuardOutcome;
     try {
-      const credential = credentialFromHeaders(req.headers);
-      const ip = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
-      if (credential.kind !== "key") {
-        sendRefusal(
-          res,
-          refusalResponse(
-            credential.kind === "missing"
-              ? { valid: false, code: "MISSING", message: "no API key was sent" }
-              : {
-                  valid: false,
-                  code: "MALFORMED",
-                  message:
-                    "send the key as 'Authorization: Bearer <key>', 'Authorization: Api-Token <key>' or 'X-API-Key: <key>'",
-                },
-          ),
-        );
-        return;
-      }
-      const scopes = scopesOf(req);
-      const write = writeOf(req);
-      let signed: SignedRequest | undefined;
-      const signatureHeader = req.headers["x-mcp-signature"];
-      if (signatureHeader !== undefined) {
-        const body = req.rawBody ?? (await readBody(req, SIGNED_BODY_LIMIT));
-        req.rawBody = body;
-        const timestamp = req.headers["x-mcp-timestamp"];
-        signed = {
-          timestamp: Array.isArray(timestamp) ? timestamp[0] : timestamp,
-          signature: Array.isArray(signatureHeader) ? signatureHeader[0] : signatureHeader,
-          body,
-        };
-      }
-      let verdict: Verdict;
-      if (verifier) {
-        const input = { token: credential.key, ip, scopes, write, signed };
-        verdict = verifier.verifyCached(input) ?? (await verifier.verify(input));
-      } else {
-        let response: VerifyResponse;
-        try {
-          response = await remote(credential.key, ip, scopes, write, signed);
-        } catch {
-          sendRefusal(res, {
-            status: 503,
-            headers: { "Retry-After": "1" },
-            body: errorBody("unavailable", "the API key cannot be verified right now; try again shortly"),
-          });
-          return;
-        }
-        verdict = verdictOf(response);
-      }
-      if (!verdict.valid) {
-        sendRefusal(res, refusalResponse(verdict));
-        return;
-      }
-      const t = verdict.token;
-      req.tokenform = {
-        token: {
-          id: t.id,
-          name: t.name,
-          type: t.type,
-          scopes: [...t.scopes],
-          labels: { ...t.labels },
-          account: t.account,
-        },
-        ...(verdict.ratelimit ? { ratelimit: verdict.ratelimit } : {}),
-      };
-      for (const [name, value] of Object.entries(rateLimitHeaders(verdict.ratelimit)))
-        res.setHeader(name, value);
-      next();
+      outcome = protocol === "mcp" ? await guard.check(req, preread(req)) : await httpOutcome(req);
     } catch (error) {
-      if (
-        error instanceof Error &&
-        error.name === "ServiceError" &&
-        "code" in error &&
-        error.code === "payload_too_large"
-      ) {
-        sendRefusal(res, { status: 413, headers: {}, body: errorBody("payload_too_large", error.message) });
+      if (isTooLarge(error)) {
+        sendAnswer(res, {
+          status: 413,
+          headers: { "Content-Type": "application/json; charset=utf-8", Connection: "close" },
+          body: JSON.stringify({
+            error: {
+              code: "payload_too_large",
+              message: (error as Error).message,
+              type: "invalid_request_error",
+            },
+          }),
+        });
         return;
       }
       next(error);
+      return;
+    }
+    switch (outcome.kind) {
+      case "refused":
+      case "answered":
+        sendAnswer(res, outcome.answer);
+        return;
+      case "preflight":
+        next();
+        return;
+      case "allowed": {
+        const credential = credentialFromHeaders(req.headers);
+        req.tokenform = tokenformInfo(outcome.key, outcome.verdict.ratelimit);
+        if (protocol === "mcp") {
+          if (credential.kind === "key") req.auth = authInfoOf(outcome.key, credential.key);
+          if (outcome.raw !== undefined) {
+            req.rawBody = outcome.raw;
+            req.body = outcome.body;
+          }
+        }
+        for (const [name, value] of Object.entries(rateLimitHeaders(outcome.verdict.ratelimit)))
+          res.setHeader(name, value);
+        next();
+      }
     }
   };
-  return Object.assign(handler, { close: async () => client?.close() });
+  return Object.assign(handler, {
+    close: () => backend.close(),
+    registration: (req: IncomingMessage, res: ServerResponse) => sendAnswer(res, guard.registration(req)),
+  });
+}
+
+/** A body another middleware already read (Express's `express.json()` leaves it on `req.body`). */
+function preread(req: IncomingMessage): Buffer | undefined {
+  if (req.rawBody !== undefined) return req.rawBody;
+  if (req.body !== undefined && req.readableEnded) return Buffer.from(JSON.stringify(req.body));
+  return undefined;
+}
+
+function isTooLarge(error: unknown): error is Error {
+  return (
+    error instanceof Error && "code" in error && (error as { code: unknown }).code === "payload_too_large"
+  );
 }

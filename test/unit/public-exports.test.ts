@@ -1,4 +1,4 @@
-/** Smoke test of the engine exports of the package root and the service/middleware entry points. */
+/** Smoke test of the engine exports of the package root and the service/middleware/mcp entry points. */
 import { describe, expect, expectTypeOf, it } from "vitest";
 import pkg from "../../package.json" with { type: "json" };
 import * as tokenform from "../../src/index.js";
@@ -10,6 +10,7 @@ import {
   SecretValue,
   TokenformClient,
 } from "../../src/index.js";
+import * as mcp from "../../src/mcp/index.js";
 import * as middleware from "../../src/middleware/index.js";
 import * as service from "../../src/service/index.js";
 
@@ -39,6 +40,12 @@ describe("public exports", () => {
     expect(typeof middleware.tokenformAuth).toBe("function");
     expect(pkg.exports).toHaveProperty("./service");
     expect(pkg.exports).toHaveProperty("./middleware");
+    expect(typeof mcp.tokenformMcp).toBe("function");
+    expect(typeof mcp.classifyMessage).toBe("function");
+    expect(pkg.exports).toHaveProperty("./mcp");
+    // The SDK is optional: only servers built with it use tokenform/mcp's helper.
+    expect(pkg.peerDependenciesMeta["@modelcontextprotocol/sdk"]).toEqual({ optional: true });
+    expect(Object.keys(pkg.dependencies)).not.toContain("@modelcontextprotocol/sdk");
     expect(pkg.files).toContain("provider/dist/terraform-provider-tokenform");
   });
 });

@@ -88,7 +88,11 @@ export async function runQuickstart(options: QuickstartOptions, io: Io = process
     if (!candidate || !destination || !key) {
       throw new CliError("the quickstart spec delivered no key to a file, so there is nothing to prove");
     }
-    const guard = tokenformAuth({ url: connection.url, scopes: candidate.scopes.slice(0, 1), cacheTtlMs: 0 });
+    const guard = tokenformAuth({
+      url: connection.url,
+      scopes: candidate.scopes.slice(0, 1),
+      protocol: "http",
+    });
     const server = createServer((req, res) => {
       void guard(req, res, () => {
         res.writeHead(200, { "content-type": "application/json" });

@@ -1,7 +1,8 @@
 /**
- * tokenformAuth in front of a node:http MCP-style handler: in-process (`service`) and remote (`url`) modes,
- * refusals with the right status, headers and JSON before the handler runs, the verified key on
- * `req.tokenform`, signed requests, and the remote cache's bounded staleness.
+ * tokenformAuth with `protocol: "http"` in front of a plain node:http API: in-process (`service`) and
+ * remote (`url`) modes, refusals with the right status, headers and JSON before the handler runs, the
+ * verified key on `req.tokenform`, signed requests, and remote verification on every request (immediate
+ * revocation, the rate limit as a ceiling). MCP endpoints: test/integration/mcp/.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,9 +19,9 @@ afterEach(async () => {
   }
 });
 
-/** An MCP-style server: the middleware, then a handler that records that it ran. */
+/** A plain HTTP API: the middleware, then a handler that records that it ran. */
 async function mcpServer(options: TokenformAuthOptions) {
-  const auth = tokenformAuth(options);
+  const auth = tokenformAuth({ protocol: "http", ...options });
   const handled: IncomingMessage[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void auth(req, res, (error?: unknown) => {
@@ -103,6 +104,8 @@ describe("tokenformAuth in-process", () => {
         scopes: ["tools:call"],
         labels: {},
         account: "default",
+        readOnly: true,
+        tools: null,
       },
       // The refused POST counted too: rate limits come before scope and type rules.
       ratelimit: { limit: 1000, remaining: 998, reset: 60 },
@@ -187,7 +190,7 @@ describe("tokenformAuth remote", () => {
       await h.admin.createToken({ name: "gateway", type: "admin", scopes: ["tokens:verify"] })
     ).secret;
     for (const options of [{ url: h.url }, { url: h.url, token: verifyKey }] as TokenformAuthOptions[]) {
-      const mcp = await mcpServer({ ...options, scopes: ["tools:call"], cacheTtlMs: 0 });
+      const mcp = await mcpServer({ ...options, scopes: ["tools:call"] });
       expect((await mcp.call("GET", "/mcp", { token: t.reader })).status).toBe(200);
       expect((await mcp.call("GET", "/mcp", { token: t.disabled })).status).toBe(401);
       expect((await mcp.call("POST", "/mcp", { token: t.reader, body: {} })).status).toBe(403);
@@ -200,21 +203,39 @@ describe("tokenformAuth remote", () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 
-  it("serves positive verdicts from a ≤5 s cache while counting and revocation stay at the service", async () => {
-    // The limit-3 writer above shows the cache never admits more than the service's remaining budget.
+  it("asks the service on every request: a disabled or deleted key is refused on the very next one", async () => {
     await using h = await serviceHarness();
-    const issued = await h.admin.createToken({ name: "cached", scopes: ["tools:call"] });
+    const issued = await h.admin.createToken({ name: "remote", scopes: ["tools:call"] });
     const mcp = await mcpServer({ url: h.url, scopes: ["tools:call"] });
     for (let i = 0; i < 5; i++)
       expect((await mcp.call("GET", "/mcp", { token: issued.secret })).status).toBe(200);
-    // Background verifies still reach the service: every request is counted there.
-    await expect.poll(async () => (await h.admin.getToken(issued.token.id)).requestCount).toBe(5);
+    await h.service.flushUsage();
+    expect((await h.admin.getToken(issued.token.id)).requestCount).toBe(5);
     await h.admin.updateToken(issued.token.id, { enabled: false });
-    // At most the request that rides on the cached verdict gets through; the background check evicts it.
-    const first = await mcp.call("GET", "/mcp", { token: issued.secret });
-    expect([200, 401]).toContain(first.status);
-    await expect.poll(async () => (await mcp.call("GET", "/mcp", { token: issued.secret })).status).toBe(401);
     expect((await mcp.call("GET", "/mcp", { token: issued.secret })).status).toBe(401);
+    await h.admin.updateToken(issued.token.id, { enabled: true });
+    expect((await mcp.call("GET", "/mcp", { token: issued.secret })).status).toBe(200);
+    await h.admin.deleteToken(issued.token.id);
+    expect((await mcp.call("GET", "/mcp", { token: issued.secret })).status).toBe(401);
+    expect(mcp.handled).toHaveLength(6);
+  });
+
+  it("never admits more than the service did: a 5/min key gets exactly 5 of 20 concurrent requests", async () => {
+    await using h = await serviceHarness();
+    const issued = await h.admin.createToken({
+      name: "five",
+      scopes: ["tools:call"],
+      rateLimit: { perMinute: 5 },
+    });
+    const mcp = await mcpServer({ url: h.url, scopes: ["tools:call"] });
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        mcp.call("GET", "/mcp", { token: issued.secret }).then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    expect(mcp.handled).toHaveLength(5);
   });
 
   it("fails closed with 503 when the service cannot be reached", async () => {
