@@ -29,10 +29,14 @@ export interface Counters {
   requests: number;
   /** Request headers as the endpoint received them, in order. */
   headers: IncomingMessage["headers"][];
+  /** Annotations replacing a demo tool's own, for servers built from now on. */
+  overrides: Record<string, { readOnlyHint?: boolean; destructiveHint?: boolean }>;
+  /** Extra read-only tools registered on servers built from now on. */
+  extraTools: string[];
 }
 
 export function counters(): Counters {
-  return { runs: {}, callers: [], requests: 0, headers: [] };
+  return { runs: {}, callers: [], requests: 0, headers: [], overrides: {}, extraTools: [] };
 }
 
 function ran(c: Counters, tool: string, caller: string | undefined) {
@@ -51,7 +55,7 @@ export function demoServer(c: Counters): McpServer {
   const server = new McpServer({ name: "demo", version: "1.0.0" });
   server.registerTool(
     "get_status",
-    { description: "Service status", annotations: { readOnlyHint: true } },
+    { description: "Service status", annotations: c.overrides.get_status ?? { readOnlyHint: true } },
     async (extra) => {
       ran(c, "get_status", extra.authInfo?.clientId);
       return text(`ok (asked by ${extra.authInfo?.clientId ?? "nobody"})`);
@@ -99,6 +103,12 @@ export function demoServer(c: Counters): McpServer {
     ran(c, "write_note", extra.authInfo?.clientId);
     return text("noted");
   });
+  for (const name of c.extraTools) {
+    server.registerTool(name, { annotations: { readOnlyHint: true } }, async (extra) => {
+      ran(c, name, extra.authInfo?.clientId);
+      return text(name);
+    });
+  }
   server.registerResource("summary", "status://summary", { description: "Summary" }, async () => ({
     contents: [{ uri: "status://summary", text: "all good" }],
   }));
@@ -127,6 +137,8 @@ export interface McpHttpOptions {
 export interface McpHttp extends AsyncDisposable {
   url: string;
   counters: Counters;
+  /** Servers of the open sessions (stateful mode). */
+  sessions: Set<McpServer>;
   close(): Promise<void>;
 }
 
@@ -179,6 +191,7 @@ export async function startMcpHttp(options: McpHttpOptions, c: Counters = counte
       });
       created.onclose = () => {
         if (created.sessionId) sessions.delete(created.sessionId);
+        open.delete(server);
       };
       await server.connect(created);
       transport = created;
@@ -212,7 +225,7 @@ export async function startMcpHttp(options: McpHttpOptions, c: Counters = counte
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   };
-  return { url, counters: c, close, [Symbol.asyncDispose]: close };
+  return { url, counters: c, sessions: open, close, [Symbol.asyncDispose]: close };
 }
 
 export type McpClient = Client & AsyncDisposable;

@@ -3,6 +3,7 @@
  * when adding a command module.
  */
 import type { Command } from "commander";
+import { registerGateway } from "./gateway.js";
 import { registerProvider } from "./provider.js";
 import {
   registerApply,
@@ -25,6 +26,7 @@ export const commands: RegisterCommand[] = [
   registerTokens,
   registerProvider,
   registerServe,
+  registerGateway,
   registerToken,
   registerQuickstart,
 ];

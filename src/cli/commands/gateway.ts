@@ -1,0 +1,63 @@
+/** `tokenform gateway`: tokenform's guard in front of any MCP server (src/gateway). */
+import { type Command, InvalidArgumentError } from "commander";
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError("expected a port number from 0 to 65535");
+  }
+  return n;
+}
+
+function upstream(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("expected the MCP server's endpoint URL, e.g. http://127.0.0.1:9000/mcp");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InvalidArgumentError("only http:// and https:// upstreams are supported");
+  }
+  return url.href;
+}
+
+export function registerGateway(program: Command): void {
+  program
+    .command("gateway")
+    .description(
+      "guard any MCP server: verify keys, allow tools per key (read-only keys call read-only tools), forward the rest",
+    )
+    .requiredOption("--upstream <url>", "the MCP server's endpoint, e.g. http://127.0.0.1:9000/mcp", upstream)
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on (default 8788)", port)
+    .option(
+      "--embedded",
+      "verify keys in-process on .tokenform/tokenform.db, even when TOKENFORM_API_URL is set",
+    )
+    .option("--db <path|url>", "verify keys in-process on this SQLite file or postgres:// database")
+    .option("--trust-proxy <cidr...>", "proxies in front of the gateway whose X-Forwarded-For is trusted")
+    .option("--resource-metadata <url>", "protected-resource metadata URL to name in WWW-Authenticate")
+    .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)")
+    .addHelpText(
+      "after",
+      "\nKeys are verified by the token service at TOKENFORM_API_URL (TOKENFORM_API_TOKEN: an admin key with\n" +
+        "tokens:verify; not needed when the service runs on this host), or in-process with --embedded / --db.\n" +
+        "The upstream receives X-Tokenform-Token-Id, -Token-Name, -Token-Type and X-Tokenform-Account, never the key.",
+    )
+    .action(
+      async (options: {
+        upstream: string;
+        host: string;
+        port?: number;
+        embedded?: boolean;
+        db?: string;
+        trustProxy?: string[];
+        resourceMetadata?: string;
+        logLevel?: string;
+      }) => {
+        const { runGateway } = await import("../../gateway/run.js");
+        process.exitCode = await runGateway(options);
+      },
+    );
+}

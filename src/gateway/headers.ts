@@ -1,0 +1,90 @@
+/**
+ * Which headers cross the gateway. Toward the upstream: everything the MCP client sent (`Mcp-Session-Id`,
+ * `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`, `Last-Event-ID`, …) except hop-by-hop
+ * headers, the client's credential and signing headers (the upstream never sees the key), and any
+ * `X-Tokenform-*` a client wrote itself; then who called, in headers the upstream can trust because the
+ * gateway always sets them. Toward the client: the upstream's headers without hop-by-hop ones.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { VerifiedKey } from "../service/cache.js";
+
+/** Headers telling the upstream who called (set on every forwarded request; a client's own are dropped). */
+export const CALLER_HEADERS = {
+  id: "x-tokenform-token-id",
+  name: "x-tokenform-token-name",
+  type: "x-tokenform-token-type",
+  account: "x-tokenform-account",
+} as const;
+
+/** RFC 9110 §7.6.1 hop-by-hop headers, plus the ones a proxy recomputes. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "content-length",
+]);
+
+/** What a client sends that is for the gateway alone. */
+const CREDENTIALS = new Set(["authorization", "x-api-key", "x-mcp-signature", "x-mcp-timestamp"]);
+
+function named(connection: string | string[] | undefined): Set<string> {
+  const value = Array.isArray(connection) ? connection.join(",") : (connection ?? "");
+  return new Set(
+    value
+      .split(",")
+      .map((v) => v.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/** The headers forwarded to the upstream for a request of `key` (undefined for a CORS preflight). */
+export function upstreamHeaders(
+  incoming: IncomingHttpHeaders,
+  key: VerifiedKey | undefined,
+  clientIp: string | undefined,
+): Record<string, string | string[]> {
+  const drop = named(incoming.connection);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || CREDENTIALS.has(name) || drop.has(name)) continue;
+    if (name.startsWith("x-tokenform-")) continue;
+    out[name] = value;
+  }
+  if (incoming.host !== undefined) out["x-forwarded-host"] = incoming.host;
+  out["x-forwarded-proto"] = "http";
+  if (clientIp !== undefined) {
+    const prior = incoming["x-forwarded-for"];
+    out["x-forwarded-for"] = prior
+      ? `${Array.isArray(prior) ? prior.join(", ") : prior}, ${clientIp}`
+      : clientIp;
+  }
+  if (key !== undefined) {
+    out[CALLER_HEADERS.id] = key.id;
+    out[CALLER_HEADERS.name] = key.name;
+    out[CALLER_HEADERS.type] = key.type;
+    out[CALLER_HEADERS.account] = key.account;
+  }
+  return out;
+}
+
+/** The upstream's response headers as sent on to the client (`dropLength` when the body is rewritten). */
+export function clientHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+  dropLength: boolean,
+): OutgoingHttpHeaders {
+  const drop = named(upstream.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || drop.has(name)) continue;
+    if (HOP_BY_HOP.has(name) && !(name === "content-length" && !dropLength)) continue;
+    out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+/**
+ * `tokenform gateway` as users start it — a child process of the real CLI — in front of an unguarded SDK
+ * server: verifying in-process on a database another process manages (a key deleted there is refused on
+ * the very next request), or remotely against a token service; JSON logs on stdout without a key;
+ * SIGTERM stops it with exit code 0.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { TokenformClient } from "../../../src/api/client.js";
+import { startService } from "../../../src/service/index.js";
+import { counters, sdkClient, startMcpHttp } from "../../support/mcp.js";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+async function gateway(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/cli/index.ts", "gateway", "--port", "0", ...args],
+    {
+      cwd: root,
+      env: { ...process.env, TOKENFORM_API_URL: "", TOKENFORM_API_TOKEN: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  children.push(child);
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on("line", (line) => stderr.push(line));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      stdout.push(line);
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === "gateway listening" && entry.url) resolve(entry.url);
+    });
+    void exited.then((code) => reject(new Error(`gateway exited early (${code}): ${stderr.join("\n")}`)));
+  });
+  return { child, url, stdout, stderr, exited };
+}
+
+describe("tokenform gateway (the CLI)", () => {
+  let dir: string;
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("verifies in-process on a shared database: a key deleted by another process is refused at once", async () => {
+    dir = await mkdtemp(join(tmpdir(), "tokenform-gateway-"));
+    const dbPath = join(dir, "tokens.db");
+    const service = await startService({ dbPath, port: 0 });
+    const api = new TokenformClient({ baseUrl: service.url, token: service.adminToken });
+    const issued = await api.createToken({ name: "alice-cursor-dev", scopes: ["tools:call"] });
+    await using upstream = await startMcpHttp({ stateful: true }, counters());
+    const gw = await gateway(["--upstream", upstream.url, "--db", dbPath]);
+
+    const client = await sdkClient(gw.url, { Authorization: `Bearer ${issued.secret.reveal()}` });
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      "get_status",
+      "search_docs",
+      "slow_report",
+    ]);
+    await client.callTool({ name: "get_status", arguments: {} });
+    await api.deleteToken(issued.token.id);
+    await expect(client.callTool({ name: "get_status", arguments: {} })).rejects.toMatchObject({ code: 401 });
+    await client.close();
+
+    gw.child.kill("SIGTERM");
+    expect(await gw.exited).toBe(0);
+    const log = gw.stdout.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(log.some((e) => e.msg === "request" && e.tokenId === issued.token.id && e.status === 200)).toBe(
+      true,
+    );
+    expect(log.some((e) => e.msg === "request" && e.status === 401)).toBe(true);
+    expect(gw.stdout.join("\n")).not.toContain(issued.secret.reveal());
+    expect(log.map((e) => e.msg)).toContain("gateway stopped");
+    await api.close();
+    await service.close();
+  });
+
+  it("verifies with a remote token service from TOKENFORM_API_URL and a tokens:verify key", async () => {
+    const remoteDir = await mkdtemp(join(tmpdir(), "tokenform-gateway-remote-"));
+    const service = await startService({ dbPath: join(remoteDir, "tokens.db"), port: 0 });
+    try {
+      const api = new TokenformClient({ baseUrl: service.url, token: service.adminToken });
+      const verifier = await api.createToken({ name: "gateway", type: "admin", scopes: ["tokens:verify"] });
+      const agent = await api.createToken({ name: "deploy-agent", type: "agent", scopes: ["tools:call"] });
+      await using upstream = await startMcpHttp({ stateful: false }, counters());
+      const gw = await gateway(["--upstream", upstream.url], {
+        TOKENFORM_API_URL: service.url,
+        TOKENFORM_API_TOKEN: verifier.secret.reveal(),
+      });
+      const client = await sdkClient(gw.url, { "X-API-Key": agent.secret.reveal() });
+      await client.callTool({ name: "restart_service", arguments: { service: "db" } });
+      await client.close();
+      gw.child.kill("SIGTERM");
+      expect(await gw.exited).toBe(0);
+      expect(gw.stdout.join("\n")).not.toContain(verifier.secret.reveal());
+      expect(JSON.parse(gw.stdout[0]!)).toMatchObject({ msg: "verifying keys with the token service" });
+      await api.close();
+    } finally {
+      await service.close();
+      await rm(remoteDir, { recursive: true, force: true });
+    }
+  });
+});
