@@ -1,6 +1,7 @@
 /**
  * The README's main job: `tokenform quickstart` (what `npm start` runs) on a fresh working directory
- * creates, delivers and proves the keys; a second run prints "No changes". Secrets never reach the output.
+ * creates, delivers and proves the keys with a real MCP exchange; a second run prints "No changes".
+ * Secrets never reach the output.
  */
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,10 +19,18 @@ it("applies the quickstart once, then finds no changes", async () => {
     expect(first.status).toBe(0);
     expect(first.stdout).toContain("Plan: 3 to create.");
     expect(first.stdout).toContain("Apply complete: 3 changes applied, 3 secrets delivered.");
-    expect(first.stdout).toMatch(
-      /✓ alice-cursor-dev's delivered key \(mcp_sk_\w{4}…, read from .*\): 200 allowed/,
-    );
-    expect(first.stdout).toContain("✓ a well-formed key that was never issued: 401 invalid_api_key");
+    // The proof is a real MCP exchange: initialize, tools/list, a read-only call, a refused destructive one.
+    expect(first.stdout).toMatch(/with alice-cursor-dev's delivered key \(mcp_sk_\w{4}…, read from .*\)/);
+    for (const line of [
+      "✓ initialize: connected",
+      "✓ tools/list: get_status (restart_service is hidden from a read-only key)",
+      '✓ tools/call get_status: "all systems nominal (asked by alice-cursor-dev)"',
+      "✓ tools/call restart_service: refused before the tool ran (403 this mcp key is read-only and cannot call restart_service",
+      "✓ a well-formed key that was never issued: 401 the API key is invalid or has been revoked",
+    ]) {
+      expect(first.stdout).toContain(line);
+    }
+    expect(first.stdout).not.toContain("✗");
 
     const files = await readdir(outDir);
     expect(files.sort()).toEqual(["alice-cursor-dev.env", "backend-ci.env", "ops-agent.token"]);

@@ -1,17 +1,15 @@
 /**
  * `tokenform quickstart` (what `npm start` runs): plans and applies examples/quickstart.yaml on the embedded
  * token service, delivering to file sinks in a directory outside the repository, prints the plan and the
- * tokens table, then proves the result end to end — a small MCP-style endpoint guarded by `tokenformAuth`
- * accepts a delivered key (200) and refuses a wrong one (401). Running it again prints "No changes".
+ * tokens table, then proves the result end to end with a real MCP exchange (quickstart-mcp.ts): the
+ * delivered read-only key initializes, lists and calls a read-only tool, is refused a destructive one, and
+ * a key that was never issued gets 401. Running it again prints "No changes".
  * Secrets appear only in the delivered files (mode 0600), never on screen.
  */
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { displayPrefixOf } from "../../api/secret.js";
-import { tokenformAuth } from "../../middleware/index.js";
 import { ownerSelector, planTokenSet } from "../../plan/fetch.js";
 import { renderText } from "../../plan/render/text.js";
 import type { FileDestination, ResolvedTokenSet } from "../../spec/resolved.js";
@@ -20,6 +18,7 @@ import { connect } from "../connect.js";
 import { CliError } from "../errors.js";
 import { renderTokensTable } from "../tokens-table.js";
 import { applyWithProgress, type Io, loadSpecs, processIo, useColor } from "./common.js";
+import { proveMcp } from "./quickstart-mcp.js";
 
 export interface QuickstartOptions {
   spec?: string;
@@ -51,13 +50,6 @@ async function readDelivered(d: FileDestination): Promise<string | undefined> {
   return line?.slice(d.key.length + 1).trim() || undefined;
 }
 
-/** GETs `url` with `Authorization: Bearer <key>` and returns the status and error code, if any. */
-async function callWith(url: string, key: string): Promise<{ status: number; code?: string }> {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
-  const body = (await response.json().catch(() => ({}))) as { error?: { code?: string } };
-  return { status: response.status, ...(body.error?.code ? { code: body.error.code } : {}) };
-}
-
 export async function runQuickstart(options: QuickstartOptions, io: Io = processIo()): Promise<number> {
   const color = useColor(io.stdout, undefined);
   const specPath = resolve(options.spec ?? "examples/quickstart.yaml");
@@ -81,41 +73,28 @@ export async function runQuickstart(options: QuickstartOptions, io: Io = process
       renderTokensTable(await connection.api.listAllTokens({ selector: ownerSelector(set.owner) })),
     );
 
-    // Prove it: an MCP-style endpoint guarded by the middleware, called with a delivered key and a wrong one.
-    const candidate = set.tokens.find((t) => t.enabled && t.deliver.some((d) => d.kind === "file"));
+    // Prove it: a real MCP exchange with a delivered read-only key, against an SDK server guarded by tokenform.
+    const candidate =
+      set.tokens.find(
+        (t) =>
+          t.enabled &&
+          t.readOnly &&
+          t.scopes.includes("tools:call") &&
+          t.deliver.some((d) => d.kind === "file"),
+      ) ?? set.tokens.find((t) => t.enabled && t.deliver.some((d) => d.kind === "file"));
     const destination = candidate?.deliver.find((d): d is FileDestination => d.kind === "file");
     const key = destination ? await readDelivered(destination) : undefined;
     if (!candidate || !destination || !key) {
       throw new CliError("the quickstart spec delivered no key to a file, so there is nothing to prove");
     }
-    const guard = tokenformAuth({
-      url: connection.url,
-      scopes: candidate.scopes.slice(0, 1),
-      protocol: "http",
-    });
-    const server = createServer((req, res) => {
-      void guard(req, res, () => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ ok: true, caller: req.tokenform?.token.name }));
-      });
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-      const prefix = displayPrefixOf(key);
-      const good = await callWith(url, key);
-      const wrong = await callWith(url, generateToken(key.slice(0, key.lastIndexOf("_") + 1)));
-      io.stdout.write(
-        `\nProof, against a local MCP endpoint guarded by tokenformAuth (${url}):\n` +
-          `  ${good.status === 200 ? "✓" : "✗"} ${candidate.name}'s delivered key (${prefix}…, read from ${destination.path}): ${good.status}${good.status === 200 ? " allowed" : ` ${good.code ?? ""}`}\n` +
-          `  ${wrong.status === 401 ? "✓" : "✗"} a well-formed key that was never issued: ${wrong.status} ${wrong.code ?? ""}\n`,
-      );
-      if (good.status !== 200 || wrong.status !== 401) return 1;
-    } finally {
-      await guard.close();
-      server.closeAllConnections();
-      await new Promise<void>((done) => server.close(() => done()));
-    }
+    const wrong = generateToken(key.slice(0, key.lastIndexOf("_") + 1));
+    const proof = await proveMcp(connection.url, key, wrong);
+    io.stdout.write(
+      `\nProof: an MCP client (the official SDK) with ${candidate.name}'s delivered key (${displayPrefixOf(key)}…, read from ${destination.path})\n` +
+        `against an MCP server guarded by tokenform/mcp (${proof.url}):\n`,
+    );
+    for (const step of proof.steps) io.stdout.write(`  ${step.ok ? "✓" : "✗"} ${step.text}\n`);
+    if (!proof.steps.every((step) => step.ok)) return 1;
     io.stdout.write(
       `\nDone. Run \`npm start\` again: the plan says "No changes". Edit ${basename(specPath)} and run it again to see an update.\n`,
     );
