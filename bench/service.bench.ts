@@ -67,7 +67,7 @@ async function runRole(role: string): Promise<void> {
       return;
     }
     const { tokenformAuth } = await import("../src/middleware/index.js");
-    const auth = tokenformAuth({ service, scopes: ["tools:call"] });
+    const auth = tokenformAuth({ service, scopes: ["tools:call"], protocol: "http" });
     const server = createServer((req, res) => {
       void auth(req, res, () => {
         res.writeHead(200, { "content-type": "application/json" });

@@ -15,9 +15,11 @@
  * Beside the MCP path it answers `GET /healthz` and `POST /register` (the explainer MCP clients reach
  * after a 401: src/mcp/refusals.ts). One JSON log line per request, never a credential.
  */
+
+import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { pipeline } from "node:stream/promises";
+import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { Pool } from "undici";
 import { type GuardOutcome, McpGuard } from "../mcp/guard.js";
@@ -121,65 +123,83 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     };
   }
 
-  async function forward(
+  /**
+   * Forwards an allowed (or preflight) request and streams the answer back. Built on undici's `stream()`,
+   * which writes the upstream's body straight into the Writable the factory returns — the client's
+   * response itself, or a filter in front of it — with no intermediate stream and no per-request
+   * pipeline: a proxy pays this on every message. A client that hangs up aborts the upstream request.
+   */
+  function forward(
     req: IncomingMessage,
     res: ServerResponse,
     outcome: Extract<GuardOutcome, { kind: "allowed" }> | undefined,
     note: Note,
   ): Promise<void> {
-    const abort = new AbortController();
-    res.on("close", () => {
-      if (!res.writableFinished) abort.abort();
+    const signal = new EventEmitter();
+    res.once("close", () => {
+      if (!res.writableFinished) signal.emit("abort");
     });
-    let answer: Awaited<ReturnType<Pool["request"]>>;
-    try {
-      answer = await pool.request({
-        path: req.url ?? path,
-        method: (req.method ?? "GET") as "GET",
-        headers: upstreamHeaders(req.headers, outcome?.key, guard.clientIp(req)),
-        body: outcome?.raw ?? null,
-        signal: abort.signal,
-        headersTimeout: UPSTREAM_HEADERS_TIMEOUT_MS,
-        bodyTimeout: 0,
-      });
-    } catch (error) {
-      if (abort.signal.aborted) return;
-      logger.warn({ err: error, upstream: upstream.origin }, "the upstream could not be reached");
-      send(
-        res,
-        jsonAnswer(
-          502,
-          errorResponse(
-            null,
-            502,
-            "the MCP server behind this gateway could not be reached; try again shortly",
-          ),
-        ),
+    const lists = outcome !== undefined && outcome.lists.size > 0;
+    // Change notifications are not tied to a request: servers send them on the GET stream (2025-06-18,
+    // 2025-11-25) or a subscriptions/listen answer (2026-07-28); only those are watched for them.
+    const listens =
+      req.method === "GET" || (outcome?.messages.some((m) => m.method === "subscriptions/listen") ?? false);
+    return pool
+      .stream(
+        {
+          path: req.url ?? path,
+          method: (req.method ?? "GET") as "GET",
+          headers: upstreamHeaders(req.headers, outcome?.key, guard.clientIp(req)),
+          body: outcome?.raw ?? null,
+          signal,
+          headersTimeout: UPSTREAM_HEADERS_TIMEOUT_MS,
+          bodyTimeout: 0,
+        },
+        ({ statusCode, headers }) => {
+          note.upstream = statusCode;
+          const type = String(headers["content-type"] ?? "");
+          if (type.includes("text/event-stream")) {
+            res.writeHead(statusCode, clientHeaders(headers, true));
+            if (listens) {
+              // A long-lived stream may stay quiet: the client should see it open now.
+              res.flushHeaders();
+              if (!lists) return new ListChangedWatch(res, () => catalog.invalidate());
+            }
+            if (!lists) return res;
+            const events = new SseEventStream(inspector(outcome));
+            events.pipe(res);
+            res.once("close", () => events.destroy());
+            return events;
+          }
+          if (lists && type.includes("json"))
+            return new JsonAnswerFilter(res, statusCode, headers, inspector(outcome));
+          res.writeHead(statusCode, clientHeaders(headers, false));
+          return res;
+        },
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (res.destroyed || (res.writableEnded && !res.headersSent)) return;
+          if (res.headersSent) {
+            logger.debug({ err: error }, "an answer ended early");
+            res.destroy();
+            return;
+          }
+          logger.warn({ err: error, upstream: upstream.origin }, "the upstream could not be reached");
+          send(
+            res,
+            jsonAnswer(
+              502,
+              errorResponse(
+                null,
+                502,
+                "the MCP server behind this gateway could not be reached; try again shortly",
+              ),
+            ),
+          );
+        },
       );
-      return;
-    }
-    note.upstream = answer.statusCode;
-    const type = String(answer.headers["content-type"] ?? "");
-    const inspect = inspector(outcome);
-    try {
-      if (type.includes("text/event-stream")) {
-        res.writeHead(answer.statusCode, clientHeaders(answer.headers, true));
-        res.flushHeaders();
-        await pipeline(answer.body, new SseEventStream(inspect), res);
-      } else if (outcome !== undefined && outcome.lists.size > 0 && type.includes("json")) {
-        const body = Buffer.from(await answer.body.arrayBuffer());
-        const rewritten = body.length <= MAX_JSON_ANSWER ? rewriteJson(body, inspect) : undefined;
-        const headers = clientHeaders(answer.headers, rewritten !== undefined);
-        res.writeHead(answer.statusCode, headers);
-        res.end(rewritten ?? body);
-      } else {
-        res.writeHead(answer.statusCode, clientHeaders(answer.headers, false));
-        await pipeline(answer.body, res);
-      }
-    } catch (error) {
-      if (!abort.signal.aborted) logger.debug({ err: error }, "a stream ended early");
-      if (!res.writableEnded) res.destroy();
-    }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, note: Note): Promise<void> {
@@ -273,6 +293,76 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return closing;
     },
   };
+}
+
+/** The bytes of the notification that says the upstream's tools changed. */
+const LIST_CHANGED = Buffer.from("notifications/tools/list_changed");
+
+/**
+ * Passes an SSE answer through byte for byte, noticing `notifications/tools/list_changed` on the way
+ * (a byte search per chunk, with the tail of the previous chunk for a match split between two).
+ */
+class ListChangedWatch extends Writable {
+  readonly #res: ServerResponse;
+  readonly #changed: () => void;
+  #tail: Buffer = Buffer.alloc(0);
+
+  constructor(res: ServerResponse, changed: () => void) {
+    super();
+    this.#res = res;
+    this.#changed = changed;
+    res.once("close", () => this.destroy());
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (chunk.indexOf(LIST_CHANGED) >= 0) this.#changed();
+    else if (
+      this.#tail.length > 0 &&
+      Buffer.concat([this.#tail, chunk.subarray(0, LIST_CHANGED.length)]).indexOf(LIST_CHANGED) >= 0
+    ) {
+      this.#changed();
+    }
+    this.#tail = chunk.subarray(Math.max(0, chunk.length - LIST_CHANGED.length + 1));
+    if (this.#res.write(chunk)) done();
+    else this.#res.once("drain", () => done());
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    this.#res.end(() => done());
+  }
+}
+
+/** Holds a JSON answer whole (bounded), applies `inspect` to its message(s), and sends it on. */
+class JsonAnswerFilter extends Writable {
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly status: number,
+    private readonly headers: Record<string, string | string[] | undefined>,
+    private readonly inspect: (message: unknown) => unknown,
+  ) {
+    super();
+    res.once("close", () => this.destroy());
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.#size += chunk.length;
+    if (this.#size > MAX_JSON_ANSWER) {
+      done(new Error(`a JSON answer exceeded ${MAX_JSON_ANSWER} bytes`));
+      return;
+    }
+    this.#chunks.push(chunk);
+    done();
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    const body = Buffer.concat(this.#chunks, this.#size);
+    const rewritten = rewriteJson(body, this.inspect);
+    this.res.writeHead(this.status, clientHeaders(this.headers, rewritten !== undefined));
+    this.res.end(rewritten ?? body, () => done());
+  }
 }
 
 /** A JSON answer (one message or a batch) with `inspect` applied; undefined when nothing changed. */

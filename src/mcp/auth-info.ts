@@ -29,29 +29,52 @@ export interface SdkAuthInfo {
   extra?: Record<string, unknown>;
 }
 
-/** The caller description for a verified key. */
-export function callerOf(key: VerifiedKey): McpCaller {
-  return {
+const callers = new WeakMap<VerifiedKey, Readonly<McpCaller>>();
+
+/**
+ * The caller description for a verified key (frozen, with its lists). Made once per key object: the
+ * in-process verifier hands out the same `VerifiedKey` for every request with one secret until its cache
+ * entry is renewed.
+ */
+export function callerOf(key: VerifiedKey): Readonly<McpCaller> {
+  let caller = callers.get(key);
+  if (caller === undefined) {
+    caller = describe(key);
+    callers.set(key, caller);
+  }
+  return caller;
+}
+
+function describe(key: VerifiedKey): Readonly<McpCaller> {
+  return Object.freeze({
     id: key.id,
     name: key.name,
     type: key.type,
     account: key.account,
-    scopes: [...key.scopes],
-    labels: { ...key.labels },
+    scopes: Object.freeze([...key.scopes]) as string[],
+    labels: Object.freeze({ ...key.labels }),
     readOnly: key.readOnly,
-    tools: key.tools === null ? null : [...key.tools],
-  };
+    tools: key.tools === null ? null : (Object.freeze([...key.tools]) as string[]),
+  });
 }
 
-/** `AuthInfo` for a verified key presented as `rawKey`. */
-export function authInfoOf(key: VerifiedKey, rawKey: string): SdkAuthInfo {
-  const info: SdkAuthInfo = {
-    token: fingerprintOf(rawKey),
-    clientId: key.name,
-    scopes: [...key.scopes],
-    extra: { tokenform: callerOf(key) },
-  };
-  if (key.expiresAt !== null) info.expiresAt = Math.floor(key.expiresAt / 1000);
+/** Made once per verified key, as `callerOf`. */
+const made = new WeakMap<VerifiedKey, Readonly<SdkAuthInfo>>();
+
+/** `AuthInfo` for a verified key presented as `rawKey` (frozen: requests share it). */
+export function authInfoOf(key: VerifiedKey, rawKey: string): Readonly<SdkAuthInfo> {
+  let info = made.get(key);
+  if (info === undefined) {
+    const built: SdkAuthInfo = {
+      token: fingerprintOf(rawKey),
+      clientId: key.name,
+      scopes: Object.freeze([...key.scopes]) as string[],
+      extra: Object.freeze({ tokenform: callerOf(key) }),
+    };
+    if (key.expiresAt !== null) built.expiresAt = Math.floor(key.expiresAt / 1000);
+    info = Object.freeze(built);
+    made.set(key, info);
+  }
   return info;
 }
 

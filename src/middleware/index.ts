@@ -21,7 +21,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SecretValue } from "../api/secret.js";
-import { authInfoOf, type SdkAuthInfo } from "../mcp/auth-info.js";
+import { authInfoOf, callerOf, type McpCaller, type SdkAuthInfo } from "../mcp/auth-info.js";
 import { credentialRefusal, type GuardOutcome, McpGuard, type ToolCatalog } from "../mcp/guard.js";
 import type { ToolHints } from "../mcp/methods.js";
 import { apiRefusalAnswer, type HttpAnswer, unavailableAnswer } from "../mcp/refusals.js";
@@ -39,17 +39,8 @@ const SIGNED_BODY_LIMIT = 1024 * 1024;
 
 /** What the middleware attaches to `req.tokenform`. */
 export interface TokenformAuthInfo {
-  token: {
-    id: string;
-    name: string;
-    type: "mcp" | "agent" | "admin";
-    scopes: string[];
-    labels: Record<string, string>;
-    account: string;
-    readOnly: boolean;
-    /** The key's tool allowlist; null = no restriction. */
-    tools: string[] | null;
-  };
+  /** The verified key (frozen: requests with the same key share it). */
+  token: Readonly<McpCaller>;
   /** Rate-limit state after this request, when the key is rate limited. */
   ratelimit?: RateLimitState;
 }
@@ -63,7 +54,7 @@ declare module "node:http" {
     /** MCP mode: the parsed JSON-RPC body, for `transport.handleRequest(req, res, req.body)`. */
     body?: unknown;
     /** MCP mode: the key as the MCP SDK's `AuthInfo` (tool handlers receive it as `extra.authInfo`). */
-    auth?: SdkAuthInfo;
+    auth?: Readonly<SdkAuthInfo>;
   }
 }
 
@@ -140,20 +131,8 @@ function catalogOf(tools: TokenformAuthOptions["tools"]): ToolCatalog | undefine
 
 /** What `req.tokenform` says about a verified key. */
 function tokenformInfo(key: VerifiedKey, ratelimit: RateLimitState | undefined): TokenformAuthInfo {
-  const info: TokenformAuthInfo = {
-    token: {
-      id: key.id,
-      name: key.name,
-      type: key.type,
-      scopes: [...key.scopes],
-      labels: { ...key.labels },
-      account: key.account,
-      readOnly: key.readOnly,
-      tools: key.tools === null ? null : [...key.tools],
-    },
-  };
-  if (ratelimit) info.ratelimit = ratelimit;
-  return info;
+  const token = callerOf(key);
+  return ratelimit ? { token, ratelimit } : { token };
 }
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -56,7 +56,7 @@ export function registerGateway(program: Command): void {
         resourceMetadata?: string;
         logLevel?: string;
       }) => {
-        const { runGateway } = await import("../../gateway/run.js");
+        const { runGateway } = await import("../run/gateway.js");
         process.exitCode = await runGateway(options);
       },
     );

@@ -10,9 +10,10 @@
  */
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { createLogger } from "../service/logger.js";
-import type { RunningService } from "../service/service.js";
-import { DEFAULT_GATEWAY_PORT, type RunningGateway, startGateway } from "./server.js";
+import { DEFAULT_GATEWAY_PORT, type RunningGateway, startGateway } from "../../gateway/server.js";
+import { createLogger } from "../../service/logger.js";
+import type { RunningService } from "../../service/service.js";
+import { EMBEDDED_DB } from "../connect.js";
 
 export interface GatewayRunOptions {
   upstream: string;
@@ -66,9 +67,9 @@ export async function runGateway(options: GatewayRunOptions): Promise<number> {
         logger,
       });
     } else {
-      const { startService } = await import("../service/service.js");
-      const { isPostgresUrl, PostgresStore } = await import("../service/store/postgres.js");
-      const db = options.db ?? join(options.cwd ?? process.cwd(), ".tokenform", "tokenform.db");
+      const { startService } = await import("../../service/service.js");
+      const { isPostgresUrl, PostgresStore } = await import("../../service/store/postgres.js");
+      const db = options.db ?? join(options.cwd ?? process.cwd(), EMBEDDED_DB);
       const store = isPostgresUrl(db) ? new PostgresStore({ connectionString: db }) : undefined;
       service = await startService({
         dbPath: store ? undefined : db,
