@@ -41,8 +41,9 @@ async function runRole(role: string): Promise<void> {
     report({ url: mcp.url });
     return;
   }
-  const dir = await mkdtemp(join(tmpdir(), "tokenform-bench-"));
-  const service = await startService({ dbPath: join(dir, "db.sqlite"), rateLimits: UNLIMITED });
+  // The parent made the directory and removes it (children are killed, not asked to clean up).
+  const dir = process.env.TOKENFORM_BENCH_DIR!;
+  const service = await startService({ dbPath: join(dir, `${role}.sqlite`), rateLimits: UNLIMITED });
   const { TokenformClient } = await import("../src/api/client.js");
   const api = new TokenformClient({ baseUrl: service.url, token: service.adminToken });
   const token = (await api.createToken({ name: "bench-reader", scopes: ["tools:call"] })).secret.reveal();
@@ -198,10 +199,14 @@ async function sequentialLatency(targets: Target[], perRound = 1500): Promise<Ma
 }
 
 async function run(): Promise<BenchRow[]> {
+  const dir = await mkdtemp(join(tmpdir(), "tokenform-bench-"));
   const upstream = await startChild("upstream");
-  const gateway = await startChild("gateway", { TOKENFORM_BENCH_UPSTREAM: upstream.ready.url });
+  const gateway = await startChild("gateway", {
+    TOKENFORM_BENCH_UPSTREAM: upstream.ready.url,
+    TOKENFORM_BENCH_DIR: dir,
+  });
   const plain = await startChild("upstream");
-  const guarded = await startChild("guarded");
+  const guarded = await startChild("guarded", { TOKENFORM_BENCH_DIR: dir });
   try {
     const direct = await target("straight to the upstream", upstream.ready.url);
     const through = await target("through tokenform gateway", gateway.ready.url, gateway.ready.token);
@@ -255,6 +260,7 @@ async function run(): Promise<BenchRow[]> {
     return rows;
   } finally {
     await Promise.all([stopChild(upstream), stopChild(gateway), stopChild(plain), stopChild(guarded)]);
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -78,6 +78,7 @@ it("runs the README's SDK server example, guarded, for the SDK client and mcp-re
     const headerFile = join(dir, "status.headers");
     await writeFile(headerFile, `# tokenform key for status-server\nX-API-Key: ${agent}\n`, { mode: 0o600 });
     const byEnv = await viaMcpRemote(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: mcp-remote's own ${VAR} syntax, expanded by mcp-remote.
       [url, "--header", "Authorization:${STATUS_MCP_AUTH}"],
       {
         STATUS_MCP_AUTH: `Bearer ${reader}`,
