@@ -46,7 +46,7 @@ export const METHOD_TABLE: Readonly<Record<string, MethodRule>> = {
     scopes: TOOLS,
     write: false,
     list: "tools",
-    note: "lists only the tools the key may call",
+    note: "lists only the tools the key may call (none without the scope)",
   },
   "tools/call": {
     scopes: TOOLS,
@@ -54,12 +54,17 @@ export const METHOD_TABLE: Readonly<Record<string, MethodRule>> = {
     target: "name",
     note: "reads when the tool declares readOnlyHint: true; writes otherwise",
   },
-  "resources/list": { scopes: RESOURCES, write: false, list: "resources" },
-  "resources/templates/list": { scopes: RESOURCES, write: false, list: "resourceTemplates" },
+  "resources/list": { scopes: RESOURCES, write: false, list: "resources", note: "empty without the scope" },
+  "resources/templates/list": {
+    scopes: RESOURCES,
+    write: false,
+    list: "resourceTemplates",
+    note: "empty without the scope",
+  },
   "resources/read": { scopes: RESOURCES, write: false, target: "uri" },
   "resources/subscribe": { scopes: RESOURCES, write: false, target: "uri" },
   "resources/unsubscribe": { scopes: RESOURCES, write: false, target: "uri" },
-  "prompts/list": { scopes: PROMPTS, write: false, list: "prompts" },
+  "prompts/list": { scopes: PROMPTS, write: false, list: "prompts", note: "empty without the scope" },
   "prompts/get": { scopes: PROMPTS, write: false, target: "name" },
   "completion/complete": {
     scopes: NONE,
@@ -74,7 +79,7 @@ export const METHOD_TABLE: Readonly<Record<string, MethodRule>> = {
 };
 
 /** How a method the table does not list is treated: a write that needs no particular scope. */
-export const UNKNOWN_METHOD: MethodRule = { scopes: NONE, write: true, note: "any other method" };
+export const UNKNOWN_METHOD: MethodRule = { scopes: NONE, write: true, note: "refused to read-only keys" };
 /** How notifications and the client's responses to server requests are treated. */
 export const NOTIFICATION: MethodRule = { scopes: NONE, write: false };
 

@@ -75,6 +75,20 @@ describe("mcp-remote in front of a guarded SDK server", () => {
     expect(s.c.runs).toEqual({});
   });
 
+  it("names the missing scope after mcp-remote's OAuth step-up attempt", async () => {
+    await using s = await setup();
+    const docs = await s.h.admin.createToken({ name: "docs-bot", type: "agent", scopes: ["resources:read"] });
+    await using client = await mcpRemoteClient(s.mcp.url, {
+      Authorization: `Bearer ${docs.secret.reveal()}`,
+    });
+    expect((await client.listTools()).tools).toEqual([]);
+    const refused = await client.callTool({ name: "get_status", arguments: {} }).catch((e: Error) => e);
+    expect((refused as Error).message).toContain(
+      "was refused: this key lacks the scope tools:call. Ask for a key with tools:call.",
+    );
+    expect(s.c.runs).toEqual({});
+  });
+
   it("tells a client whose key was revoked mid-session why its next call failed", async () => {
     await using s = await setup();
     const issued = await s.h.admin.createToken({ name: "laptop", type: "agent", scopes: ["tools:call"] });
