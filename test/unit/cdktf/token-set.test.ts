@@ -49,6 +49,7 @@ function platformSpec(): TokenSetInput {
         type: "agent",
         scopes: ["tools:*"],
         readOnly: false,
+        tools: ["deploy_*", "get_status"],
         deliver: [{ gitlab: { project: "acme/deploy", variable: "MCP_AGENT_KEY", protected: true } }],
       },
     ],
@@ -91,6 +92,7 @@ describe("TokenSet from a typed object", () => {
       type: "agent",
       read_only: false,
       scopes: ["tools:*"],
+      tools: ["deploy_*", "get_status"],
       labels: { "managed-by": "cdktf" },
       expires_in: "180d",
       gitlab_variable: [
