@@ -9,15 +9,21 @@
  * Every server runs in its own child process (this file, started with a role), so the load generator never
  * shares an event loop with what it measures.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { request } from "undici";
-import { type BenchRow, type BenchSuite, percentile } from "./harness.js";
+import {
+  type BenchChild,
+  type BenchRow,
+  type BenchSuite,
+  percentile,
+  reportReady,
+  startBenchChild,
+  stopBenchChild,
+} from "./harness.js";
 
 const ROLE_ENV = "TOKENFORM_MCP_BENCH_ROLE";
 const here = fileURLToPath(import.meta.url);
@@ -28,17 +34,13 @@ const CONNECTIONS = 20;
 /** Limits high enough that the benchmark measures verification, not refusals. */
 const UNLIMITED = { keyPerMinute: 1_000_000_000, accountPerHour: null };
 
-function report(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
-}
-
 /** Child roles: the plain upstream, the helper-guarded server, the gateway. */
 async function runRole(role: string): Promise<void> {
   const { startMcpHttp, counters } = await import("../test/support/mcp.js");
   const { startService } = await import("../src/service/index.js");
   if (role === "upstream") {
     const mcp = await startMcpHttp({ stateful: true }, counters());
-    report({ url: mcp.url });
+    reportReady({ url: mcp.url });
     return;
   }
   // The parent made the directory and removes it (children are killed, not asked to clean up).
@@ -54,41 +56,23 @@ async function runRole(role: string): Promise<void> {
     const c = counters();
     const auth = tokenformMcp(() => demoServer(c), { service });
     const mcp = await startMcpHttp({ stateful: true, guard: auth, protect: auth.protect }, c);
-    report({ url: mcp.url, token });
+    reportReady({ url: mcp.url, token });
     return;
   }
   if (role === "gateway") {
     const { startGateway } = await import("../src/gateway/index.js");
     const gateway = await startGateway({ upstream: process.env.TOKENFORM_BENCH_UPSTREAM!, port: 0, service });
-    report({ url: gateway.url, token });
+    reportReady({ url: gateway.url, token });
     return;
   }
   throw new Error(`unknown role ${role}`);
 }
 
-interface Child {
-  process: ChildProcess;
-  ready: { url: string; token?: string };
-}
-
-async function startChild(role: string, env: Record<string, string> = {}): Promise<Child> {
-  const child = spawn(process.execPath, [...process.execArgv, here], {
-    env: { ...process.env, [ROLE_ENV]: role, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const ready = await new Promise<Child["ready"]>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once("line", (line) => resolve(JSON.parse(line)));
-    child.once("exit", (code) => reject(new Error(`bench child ${role} exited with ${code}`)));
-  });
-  return { process: child, ready };
-}
-
-async function stopChild(child: Child): Promise<void> {
-  if (child.process.exitCode !== null) return;
-  const exited = new Promise((r) => child.process.once("exit", r));
-  child.process.kill("SIGKILL");
-  await exited;
-}
+type Ready = { url: string; token?: string };
+const startChild = (role: string, env: Record<string, string> = {}) =>
+  startBenchChild<Ready>(here, ROLE_ENV, role, env);
+// The parent owns what the children made (their database directory): no clean-up to wait for.
+const stopChild = (child: BenchChild<Ready>) => stopBenchChild(child, "SIGKILL");
 
 /** Opens an MCP session at `url` and returns the headers every later request carries. */
 async function openSession(url: string, token?: string): Promise<Record<string, string>> {

@@ -9,16 +9,21 @@
  * Every server runs in its own child process (this file, started with a role in the environment) so the
  * load generator never shares an event loop with the server it measures.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import type { BenchRow, BenchSuite } from "./harness.js";
-import { percentile } from "./harness.js";
+import {
+  type BenchChild,
+  type BenchRow,
+  type BenchSuite,
+  percentile,
+  reportReady,
+  startBenchChild,
+  stopBenchChild,
+} from "./harness.js";
 
 const ROLE_ENV = "TOKENFORM_SERVICE_BENCH_ROLE";
 const here = fileURLToPath(import.meta.url);
@@ -30,11 +35,6 @@ const STORE_TOKENS = 100_000;
 /** Limits high enough that the benchmarks measure verification, not refusals. */
 const UNLIMITED = { keyPerMinute: 1_000_000_000, accountPerHour: null };
 
-/** Prints one JSON line for the parent once a role is ready. */
-function report(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
-}
-
 /** Child roles: servers for the HTTP benchmarks and the 100k-token start-up probe. */
 async function runRole(role: string): Promise<void> {
   const { startService } = await import("../src/service/index.js");
@@ -45,7 +45,7 @@ async function runRole(role: string): Promise<void> {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const { port } = server.address() as { port: number };
-    report({ url: `http://127.0.0.1:${port}` });
+    reportReady({ url: `http://127.0.0.1:${port}` });
     return;
   }
   if (role === "verify" || role === "middleware") {
@@ -63,7 +63,7 @@ async function runRole(role: string): Promise<void> {
         .then(() => process.exit(0));
     });
     if (role === "verify") {
-      report({ url: service.url, token });
+      reportReady({ url: service.url, token });
       return;
     }
     const { tokenformAuth } = await import("../src/middleware/index.js");
@@ -76,7 +76,7 @@ async function runRole(role: string): Promise<void> {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const { port } = server.address() as { port: number };
-    report({ url: `http://127.0.0.1:${port}/mcp`, token });
+    reportReady({ url: `http://127.0.0.1:${port}/mcp`, token });
     return;
   }
   if (role === "startup") {
@@ -89,7 +89,7 @@ async function runRole(role: string): Promise<void> {
     const verdict = await service.verifier.verify({ token: probe });
     const coldMs = performance.now() - coldStart;
     global.gc?.();
-    report({
+    reportReady({
       startMs,
       rssMiB: process.memoryUsage().rss / 1024 / 1024,
       coldVerifyMs: coldMs,
@@ -101,29 +101,10 @@ async function runRole(role: string): Promise<void> {
   throw new Error(`unknown role ${role}`);
 }
 
-interface Child {
-  process: ChildProcess;
-  ready: { url: string; token?: string } & Record<string, unknown>;
-}
-
-async function startChild(role: string, env: Record<string, string> = {}): Promise<Child> {
-  const child = spawn(process.execPath, [...process.execArgv, here], {
-    env: { ...process.env, [ROLE_ENV]: role, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const ready = await new Promise<Child["ready"]>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once("line", (line) => resolve(JSON.parse(line)));
-    child.once("exit", (code) => reject(new Error(`bench child ${role} exited with ${code}`)));
-  });
-  return { process: child, ready };
-}
-
-async function stopChild(child: Child): Promise<void> {
-  if (child.process.exitCode !== null) return;
-  const exited = new Promise((r) => child.process.once("exit", r));
-  child.process.kill("SIGTERM");
-  await exited;
-}
+type Ready = { url: string; token?: string } & Record<string, unknown>;
+const startChild = (role: string, env: Record<string, string> = {}) =>
+  startBenchChild<Ready>(here, ROLE_ENV, role, env);
+const stopChild = (child: BenchChild<Ready>) => stopBenchChild(child);
 
 /** 1. The verifier's hot path, in this process. */
 async function inProcessVerify(): Promise<BenchRow[]> {

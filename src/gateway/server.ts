@@ -25,7 +25,7 @@ import { Pool } from "undici";
 import { type GuardOutcome, McpGuard } from "../mcp/guard.js";
 import { errorResponse } from "../mcp/jsonrpc.js";
 import { filterToolsResult } from "../mcp/policy.js";
-import { type HttpAnswer, jsonAnswer } from "../mcp/refusals.js";
+import { jsonAnswer, sendAnswer } from "../mcp/refusals.js";
 import { type VerifyBackend, type VerifySource, verifyBackend } from "../mcp/verify.js";
 import { parseRanges } from "../service/ip.js";
 import { silentLogger } from "../service/logger.js";
@@ -71,12 +71,6 @@ export interface RunningGateway {
 interface Note {
   tokenId?: string;
   upstream?: number;
-}
-
-function send(res: ServerResponse, answer: HttpAnswer): void {
-  if (res.headersSent) return;
-  res.writeHead(answer.status, { ...answer.headers, "Content-Length": Buffer.byteLength(answer.body) });
-  res.end(answer.body);
 }
 
 /** Starts the gateway. */
@@ -187,7 +181,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
             return;
           }
           logger.warn({ err: error, upstream: upstream.origin }, "the upstream could not be reached");
-          send(
+          sendAnswer(
             res,
             jsonAnswer(
               502,
@@ -208,11 +202,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const pathname = cut < 0 ? target : target.slice(0, cut);
     if (pathname !== path) {
       if (pathname === "/healthz" && req.method === "GET") {
-        send(res, jsonAnswer(200, { status: "ok", upstream: upstream.href }));
+        sendAnswer(res, jsonAnswer(200, { status: "ok", upstream: upstream.href }));
       } else if (pathname === "/register" && req.method === "POST") {
-        send(res, guard.registration(req));
+        sendAnswer(res, guard.registration(req));
       } else {
-        send(
+        sendAnswer(
           res,
           jsonAnswer(404, {
             error: {
@@ -230,7 +224,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     switch (outcome.kind) {
       case "refused":
       case "answered":
-        send(res, outcome.answer);
+        sendAnswer(res, outcome.answer);
         return;
       case "preflight":
         return forward(req, res, undefined, note);
@@ -257,7 +251,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
     handle(req, res, noted).catch((error: unknown) => {
       logger.error({ err: error }, "request failed");
-      send(res, jsonAnswer(500, errorResponse(null, 500, "the gateway failed on this request")));
+      sendAnswer(res, jsonAnswer(500, errorResponse(null, 500, "the gateway failed on this request")));
     });
   });
   const host = options.host ?? "127.0.0.1";

@@ -18,6 +18,7 @@
  * Messages never contain "Unauthorized", "Not Found", "404" or "405": mcp-remote matches those words in
  * error text (it waits forever for a browser sign-in, or falls back to a transport that hides the text).
  */
+import type { ServerResponse } from "node:http";
 import { API_ERROR_STATUS, errorBody, errorTypeOf, VERDICT_ERROR } from "../api/errors.js";
 import { REALM, rateLimitHeaders, refusalResponse } from "../service/http/verdict.js";
 import type { Verdict } from "../service/verifier.js";
@@ -45,6 +46,13 @@ export interface RefusalContext {
 }
 
 type Refusal = Extract<Verdict, { valid: false }>;
+
+/** Sends an answer (nothing when the response has already started). */
+export function sendAnswer(res: ServerResponse, answer: HttpAnswer): void {
+  if (res.headersSent) return;
+  res.writeHead(answer.status, { ...answer.headers, "Content-Length": Buffer.byteLength(answer.body) });
+  res.end(answer.body);
+}
 
 /** A JSON answer. */
 export function jsonAnswer(status: number, body: unknown, headers: Record<string, string> = {}): HttpAnswer {

@@ -24,7 +24,7 @@ import type { SecretValue } from "../api/secret.js";
 import { authInfoOf, callerOf, type McpCaller, type SdkAuthInfo } from "../mcp/auth-info.js";
 import { credentialRefusal, type GuardOutcome, McpGuard, type ToolCatalog } from "../mcp/guard.js";
 import type { ToolHints } from "../mcp/methods.js";
-import { apiRefusalAnswer, type HttpAnswer, unavailableAnswer } from "../mcp/refusals.js";
+import { apiRefusalAnswer, sendAnswer, unavailableAnswer } from "../mcp/refusals.js";
 import { verifyBackend } from "../mcp/verify.js";
 import type { VerifiedKey } from "../service/cache.js";
 import { credentialFromHeaders } from "../service/credentials.js";
@@ -105,13 +105,6 @@ export type TokenformAuthHandler = ((
    */
   registration(req: IncomingMessage, res: ServerResponse): void;
 };
-
-/** Sends a guard's answer (nothing when the response has already started). */
-export function sendAnswer(res: ServerResponse, answer: HttpAnswer): void {
-  if (res.headersSent) return;
-  res.writeHead(answer.status, { ...answer.headers, "Content-Length": Buffer.byteLength(answer.body) });
-  res.end(answer.body);
-}
 
 function trustedRanges(trustProxy: TokenformAuthOptions["trustProxy"]): IpRange[] {
   if (trustProxy === true) return parseRanges(["0.0.0.0/0", "::/0"]).ranges;

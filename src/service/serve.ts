@@ -7,6 +7,7 @@
 import type { Logger } from "pino";
 import { createLogger } from "./logger.js";
 import { type RunningService, startService } from "./service.js";
+import { stopSignal } from "./stop-signal.js";
 import { isPostgresUrl, PostgresStore } from "./store/postgres.js";
 import { DEFAULT_DB_PATH } from "./store/sqlite.js";
 
@@ -37,13 +38,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     level: options.logLevel ?? env.TOKENFORM_LOG_LEVEL ?? "info",
     destination: options.stdout,
   });
-  // Listen for signals before anything starts, so a signal during start-up still shuts down cleanly.
-  const signals = options.signals ?? ["SIGTERM", "SIGINT"];
-  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = resolve;
-  });
-  for (const s of signals) process.once(s, onSignal);
+  const stop = stopSignal(options.signals);
   // A postgres:// URL selects the shared PostgreSQL store (several instances on one database).
   const db = options.db ?? (env.TOKENFORM_DATABASE_URL || undefined) ?? env.TOKENFORM_DB ?? DEFAULT_DB_PATH;
   const store = isPostgresUrl(db)
@@ -67,6 +62,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     usageFlushMs: env.TOKENFORM_USAGE_FLUSH_MS ? Number(env.TOKENFORM_USAGE_FLUSH_MS) : undefined,
   }).catch(async (error: unknown) => {
     // A database that cannot be reached or migrated: release the pool so the process can exit.
+    stop.release();
     await store?.close();
     throw error;
   });
@@ -84,8 +80,8 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     );
   }
   options.onListening?.(service);
-  const signal = await stopped;
-  for (const s of signals) process.removeListener(s, onSignal);
+  const signal = await stop.stopped;
+  stop.release();
   logger.info({ signal }, "shutting down");
   await service.close();
   return 0;

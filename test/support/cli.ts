@@ -1,6 +1,10 @@
-/** Runs the real `tokenform` CLI from source (tsx) in a working directory and captures everything it prints. */
-import { spawnSync } from "node:child_process";
+/**
+ * Runs the real `tokenform` CLI from source (tsx): a command in a working directory with everything it
+ * prints captured, or a long-running one (`serve`, `gateway`) as a child process.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 
 const ROOT = join(import.meta.dirname, "../..");
 const TSX = join(ROOT, "node_modules/.bin/tsx");
@@ -28,4 +32,49 @@ export function runCli(
     timeout: 120_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A long-running CLI command (`serve`, `gateway`) started as a child process. */
+export interface CliChild {
+  child: ChildProcess;
+  /** What it is ready at (from its ready log line). */
+  url: string;
+  /** Its stdout lines (JSON log lines) and stderr lines, as they came. */
+  stdout: string[];
+  stderr: string[];
+  exited: Promise<number | null>;
+}
+
+/** Every CLI child started; a suite's afterAll kills those still running. */
+export const cliChildren: ChildProcess[] = [];
+
+/**
+ * Starts `tokenform <args>` from source as a child process and resolves once a JSON log line on stdout
+ * passes `ready` (which returns the URL it is ready at). Rejects if the process exits first.
+ */
+export async function spawnCli(
+  args: string[],
+  options: { env?: Record<string, string>; ready: (entry: Record<string, unknown>) => string | undefined },
+): Promise<CliChild> {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  cliChildren.push(child);
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on("line", (line) => stderr.push(line));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      stdout.push(line);
+      const found = options.ready(JSON.parse(line) as Record<string, unknown>);
+      if (found !== undefined) resolve(found);
+    });
+    void exited.then((code) =>
+      reject(new Error(`tokenform ${args[0]} exited early (${code}): ${stderr.join("\n")}`)),
+    );
+  });
+  return { child, url, stdout, stderr, exited };
 }

@@ -18,6 +18,8 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { type TokenformMcpOptions, tokenformMcp } from "../../src/mcp/index.js";
+import { type ServiceHarness, serviceHarness } from "../integration/service/harness.js";
 
 /** Tool runs and HTTP requests a demo server saw. */
 export interface Counters {
@@ -280,4 +282,45 @@ export async function mcpRemoteClient(
     throw Object.assign(error as Error, { stderr: err });
   }
   return Object.assign(client, { stderr: () => err, [Symbol.asyncDispose]: dispose });
+}
+
+/** A real token service, the demo server guarded by `tokenform/mcp` (its `/register` explainer mounted). */
+export interface GuardedDemo extends AsyncDisposable {
+  h: ServiceHarness;
+  c: Counters;
+  mcp: McpHttp;
+}
+
+export async function guardedDemo(
+  options: Omit<McpHttpOptions, "guard" | "protect" | "registration"> & {
+    /** Verify in-process (default) or through the service's `/v1/verify`. */
+    mode?: "service" | "url";
+    /** More options for the guard. */
+    guard?: Partial<TokenformMcpOptions>;
+  },
+): Promise<GuardedDemo> {
+  const h = await serviceHarness();
+  const c = counters();
+  const source = options.mode === "url" ? { url: h.url } : { service: h.service };
+  const auth = tokenformMcp(() => demoServer(c), { ...source, ...options.guard });
+  const mcp = await startMcpHttp(
+    {
+      stateful: options.stateful,
+      json: options.json,
+      guard: auth,
+      protect: auth.protect,
+      registration: auth.registration,
+    },
+    c,
+  );
+  return {
+    h,
+    c,
+    mcp,
+    async [Symbol.asyncDispose]() {
+      await mcp.close();
+      await auth.close();
+      await h[Symbol.asyncDispose]();
+    },
+  };
 }

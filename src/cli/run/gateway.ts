@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { DEFAULT_GATEWAY_PORT, type RunningGateway, startGateway } from "../../gateway/server.js";
 import { createLogger } from "../../service/logger.js";
 import type { RunningService } from "../../service/service.js";
+import { stopSignal } from "../../service/stop-signal.js";
 import { EMBEDDED_DB } from "../connect.js";
 
 export interface GatewayRunOptions {
@@ -42,12 +43,7 @@ export async function runGateway(options: GatewayRunOptions): Promise<number> {
     level: options.logLevel ?? env.TOKENFORM_LOG_LEVEL ?? "info",
     destination: options.stdout,
   });
-  const signals = options.signals ?? ["SIGTERM", "SIGINT"];
-  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = resolve;
-  });
-  for (const s of signals) process.once(s, onSignal);
+  const stop = stopSignal(options.signals);
 
   const remote =
     options.embedded || options.db !== undefined ? undefined : env.TOKENFORM_API_URL || undefined;
@@ -93,13 +89,13 @@ export async function runGateway(options: GatewayRunOptions): Promise<number> {
       });
     }
   } catch (error) {
-    for (const s of signals) process.removeListener(s, onSignal);
+    stop.release();
     await service?.close();
     throw error;
   }
   options.onListening?.(gateway);
-  const signal = await stopped;
-  for (const s of signals) process.removeListener(s, onSignal);
+  const signal = await stop.stopped;
+  stop.release();
   logger.info({ signal }, "shutting down");
   await gateway.close();
   await service?.close();

@@ -4,48 +4,24 @@
  * the very next request), or remotely against a token service; JSON logs on stdout without a key;
  * SIGTERM stops it with exit code 0.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
 import { startService } from "../../../src/service/index.js";
+import { cliChildren, spawnCli } from "../../support/cli.js";
 import { counters, sdkClient, startMcpHttp } from "../../support/mcp.js";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-const children: ChildProcess[] = [];
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const child of cliChildren) if (child.exitCode === null) child.kill("SIGKILL");
 });
 
-async function gateway(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/cli/index.ts", "gateway", "--port", "0", ...args],
-    {
-      cwd: root,
-      env: { ...process.env, TOKENFORM_API_URL: "", TOKENFORM_API_TOKEN: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  children.push(child);
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on("line", (line) => stderr.push(line));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      stdout.push(line);
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === "gateway listening" && entry.url) resolve(entry.url);
-    });
-    void exited.then((code) => reject(new Error(`gateway exited early (${code}): ${stderr.join("\n")}`)));
+const gateway = (args: string[], env: Record<string, string> = {}) =>
+  spawnCli(["gateway", "--port", "0", ...args], {
+    env: { TOKENFORM_API_URL: "", TOKENFORM_API_TOKEN: "", ...env },
+    ready: (entry) => (entry.msg === "gateway listening" ? String(entry.url) : undefined),
   });
-  return { child, url, stdout, stderr, exited };
-}
 
 describe("tokenform gateway (the CLI)", () => {
   let dir: string;

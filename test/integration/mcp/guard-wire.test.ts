@@ -5,11 +5,10 @@
  */
 import { request } from "undici";
 import { describe, expect, it } from "vitest";
-import { tokenformMcp } from "../../../src/mcp/index.js";
 import type { TokenformAuthOptions } from "../../../src/middleware/index.js";
 import { generateToken } from "../../../src/spec/token-format.js";
-import { counters, demoServer, startMcpHttp } from "../../support/mcp.js";
-import { rawRequest, serviceHarness } from "../service/harness.js";
+import { guardedDemo } from "../../support/mcp.js";
+import { rawRequest } from "../service/harness.js";
 
 const INIT = {
   jsonrpc: "2.0",
@@ -26,32 +25,14 @@ const call = (id: number, name: string, args: object = {}) => ({
 const ACCEPT = { accept: "application/json, text/event-stream" };
 
 async function setup(options: Partial<TokenformAuthOptions> = {}) {
-  const h = await serviceHarness();
-  const c = counters();
-  const auth = tokenformMcp(() => demoServer(c), { service: h.service, ...options });
-  const mcp = await startMcpHttp(
-    { stateful: false, json: true, guard: auth, protect: auth.protect, registration: auth.registration },
-    c,
-  );
+  const demo = await guardedDemo({ stateful: false, json: true, guard: options });
+  const { h, mcp } = demo;
   const agent = (await h.admin.createToken({ name: "agent", type: "agent", scopes: ["tools:call"] })).secret;
   const reader = (await h.admin.createToken({ name: "reader", scopes: ["tools:call"] })).secret;
   const base = mcp.url.replace(/\/mcp$/, "");
   const post = (body: unknown, headers: Record<string, string> = {}, token = agent) =>
     rawRequest(base, "POST", "/mcp", { token, body, headers: { ...ACCEPT, ...headers } });
-  return {
-    h,
-    c,
-    mcp,
-    base,
-    agent,
-    reader,
-    post,
-    async [Symbol.asyncDispose]() {
-      await mcp.close();
-      await auth.close();
-      await h[Symbol.asyncDispose]();
-    },
-  };
+  return Object.assign(demo, { base, agent, reader, post });
 }
 
 describe("the MCP guard on the wire", () => {

@@ -6,30 +6,10 @@
  * rejected (HTTP 404)".
  */
 import { describe, expect, it } from "vitest";
-import { tokenformMcp } from "../../../src/mcp/index.js";
 import { generateToken } from "../../../src/spec/token-format.js";
-import { counters, demoServer, mcpRemoteClient, startMcpHttp } from "../../support/mcp.js";
-import { serviceHarness } from "../service/harness.js";
+import { guardedDemo, mcpRemoteClient } from "../../support/mcp.js";
 
-async function setup() {
-  const h = await serviceHarness();
-  const c = counters();
-  const auth = tokenformMcp(() => demoServer(c), { service: h.service });
-  const mcp = await startMcpHttp(
-    { stateful: true, guard: auth, protect: auth.protect, registration: auth.registration },
-    c,
-  );
-  return {
-    h,
-    c,
-    mcp,
-    async [Symbol.asyncDispose]() {
-      await mcp.close();
-      await auth.close();
-      await h[Symbol.asyncDispose]();
-    },
-  };
-}
+const setup = () => guardedDemo({ stateful: true });
 
 describe("mcp-remote in front of a guarded SDK server", () => {
   it("works with a read-only key: read-only tools listed and callable, a destructive one refused with the reason", async () => {

@@ -6,10 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import type { SecretValue } from "../../../src/api/secret.js";
-import { tokenformMcp } from "../../../src/mcp/index.js";
-import { type TokenformAuthOptions, tokenformAuth } from "../../../src/middleware/index.js";
+import { tokenformAuth } from "../../../src/middleware/index.js";
 import { generateToken } from "../../../src/spec/token-format.js";
-import { counters, demoServer, sdkClient, startMcpHttp } from "../../support/mcp.js";
+import { counters, guardedDemo, sdkClient, startMcpHttp } from "../../support/mcp.js";
 import { type ServiceHarness, serviceHarness } from "../service/harness.js";
 
 const bearer = (key: SecretValue | string) => ({
@@ -34,26 +33,7 @@ describe.each([
   { mode: "service" as const, stateful: true },
   { mode: "url" as const, stateful: false },
 ])("tokenform/mcp in front of an SDK server ($mode mode, stateful: $stateful)", ({ mode, stateful }) => {
-  async function setup() {
-    const h = await serviceHarness();
-    const c = counters();
-    const source: TokenformAuthOptions = mode === "service" ? { service: h.service } : { url: h.url };
-    const auth = tokenformMcp(() => demoServer(c), source);
-    const mcp = await startMcpHttp(
-      { stateful, guard: auth, protect: auth.protect, registration: auth.registration },
-      c,
-    );
-    return {
-      h,
-      c,
-      mcp,
-      async [Symbol.asyncDispose]() {
-        await mcp.close();
-        await auth.close();
-        await h[Symbol.asyncDispose]();
-      },
-    };
-  }
+  const setup = () => guardedDemo({ mode, stateful });
 
   it("lets a read-only key call read-only tools only, and lists only those", async () => {
     await using s = await setup();

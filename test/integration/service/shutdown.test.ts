@@ -3,55 +3,23 @@
  * timer is set far beyond the test, so only the shutdown flush can have written them), the restarted
  * server sees them, and the JSON logs on stdout never contain a secret.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
 import { generateToken } from "../../../src/spec/token-format.js";
+import { cliChildren, spawnCli } from "../../support/cli.js";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-const children: ChildProcess[] = [];
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const child of cliChildren) if (child.exitCode === null) child.kill("SIGKILL");
 });
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  stdout: string[];
-  stderr: string[];
-  exited: Promise<number | null>;
-}
-
-async function serve(dbPath: string, env: Record<string, string>): Promise<Served> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/cli/index.ts", "serve", "--db", dbPath, "--port", "0"],
-    {
-      cwd: root,
-      env: { ...process.env, TOKENFORM_USAGE_FLUSH_MS: "600000", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  children.push(child);
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on("line", (line) => stderr.push(line));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      stdout.push(line);
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === "token service listening" && entry.url) resolve(entry.url);
-    });
-    void exited.then((code) => reject(new Error(`serve exited early (${code}): ${stderr.join("\n")}`)));
+const serve = (dbPath: string, env: Record<string, string>) =>
+  spawnCli(["serve", "--db", dbPath, "--port", "0"], {
+    env: { TOKENFORM_USAGE_FLUSH_MS: "600000", ...env },
+    ready: (entry) => (entry.msg === "token service listening" ? String(entry.url) : undefined),
   });
-  return { child, url, stdout, stderr, exited };
-}
 
 describe("tokenform serve", () => {
   let dir: string;
