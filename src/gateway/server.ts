@@ -33,6 +33,8 @@ import { UpstreamCatalog } from "./catalog.js";
 import { clientHeaders, upstreamHeaders } from "./headers.js";
 import { SseEventStream } from "./sse.js";
 
+/** HTTP methods the gateway passes on (MCP's three, and CORS preflights). */
+const FORWARDED_METHODS = new Set(["POST", "GET", "DELETE", "OPTIONS"]);
 /** Default port of `tokenform gateway`. */
 export const DEFAULT_GATEWAY_PORT = 8788;
 /** Largest JSON answer held to filter a `tools/list` (SSE answers are never held whole). */
@@ -217,6 +219,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           }),
         );
       }
+      return;
+    }
+    if (!FORWARDED_METHODS.has(req.method ?? "")) {
+      sendAnswer(
+        res,
+        jsonAnswer(
+          405,
+          {
+            error: {
+              code: "method_not_allowed",
+              message: `MCP uses POST, GET and DELETE; not ${req.method}`,
+              type: "invalid_request_error",
+            },
+          },
+          { Allow: "POST, GET, DELETE" },
+        ),
+      );
       return;
     }
     const outcome = await guard.check(req);

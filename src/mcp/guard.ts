@@ -14,9 +14,9 @@
  * 5. a list the key may not use (`tools/list` without `tools:call`, …) is answered empty by the guard.
  *
  * A batch (2025-03-26 clients) passes only when every message in it may; otherwise none of it runs. `GET`
- * (a server-to-client stream) and `DELETE` (ending a session) need a valid key and no scope. A CORS
- * preflight (`OPTIONS` with `Access-Control-Request-Method`) carries no credentials by design and passes
- * untouched.
+ * (a server-to-client stream) and `DELETE` (ending a session) need a valid key and no scope; any other
+ * HTTP method counts as a write. A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) carries
+ * no credentials by design and passes untouched.
  */
 import type { IncomingMessage } from "node:http";
 import { displayPrefixOf, fingerprintOf } from "../api/secret.js";
@@ -202,6 +202,9 @@ export class McpGuard {
     const catalog = this.#catalog;
     const hints = (name: string) => catalog?.hints(name);
     const needs = messages.map((m) => classifyMessage(m, hints));
+    // Beyond POST (messages), GET (a server stream) and DELETE (a session's end), MCP defines no method:
+    // anything else counts as a write, as an unknown MCP method does.
+    const foreign = method !== "POST" && method !== "GET" && method !== "HEAD" && method !== "DELETE";
 
     // One verification for the whole request. A lone list message is verified without its feature's
     // scope: a key that lacks it gets the list empty rather than a refusal.
@@ -218,7 +221,7 @@ export class McpGuard {
       token: credential.key,
       ip: this.clientIp(req),
       scopes: [...scopes],
-      write: needs.some((n) => n.write),
+      write: foreign || needs.some((n) => n.write),
       tools: [...new Set(needs.flatMap((n) => (n.tool === undefined ? [] : [n.tool])))],
     };
     if (signatureHeader !== undefined) {

@@ -13,6 +13,9 @@ import { ruleFor } from "./methods.js";
 /** `_meta` key carrying the protocol version in 2026-07-28 requests. */
 export const PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
 
+/** Methods whose requests must carry `Mcp-Name` when they carry `Mcp-Method` (2026-07-28). */
+const NAME_REQUIRED = new Set(["tools/call", "resources/read", "prompts/get"]);
+
 const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
 function single(value: string | string[] | undefined): string | undefined {
@@ -55,7 +58,7 @@ export function headerMismatch(
   const field = ruleFor(method).target;
   const target = field ? message.params?.[field] : undefined;
   if (name === undefined) {
-    return typeof target === "string"
+    return typeof target === "string" && NAME_REQUIRED.has(method)
       ? `Header mismatch: ${method} requires the Mcp-Name header (${field})`
       : versionMismatch(version, messages);
   }

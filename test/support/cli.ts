@@ -16,14 +16,20 @@ export interface CliRun {
   stderr: string;
 }
 
+/** This process's environment without credentials the test did not give, and without colour. */
+function cliEnv(given: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...given };
+  for (const key of ["TOKENFORM_API_URL", "TOKENFORM_API_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN"]) {
+    if (!given || !(key in given)) delete env[key];
+  }
+  return env;
+}
+
 export function runCli(
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string },
 ): CliRun {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...options.env };
-  for (const key of ["TOKENFORM_API_URL", "TOKENFORM_API_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN"]) {
-    if (!options.env || !(key in options.env)) delete env[key];
-  }
+  const env = cliEnv(options.env);
   const run = spawnSync(TSX, [CLI, ...args], {
     cwd: options.cwd,
     env,
@@ -77,4 +83,30 @@ export async function spawnCli(
     );
   });
   return { child, url, stdout, stderr, exited };
+}
+
+/**
+ * `runCli` without blocking this process: for commands that talk to a service the test itself runs
+ * (a synchronous spawn would stop that service from answering).
+ */
+export function runCliAsync(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<CliRun> {
+  const env = cliEnv(options.env);
+  const child = spawn(TSX, [CLI, ...args], {
+    cwd: options.cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 120_000,
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  return new Promise((resolve) => child.once("close", (status) => resolve({ status, stdout, stderr })));
 }

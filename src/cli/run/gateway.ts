@@ -15,6 +15,7 @@ import { createLogger } from "../../service/logger.js";
 import type { RunningService } from "../../service/service.js";
 import { stopSignal } from "../../service/stop-signal.js";
 import { EMBEDDED_DB } from "../connect.js";
+import { CliError } from "../errors.js";
 
 export interface GatewayRunOptions {
   upstream: string;
@@ -37,6 +38,36 @@ export interface GatewayRunOptions {
   signals?: NodeJS.Signals[];
 }
 
+/**
+ * Asks the token service to verify a key that cannot be one: it answers with a verdict when the gateway
+ * may ask at all. Refused credentials stop the start with a clear message (every request would get 503
+ * otherwise); a service that cannot be reached yet is only a warning — it may start after the gateway.
+ */
+async function checkVerifyAccess(url: string, token: string | undefined, logger: Logger): Promise<void> {
+  const { TokenformClient } = await import("../../api/client.js");
+  const { ApiError } = await import("../../api/errors.js");
+  const client = new TokenformClient({ baseUrl: url, token, retries: 0, timeoutMs: 5000 });
+  try {
+    await client.verify({ token: "probe" });
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      throw new CliError(
+        `the token service at ${url} does not let this gateway verify keys: ${error.message}`,
+        1,
+        token === undefined
+          ? "set TOKENFORM_API_TOKEN to an admin key with tokens:verify (only callers on the service's own host need none)"
+          : "TOKENFORM_API_TOKEN must be an admin key of the account with tokens:verify (or tokens:read)",
+      );
+    }
+    logger.warn(
+      { err: error, tokenService: url },
+      "the token service cannot be reached yet; requests get 503 until it can",
+    );
+  } finally {
+    await client.close();
+  }
+}
+
 export async function runGateway(options: GatewayRunOptions): Promise<number> {
   const env = options.env ?? process.env;
   const logger: Logger = createLogger({
@@ -51,6 +82,7 @@ export async function runGateway(options: GatewayRunOptions): Promise<number> {
   let gateway: RunningGateway;
   try {
     if (remote !== undefined) {
+      await checkVerifyAccess(remote, env.TOKENFORM_API_TOKEN || undefined, logger);
       logger.info({ tokenService: remote }, "verifying keys with the token service");
       gateway = await startGateway({
         upstream: options.upstream,

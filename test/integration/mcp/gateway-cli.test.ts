@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
 import { startService } from "../../../src/service/index.js";
-import { cliChildren, spawnCli } from "../../support/cli.js";
+import { cliChildren, runCliAsync, spawnCli } from "../../support/cli.js";
 import { counters, sdkClient, startMcpHttp } from "../../support/mcp.js";
 
 afterAll(() => {
@@ -60,6 +60,32 @@ describe("tokenform gateway (the CLI)", () => {
     expect(log.map((e) => e.msg)).toContain("gateway stopped");
     await api.close();
     await service.close();
+  });
+
+  it("refuses to start, in one line, when the token service will not let it verify keys", async () => {
+    const remoteDir = await mkdtemp(join(tmpdir(), "tokenform-gateway-denied-"));
+    const service = await startService({ dbPath: join(remoteDir, "tokens.db"), port: 0 });
+    try {
+      const api = new TokenformClient({ baseUrl: service.url, token: service.adminToken });
+      const agent = await api.createToken({ name: "not-an-admin", type: "agent", scopes: ["tools:call"] });
+      const run = await runCliAsync(["gateway", "--upstream", "http://127.0.0.1:9/mcp", "--port", "0"], {
+        cwd: remoteDir,
+        env: { TOKENFORM_API_URL: service.url, TOKENFORM_API_TOKEN: agent.secret.reveal() },
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(
+        /^Error: the token service at http:\/\/127\.0\.0\.1:\d+ does not let this gateway verify keys: /,
+      );
+      expect(run.stderr).toContain(
+        "Hint: TOKENFORM_API_TOKEN must be an admin key of the account with tokens:verify",
+      );
+      expect(run.stderr).not.toContain("    at ");
+      expect(run.stderr + run.stdout).not.toContain(agent.secret.reveal());
+      await api.close();
+    } finally {
+      await service.close();
+      await rm(remoteDir, { recursive: true, force: true });
+    }
   });
 
   it("verifies with a remote token service from TOKENFORM_API_URL and a tokens:verify key", async () => {

@@ -254,6 +254,9 @@ describe("tokenform gateway on the wire", () => {
     const register = await rawRequest(base, "POST", "/register", { body: {} });
     expect(register.body.error_description).toContain("No API key was sent");
     expect((await rawRequest(base, "POST", "/other", { body: {} })).status).toBe(404);
+    const put = await rawRequest(base, "PUT", "/mcp", { body: {} });
+    expect(put.status).toBe(405);
+    expect(put.headers.allow).toBe("POST, GET, DELETE");
     const reader = await s.make("reader");
     const post = (body: unknown, headers: Record<string, string> = {}) =>
       rawRequest(base, "POST", "/mcp", {

@@ -163,6 +163,10 @@ describe("the MCP guard on the wire", () => {
       headers: { origin: "https://app.example", "access-control-request-method": "POST" },
     });
     expect(preflight.status).not.toBe(401);
+    // No MCP method: a write, refused to a read-only key before the server sees it.
+    const put = await rawRequest(s.base, "PUT", "/mcp", { token: s.reader, body: {} });
+    expect(put.status).toBe(403);
+    expect(put.body.error.data.code).toBe("read_only_key");
     expect(s.c.requests).toBe(2);
   });
 
