@@ -51,6 +51,7 @@ export const API_ERROR_STATUS: { readonly [C in ApiErrorCode]: number } = {
   ip_not_allowed: 403,
   read_only_key: 403,
   tool_not_allowed: 403,
+  authority_exceeded: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

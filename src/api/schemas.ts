@@ -310,6 +310,7 @@ export const API_ERROR_CODES = [
   "ip_not_allowed",
   "read_only_key",
   "tool_not_allowed",
+  "authority_exceeded",
   "not_found",
   "conflict",
   "precondition_failed",

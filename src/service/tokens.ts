@@ -29,6 +29,7 @@ import { parseDuration } from "../spec/duration.js";
 import type { TokenType } from "../spec/schema.js";
 import { generateToken, randomBase62 } from "../spec/token-format.js";
 import { normaliseTools } from "../spec/tools.js";
+import { type Authority, exceedsAuthority, UNLIMITED } from "./authority.js";
 import type { KeyCache } from "./cache.js";
 import type { Clock } from "./clock.js";
 import { iso } from "./clock.js";
@@ -37,7 +38,6 @@ import { ServiceError } from "./errors.js";
 import { newAuditId, newTokenId } from "./ids.js";
 import { parseRanges } from "./ip.js";
 import { effectiveToken, presentedSecret, toApiToken, tokenStatus } from "./lifecycle.js";
-import { scopeCovers } from "./scopes.js";
 import { parseSelector } from "./selector.js";
 import {
   type AccountRecord,
@@ -367,8 +367,15 @@ export class TokenManager {
   }
 
   /** Problems with settings that zod cannot see (422), collected so all are reported at once. */
-  #checkSettings(input: Partial<CreateTokenInput>, creating: boolean, now: number): void {
+  #checkSettings(actor: Actor, input: Partial<CreateTokenInput>, creating: boolean, now: number): void {
     const issues: Array<{ path: string; message: string }> = [];
+    // Session keys act without limits (see #authorityOf): only the service makes them.
+    if (actor.tokenId !== null && input.labels && Object.hasOwn(input.labels, SESSION_LABEL)) {
+      issues.push({
+        path: "labels",
+        message: `${SESSION_LABEL} is reserved for the service's own session keys`,
+      });
+    }
     if (input.ipAllowlist) {
       for (const bad of parseRanges(input.ipAllowlist).invalid) {
         issues.push({
@@ -401,16 +408,37 @@ export class TokenManager {
     }
   }
 
-  /** An admin key may only grant admin scopes it holds itself. */
-  #checkEscalation(actor: Actor, type: TokenType, scopes: readonly string[]): void {
-    if (type !== "admin") return;
-    const beyond = scopes.filter((s) => !actor.scopes.some((have) => scopeCovers(have, s)));
-    if (beyond.length > 0) {
-      throw new ServiceError(
-        "insufficient_scope",
-        `an admin token can only grant scopes it holds itself; not held: ${beyond.join(", ")}`,
-      );
-    }
+  /**
+   * The acting key's authority, read afresh. The service itself (no actor id) and an embedded session key
+   * — minted in-process for the CLI run that owns the local database, deleted when it ends, its short
+   * expiry a clean-up deadline rather than a limit — act without limits.
+   */
+  async #authorityOf(actor: Actor): Promise<Authority> {
+    if (actor.tokenId === null) return UNLIMITED;
+    const stored = await this.#store.getToken(actor.account, actor.tokenId);
+    const own = stored && effectiveToken(stored, this.#clock.now());
+    if (own?.labels[SESSION_LABEL] === "true") return UNLIMITED;
+    // A key deleted while its request ran holds no authority at all.
+    return own ?? { ...UNLIMITED, scopes: [], readOnly: true, ipAllowlist: ["0.0.0.0/32"] };
+  }
+
+  /**
+   * Refuses (403 `authority_exceeded`, audited) when `target` — a key as it is, or as a write would leave
+   * it — exceeds the acting key's authority (src/service/authority.ts).
+   */
+  async #requireAuthority(actor: Actor, action: string, target: TokenRecord): Promise<void> {
+    if (target.type !== "admin") return;
+    const excess = exceedsAuthority(await this.#authorityOf(actor), target);
+    if (excess === undefined) return;
+    const verb = action.replace(/^token\./, "");
+    const message = `this key may not ${verb} ${target.name}: ${excess.message}`;
+    await this.#store.appendAudit(
+      this.#auditRecord(actor, "token.refused", target, {
+        action: { from: null, to: action },
+        [excess.part]: { from: null, to: excess.message },
+      }),
+    );
+    throw new ServiceError("authority_exceeded", message, {}, { part: excess.part });
   }
 
   #newSecret(raw: string, generation: number, state: SecretRecord["state"], now: number): SecretRecord {
@@ -437,8 +465,7 @@ export class TokenManager {
   ): Promise<{ token: Token; secret: string }> {
     const now = this.#clock.now();
     const type = input.type ?? "mcp";
-    this.#checkSettings(input, true, now);
-    this.#checkEscalation(actor, type, input.scopes ?? []);
+    this.#checkSettings(actor, input, true, now);
     const account = await this.#account(actor.account);
     const raw = presetSecret ?? generateToken(account.prefixes[type]);
     const lifetime = input.expiresIn === undefined ? undefined : parseDuration(input.expiresIn);
@@ -473,6 +500,7 @@ export class TokenManager {
       version: 1,
       secrets: [this.#newSecret(raw, 1, "current", now)],
     };
+    await this.#requireAuthority(actor, "token.create", record);
     try {
       const stored = await this.#store.insertToken(
         record,
@@ -531,8 +559,8 @@ export class TokenManager {
     const current = await this.#load(actor, id);
     this.#checkVersion(current, ifMatch);
     const now = this.#clock.now();
-    this.#checkSettings(patch, false, now);
-    if (patch.scopes !== undefined) this.#checkEscalation(actor, current.type, patch.scopes);
+    this.#checkSettings(actor, patch, false, now);
+    await this.#requireAuthority(actor, "token.update", current);
     const next: TokenRecord = {
       ...current,
       name: patch.name ?? current.name,
@@ -556,6 +584,8 @@ export class TokenManager {
     };
     const changes = diff(current, next, now);
     if (Object.keys(changes).length === 0) return this.#view(current, now);
+    // No key may be left beyond the actor's authority, its own included: nobody widens their own limits.
+    await this.#requireAuthority(actor, "token.update", next);
     next.version = current.version + 1;
     next.updatedAt = now;
     return this.#save(actor, "token.update", current, next, changes);
@@ -570,6 +600,7 @@ export class TokenManager {
     const current = await this.#load(actor, id);
     this.#checkVersion(current, ifMatch);
     const now = this.#clock.now();
+    await this.#requireAuthority(actor, "token.confirm", current);
     const nextSecret = current.secrets.find((s) => s.state === "next");
     if (!current.pending && !nextSecret && (deliveries === undefined || deliveries.length === 0)) {
       return this.#view(current, now); // Already confirmed: confirming again is a no-op.
@@ -604,6 +635,7 @@ export class TokenManager {
   ): Promise<{ token: Token; secret: string }> {
     const current = await this.#load(actor, id);
     this.#checkVersion(current, ifMatch);
+    await this.#requireAuthority(actor, "token.roll", current);
     const overlapSeconds = parseDuration(input.overlap);
     if (overlapSeconds === undefined) throw new ServiceError("unprocessable", "overlap is not a duration");
     const now = this.#clock.now();
@@ -651,6 +683,7 @@ export class TokenManager {
   async delete(actor: Actor, id: string, ifMatch?: number): Promise<void> {
     const current = await this.#load(actor, id);
     this.#checkVersion(current, ifMatch);
+    await this.#requireAuthority(actor, "token.delete", current);
     const now = this.#clock.now();
     try {
       const result = await this.#store.deleteToken(

@@ -469,7 +469,7 @@ export class PostgresStore implements TokenStore {
     }
   }
 
-  async #writeAudit(client: PoolClient, audit: AuditRecord | null): Promise<void> {
+  async #writeAudit(client: Pool | PoolClient, audit: AuditRecord | null): Promise<void> {
     if (!audit) return;
     await client.query(
       `INSERT INTO audit (id, account, at, actor, actor_token_id, action, target_id, target_name, changes, source_ip)
@@ -672,6 +672,10 @@ export class PostgresStore implements TokenStore {
       [now, limit, SESSION_LABEL],
     );
     return rows.map(tokenFromRow);
+  }
+
+  async appendAudit(audit: AuditRecord): Promise<void> {
+    await this.#writeAudit(this.#db, audit);
   }
 
   async listAudit(

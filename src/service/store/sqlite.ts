@@ -540,6 +540,10 @@ export class SqliteStore implements TokenStore {
     return this.#hydrate(rows);
   }
 
+  async appendAudit(audit: AuditRecord): Promise<void> {
+    this.#writeAudit(audit);
+  }
+
   async listAudit(
     account: string,
     query: { targetId?: string; beforeSeq: number | null; limit: number },

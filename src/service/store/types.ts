@@ -201,6 +201,8 @@ export interface TokenStore {
   /** Tokens with something due at `now`: a lapsed pending deadline, a lapsed overlap, a lapsed session key. */
   listDue(now: number, limit: number): Promise<StoredToken[]>;
 
+  /** Appends an audit entry on its own (a refused action: nothing else is written). */
+  appendAudit(audit: AuditRecord): Promise<void>;
   /** Audit entries of `account`, newest first, before `beforeSeq`. */
   listAudit(
     account: string,

@@ -368,7 +368,7 @@ describe("management API: tokens", () => {
     }
   });
 
-  it("lets an admin key grant only scopes it holds itself (403 insufficient_scope)", async () => {
+  it("lets an admin key grant only scopes it holds itself (403 authority_exceeded)", async () => {
     await using h = await serviceHarness();
     const limited = await h.admin.createToken({
       name: "limited",
@@ -378,7 +378,7 @@ describe("management API: tokens", () => {
     const api = h.client(limited.secret);
     await expect(api.createToken({ name: "god", type: "admin", scopes: ["*"] })).rejects.toMatchObject({
       status: 403,
-      code: "insufficient_scope",
+      code: "authority_exceeded",
     });
     expect(
       (await api.createToken({ name: "reader", type: "admin", scopes: ["tokens:read"] })).token.scopes,

@@ -33,6 +33,8 @@ const ROUTES: RouteCase[] = [
 
 let h: ServiceHarness;
 let target: string;
+/** A `tokens:*` admin key with no restrictions: stronger than the weaker and restricted keys below. */
+let strong: string;
 const keys: Record<string, SecretValue> = {};
 
 beforeAll(async () => {
@@ -52,6 +54,14 @@ beforeAll(async () => {
   await make("mcpStar", { type: "mcp", scopes: ["*"], readOnly: false });
   await make("agent", { type: "agent", scopes: ["tokens:*"] });
   await make("elsewhere", { type: "admin", scopes: ["tokens:*"], ipAllowlist: ["203.0.113.0/24"] });
+  await make("fencedAdmin", {
+    type: "admin",
+    scopes: ["tokens:*"],
+    ipAllowlist: ["127.0.0.1/32"],
+    expiresIn: "30d",
+  });
+  strong = (await h.admin.createToken({ name: "strong-admin", type: "admin", scopes: ["tokens:*"] })).token
+    .id;
   h.clock.advance({ seconds: 3601 });
 });
 
@@ -163,5 +173,48 @@ describe("security: cross-account", () => {
     const verdict = await h.admin.verify({ token: foreign.secret.reveal() });
     expect(verdict).toEqual({ valid: false, code: "NOT_FOUND", message: expect.any(String) });
     expect((await h.client(keys.otherAccount!).getToken(foreign.token.id)).requestCount).toBe(0);
+  });
+});
+
+/** Every management write aimed at a stronger admin key, by a weaker, a restricted and another account's key. */
+const WRITES: RouteCase[] = [
+  {
+    method: "POST",
+    path: "/v1/tokens",
+    scope: "tokens:write",
+    body: { name: "sec-twin", type: "admin", scopes: ["tokens:*"] },
+  },
+  { method: "PATCH", path: "/v1/tokens/{strong}", scope: "tokens:write", body: { description: "mine" } },
+  { method: "DELETE", path: "/v1/tokens/{strong}", scope: "tokens:write" },
+  { method: "POST", path: "/v1/tokens/{strong}/confirm", scope: "tokens:write", body: {} },
+  { method: "POST", path: "/v1/tokens/{strong}/roll", scope: "tokens:write", body: { overlap: "0s" } },
+];
+
+describe.each(WRITES)("authority: $method $path", (route) => {
+  const send = (token: SecretValue) =>
+    h.http(route.method, route.path.replace("{strong}", strong), { token, body: route.body });
+
+  it("403 authority_exceeded for a weaker key (fewer scopes) and a restricted one (IP, expiry)", async () => {
+    for (const [name, part] of [
+      ["writeOnly", "scopes"],
+      ["fencedAdmin", "ipAllowlist"],
+    ] as const) {
+      const res = await send(keys[name]!);
+      expect(res.status, name).toBe(403);
+      expect(res.body.error, name).toMatchObject({ code: "authority_exceeded", details: { part } });
+      expect(res.text).not.toMatch(/mcp_adm_[A-Za-z0-9]{36}/);
+    }
+    expect((await h.admin.getToken(strong)).generation).toBe(1);
+  });
+});
+
+describe.each(WRITES.filter((r) => r.path.includes("{strong}")))("authority: $method $path", (route) => {
+  it("404 for another account's admin key", async () => {
+    const res = await h.http(route.method, route.path.replace("{strong}", strong), {
+      token: keys.otherAccount,
+      body: route.body,
+    });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe("not_found");
   });
 });
