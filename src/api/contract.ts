@@ -24,6 +24,10 @@ export interface ListTokensQuery {
   selector?: string;
   status?: TokenStatus;
   type?: "mcp" | "agent" | "admin";
+  /** Only the token with this name. */
+  name?: string;
+  /** Only the token holding this destination (a claim id). */
+  destination?: string;
   cursor?: string;
   /** Page size, 1–500 (default 100). */
   limit?: number;

@@ -164,6 +164,18 @@ export function buildOpenApiDocument(): Json {
             },
             { name: "status", in: "query", schema: { enum: ["pending", "active", "disabled", "expired"] } },
             { name: "type", in: "query", schema: { enum: ["mcp", "agent", "admin"] } },
+            {
+              name: "name",
+              in: "query",
+              schema: { type: "string" },
+              description: "Only the token with this name.",
+            },
+            {
+              name: "destination",
+              in: "query",
+              schema: { type: "string" },
+              description: "Only the token holding this destination (a claim id).",
+            },
             ...pageParams,
           ],
           responses: {

@@ -91,6 +91,12 @@ export const TokenSchema = z.object({
     .array(PreviousSecretSchema)
     .describe("Older secrets still valid during a rotation overlap."),
   deliveries: z.array(DeliveryRecordSchema),
+  destinations: z
+    .array(z.string())
+    .default([])
+    .describe(
+      "Destinations this token holds (claim ids, see `claimId` in src/spec/resolved.ts): no other token of the account may claim them, except one with the same owner label (a hand-over). Absent from services that predate claims.",
+    ),
   createdAt: Timestamp,
   createdBy: z.string().describe("Name of the admin token that created it."),
   updatedAt: Timestamp,
@@ -144,6 +150,13 @@ const settings = {
   expiresAt: Timestamp.nullable().optional(),
   enabled: z.boolean().optional(),
   deliveries: z.array(DeliveryRecordSchema).optional(),
+  destinations: z
+    .array(z.string().min(1).max(1024))
+    .max(100)
+    .optional()
+    .describe(
+      "The destinations this token holds, replacing its claims: 409 when another owner's token holds one; a token with the same owner label hands it over.",
+    ),
 };
 
 export const CreateTokenRequestSchema = z.strictObject({

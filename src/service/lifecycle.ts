@@ -87,6 +87,7 @@ export function toApiToken(token: StoredToken, now: number, unflushed?: PendingU
     generation: shown.generation,
     previousSecrets: previous,
     deliveries: token.deliveries.map((d) => ({ ...d })),
+    destinations: [...token.destinations],
     createdAt: iso(token.createdAt),
     createdBy: token.createdBy,
     updatedAt: iso(token.updatedAt),

@@ -23,7 +23,7 @@ import type {
   UpdateTokenRequestSchema,
   Usage,
 } from "../api/schemas.js";
-import { EMBEDDED_SESSION_PREFIX } from "../api/schemas.js";
+import { EMBEDDED_SESSION_PREFIX, OWNER_LABEL } from "../api/schemas.js";
 import { displayPrefixOf, fingerprintOf, SecretValue } from "../api/secret.js";
 import { parseDuration } from "../spec/duration.js";
 import type { TokenType } from "../spec/schema.js";
@@ -42,6 +42,7 @@ import { parseSelector } from "./selector.js";
 import {
   type AccountRecord,
   type AuditRecord,
+  describeHolder,
   SESSION_LABEL,
   type SecretRecord,
   StoreConflictError,
@@ -139,6 +140,7 @@ function auditedFields(token: TokenRecord, now: number): Record<string, unknown>
     status: tokenStatus(token, now),
     generation: presentedSecret(token).generation,
     deliveries: token.deliveries,
+    destinations: token.destinations,
   };
 }
 
@@ -150,6 +152,10 @@ function diff(before: TokenRecord | null, after: TokenRecord | null, now: number
     if (!same(from[key], to[key])) changes[key] = { from: from[key] ?? null, to: to[key] ?? null };
   }
   return changes;
+}
+
+function uniqueSorted(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
 }
 
 /** Merges delivery records by destination (a newer record for a destination replaces the older). */
@@ -269,6 +275,8 @@ export class TokenManager {
       selector?: string;
       status?: TokenStatus;
       type?: TokenType;
+      name?: string;
+      destination?: string;
       cursor?: string;
       limit?: string | number;
     },
@@ -280,7 +288,14 @@ export class TokenManager {
     const now = this.#clock.now();
     const rows = await this.#store.listTokens(
       actor.account,
-      { requirements: parsed.requirements, status: query.status, type: query.type, now },
+      {
+        requirements: parsed.requirements,
+        status: query.status,
+        type: query.type,
+        ...(query.name !== undefined ? { name: query.name } : {}),
+        ...(query.destination !== undefined ? { destination: query.destination } : {}),
+        now,
+      },
       afterSeq,
       limit + 1,
     );
@@ -492,6 +507,7 @@ export class TokenManager {
             ? now + lifetime * 1000
             : null,
       deliveries: input.deliveries ?? [],
+      destinations: uniqueSorted(input.destinations ?? []),
       createdAt: now,
       createdBy: actor.name,
       updatedAt: now,
@@ -508,9 +524,35 @@ export class TokenManager {
       );
       return { token: this.#view(stored, now), secret: raw };
     } catch (error) {
-      if (error instanceof StoreConflictError) throw new ServiceError("conflict", error.message);
+      if (error instanceof StoreConflictError) throw await this.#conflict(error, record);
       throw error;
     }
+  }
+
+  /** A 409 that names who holds the name or destination the write wanted. */
+  async #conflict(error: StoreConflictError, token: TokenRecord): Promise<ServiceError> {
+    let holder = error.holder;
+    if (error.field === "name" && holder === undefined) {
+      const [found] = await this.#store.listTokens(
+        token.account,
+        { requirements: [], name: token.name, now: this.#clock.now() },
+        null,
+        1,
+      );
+      if (found) holder = { id: found.id, name: found.name, owner: found.labels[OWNER_LABEL] ?? null };
+    }
+    const message =
+      error.field === "destination" && holder
+        ? `${token.name} cannot claim ${error.subject}: it is held by ${describeHolder(holder)}`
+        : holder
+          ? `the name ${token.name} is held by ${describeHolder(holder)} (id ${holder.id})`
+          : error.message;
+    return new ServiceError(
+      "conflict",
+      message,
+      {},
+      holder ? { field: error.field, holder } : { field: error.field },
+    );
   }
 
   /** Writes `next` over `current` (compare-and-swap on the version) and invalidates the cache. */
@@ -538,7 +580,7 @@ export class TokenManager {
       }
       return this.#view(result.value, now);
     } catch (error) {
-      if (error instanceof StoreConflictError) throw new ServiceError("conflict", error.message);
+      if (error instanceof StoreConflictError) throw await this.#conflict(error, next);
       throw error;
     } finally {
       this.#cache.invalidateToken(current.id);
@@ -581,6 +623,8 @@ export class TokenManager {
             : Date.parse(patch.expiresAt),
       enabled: patch.enabled ?? current.enabled,
       deliveries: patch.deliveries ?? current.deliveries,
+      destinations:
+        patch.destinations === undefined ? current.destinations : uniqueSorted(patch.destinations),
     };
     const changes = diff(current, next, now);
     if (Object.keys(changes).length === 0) return this.#view(current, now);

@@ -108,6 +108,15 @@ export function destinationId(d: Destination): string {
   }
 }
 
+/**
+ * The id under which a token holds a destination in the token service (its claim): the destination id,
+ * except that a file names its host too — the same path on two machines is two destinations. `host` is the
+ * machine that writes the file (the one running plan and apply).
+ */
+export function claimId(d: Destination, host: string): string {
+  return d.kind === "file" ? `file://${host}${destinationId(d).slice("file:".length)}` : destinationId(d);
+}
+
 /** Human description of a destination for plans and logs (never contains a value). */
 export function describeDestination(d: Destination): string {
   switch (d.kind) {

@@ -1,10 +1,17 @@
 /** Test data builders for resolved spec tokens and service tokens (plain data, no I/O). */
 import { OWNER_LABEL, type Token } from "../../src/api/schemas.js";
 import { actualSettings, desiredSettings, managedLabels, settingsHash } from "../../src/plan/desired.js";
-import { destinationId, type ResolvedToken, type ResolvedTokenSet } from "../../src/spec/resolved.js";
+import {
+  claimId,
+  destinationId,
+  type ResolvedToken,
+  type ResolvedTokenSet,
+} from "../../src/spec/resolved.js";
 
 export const OWNER = "acme/platform-infra";
 export const T0 = new Date("2026-01-01T00:00:00.000Z");
+/** The host name plans in these tests run on (file destinations are claimed per host). */
+export const TEST_HOST = "test-host";
 
 export function resolved(name: string, overrides: Partial<ResolvedToken> = {}): ResolvedToken {
   return {
@@ -61,6 +68,7 @@ export function applied(spec: ResolvedToken, overrides: Partial<Token> = {}): To
     fingerprint,
     generation: 1,
     previousSecrets: [],
+    destinations: spec.deliver.map((d) => claimId(d, TEST_HOST)).sort(),
     deliveries: spec.deliver.map((d) => ({
       destination: destinationId(d),
       generation: 1,

@@ -47,6 +47,7 @@ function token(overrides: Partial<Token> = {}): Token {
     },
     ipAllowlist: [],
     tools: null,
+    destinations: [],
     rateLimit: { perMinute: null, perHour: null },
     status: "active",
     enabled: true,

@@ -138,6 +138,8 @@ export function buildRoutes(deps: RouteDeps): Route[] {
           selector: queryValue(ctx.query, "selector"),
           status: status as z.infer<typeof TokenStatusSchema> | undefined,
           type: type as TokenType | undefined,
+          name: queryValue(ctx.query, "name"),
+          destination: queryValue(ctx.query, "destination"),
           cursor: queryValue(ctx.query, "cursor"),
           limit: queryValue(ctx.query, "limit"),
         });

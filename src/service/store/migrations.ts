@@ -106,4 +106,24 @@ CREATE INDEX audit_target ON audit(account, target_id, seq);
     // JSON array of tool-name patterns; NULL = no restriction.
     sql: "ALTER TABLE tokens ADD COLUMN tools TEXT;",
   },
+  {
+    version: 3,
+    name: "destination claims",
+    // One holder per destination in an account. Existing deliveries (files aside: their claims name the
+    // host, which old records lack) become claims, the oldest token first when two delivered to one place.
+    sql: `
+CREATE TABLE destination_claims (
+  account TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  token_id TEXT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+  PRIMARY KEY (account, destination)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX destination_claims_token ON destination_claims(token_id);
+INSERT OR IGNORE INTO destination_claims (account, destination, token_id)
+  SELECT t.account, json_extract(d.value, '$.destination'), t.id
+  FROM tokens t, json_each(t.deliveries) d
+  WHERE json_extract(d.value, '$.destination') NOT LIKE 'file:%'
+  ORDER BY t.seq;
+`,
+  },
 ];

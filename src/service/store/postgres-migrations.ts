@@ -112,4 +112,24 @@ CREATE INDEX audit_target ON audit(account, target_id, seq);
     // JSON array of tool-name patterns; NULL = no restriction.
     sql: "ALTER TABLE tokens ADD COLUMN tools JSON;",
   },
+  {
+    version: 3,
+    name: "destination claims",
+    // As SQLite's migration 3: existing deliveries (files aside) become claims, the oldest token first.
+    sql: `
+CREATE TABLE destination_claims (
+  account TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  token_id TEXT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+  PRIMARY KEY (account, destination)
+);
+CREATE INDEX destination_claims_token ON destination_claims(token_id);
+INSERT INTO destination_claims (account, destination, token_id)
+  SELECT DISTINCT ON (t.account, d->>'destination') t.account, d->>'destination', t.id
+  FROM tokens t, json_array_elements(t.deliveries) d
+  WHERE d->>'destination' NOT LIKE 'file:%'
+  ORDER BY t.account, d->>'destination', t.seq
+ON CONFLICT DO NOTHING;
+`,
+  },
 ];

@@ -17,13 +17,14 @@
  * listings, so this only affects a client paging through tokens that are being created right then.
  */
 import type { Pool, PoolClient } from "pg";
-import type { DeliveryRecord } from "../../api/schemas.js";
+import { type DeliveryRecord, OWNER_LABEL } from "../../api/schemas.js";
 import type { TokenType } from "../../spec/schema.js";
 import type { Migration } from "./migrations.js";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
 import {
   type AccountRecord,
   type AuditRecord,
+  describeHolder,
   SESSION_LABEL,
   type SecretRecord,
   type SecretState,
@@ -97,6 +98,7 @@ interface TokenRow {
   request_count: number;
   failed_attempts: number;
   secrets: SecretJson[];
+  destinations: string[];
 }
 
 interface AuditRow {
@@ -121,8 +123,13 @@ const SECRETS_JSON = `COALESCE((
     'overlap_seconds', s.overlap_seconds, 'created_at', s.created_at) ORDER BY s.generation DESC)
   FROM secrets s WHERE s.token_id = t.id), '[]'::json) AS secrets`;
 
-/** Selects tokens (alias `t`) with their secrets; append `WHERE …`. */
-const SELECT_TOKEN = `SELECT t.*, ${SECRETS_JSON} FROM tokens t`;
+/** A token's destination claims, sorted, as one JSON array. */
+const CLAIMS_JSON = `COALESCE((
+  SELECT json_agg(c.destination ORDER BY c.destination) FROM destination_claims c WHERE c.token_id = t.id
+), '[]'::json) AS destinations`;
+
+/** Selects tokens (alias `t`) with their secrets and claims; append `WHERE …`. */
+const SELECT_TOKEN = `SELECT t.*, ${SECRETS_JSON}, ${CLAIMS_JSON} FROM tokens t`;
 
 /** BIGINT values (epoch ms, counters, seq) as numbers: they stay far below 2^53. */
 function parseInt8(text: string): number {
@@ -158,6 +165,7 @@ function tokenFromRow(row: TokenRow): StoredToken {
     labels: row.labels,
     ipAllowlist: row.ip_allowlist,
     tools: row.tools,
+    destinations: row.destinations,
     ratePerMinute: row.rate_per_minute,
     ratePerHour: row.rate_per_hour,
     enabled: row.enabled,
@@ -435,6 +443,43 @@ export class PostgresStore implements TokenStore {
   }
 
   /** Replaces a token's labels (the index `listTokens` filters on) and secrets. */
+  /**
+   * Makes the token's claims exactly `token.destinations` (inside the caller's transaction): releases the
+   * rest, takes free ones, takes over those held by a token of the same owner, and refuses any other. A
+   * claim racing another transaction's waits on its row (ON CONFLICT) and then sees who won.
+   */
+  async #writeClaims(client: PoolClient, token: TokenRecord): Promise<void> {
+    await client.query(
+      "DELETE FROM destination_claims WHERE token_id = $1 AND NOT (destination = ANY($2::text[]))",
+      [token.id, token.destinations],
+    );
+    const owner = token.labels[OWNER_LABEL];
+    for (const d of token.destinations) {
+      const inserted = await client.query(
+        `INSERT INTO destination_claims (account, destination, token_id) VALUES ($1, $2, $3)
+         ON CONFLICT (account, destination) DO NOTHING RETURNING token_id`,
+        [token.account, d, token.id],
+      );
+      if (inserted.rowCount === 1) continue;
+      const { rows } = await client.query<{ id: string; name: string; owner: string | null }>(
+        `SELECT t.id, t.name, (SELECT value FROM token_labels l WHERE l.token_id = t.id AND l.key = $3) AS owner
+         FROM destination_claims c JOIN tokens t ON t.id = c.token_id
+         WHERE c.account = $1 AND c.destination = $2 FOR UPDATE OF c`,
+        [token.account, d, OWNER_LABEL],
+      );
+      const holder = rows[0];
+      if (holder === undefined || holder.id === token.id) continue;
+      if (owner !== undefined && holder.owner === owner) {
+        await client.query(
+          "UPDATE destination_claims SET token_id = $3 WHERE account = $1 AND destination = $2",
+          [token.account, d, token.id],
+        );
+      } else {
+        throw new StoreConflictError(`${d} is held by ${describeHolder(holder)}`, "destination", holder, d);
+      }
+    }
+  }
+
   async #writeChildren(client: PoolClient, token: TokenRecord): Promise<void> {
     await client.query("DELETE FROM token_labels WHERE token_id = $1", [token.id]);
     const labels = Object.entries(token.labels);
@@ -511,6 +556,7 @@ export class PostgresStore implements TokenStore {
           ],
         );
         await this.#writeChildren(client, token);
+        await this.#writeClaims(client, token);
         await this.#writeAudit(client, audit);
         return (await this.#readToken(client, token.id))!;
       });
@@ -553,6 +599,7 @@ export class PostgresStore implements TokenStore {
           return { ok: false, reason: exists.rowCount ? "version_mismatch" : "not_found" };
         }
         await this.#writeChildren(client, token);
+        await this.#writeClaims(client, token);
         await this.#writeAudit(client, audit);
         return { ok: true, value: (await this.#readToken(client, token.id))! };
       });
@@ -617,6 +664,12 @@ export class PostgresStore implements TokenStore {
     ];
     if (afterSeq !== null) where.push(`t.seq > ${bind(afterSeq)}`);
     if (filter.type) where.push(`t.type = ${bind(filter.type)}`);
+    if (filter.name !== undefined) where.push(`t.name = ${bind(filter.name)}`);
+    if (filter.destination !== undefined) {
+      where.push(
+        `EXISTS (SELECT 1 FROM destination_claims c WHERE c.token_id = t.id AND c.destination = ${bind(filter.destination)})`,
+      );
+    }
     switch (filter.status) {
       case undefined:
         break;

@@ -6,12 +6,14 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import type { DeliveryRecord } from "../../api/schemas.js";
+import { type DeliveryRecord, OWNER_LABEL } from "../../api/schemas.js";
 import type { TokenType } from "../../spec/schema.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
 import {
   type AccountRecord,
   type AuditRecord,
+  type ClaimHolder,
+  describeHolder,
   SESSION_LABEL,
   type SecretRecord,
   type SecretState,
@@ -102,7 +104,7 @@ function secretFromRow(row: SecretRow): SecretRecord {
   };
 }
 
-function tokenFromRow(row: TokenRow, secrets: SecretRecord[]): StoredToken {
+function tokenFromRow(row: TokenRow, secrets: SecretRecord[], destinations: string[]): StoredToken {
   return {
     seq: row.seq,
     id: row.id,
@@ -115,6 +117,7 @@ function tokenFromRow(row: TokenRow, secrets: SecretRecord[]): StoredToken {
     labels: JSON.parse(row.labels) as Record<string, string>,
     ipAllowlist: JSON.parse(row.ip_allowlist) as string[],
     tools: row.tools === null ? null : (JSON.parse(row.tools) as string[]),
+    destinations,
     ratePerMinute: row.rate_per_minute,
     ratePerHour: row.rate_per_hour,
     enabled: row.enabled === 1,
@@ -316,9 +319,69 @@ export class SqliteStore implements TokenStore {
     return out;
   }
 
+  #claimsOf(ids: string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    if (ids.length === 0) return out;
+    const rows = this.#stmt(
+      `SELECT token_id, destination FROM destination_claims WHERE token_id IN (${ids.map(() => "?").join(",")}) ORDER BY destination`,
+    ).all(...ids) as Array<{ token_id: string; destination: string }>;
+    for (const row of rows) out.set(row.token_id, [...(out.get(row.token_id) ?? []), row.destination]);
+    return out;
+  }
+
   #hydrate(rows: TokenRow[]): StoredToken[] {
-    const secrets = this.#secretsOf(rows.map((r) => r.id));
-    return rows.map((row) => tokenFromRow(row, secrets.get(row.id) ?? []));
+    const ids = rows.map((r) => r.id);
+    const secrets = this.#secretsOf(ids);
+    const claims = this.#claimsOf(ids);
+    return rows.map((row) => tokenFromRow(row, secrets.get(row.id) ?? [], claims.get(row.id) ?? []));
+  }
+
+  /** The token holding `destination` in `account`, if any. */
+  #holderOf(account: string, destination: string): (ClaimHolder & { id: string }) | undefined {
+    const row = this.#stmt(
+      `SELECT t.id, t.name, (SELECT value FROM token_labels l WHERE l.token_id = t.id AND l.key = ?) AS owner
+       FROM destination_claims c JOIN tokens t ON t.id = c.token_id WHERE c.account = ? AND c.destination = ?`,
+    ).get(OWNER_LABEL, account, destination) as
+      | { id: string; name: string; owner: string | null }
+      | undefined;
+    return row;
+  }
+
+  /**
+   * Makes the token's claims exactly `token.destinations` (inside the caller's transaction): releases the
+   * rest, takes free ones, takes over those held by a token of the same owner, and refuses any other.
+   */
+  #writeClaims(token: TokenRecord): void {
+    const wanted = new Set(token.destinations);
+    const held = (
+      this.#stmt("SELECT destination FROM destination_claims WHERE token_id = ?").all(token.id) as Array<{
+        destination: string;
+      }>
+    ).map((r) => r.destination);
+    for (const d of held) {
+      if (!wanted.has(d))
+        this.#stmt("DELETE FROM destination_claims WHERE token_id = ? AND destination = ?").run(token.id, d);
+    }
+    const owner = token.labels[OWNER_LABEL];
+    for (const d of wanted) {
+      if (held.includes(d)) continue;
+      const holder = this.#holderOf(token.account, d);
+      if (holder === undefined) {
+        this.#stmt("INSERT INTO destination_claims (account, destination, token_id) VALUES (?, ?, ?)").run(
+          token.account,
+          d,
+          token.id,
+        );
+      } else if (owner !== undefined && holder.owner === owner) {
+        this.#stmt("UPDATE destination_claims SET token_id = ? WHERE account = ? AND destination = ?").run(
+          token.id,
+          token.account,
+          d,
+        );
+      } else {
+        throw new StoreConflictError(`${d} is held by ${describeHolder(holder)}`, "destination", holder, d);
+      }
+    }
   }
 
   #readToken(id: string): StoredToken | undefined {
@@ -391,6 +454,7 @@ export class SqliteStore implements TokenStore {
              @created_at, @created_by, @updated_at, @rotated_at, @last_generation, @version)`,
         ).run(tokenParams(token));
         this.#writeChildren(token);
+        this.#writeClaims(token);
         this.#writeAudit(audit);
         return this.#readToken(token.id)!;
       })();
@@ -424,6 +488,7 @@ export class SqliteStore implements TokenStore {
           return { ok: false, reason: exists ? "version_mismatch" : "not_found" };
         }
         this.#writeChildren(token);
+        this.#writeClaims(token);
         this.#writeAudit(audit);
         return { ok: true, value: this.#readToken(token.id)! };
       })();
@@ -481,6 +546,14 @@ export class SqliteStore implements TokenStore {
     if (filter.type) {
       where.push("t.type = ?");
       params.push(filter.type);
+    }
+    if (filter.name !== undefined) {
+      where.push("t.name = ?");
+      params.push(filter.name);
+    }
+    if (filter.destination !== undefined) {
+      where.push("EXISTS (SELECT 1 FROM destination_claims c WHERE c.token_id = t.id AND c.destination = ?)");
+      params.push(filter.destination);
     }
     switch (filter.status) {
       case undefined:

@@ -63,6 +63,11 @@ export interface TokenRecord {
   ipAllowlist: string[];
   /** MCP tools the key may call (names or `*` patterns); null = no restriction. */
   tools: string[] | null;
+  /**
+   * Destinations this token holds (claim ids, sorted): no other token of the account may claim them, but a
+   * token with the same `tokenform.dev/owner` label takes one over (a rename or hand-over in one set).
+   */
+  destinations: string[];
   /** Per-key requests per minute; null = the service default. */
   ratePerMinute: number | null;
   /** Per-key requests per hour; null = none. */
@@ -118,6 +123,10 @@ export type StoredAudit = AuditRecord & { seq: number };
 /** Filters for listing tokens; `now` decides `status` (expiry) and hides lapsed pending tokens. */
 export interface TokenFilter {
   requirements: LabelRequirement[];
+  /** Only the token holding this destination claim. */
+  destination?: string;
+  /** Only the token with this name. */
+  name?: string;
   status?: TokenStatus;
   type?: TokenType;
   now: number;
@@ -150,11 +159,28 @@ export class StoreConflictError extends Error {
   override readonly name = "StoreConflictError";
   constructor(
     message: string,
-    /** What collided: `name` (token name in an account) or `account`. */
-    readonly field: "name" | "account",
+    /** What collided: `name` (token name in an account), `account`, or `destination` (a claim). */
+    readonly field: "name" | "account" | "destination",
+    /** The token holding the name or destination, when it is one. */
+    readonly holder?: ClaimHolder,
+    /** The destination claimed, for `destination` conflicts. */
+    readonly subject?: string,
   ) {
     super(message);
   }
+}
+
+/** The token that holds a name or a destination, as a conflict names it. */
+export interface ClaimHolder {
+  id: string;
+  name: string;
+  /** Its `tokenform.dev/owner` label; null when no TokenSet manages it. */
+  owner: string | null;
+}
+
+/** The words a conflict uses for a holder: `token ci-key (owner acme/backend)`. */
+export function describeHolder(holder: ClaimHolder): string {
+  return `token ${holder.name} (${holder.owner === null ? "not managed by tokenform" : `owner ${holder.owner}`})`;
 }
 
 /** Persistence for the token service. */

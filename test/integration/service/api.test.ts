@@ -58,10 +58,36 @@ describe("management API: tokens", () => {
 
   it("refuses a duplicate name in the same account with 409, and invalid bodies with 400/422", async () => {
     await using h = await serviceHarness();
-    await h.admin.createToken({ name: "dup" });
+    const first = await h.admin.createToken({ name: "dup", labels: { "tokenform.dev/owner": "acme/a" } });
     const dup = await h.http("POST", "/v1/tokens", { token: h.adminToken, body: { name: "dup" } });
     expect(dup.status).toBe(409);
-    expect(dup.body.error).toMatchObject({ code: "conflict", type: "invalid_request_error" });
+    expect(dup.body.error).toMatchObject({
+      code: "conflict",
+      type: "invalid_request_error",
+      message: `the name dup is held by token dup (owner acme/a) (id ${first.token.id})`,
+      details: { field: "name", holder: { id: first.token.id, name: "dup", owner: "acme/a" } },
+    });
+    // One holder per destination, across owners: the claim names who holds it.
+    await h.admin.createToken({
+      name: "ci",
+      destinations: ["github:repo/acme/x/KEY"],
+      labels: { "tokenform.dev/owner": "acme/a" },
+    });
+    const taken = await h.http("POST", "/v1/tokens", {
+      token: h.adminToken,
+      body: {
+        name: "other-ci",
+        destinations: ["github:repo/acme/x/KEY"],
+        labels: { "tokenform.dev/owner": "acme/b" },
+      },
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.message).toBe(
+      "other-ci cannot claim github:repo/acme/x/KEY: it is held by token ci (owner acme/a)",
+    );
+    const listed = await h.admin.listTokens({ destination: "github:repo/acme/x/KEY" });
+    expect(listed.items.map((t) => t.name)).toEqual(["ci"]);
+    expect((await h.admin.listTokens({ name: "dup" })).items).toHaveLength(1);
 
     const badJson = await h.http("POST", "/v1/tokens", { token: h.adminToken, body: "{not json" });
     expect(badJson.status).toBe(400);

@@ -127,6 +127,7 @@ function token(name: string, overrides: Partial<TokenRecord> = {}): TokenRecord 
     labels: {},
     ipAllowlist: [],
     tools: null,
+    destinations: [],
     ratePerMinute: null,
     ratePerHour: null,
     enabled: true,
@@ -656,6 +657,97 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
       reason: "not_found",
     });
     expect(recordOf((await store.getToken(ACME, mine.id))!)).toEqual(mine);
+  });
+
+  it("keeps one holder per destination: free claims are taken, another owner's refused, the same owner's handed over", async () => {
+    const { store } = await fresh();
+    const owned = (owner: string) => ({ "tokenform.dev/owner": owner });
+    const a = token("a", {
+      labels: owned("team/a"),
+      destinations: ["github:repo/acme/x/KEY", "file://h1/k.env"],
+    });
+    await store.insertToken(a, null);
+    expect((await store.getToken(ACME, a.id))?.destinations).toEqual([
+      "file://h1/k.env",
+      "github:repo/acme/x/KEY",
+    ]);
+    // Another owner (or no owner) cannot take it; nothing of the attempt is written.
+    for (const labels of [owned("team/b"), {}]) {
+      const b = token(`b${Object.keys(labels).length}`, { labels, destinations: ["github:repo/acme/x/KEY"] });
+      const attempt = store.insertToken(b, audit(b, "token.create"));
+      await expect(attempt).rejects.toMatchObject({
+        name: "StoreConflictError",
+        field: "destination",
+        holder: { id: a.id, name: "a", owner: "team/a" },
+        message: "github:repo/acme/x/KEY is held by token a (owner team/a)",
+      });
+      expect(await store.getToken(ACME, b.id)).toBeUndefined();
+    }
+    // Another account may use the same id; the same owner's token takes it over (a hand-over).
+    await store.insertToken(token("far", { account: OTHER, destinations: ["github:repo/acme/x/KEY"] }), null);
+    const heir = token("heir", { labels: owned("team/a"), destinations: ["github:repo/acme/x/KEY"] });
+    await store.insertToken(heir, null);
+    expect((await store.getToken(ACME, a.id))?.destinations).toEqual(["file://h1/k.env"]);
+    const found = await store.listTokens(
+      ACME,
+      { requirements: [], destination: "github:repo/acme/x/KEY", now: NOW },
+      null,
+      10,
+    );
+    expect(found.map((t) => t.name)).toEqual(["heir"]);
+    // Saving with fewer claims releases them; deleting the token releases the rest.
+    const saved = await store.saveToken({ ...a, destinations: [], version: 2 }, 1, null);
+    expect(saved.ok && saved.value.destinations).toEqual([]);
+    await store.deleteToken(ACME, heir.id, null, null);
+    const free = token("free", { labels: owned("team/z"), destinations: ["github:repo/acme/x/KEY"] });
+    expect((await store.insertToken(free, null)).destinations).toEqual(["github:repo/acme/x/KEY"]);
+  });
+
+  it("lets exactly one of two racing claims from two instances win", async () => {
+    const { store: first, location } = await fresh();
+    const second = await open(location);
+    const claimants = [first, second].map((store, i) => ({
+      store,
+      record: token(`racer-${i}`, {
+        labels: { "tokenform.dev/owner": `team/${i}` },
+        destinations: ["gitlab:project/p/*/K"],
+      }),
+    }));
+    const results = await Promise.allSettled(
+      claimants.map(({ store, record }) => store.insertToken(record, null)),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const holders = await first.listTokens(
+      ACME,
+      { requirements: [], destination: "gitlab:project/p/*/K", now: NOW },
+      null,
+      10,
+    );
+    expect(holders).toHaveLength(1);
+  });
+
+  it("turns the deliveries of an older database into claims when it migrates (oldest token first; files aside)", async () => {
+    const { store, location } = await fresh();
+    const delivered = (destination: string) => ({
+      destination,
+      generation: 1,
+      fingerprint: "sha256:0000000000000000",
+      deliveredAt: new Date(NOW).toISOString(),
+    });
+    const older = token("older", {
+      deliveries: [delivered("github:repo/acme/x/KEY"), delivered("file:/k.env#K")],
+    });
+    const newer = token("newer", { deliveries: [delivered("github:repo/acme/x/KEY")] });
+    for (const t of [older, newer]) await store.insertToken(t, null);
+    await store.close();
+    // Back to the schema of the release before claims, then start again.
+    await backend.exec(
+      location,
+      "DROP TABLE destination_claims; DELETE FROM schema_migrations WHERE version = 3;",
+    );
+    const migrated = await open(location);
+    expect((await migrated.getToken(ACME, older.id))?.destinations).toEqual(["github:repo/acme/x/KEY"]);
+    expect((await migrated.getToken(ACME, newer.id))?.destinations).toEqual([]);
   });
 
   it("holds up with two store instances on one database: one of two racing saves wins, usage adds up", async () => {
