@@ -15,6 +15,7 @@ const MAX_LISTED = 50;
 /** Past-tense words for apply results, per change kind. */
 const DONE: Record<ChangeKind, string> = {
   create: "created",
+  adopt: "adopted",
   update: "updated",
   enable: "enabled",
   disable: "disabled",

@@ -58,6 +58,8 @@ export interface ApplyOptions {
   sinks: SinkRegistry;
   now?: () => Date;
   concurrency?: number;
+  /** The machine `file` destinations are written on (they are claimed per host); default `os.hostname()`. */
+  host?: string;
   onEvent?: (event: ApplyEvent) => void;
   signal?: AbortSignal;
 }
@@ -73,6 +75,16 @@ function heldLast(desired: ResolvedToken, planned: PlannedDestination[]): Resolv
   const first = desired.deliver.filter((d) => !held.has(destinationId(d)));
   const last = desired.deliver.filter((d) => held.has(destinationId(d)));
   return { ...desired, deliver: [...first, ...last] };
+}
+
+/** Thrown for a plan that has errors: none of it is applied. */
+export class PlanErrorsError extends Error {
+  override readonly name = "PlanErrorsError";
+  constructor(readonly errors: Plan["errors"]) {
+    super(
+      `the plan has ${errors.length} error${errors.length === 1 ? "" : "s"}, so nothing was applied: ${errors.map((e) => `${e.name}: ${e.message}`).join("; ")}`,
+    );
+  }
 }
 
 class StalePlanError extends Error {
@@ -127,6 +139,14 @@ async function execute(
         change.destinations.map((d) => d.description),
       );
     }
+    case "adopt": {
+      const before = await current(ctx.api, change, versions);
+      const token = await convergeSettings(ctx, before, change.desired);
+      return summary(
+        token,
+        `adopted from ${change.from === null ? "outside tokenform" : `owner ${change.from}`}`,
+      );
+    }
     case "update":
     case "enable":
     case "disable": {
@@ -140,6 +160,7 @@ async function execute(
       const before = await current(ctx.api, change, versions);
       const token = await rollAndDeliver(ctx, change.id, change.desired, change.overlapSeconds, {
         ifMatch: before.version,
+        current: before,
       });
       return summary(
         token,
@@ -190,6 +211,9 @@ function issuedTo(change: Change): string[] {
  * is left alone until a later run (a rename or a hand-over must never cut a destination off).
  */
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
+  if ((plan.errors ?? []).length > 0) {
+    throw new PlanErrorsError(plan.errors);
+  }
   const total = plan.changes.length;
   options.onEvent?.({ type: "begin", total });
   const results: ChangeResult[] = [];
@@ -213,6 +237,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
             api: options.api,
             sinks: options.sinks,
             owner: plan.owner,
+            ...(options.host ? { host: options.host } : {}),
             ...(options.now ? { now: options.now } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
             onStep: (step) => options.onEvent?.({ type: "step", change, step }),

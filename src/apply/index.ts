@@ -11,6 +11,7 @@ export {
   applyPlan,
   type ChangeResult,
   DEFAULT_CONCURRENCY,
+  PlanErrorsError,
 } from "./apply.js";
 export * from "./steps.js";
 

@@ -10,6 +10,8 @@
  * converges from (a pending token is recreated, a missing delivery is re-delivered, a settings change
  * re-planned).
  */
+
+import { hostname } from "node:os";
 import type { TokenformApi } from "../api/contract.js";
 import { ApiError } from "../api/errors.js";
 import { type DeliveryRecord, OWNER_LABEL, type Token } from "../api/schemas.js";
@@ -25,7 +27,7 @@ import {
 import { ownerSelector } from "../plan/fetch.js";
 import { DeliveryError, type Sink, type SinkRegistry } from "../sinks/types.js";
 import { formatDuration } from "../spec/duration.js";
-import { type Destination, destinationId, type ResolvedToken } from "../spec/resolved.js";
+import { claimId, type Destination, destinationId, type ResolvedToken } from "../spec/resolved.js";
 
 /** What a step reports as it goes (apply turns these into progress lines). */
 export interface StepEvent {
@@ -42,7 +44,8 @@ export interface StepEvent {
     | "release"
     | "undeliver"
     | "delete"
-    | "rename";
+    | "rename"
+    | "claim";
   /** Safe detail: a destination description, a display prefix — never a secret. */
   detail?: string;
 }
@@ -51,6 +54,8 @@ export interface StepContext {
   api: TokenformApi;
   sinks: SinkRegistry;
   owner: string;
+  /** The machine `file` destinations are written on (they are claimed per host); default `os.hostname()`. */
+  host?: string;
   now?: () => Date;
   onStep?: (event: StepEvent) => void;
   signal?: AbortSignal;
@@ -80,6 +85,12 @@ function sinkFor(sinks: SinkRegistry, destination: Destination): Sink {
 }
 
 const clock = (ctx: StepContext) => (ctx.now ? ctx.now() : new Date());
+
+/** The claims a token holds for its desired destinations. */
+export function claimsOf(ctx: StepContext, desired: ResolvedToken): string[] {
+  const host = ctx.host ?? hostname();
+  return [...new Set(desired.deliver.map((d) => claimId(d, host)))].sort();
+}
 
 function emit(ctx: StepContext, event: StepEvent): void {
   ctx.onStep?.(event);
@@ -145,6 +156,8 @@ function createBody(ctx: StepContext, desired: ResolvedToken, now: Date) {
     type: desired.type,
     ...settingsBody(settings),
     labels: managedLabels(ctx.owner, desired, settings),
+    // Claimed with the (pending) token, before any delivery: a destination another owner holds fails here.
+    destinations: claimsOf(ctx, desired),
     pending: true,
   };
 }
@@ -232,11 +245,24 @@ export async function rollAndDeliver(
   id: string,
   desired: ResolvedToken,
   overlapSeconds: number,
-  options: { ifMatch?: number } = {},
+  options: { ifMatch?: number; current?: Token } = {},
 ): Promise<Token> {
   const overlap = formatDuration(overlapSeconds);
+  // Claim every destination before writing to any (a new one may be held by another owner: 409 here).
+  let ifMatch = options.ifMatch;
+  const claims = claimsOf(ctx, desired);
+  const before = options.current ?? (await ctx.api.getToken(id));
+  if (claims.some((c) => !before.destinations.includes(c))) {
+    emit(ctx, { token: desired.name, step: "claim" });
+    const claimed = await ctx.api.updateToken(
+      id,
+      { destinations: [...new Set([...before.destinations, ...claims])] },
+      { ifMatch: ifMatch ?? before.version },
+    );
+    ifMatch = claimed.version;
+  }
   emit(ctx, { token: desired.name, step: "roll", detail: `overlap ${overlap}` });
-  const rolled = await ctx.api.rollToken(id, { overlap }, options);
+  const rolled = await ctx.api.rollToken(id, { overlap }, ifMatch !== undefined ? { ifMatch } : {});
   const { delivered, failed } = await deliverAll(ctx, rolled.token, rolled.secret, desired.deliver);
   emit(ctx, { token: desired.name, step: "record" });
   const anchor = new Date(rolled.token.rotatedAt);
@@ -248,6 +274,7 @@ export async function rollAndDeliver(
       expiresAt: desiredExpiresAt(desired, anchor),
       labels: managedLabels(ctx.owner, desired, settings),
       deliveries: [...delivered, ...keptOld],
+      destinations: claims,
     },
     { ifMatch: rolled.token.version },
   );
@@ -277,9 +304,12 @@ export async function convergeSettings(
   return ctx.api.updateToken(
     current.id,
     {
+      name: desired.name,
       ...settingsBody(settings),
       labels: managedLabels(ctx.owner, desired, settings),
       deliveries: current.deliveries.filter((r) => wanted.has(r.destination)),
+      // Released only now, after the secret was removed from dropped destinations above.
+      destinations: claimsOf(ctx, desired),
     },
     { ifMatch: current.version },
   );

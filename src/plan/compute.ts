@@ -4,8 +4,15 @@
  * is testable without a service. `fetch.ts` gathers those inputs from the API.
  */
 import { createHash } from "node:crypto";
-import { type AuditEntry, type DeliveryRecord, EMBEDDED_SESSION_PREFIX, type Token } from "../api/schemas.js";
 import {
+  type AuditEntry,
+  type DeliveryRecord,
+  EMBEDDED_SESSION_PREFIX,
+  OWNER_LABEL,
+  type Token,
+} from "../api/schemas.js";
+import {
+  claimId,
   type Destination,
   describeDestination,
   destinationId,
@@ -29,8 +36,10 @@ import {
   CHANGE_KINDS,
   type Change,
   type DriftReport,
+  type FieldChange,
   PLAN_FORMAT_VERSION,
   type Plan,
+  type PlanError,
   type PlannedDestination,
   type PlanReports,
   type PlanSummary,
@@ -53,6 +62,13 @@ export interface PlanInput {
   set: ResolvedTokenSet;
   /** Every token labelled with `set.owner` in the service. */
   actual: Token[];
+  /**
+   * The account's other tokens (other owners', unmanaged ones): a name or destination they hold is a plan
+   * error unless the spec adopts the token. Absent: not checked.
+   */
+  others?: Token[];
+  /** The machine that writes `file` destinations (files are claimed per host); default `localhost`. */
+  host?: string;
   now: Date;
   /** Recent audit entries (newest first is not required); used to say who drifted or deleted a token. */
   audit?: AuditEntry[];
@@ -97,6 +113,15 @@ function recordedExcept(actual: Token, keep: (id: string) => boolean): PlannedDe
   return [...seen.values()].map(recordedDestination);
 }
 
+/** The holder of a name or destination, as a plan error names it. */
+function holderOf(token: Token): PlanError["holder"] {
+  return { id: token.id, name: token.name, owner: token.labels[OWNER_LABEL] ?? null };
+}
+
+function describeHolder(holder: PlanError["holder"]): string {
+  return `token ${holder.name} (${holder.owner === null ? "not managed by tokenform" : `owner ${holder.owner}`})`;
+}
+
 /** Audit entries about one token, newest first. */
 function historyOf(audit: AuditEntry[] | undefined, id: string): AuditEntry[] {
   return (audit ?? []).filter((e) => e.targetId === id).sort((a, b) => b.at.localeCompare(a.at));
@@ -135,10 +160,21 @@ export function computePlan(input: PlanInput): Plan {
   const isSelf = (actor: string) =>
     actor === input.self || (input.isSelf ? input.isSelf(actor) : actor.startsWith(EMBEDDED_SESSION_PREFIX));
   const changes: Change[] = [];
+  const errors: PlanError[] = [];
+  const host = input.host ?? "localhost";
   const drift: DriftReport[] = [];
   const reports: PlanReports = { stale: [], expiring: [], retiring: [] };
   const byName = new Map<string, Token>();
   for (const token of input.actual) byName.set(token.name, token);
+  const othersByName = new Map<string, Token>();
+  for (const token of input.others ?? []) othersByName.set(token.name, token);
+  /** Who holds each destination claim in the account. */
+  const claimHolders = new Map<string, Token>();
+  for (const token of [...input.actual, ...(input.others ?? [])]) {
+    for (const claim of token.destinations ?? []) claimHolders.set(claim, token);
+  }
+  /** Own tokens a spec token matched (by name, by `renamedFrom`, or by adoption). */
+  const matched = new Set<string>();
   const claimed = new Set(set.tokens.flatMap((t) => t.deliver.map(destinationId)));
   const holders = new Map<string, string>();
   for (const token of input.actual) {
@@ -149,7 +185,51 @@ export function computePlan(input: PlanInput): Plan {
   const expiringDays = input.expiringWithinDays ?? DEFAULT_EXPIRING_WITHIN_DAYS;
 
   for (const token of set.tokens) {
-    const actual = byName.get(token.name);
+    let actual = byName.get(token.name);
+    let renamedFrom: string | undefined;
+    if (!actual && token.renamedFrom !== undefined && byName.has(token.renamedFrom)) {
+      actual = byName.get(token.renamedFrom);
+      renamedFrom = token.renamedFrom;
+    }
+    let adoptFrom: Token | undefined;
+    if (!actual) {
+      const foreign = othersByName.get(token.name);
+      if (foreign && !token.adopt) {
+        const holder = holderOf(foreign);
+        errors.push({
+          name: token.name,
+          code: "name_held",
+          message: `the name ${token.name} is held by ${describeHolder(holder)}; choose another name, or set adopt: true on the token to take it over`,
+          holder,
+        });
+        continue;
+      }
+      if (foreign) {
+        actual = foreign;
+        adoptFrom = foreign;
+      }
+    }
+    const heldElsewhere = token.deliver.flatMap((d) => {
+      const claim = claimId(d, host);
+      const holder = claimHolders.get(claim);
+      if (!holder || holder.id === actual?.id || holder.labels[OWNER_LABEL] === set.owner) return [];
+      const who = holderOf(holder);
+      return [
+        {
+          name: token.name,
+          code: "destination_held" as const,
+          message: `${describeDestination(d)} is held by ${describeHolder(who)}; one destination holds one token's secret, so deliver ${token.name} elsewhere or free it there first`,
+          holder: who,
+          destination: claim,
+        },
+      ];
+    });
+    if (heldElsewhere.length > 0) {
+      errors.push(...heldElsewhere);
+      if (actual) matched.add(actual.id);
+      continue;
+    }
+    if (actual) matched.add(actual.id);
     const destinations = planned(token, holders);
     if (!actual) {
       const deleted = (input.audit ?? [])
@@ -192,11 +272,26 @@ export function computePlan(input: PlanInput): Plan {
     }
 
     const rollReason = token.enabled ? rotationReason(token, actual, input) : undefined;
+    const wantedClaims = token.deliver.map((d) => claimId(d, host)).sort();
+    if (adoptFrom) {
+      const desiredAdopted = desiredSettings(token, new Date(actual.rotatedAt));
+      changes.push({
+        kind: "adopt",
+        name: token.name,
+        id: actual.id,
+        version: actual.version,
+        desired: token,
+        from: adoptFrom.labels[OWNER_LABEL] ?? null,
+        fields: diffSettings(actualSettings(actual), desiredAdopted).filter(
+          (f) => !(f.field === "expiresAt" && sameExpiry(actual.expiresAt, desiredAdopted.expiresAt)),
+        ),
+      });
+    }
     // A roll restarts a relative expiry, so compare expiry against the anchor the token will have.
     const anchor = new Date(actual.rotatedAt);
     const desired = desiredSettings(token, anchor);
     const current = actualSettings(actual);
-    const fields = diffSettings(current, desired).filter(
+    const fields: FieldChange[] = diffSettings(current, desired).filter(
       (f) =>
         f.field !== "enabled" &&
         !(f.field === "expiresAt" && sameExpiry(current.expiresAt, desired.expiresAt)),
@@ -206,9 +301,21 @@ export function computePlan(input: PlanInput): Plan {
     const undeliver = recordedExcept(actual, (id) => wanted.has(id) || claimed.has(id));
     const dropped = recordedIds.filter((id) => !wanted.has(id));
 
-    // Drift: the service's settings no longer hash to what tokenform last applied.
+    // A roll or a re-delivery claims the destinations it writes; otherwise claims that differ from the
+    // spec's (a token from before claims, a dropped destination) are written with the settings.
+    const missing = token.enabled && !rollReason ? missingDeliveries(actual, destinations) : [];
+    const delivering = rollReason !== undefined || missing.length > 0;
+    const claimsDiffer =
+      canonicalJson([...(actual.destinations ?? [])].sort()) !== canonicalJson(wantedClaims);
+    if (renamedFrom !== undefined) fields.unshift({ field: "name", from: renamedFrom, to: token.name });
+    if (claimsDiffer && !delivering && dropped.length === 0 && !adoptFrom) {
+      fields.push({ field: "destinations", from: [...(actual.destinations ?? [])].sort(), to: wantedClaims });
+    }
+
+    // Drift: the service's settings no longer hash to what tokenform last applied (another owner's
+    // settings are not drift: adopting them is the change).
     const applied = actual.labels[APPLIED_LABEL];
-    if (applied !== undefined && applied !== settingsHash(current)) {
+    if (!adoptFrom && applied !== undefined && applied !== settingsHash(current)) {
       // Changes by others since tokenform last touched the token; their audit entries name the fields.
       const history = historyOf(input.audit, actual.id);
       const selfIndex = history.findIndex((e) => isSelf(e.actor));
@@ -228,7 +335,7 @@ export function computePlan(input: PlanInput): Plan {
       });
     }
 
-    if (fields.length > 0 || dropped.length > 0) {
+    if (!adoptFrom && (fields.length > 0 || dropped.length > 0)) {
       changes.push({
         kind: "update",
         name: token.name,
@@ -240,7 +347,7 @@ export function computePlan(input: PlanInput): Plan {
         undeliver,
       });
     }
-    if (current.enabled !== desired.enabled) {
+    if (!adoptFrom && current.enabled !== desired.enabled) {
       changes.push({
         kind: desired.enabled ? "enable" : "disable",
         name: token.name,
@@ -265,7 +372,6 @@ export function computePlan(input: PlanInput): Plan {
         destinations,
       });
     } else if (token.enabled) {
-      const missing = missingDeliveries(actual, destinations);
       if (missing.length > 0) {
         changes.push({
           kind: "redeliver",
@@ -302,10 +408,9 @@ export function computePlan(input: PlanInput): Plan {
     }
   }
 
-  // Tokens of this owner that the spec no longer declares.
-  const declared = new Set(set.tokens.map((t) => t.name));
+  // Tokens of this owner that the spec no longer declares (a renamed token is still declared).
   for (const actual of input.actual) {
-    if (declared.has(actual.name)) continue;
+    if (matched.has(actual.id)) continue;
     const undeliver = recordedExcept(actual, (id) => claimed.has(id));
     const recorded = [...new Set(actual.deliveries.map((r) => r.destination))].sort();
     const removal = { id: actual.id, version: actual.version, recorded };
@@ -364,30 +469,37 @@ export function computePlan(input: PlanInput): Plan {
   for (const list of [reports.stale, reports.expiring, reports.retiring])
     list.sort((a, b) => a.name.localeCompare(b.name));
 
-  const summary = Object.fromEntries([...CHANGE_KINDS, "drift"].map((k) => [k, 0])) as unknown as PlanSummary;
+  const summary = Object.fromEntries(
+    [...CHANGE_KINDS, "drift", "errors"].map((k) => [k, 0]),
+  ) as unknown as PlanSummary;
   for (const change of changes) summary[change.kind] += 1;
   summary.drift = drift.length;
+
+  errors.sort((a, b) => a.name.localeCompare(b.name) || a.message.localeCompare(b.message));
+  summary.errors = errors.length;
 
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     owner: set.owner,
     generatedAt: now.toISOString(),
-    hash: planHash(set.owner, changes),
+    hash: planHash(set.owner, changes, errors),
     changes,
+    errors,
     drift,
     reports,
     summary,
   };
 }
 
-/** The hash covers what apply acts on: kinds, targets, versions, fields and desired settings. */
-export function planHash(owner: string, changes: Change[]): string {
+/** The hash covers what apply acts on: kinds, targets, versions, fields and desired settings (and errors). */
+export function planHash(owner: string, changes: Change[], errors: PlanError[] = []): string {
   const canonical = canonicalJson({
     owner,
     changes: changes.map((c) => ({
       ...c,
       desired: "desired" in c ? { ...c.desired, source: undefined } : undefined,
     })),
+    ...(errors.length > 0 ? { errors } : {}),
   });
   return `sha256:${createHash("sha256").update(canonical).digest("hex")}`;
 }

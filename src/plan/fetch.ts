@@ -1,7 +1,9 @@
 /**
- * `planTokenSet`: gathers what `computePlan` needs from the management API — the owner's tokens, the acting
- * token's name, and audit entries only when a plan has drift or creates to explain — and computes the plan.
+ * `planTokenSet`: gathers what `computePlan` needs from the management API — the account's tokens (the
+ * owner's to plan; the others for the names and destinations they hold), the acting token's name, and
+ * audit entries only when a plan has drift or creates to explain — and computes the plan.
  */
+import { hostname } from "node:os";
 import type { TokenformApi } from "../api/contract.js";
 import { type AuditEntry, OWNER_LABEL } from "../api/schemas.js";
 import type { ResolvedTokenSet } from "../spec/resolved.js";
@@ -14,6 +16,8 @@ const AUDIT_PAGE_SIZE = 500;
 
 export interface PlanOptions {
   now?: Date;
+  /** The machine `file` destinations are written on (they are claimed per host); default `os.hostname()`. */
+  host?: string;
   rotate?: PlanInput["rotate"];
   staleAfterDays?: number;
   expiringWithinDays?: number;
@@ -42,13 +46,15 @@ export async function planTokenSet(
   options: PlanOptions = {},
 ): Promise<Plan> {
   const now = options.now ?? new Date();
-  const [self, actual] = await Promise.all([
-    api.whoami(),
-    api.listAllTokens({ selector: ownerSelector(set.owner) }),
-  ]);
+  // The whole account: the owner's tokens to plan, the others for the names and destinations they hold.
+  const [self, all] = await Promise.all([api.whoami(), api.listAllTokens()]);
+  const actual = all.filter((t) => t.labels[OWNER_LABEL] === set.owner);
+  const others = all.filter((t) => t.labels[OWNER_LABEL] !== set.owner);
   const input: PlanInput = {
     set,
     actual,
+    others,
+    host: options.host ?? hostname(),
     now,
     self: self.name,
     ...(options.rotate ? { rotate: options.rotate } : {}),

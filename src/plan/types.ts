@@ -11,6 +11,7 @@ export const PLAN_FORMAT_VERSION = 1;
 /** Change kinds in the order a plan lists (and apply executes) them. */
 export const CHANGE_KINDS = [
   "create",
+  "adopt",
   "update",
   "enable",
   "disable",
@@ -57,6 +58,18 @@ export interface CreateChange extends ChangeBase {
   kind: "create";
   desired: ResolvedToken;
   destinations: PlannedDestination[];
+}
+
+/** A token another owner (or nobody) manages, taken over because the spec says `adopt: true`. */
+export interface AdoptChange extends ChangeBase {
+  kind: "adopt";
+  id: string;
+  version: number;
+  desired: ResolvedToken;
+  /** The owner it is taken from; null when no TokenSet managed it. */
+  from: string | null;
+  /** Settings that change with the adoption. */
+  fields: FieldChange[];
 }
 
 export interface UpdateChange extends ChangeBase {
@@ -129,6 +142,7 @@ export interface OrphanChange extends ChangeBase {
 
 export type Change =
   | CreateChange
+  | AdoptChange
   | UpdateChange
   | ToggleChange
   | RotateChange
@@ -136,6 +150,21 @@ export type Change =
   | RetireChange
   | DeleteChange
   | OrphanChange;
+
+/**
+ * Why part of the spec cannot be applied as written: a name or a destination another owner's token (or an
+ * unmanaged one) holds. The token's changes are left out, and a plan with errors applies nothing.
+ */
+export interface PlanError {
+  /** The spec token affected. */
+  name: string;
+  code: "name_held" | "destination_held";
+  message: string;
+  /** The token that holds it. */
+  holder: { id: string; name: string; owner: string | null };
+  /** For `destination_held`: the destination's claim id. */
+  destination?: string;
+}
 
 /** A setting changed outside tokenform, with who did it when the audit log says. */
 export interface DriftReport {
@@ -159,6 +188,7 @@ export interface PlanReports {
 
 export interface PlanSummary {
   create: number;
+  adopt: number;
   update: number;
   enable: number;
   disable: number;
@@ -169,6 +199,7 @@ export interface PlanSummary {
   delete: number;
   orphan: number;
   drift: number;
+  errors: number;
 }
 
 export interface Plan {
@@ -179,6 +210,8 @@ export interface Plan {
   /** `sha256:` of the canonical form of `changes`; apply refuses a plan whose hash it cannot reproduce. */
   hash: string;
   changes: Change[];
+  /** What cannot be applied as written; when any, apply refuses the whole plan. */
+  errors: PlanError[];
   drift: DriftReport[];
   reports: PlanReports;
   summary: PlanSummary;

@@ -45,6 +45,7 @@ export const DIAGNOSTIC_CODES = [
   "rotation_not_shorter",
   "expiry_in_past",
   "write_scope_read_only",
+  "invalid_rename",
   // Rules across the whole set.
   "duplicate_name",
   "duplicate_destination",

@@ -105,7 +105,10 @@ export function resolveToken(
     labels: { ...d.labels, ...token.labels },
     enabled: token.enabled ?? true,
     expiry: expiryOf(token.expiresIn !== undefined || token.expiresAt !== undefined ? token : d),
-    deliver: (token.deliver ?? []).map((delivery) => resolveDestination(delivery, token.name, context)),
+    // A renamed token's files keep their variable name: it never silently follows the token name.
+    deliver: (token.deliver ?? []).map((delivery) =>
+      resolveDestination(delivery, token.renamedFrom ?? token.name, context),
+    ),
     onRemove: token.onRemove ?? d.onRemove ?? DEFAULT_ON_REMOVE,
     removalGraceSeconds: seconds(d.removalGrace ?? DEFAULT_REMOVAL_GRACE),
   };
@@ -116,6 +119,8 @@ export function resolveToken(
     };
   }
   if (token.rotate !== undefined) resolved.rotateTrigger = token.rotate;
+  if (token.renamedFrom !== undefined) resolved.renamedFrom = token.renamedFrom;
+  if (token.adopt === true) resolved.adopt = true;
   if (source) resolved.source = source;
   return resolved;
 }

@@ -74,6 +74,10 @@ export interface ResolvedToken {
   rotation?: { everySeconds: number; overlapSeconds: number };
   /** Changing this value asks for a rotation on the next apply; absent when never set. */
   rotateTrigger?: string;
+  /** The token's previous name (a rename keeps the token and its secret); absent when not renamed. */
+  renamedFrom?: string;
+  /** Take over a token of this name that another owner, or nobody, manages; absent when not asked. */
+  adopt?: true;
   deliver: Destination[];
   onRemove: OnRemove;
   removalGraceSeconds: number;

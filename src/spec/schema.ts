@@ -398,6 +398,21 @@ export const TokenSpecSchema = z
       .string()
       .optional()
       .describe("Change this value (e.g. a date) to request a rotation on the next apply."),
+    renamedFrom: z
+      .string()
+      .regex(new RegExp(TOKEN_NAME_PATTERN), {
+        message: "expected the token's previous name, e.g. alice-cursor-dev",
+      })
+      .optional()
+      .describe(
+        "The token's previous name: the existing token is renamed, keeping its secret, and a file destination without `key` keeps the variable name it had.",
+      ),
+    adopt: z
+      .boolean()
+      .optional()
+      .describe(
+        "Take over an existing token of this name that another owner manages, or that nobody does (default false: such a name is a plan error).",
+      ),
   })
   .superRefine(oneExpiry)
   .describe("One API token.");

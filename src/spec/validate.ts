@@ -67,6 +67,8 @@ export class TokenSetValidator {
   /** First declaration of each name and destination, as ids into `places`. */
   private readonly names = new Map<string, number>();
   private readonly destinations = new Map<string, number>();
+  /** Tokens with `renamedFrom`, checked against every name once all documents are in. */
+  private readonly renames: Array<{ name: string; from: string; diagnostic: Diagnostic }> = [];
   private readonly places = new Places();
   private readonly policies: Array<Seen<Defaults>> = [];
   private readonly defaultsSeen: Array<Defaults | undefined> = [];
@@ -161,6 +163,19 @@ export class TokenSetValidator {
         this.names.set(name, this.places.add(doc, childOf(node, "name"), name, index));
       }
     }
+    const renamedFrom = asRecord(entry)?.renamedFrom;
+    if (typeof renamedFrom === "string" && typeof name === "string") {
+      this.renames.push({
+        name,
+        from: renamedFrom,
+        diagnostic: located(doc, {
+          severity: "error",
+          code: "invalid_rename",
+          message: "",
+          path: [...base, "renamedFrom"],
+        }),
+      });
+    }
     if (defaults === null) return;
     const token = entry as TokenSpec;
     const source = node && doc.lines ? sourceAt(doc, node) : undefined;
@@ -208,6 +223,15 @@ export class TokenSetValidator {
       });
     }
     diagnostics.push(...policyConflicts(this.policies));
+    for (const rename of this.renames) {
+      let message: string | undefined;
+      if (rename.from === rename.name)
+        message = "renamedFrom names the token itself; remove it, or give the previous name";
+      else if (this.names.has(rename.from)) {
+        message = `renamedFrom names ${JSON.stringify(rename.from)}, which this set still declares at ${formatLocation(this.places.get(this.names.get(rename.from)!))}; a token can be renamed only once its old name is gone`;
+      }
+      if (message !== undefined) diagnostics.push({ ...rename.diagnostic, message });
+    }
 
     const redacted = redactDiagnostics(diagnostics);
     const outcome: ValidationOutcome = { diagnostics: redacted, tokenCount: this.tokenCount };

@@ -11,7 +11,7 @@ import {
 export const OWNER = "acme/platform-infra";
 export const T0 = new Date("2026-01-01T00:00:00.000Z");
 /** The host name plans in these tests run on (file destinations are claimed per host). */
-export const TEST_HOST = "test-host";
+export const TEST_HOST = "localhost";
 
 export function resolved(name: string, overrides: Partial<ResolvedToken> = {}): ResolvedToken {
   return {

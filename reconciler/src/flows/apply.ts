@@ -27,6 +27,17 @@ export async function applyJob(ctx: JobContext): Promise<JobOutcome> {
   const plan = await planTokenSet(api, specs.set);
   const planJson = await writePlanFile(plan, ctx.env);
   core.info(`${closingLine(plan)} (plan ${plan.hash.slice(0, 19)})`);
+  if (plan.errors.length > 0) {
+    const failure = `nothing was applied: the plan has ${plan.errors.length} error(s): ${plan.errors.map((e) => `${e.name}: ${e.message}`).join("; ")}`;
+    await writeJobSummary(
+      `${TITLE}
+
+❌ ${failure}
+`,
+      ctx.env,
+    );
+    return { hasChanges: hasChanges(plan), planJson, summary: closingLine(plan), failures: [failure] };
+  }
   const { remote, local } = splitLocalDeliveries(plan);
   const left = localMarkdown(local, true);
   if (!hasChanges(remote)) {

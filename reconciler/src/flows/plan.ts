@@ -166,6 +166,11 @@ export async function planJob(ctx: JobContext): Promise<JobOutcome> {
 
   const planJson = await writePlanFile(plan, ctx.env);
   core.info(`${closingLine(plan)} (plan ${plan.hash.slice(0, 19)}, JSON at ${planJson})`);
+  if (plan.errors.length > 0) {
+    failures.push(
+      `the plan has ${plural(plan.errors.length, "error")}: ${plan.errors.map((e) => `${e.name}: ${e.message}`).join("; ")}`,
+    );
+  }
   const left = localMarkdown(splitLocalDeliveries(plan).local, false);
   const before = blocks(TITLE, leakText, validation, left, scanNotes);
   await writeJobSummary(blocks(before, renderMarkdown(plan, { title: "" })), ctx.env);

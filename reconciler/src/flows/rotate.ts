@@ -39,6 +39,11 @@ export async function rotateJob(ctx: JobContext): Promise<JobOutcome> {
     summary = applyLine(result);
     failures.push(...applyFailures(result));
   }
+  if (full.errors.length > 0) {
+    core.warning(
+      `the specs cannot be applied as written (${full.errors.map((e) => `${e.name}: ${e.message}`).join("; ")}); due rotations of other tokens went ahead`,
+    );
+  }
   if (full.drift.length > 0) {
     const names = full.drift.map((d) => d.name).join(", ");
     const message = `drift found in ${full.drift.length} token${full.drift.length === 1 ? "" : "s"}: ${names}`;

@@ -57,6 +57,14 @@ export async function runApply(
     } else {
       io.stdout.write(renderText(plan, { color }));
     }
+    if (plan.errors.length > 0) {
+      if (saved) io.stdout.write(renderText(plan, { color }));
+      throw new CliError(
+        `nothing was applied: the plan has ${plan.errors.length} error${plan.errors.length === 1 ? "" : "s"}`,
+        1,
+        "fix the names or destinations above (or set adopt: true on a token you mean to take over) and plan again",
+      );
+    }
     if (plan.changes.length === 0) {
       if (saved) io.stdout.write("No changes.\n");
       return 0;

@@ -44,6 +44,7 @@ export async function runPlan(
           `Saved the plan to ${options.out}; apply it with: tokenform apply --plan-file ${options.out}\n`,
         );
     }
+    if (plan.errors.length > 0) return 1;
     return options.detailedExitcode && hasChanges(plan) ? 2 : 0;
   } finally {
     await connection.close();

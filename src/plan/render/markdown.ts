@@ -20,6 +20,7 @@ export interface MarkdownOptions {
 
 const TITLES: Record<ChangeKind, string> = {
   create: "Create",
+  adopt: "Adopt",
   update: "Update in place",
   enable: "Enable",
   disable: "Disable",
@@ -69,6 +70,12 @@ function diffLines(change: Change): string[] {
 export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const head: string[] = [options.title ?? "### tokenform plan", ""];
   head.push(`Owner: \`${plan.owner}\` · ${closingLine(plan)}`, "");
+  const errors = plan.errors ?? [];
+  if (errors.length > 0) {
+    head.push("> [!CAUTION]", "> This spec cannot be applied as written; merging it applies nothing:", ">");
+    for (const e of errors) head.push(`> - \`${e.name}\`: ${cell(e.message)}`);
+    head.push("");
+  }
   if (plan.changes.length > 0 || plan.drift.length > 0) {
     head.push("| Change | Tokens |", "| --- | --- |");
     const kinds = [...new Set(plan.changes.map((c) => c.kind))];

@@ -77,7 +77,15 @@ function details(change: Change): string[] {
 export function renderText(plan: Plan, options: TextOptions = {}): string {
   const paint = painter(options.color ?? false);
   const out: string[] = [];
-  if (plan.changes.length === 0) {
+  const errors = plan.errors ?? [];
+  if (errors.length > 0) {
+    out.push(paint("red", "Errors: the spec cannot be applied as written."));
+    for (const e of errors) out.push(`  ${paint("red", "✗")} ${paint("bold", e.name)}: ${e.message}`);
+    out.push("");
+  }
+  if (plan.changes.length === 0 && errors.length > 0) {
+    // Nothing else to say: the closing line says what to do.
+  } else if (plan.changes.length === 0) {
     out.push(`${paint("bold", "No changes.")} The tokens of ${plan.owner} match the spec.`);
   } else {
     out.push(`tokenform will perform the following actions for ${paint("bold", plan.owner)}:`, "");
@@ -112,6 +120,6 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
     for (const r of retiring) out.push(`  • ${r.name} is retired and will be deleted after ${r.deleteAfter}`);
     out.push("");
   }
-  if (plan.changes.length > 0) out.push(paint("bold", closingLine(plan)));
+  if (plan.changes.length > 0 || errors.length > 0) out.push(paint("bold", closingLine(plan)));
   return `${out.join("\n")}\n`;
 }

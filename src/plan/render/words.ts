@@ -8,6 +8,7 @@ import type { Change, ChangeKind, Plan } from "../types.js";
 /** terraform-style markers: `+` create, `~` in place, `±` new secret, `-/+` replace, `-` remove. */
 export const SYMBOL: Record<ChangeKind, string> = {
   create: "+",
+  adopt: "~",
   update: "~",
   enable: "~",
   disable: "~",
@@ -22,6 +23,7 @@ export const SYMBOL: Record<ChangeKind, string> = {
 /** Phrase used in the closing line for each kind ("2 to create"). */
 const CLOSING: Record<ChangeKind, string> = {
   create: "to create",
+  adopt: "to adopt",
   update: "to update",
   enable: "to enable",
   disable: "to disable",
@@ -38,8 +40,12 @@ export function headline(change: Change): string {
   switch (change.kind) {
     case "create":
       return `will be created (${change.desired.type})`;
+    case "adopt":
+      return `will be adopted from ${change.from === null ? "outside tokenform" : `owner ${change.from}`} (adopt: true)`;
     case "update":
-      return "will be updated in place";
+      return change.fields.some((f) => f.field === "name")
+        ? `will be renamed in place (was ${String(change.fields.find((f) => f.field === "name")!.from)}); its secret and destinations stay`
+        : "will be updated in place";
     case "enable":
       return "will be enabled";
     case "disable":
@@ -63,8 +69,14 @@ function overlapText(seconds: number): string {
   return seconds <= 0 ? "no overlap (revoked at once)" : formatDuration(seconds);
 }
 
-/** `Plan: 2 to create, 1 to update, 1 to rotate, 1 to retire.` or `No changes.` */
+/**
+ * `Plan: 2 to create, 1 to update, 1 to rotate, 1 to retire.`, `No changes.`, or, when the spec cannot be
+ * applied as written, `Plan: 1 error; nothing can be applied.`
+ */
 export function closingLine(plan: Plan): string {
+  const errors = plan.errors?.length ?? 0;
+  if (errors > 0)
+    return `Plan: ${errors} error${errors === 1 ? "" : "s"}; nothing can be applied until ${errors === 1 ? "it is" : "they are"} fixed.`;
   const parts = (Object.keys(CLOSING) as ChangeKind[])
     .filter((kind) => plan.summary[kind] > 0)
     .map((kind) => `${plan.summary[kind]} ${CLOSING[kind]}`);

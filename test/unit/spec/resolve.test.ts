@@ -104,6 +104,23 @@ describe("resolveTokenSet", () => {
     expect(set.defaults).toEqual({ onRemove: "delete", removalGraceSeconds: 3 * 86_400 });
   });
 
+  it("keeps a renamed token's file variable name and carries renamedFrom and adopt", () => {
+    const set = resolveTokenSet({
+      ...base,
+      tokens: [
+        {
+          name: "laptop-editor",
+          renamedFrom: "laptop-dev",
+          adopt: true,
+          deliver: [{ file: { path: "/tmp/l.env" } }],
+        },
+      ],
+    });
+    const token = set.tokens[0]!;
+    expect(token.deliver).toEqual([{ kind: "file", path: "/tmp/l.env", format: "env", key: "LAPTOP_DEV" }]);
+    expect(token).toMatchObject({ renamedFrom: "laptop-dev", adopt: true });
+  });
+
   it("normalises allowlists: bare addresses become /32 and /128, IPv6 in RFC 5952 form, duplicates dropped", () => {
     const set = resolveTokenSet({
       ...base,
