@@ -157,7 +157,11 @@ const fileBlock: NestedBlockSchema = {
     [
       required("path", "string", "File path; `~` is the home directory."),
       optional("format", "string", "`env` writes KEY=value (default), `raw` writes the bare secret."),
-      optional("key", "string", "Variable name for format env (default derived from the token name)."),
+      defaulted(
+        "key",
+        "string",
+        "Variable name for format env. Default: derived from the token name when the block is added (`laptop-dev` → `LAPTOP_DEV`), then kept: renaming the token does not rename the variable.",
+      ),
     ],
   ),
 };
@@ -215,6 +219,11 @@ export const tokenResourceSchema: Schema = {
         "How long a disabled token waits before deletion with disable-then-delete (default `7d`).",
       ),
       optional(
+        "adopt",
+        "bool",
+        "Take over a token of this name that another owner (or no tokenform configuration) holds, or that `terraform import` brings in from another owner: apply relabels it with this provider's owner and keeps its id. Without it such a token is an error that names its owner.",
+      ),
+      optional(
         "rotate_trigger",
         "string",
         "Change this value (e.g. a date) to roll the secret on the next apply.",
@@ -228,6 +237,11 @@ export const tokenResourceSchema: Schema = {
         "fingerprint",
         "string",
         "`sha256:` + 16 hex of the current secret: what state keeps instead of the secret.",
+      ),
+      computed(
+        "owner",
+        "string",
+        "The token's owner (its tokenform.dev/owner label): the provider's owner once applied; another owner's only after an import with adopt.",
       ),
       computed("status", "string", "pending, active, disabled or expired."),
       computed("created_at", "string", "Creation time (RFC 3339)."),

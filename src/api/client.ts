@@ -387,17 +387,26 @@ export class TokenformClient implements TokenformApi {
     }
     let code = `http_${status}`;
     let message = `${label} failed with HTTP ${status}`;
+    let details: unknown;
     try {
-      const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+      const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
       if (typeof body.error?.code === "string") code = body.error.code;
       if (typeof body.error?.message === "string") message = `${label}: ${body.error.message}`;
+      details = body.error?.details;
     } catch {
       // Not our JSON error body (a proxy's page): keep the generic message.
     }
     return {
       ok: false,
       unsent: false,
-      error: new ApiError(code, message, status, label, parseRetryAfter(response.headers["retry-after"])),
+      error: new ApiError(
+        code,
+        message,
+        status,
+        label,
+        parseRetryAfter(response.headers["retry-after"]),
+        details,
+      ),
     };
   }
 }

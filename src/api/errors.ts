@@ -17,6 +17,8 @@ export class ApiError extends Error {
     readonly request: string,
     /** Seconds the server asked us to wait (429/503), when it said. */
     readonly retryAfter?: number,
+    /** The error body's `details` (e.g. a conflict's `{ field, holder }`), when it had any. */
+    readonly details?: unknown,
   ) {
     super(message);
   }

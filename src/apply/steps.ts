@@ -27,7 +27,13 @@ import {
 import { ownerSelector } from "../plan/fetch.js";
 import { DeliveryError, type Sink, type SinkRegistry } from "../sinks/types.js";
 import { formatDuration } from "../spec/duration.js";
-import { claimId, type Destination, destinationId, type ResolvedToken } from "../spec/resolved.js";
+import {
+  claimId,
+  type Destination,
+  destinationId,
+  type ResolvedToken,
+  recordedTarget,
+} from "../spec/resolved.js";
 
 /** What a step reports as it goes (apply turns these into progress lines). */
 export interface StepEvent {
@@ -102,7 +108,7 @@ function record(destination: Destination, token: Token, secret: SecretValue, at:
     generation: token.generation,
     fingerprint: secret.fingerprint,
     deliveredAt: at.toISOString(),
-    target: { ...destination },
+    target: { ...recordedTarget(destination) },
   };
 }
 

@@ -41,6 +41,7 @@ export function tokenConfig(token: ResolvedToken): TokenformTokenConfig {
         }
       : {}),
     ...(token.rotateTrigger !== undefined ? { rotateTrigger: token.rotateTrigger } : {}),
+    ...(token.adopt ? { adopt: true } : {}),
     onRemove: token.onRemove,
     removalGrace: formatDuration(token.removalGraceSeconds),
     ...(github.length > 0 ? { githubSecret: github } : {}),
@@ -95,7 +96,9 @@ function addDestination(
       );
       return;
     case "file":
-      files.push({ path: d.path, format: d.format, key: d.key });
+      // A derived key is left to the provider, which keeps the key the file already has (a rename never
+      // renames the variable) and derives it from the name only for a new file.
+      files.push({ path: d.path, format: d.format, ...(d.keyDerived ? {} : { key: d.key }) });
       return;
   }
 }

@@ -4,7 +4,8 @@
  * loader's diagnostics (`TokenSpecError`); warnings become construct annotations.
  *
  * Each resource's construct id is its token name, so its Terraform address depends on the name only:
- * reordering the spec or adding tokens never replaces another token.
+ * reordering the spec or adding tokens never replaces another token. A token with `renamedFrom` gets a
+ * `moved` block from its previous name's address, so a rename is an in-place update of the same token.
  *
  * The owner (`metadata.owner`) is the provider's `owner` setting (the provider labels every token it
  * manages with it). Without a `provider` prop the construct uses the stack's default (unaliased) tokenform
@@ -75,11 +76,25 @@ export class TokenSet extends Construct {
     this.set = result.set;
     this.provider = providerFor(this, result.set.owner, props.provider);
     for (const token of result.set.tokens) {
-      this.#tokens.set(
-        token.name,
-        new TokenformToken(this, token.name, { ...tokenConfig(token), provider: this.provider }),
-      );
+      const resource = new TokenformToken(this, token.name, {
+        ...tokenConfig(token),
+        provider: this.provider,
+      });
+      // A rename moves the resource to the new name's address (a `moved` block): the same token, renamed in
+      // place, never a replacement; the block is a no-op once the state has moved.
+      if (token.renamedFrom !== undefined) {
+        resource.moveFromId(`${resource.terraformResourceType}.${this.logicalIdOf(token.renamedFrom)}`);
+      }
+      this.#tokens.set(token.name, resource);
     }
+  }
+
+  /** The logical id (Terraform resource name) the token called `name` has, or had, in this set. */
+  private logicalIdOf(name: string): string {
+    const stand = new Construct(this, name);
+    const id = TerraformStack.of(this).getLogicalId(stand.node);
+    this.node.tryRemoveChild(name);
+    return id;
   }
 
   /** The `tokenform_token` resources, by token name. */

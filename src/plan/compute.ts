@@ -4,6 +4,7 @@
  * is testable without a service. `fetch.ts` gathers those inputs from the API.
  */
 import { createHash } from "node:crypto";
+import { holderOf } from "../api/holder.js";
 import {
   type AuditEntry,
   type DeliveryRecord,
@@ -16,6 +17,7 @@ import {
   type Destination,
   describeDestination,
   destinationId,
+  keepFileKeys,
   type ResolvedToken,
   type ResolvedTokenSet,
 } from "../spec/resolved.js";
@@ -31,6 +33,7 @@ import {
   ROTATE_TRIGGER_LABEL,
   settingsHash,
 } from "./desired.js";
+import { destinationHeldMessage, nameHeldMessage } from "./held.js";
 import { isRotationDue } from "./rotation.js";
 import {
   CHANGE_KINDS,
@@ -113,13 +116,10 @@ function recordedExcept(actual: Token, keep: (id: string) => boolean): PlannedDe
   return [...seen.values()].map(recordedDestination);
 }
 
-/** The holder of a name or destination, as a plan error names it. */
-function holderOf(token: Token): PlanError["holder"] {
-  return { id: token.id, name: token.name, owner: token.labels[OWNER_LABEL] ?? null };
-}
-
-function describeHolder(holder: PlanError["holder"]): string {
-  return `token ${holder.name} (${holder.owner === null ? "not managed by tokenform" : `owner ${holder.owner}`})`;
+/** Where a token's secret went, as its delivery records describe the destinations. */
+function recordedTargets(token: Token): Destination[] {
+  // Records written by the apply engine carry the destination as resolved (src/apply/steps.ts).
+  return token.deliveries.flatMap((r) => (r.target ? [r.target as unknown as Destination] : []));
 }
 
 /** Audit entries about one token, newest first. */
@@ -137,16 +137,15 @@ function rotationReason(token: ResolvedToken, actual: Token, input: PlanInput): 
   return undefined;
 }
 
-function missingDeliveries(actual: Token, destinations: PlannedDestination[]): PlannedDestination[] {
-  return destinations.filter(
-    (d) =>
-      !actual.deliveries.some(
-        (r) =>
-          r.destination === d.id &&
-          r.generation === actual.generation &&
-          r.fingerprint === actual.fingerprint,
-      ),
+/** Whether the destination `id` holds `token`'s current secret (recorded at its generation and fingerprint). */
+export function holdsCurrentSecret(token: Token, id: string): boolean {
+  return token.deliveries.some(
+    (r) => r.destination === id && r.generation === token.generation && r.fingerprint === token.fingerprint,
   );
+}
+
+function missingDeliveries(actual: Token, destinations: PlannedDestination[]): PlannedDestination[] {
+  return destinations.filter((d) => !holdsCurrentSecret(actual, d.id));
 }
 
 function sameExpiry(a: string | null, b: string | null): boolean {
@@ -173,9 +172,20 @@ export function computePlan(input: PlanInput): Plan {
   for (const token of [...input.actual, ...(input.others ?? [])]) {
     for (const claim of token.destinations ?? []) claimHolders.set(claim, token);
   }
+  /** The own token a spec token stands for (same name, else its previous name); else another owner's. */
+  const matchOf = (token: ResolvedToken): { own?: Token; foreign?: Token } => {
+    const own = byName.get(token.name) ?? (token.renamedFrom ? byName.get(token.renamedFrom) : undefined);
+    return own ? { own } : { foreign: othersByName.get(token.name) };
+  };
+  // File keys the spec derives stay what the existing token's files have (a rename keeps the variable).
+  const tokens = set.tokens.map((t) => {
+    const { own, foreign } = matchOf(t);
+    const existing = own ?? (t.adopt ? foreign : undefined);
+    return existing ? keepFileKeys(t, recordedTargets(existing)) : t;
+  });
   /** Own tokens a spec token matched (by name, by `renamedFrom`, or by adoption). */
   const matched = new Set<string>();
-  const claimed = new Set(set.tokens.flatMap((t) => t.deliver.map(destinationId)));
+  const claimed = new Set(tokens.flatMap((t) => t.deliver.map(destinationId)));
   const holders = new Map<string, string>();
   for (const token of input.actual) {
     if (token.status !== "active") continue;
@@ -184,22 +194,19 @@ export function computePlan(input: PlanInput): Plan {
   const staleDays = input.staleAfterDays ?? DEFAULT_STALE_AFTER_DAYS;
   const expiringDays = input.expiringWithinDays ?? DEFAULT_EXPIRING_WITHIN_DAYS;
 
-  for (const token of set.tokens) {
-    let actual = byName.get(token.name);
-    let renamedFrom: string | undefined;
-    if (!actual && token.renamedFrom !== undefined && byName.has(token.renamedFrom)) {
-      actual = byName.get(token.renamedFrom);
-      renamedFrom = token.renamedFrom;
-    }
+  for (const token of tokens) {
+    const match = matchOf(token);
+    let actual = match.own;
+    const renamedFrom = actual && actual.name !== token.name ? actual.name : undefined;
     let adoptFrom: Token | undefined;
     if (!actual) {
-      const foreign = othersByName.get(token.name);
+      const foreign = match.foreign;
       if (foreign && !token.adopt) {
         const holder = holderOf(foreign);
         errors.push({
           name: token.name,
           code: "name_held",
-          message: `the name ${token.name} is held by ${describeHolder(holder)}; choose another name, or set adopt: true on the token to take it over`,
+          message: nameHeldMessage(token.name, holder),
           holder,
         });
         continue;
@@ -218,7 +225,7 @@ export function computePlan(input: PlanInput): Plan {
         {
           name: token.name,
           code: "destination_held" as const,
-          message: `${describeDestination(d)} is held by ${describeHolder(who)}; one destination holds one token's secret, so deliver ${token.name} elsewhere or free it there first`,
+          message: destinationHeldMessage(token.name, d, who),
           holder: who,
           destination: claim,
         },

@@ -3,6 +3,7 @@
  * object whether rendered for a terminal, a pull-request comment or JSON (`PLAN_FORMAT_VERSION`), and it
  * never contains a secret. `hash` covers everything apply acts on, so a stale plan can be refused.
  */
+import type { ClaimHolder } from "../api/holder.js";
 import type { Destination, ResolvedToken } from "../spec/resolved.js";
 
 /** Version of the JSON plan format (`tokenform plan --format json`). Bump on incompatible change. */
@@ -161,7 +162,7 @@ export interface PlanError {
   code: "name_held" | "destination_held";
   message: string;
   /** The token that holds it. */
-  holder: { id: string; name: string; owner: string | null };
+  holder: ClaimHolder;
   /** For `destination_held`: the destination's claim id. */
   destination?: string;
 }

@@ -12,6 +12,7 @@
  * TTL: the new secret is discarded and the token is as it was (generation numbers are never reused).
  */
 import type { z } from "zod";
+import { holderOf } from "../api/holder.js";
 import type {
   AuditEntry,
   CreateTokenRequestSchema,
@@ -23,7 +24,7 @@ import type {
   UpdateTokenRequestSchema,
   Usage,
 } from "../api/schemas.js";
-import { EMBEDDED_SESSION_PREFIX, OWNER_LABEL } from "../api/schemas.js";
+import { EMBEDDED_SESSION_PREFIX } from "../api/schemas.js";
 import { displayPrefixOf, fingerprintOf, SecretValue } from "../api/secret.js";
 import { parseDuration } from "../spec/duration.js";
 import type { TokenType } from "../spec/schema.js";
@@ -539,7 +540,7 @@ export class TokenManager {
         null,
         1,
       );
-      if (found) holder = { id: found.id, name: found.name, owner: found.labels[OWNER_LABEL] ?? null };
+      if (found) holder = holderOf(found);
     }
     const message =
       error.field === "destination" && holder

@@ -185,6 +185,7 @@ export function resolveDestination(
     path: filePath(f.path, context),
     format: f.format ?? "env",
     key: f.key ?? envKeyFor(tokenName),
+    ...(f.key === undefined ? { keyDerived: true as const } : {}),
   };
 }
 

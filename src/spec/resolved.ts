@@ -48,6 +48,11 @@ export interface FileDestination {
   format: "env" | "raw";
   /** Variable name written for `format: env`. */
   key: string;
+  /**
+   * Present when the spec wrote no `key` and this one was derived from the token's name: a plan keeps the
+   * key the file already has from the token instead (`keepFileKeys`), so a rename never renames the variable.
+   */
+  keyDerived?: true;
 }
 
 export type Destination = GithubDestination | GitlabDestination | FileDestination;
@@ -92,6 +97,32 @@ export interface ResolvedTokenSet {
   tokens: ResolvedToken[];
   /** Grace and removal policy for tokens that exist in the service but not in the spec. */
   defaults: { onRemove: OnRemove; removalGraceSeconds: number };
+}
+
+/**
+ * `token` with each derived file key replaced by the key the same file (path, env format) already has among
+ * `existing` — where the token's secret went before. The key is fixed when the destination is first
+ * delivered and changes only when the spec writes another one. Returns `token` itself when nothing changes.
+ */
+export function keepFileKeys(token: ResolvedToken, existing: readonly Destination[]): ResolvedToken {
+  let changed = false;
+  const deliver = token.deliver.map((d) => {
+    if (d.kind !== "file" || !d.keyDerived || d.format !== "env") return d;
+    const before = existing.find(
+      (e): e is FileDestination => e.kind === "file" && e.format === "env" && e.path === d.path,
+    );
+    if (before === undefined || before.key === d.key) return d;
+    changed = true;
+    return { ...d, key: before.key };
+  });
+  return changed ? { ...token, deliver } : token;
+}
+
+/** A destination as delivery records keep it (without the spec's bookkeeping). */
+export function recordedTarget(d: Destination): Destination {
+  if (d.kind !== "file" || !d.keyDerived) return { ...d };
+  const { keyDerived: _derived, ...rest } = d;
+  return rest;
 }
 
 /** A stable identity for a destination, used for duplicate detection and delivery records. */

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Token } from "../../../src/api/schemas.js";
 import { generateToken } from "../../../src/spec/token-format.js";
+import { withFileKeys } from "../../src/resources/token/file-keys.js";
 import { validateTokenConfig } from "../../src/resources/token/impl.js";
 import { planToken, rollReasons } from "../../src/resources/token/plan.js";
 import { specRules } from "../../src/resources/token/spec-rules.js";
@@ -14,6 +15,7 @@ import { type TfObject, UNKNOWN, Unknown } from "../../src/runtime/values.js";
 
 const rules = specRules("/work");
 const NOW = new Date("2026-06-01T00:00:00Z");
+const OWNER = "acme/platform";
 
 function cfg(overrides: TfObject = {}): TfObject {
   return {
@@ -123,6 +125,7 @@ describe("plan", () => {
       config: c,
       resolved: resolved(c),
       now: NOW,
+      owner: OWNER,
     });
     expect(planned).toMatchObject({
       type: "agent",
@@ -144,6 +147,7 @@ describe("plan", () => {
       config: c,
       resolved: resolved(c),
       now: NOW,
+      owner: OWNER,
     });
     expect(requiresReplace).toEqual([]);
     expect(planned).toMatchObject({
@@ -164,6 +168,7 @@ describe("plan", () => {
       config: c,
       resolved: resolved(c),
       now: NOW,
+      owner: OWNER,
     });
     expect(planned!.enabled).toBe(true);
     expect(planned!.status).toBeInstanceOf(Unknown);
@@ -181,6 +186,7 @@ describe("plan", () => {
       config: due,
       resolved: resolved(due),
       now: NOW,
+      owner: OWNER,
     });
     expect(requiresReplace).toEqual([]);
     expect(planned!.generation).toBeInstanceOf(Unknown);
@@ -227,6 +233,7 @@ describe("plan", () => {
       config: c,
       resolved: resolved(c),
       now: NOW,
+      owner: OWNER,
     });
     expect(requiresReplace).toEqual([[{ attribute: "type" }]]);
   });
@@ -240,8 +247,77 @@ describe("plan", () => {
       config: c,
       resolved: resolved(c),
       now: NOW,
+      owner: OWNER,
     });
     expect(planned!.expires_at).toBe("2026-05-31T00:00:00.000Z");
+  });
+});
+
+describe("file keys and owner", () => {
+  const envFile = (key: string | null = null) => ({ path: "/tmp/x.env", format: null, key });
+
+  it("derives a new file block's key from the token name", () => {
+    const c = withFileKeys(cfg({ name: "laptop-dev", file: [envFile()] }), null);
+    expect((c.file as TfObject[])[0]!.key).toBe("LAPTOP_DEV");
+  });
+
+  it("keeps the key the file had when the token is renamed, without a roll", () => {
+    const prior = stateFromToken(
+      token({ name: "laptop-dev", deliveries: [] }),
+      cfg({ name: "laptop-dev", file: [envFile("LAPTOP_DEV")] }),
+    );
+    const raw = cfg({ name: "laptop-editor", file: [envFile()] });
+    const c = withFileKeys(raw, prior);
+    expect((c.file as TfObject[])[0]!.key).toBe("LAPTOP_DEV");
+    const { planned } = planToken({
+      prior,
+      proposed: proposed(prior, raw),
+      config: c,
+      resolved: resolved(c),
+      now: NOW,
+      owner: OWNER,
+    });
+    expect((planned!.file as TfObject[])[0]!.key).toBe("LAPTOP_DEV");
+    expect(planned!.name).toBe("laptop-editor");
+  });
+
+  it("keeps the key a state without recorded keys delivered under (the previous name's)", () => {
+    const prior = stateFromToken(
+      token({ name: "laptop-dev" }),
+      cfg({ name: "laptop-dev", file: [envFile()] }),
+    );
+    const c = withFileKeys(cfg({ name: "laptop-editor", file: [envFile()] }), prior);
+    expect((c.file as TfObject[])[0]!.key).toBe("LAPTOP_DEV");
+  });
+
+  it("lets a configured key, a raw file and an unknown name speak for themselves", () => {
+    const prior = stateFromToken(
+      token({ name: "laptop-dev" }),
+      cfg({ name: "laptop-dev", file: [envFile()] }),
+    );
+    const keys = (c: TfObject) => (withFileKeys(c, prior).file as TfObject[]).map((b) => b.key);
+    expect(keys(cfg({ name: "laptop-editor", file: [envFile("EDITOR_KEY")] }))).toEqual(["EDITOR_KEY"]);
+    expect(keys(cfg({ file: [{ path: "/tmp/x.env", format: "raw", key: null }] }))).toEqual([null]);
+    const unknownName = withFileKeys(
+      cfg({ name: UNKNOWN, file: [{ ...envFile(), path: "/tmp/new.env" }] }),
+      prior,
+    );
+    expect((unknownName.file as TfObject[])[0]!.key).toBeInstanceOf(Unknown);
+  });
+
+  it("plans the provider's owner, so a token another owner holds shows the takeover", () => {
+    const prior = stateFromToken(token({ labels: { "tokenform.dev/owner": "acme/other" } }), cfg());
+    expect(prior.owner).toBe("acme/other");
+    const c = cfg({ adopt: true });
+    const { planned } = planToken({
+      prior,
+      proposed: proposed(prior, c),
+      config: c,
+      resolved: resolved(c),
+      now: NOW,
+      owner: OWNER,
+    });
+    expect(planned!.owner).toBe(OWNER);
   });
 });
 

@@ -170,18 +170,9 @@ export class StoreConflictError extends Error {
   }
 }
 
-/** The token that holds a name or a destination, as a conflict names it. */
-export interface ClaimHolder {
-  id: string;
-  name: string;
-  /** Its `tokenform.dev/owner` label; null when no TokenSet manages it. */
-  owner: string | null;
-}
+import type { ClaimHolder } from "../../api/holder.js";
 
-/** The words a conflict uses for a holder: `token ci-key (owner acme/backend)`. */
-export function describeHolder(holder: ClaimHolder): string {
-  return `token ${holder.name} (${holder.owner === null ? "not managed by tokenform" : `owner ${holder.owner}`})`;
-}
+export { type ClaimHolder, describeHolder } from "../../api/holder.js";
 
 /** Persistence for the token service. */
 export interface TokenStore {

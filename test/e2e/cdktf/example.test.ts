@@ -9,7 +9,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
 import { OWNER_LABEL } from "../../../src/api/schemas.js";
 import { type RunningService, startService } from "../../../src/service/index.js";
@@ -135,6 +135,55 @@ describe("examples/cdktf with the cdktf CLI", () => {
     STEP_TIMEOUT_MS,
   );
 
+  it(
+    "renaming a token with renamedFrom moves it and renames it in place: same secret, same file variable",
+    async () => {
+      // A file destination without a key: its variable is derived from the name when first delivered.
+      // Outside the project: the secret scan below reads every file in it.
+      const outDir = mkdtempSync(join(tmpdir(), "tokenform-cdktf-out-"));
+      onTestFinished(() => rmSync(outDir, { recursive: true, force: true }));
+      const envFile = join(outDir, "agent.env");
+      project.editMain((text) =>
+        text.replace(
+          "protected: true, masked: true },\n              },",
+          `protected: true, masked: true },\n              },\n              { file: { path: ${JSON.stringify(envFile)} } },`,
+        ),
+      );
+      succeeded(await project.cdktf(["deploy", "--auto-approve", "--skip-provider-lock"]));
+      const delivered = readFileSync(envFile, "utf8");
+      expect(delivered).toMatch(/^DEPLOY_AGENT=mcp_ag_/m);
+      const before = await agentToken("deploy-agent");
+      const writes = forges.writes.length;
+
+      project.editMain((text) =>
+        text.replace(
+          'name: "deploy-agent",',
+          'name: "release-agent",\n            renamedFrom: "deploy-agent",',
+        ),
+      );
+      const plan = succeeded(await project.cdktf(["plan", "--skip-provider-lock"]));
+      expect(plan).toContain("Plan: 0 to add, 1 to change, 0 to destroy.");
+      expect(plan).toMatch(/\(moved from tokenform_token\.tokens_deploy-agent_\w+\)/);
+      expect(plan).toMatch(/~ name\s+= "deploy-agent" -> "release-agent"/);
+      expect(plan).not.toMatch(/fingerprint|RELEASE_AGENT/);
+      succeeded(await project.cdktf(["deploy", "--auto-approve", "--skip-provider-lock"]));
+      const after = await agentToken("release-agent");
+      expect(after).toMatchObject({
+        id: before.id,
+        fingerprint: before.fingerprint,
+        generation: before.generation,
+      });
+      expect(readFileSync(envFile, "utf8")).toBe(delivered);
+      expect(forges.writes).toHaveLength(writes);
+
+      // Once moved, renamedFrom can go: nothing changes, and the variable stays DEPLOY_AGENT.
+      project.editMain((text) => text.replace('\n            renamedFrom: "deploy-agent",', ""));
+      const quiet = succeeded(await project.cdktf(["plan", "--skip-provider-lock"]));
+      expect(quiet).toMatch(/No changes\./);
+    },
+    STEP_TIMEOUT_MS * 2,
+  );
+
   it("no issued secret appears in any output, in cdktf.out or in the state", () => {
     const secrets = [...new Set(forges.writes.map((w) => w.value))];
     expect(secrets.length).toBeGreaterThanOrEqual(2);
@@ -152,6 +201,14 @@ describe("examples/cdktf with the cdktf CLI", () => {
     }
   });
 });
+
+/** The example's token called `name`, straight from the service. */
+async function agentToken(name: string) {
+  const client = new TokenformClient({ baseUrl: service.url, token: service.adminToken });
+  const [token] = await client.listAllTokens({ name });
+  if (!token) throw new Error(`no token named ${name}`);
+  return token;
+}
 
 /** Every file under `dir` except the linked node_modules, the provider mirror and the bundle. */
 function walk(dir: string, out: string[] = []): string[] {

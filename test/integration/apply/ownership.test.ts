@@ -184,5 +184,24 @@ describe("renames", () => {
     expect(after).toMatchObject({ id: before!.id, fingerprint: before!.fingerprint, generation: 1 });
     expect(await readFile(laptop.path, "utf8")).toBe(fileBefore);
     expect((await planTokenSet(h.api, setOf("team/a", [renamed]))).changes).toEqual([]);
+
+    // Later the spec drops renamedFrom: the derived key would now be LAPTOP_EDITOR, but the file keeps
+    // the variable it has — a key changes only when the spec writes one.
+    const settled = resolved("laptop-editor", {
+      deliver: [{ ...laptop, key: "LAPTOP_EDITOR", keyDerived: true }],
+    });
+    const quiet = await planTokenSet(h.api, setOf("team/a", [settled]));
+    expect(quiet.changes).toEqual([]);
+    expect((await applyPlan(quiet, { api: h.api, sinks: h.sinks })).ok).toBe(true);
+    expect(await readFile(laptop.path, "utf8")).toBe(fileBefore);
+
+    // Writing a key is a deliberate change: delivered under the new name, removed from the old.
+    const rekeyed = resolved("laptop-editor", { deliver: [{ ...laptop, key: "EDITOR_KEY" }] });
+    const rekey = await planTokenSet(h.api, setOf("team/a", [rekeyed]));
+    expect(rekey.changes.map((c) => c.kind)).toContain("redeliver");
+    expect((await applyPlan(rekey, { api: h.api, sinks: h.sinks })).ok).toBe(true);
+    const text = await readFile(laptop.path, "utf8");
+    expect(text).toMatch(/^EDITOR_KEY=/m);
+    expect(text).not.toMatch(/^LAPTOP_DEV=/m);
   });
 });

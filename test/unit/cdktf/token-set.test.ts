@@ -241,7 +241,8 @@ describe("TokenSet from YAML paths", () => {
     expect(fromYaml).toHaveResourceWithProperties(TokenformToken, {
       name: "alice-cursor-dev",
       expires_in: "never",
-      file: [{ path: join(valid, "tokens", "secrets", "alice.env"), format: "env", key: "ALICE_CURSOR_DEV" }],
+      // A derived key is left to the provider (it keeps the key a file already has).
+      file: [{ path: join(valid, "tokens", "secrets", "alice.env"), format: "env" }],
     });
   });
 
@@ -303,6 +304,46 @@ describe("resource ids", () => {
     expect(after["backend-ci-pipeline"]).toBe(before["backend-ci-pipeline"]);
     expect(after["deploy-agent"]).toBe(before["deploy-agent"]);
     expect(new Set(Object.values(after)).size).toBe(3);
+  });
+
+  it("move a renamed token to its new address (renamedFrom), leave its file key to the provider, and carry adopt", () => {
+    const synth = (tokens: TokenSetInput["tokens"]) =>
+      Testing.synthScope((scope) => {
+        new TokenSet(scope, "tokens", {
+          spec: {
+            apiVersion: "tokenform.dev/v1",
+            kind: "TokenSet",
+            metadata: { owner: "acme/platform" },
+            tokens,
+          },
+        });
+      });
+    const before = tokenResources(
+      synth([{ name: "laptop-dev", deliver: [{ file: { path: "/tmp/l.env" } }] }]),
+    );
+    const [oldId] = Object.keys(before);
+    const out = synth([
+      {
+        name: "laptop-editor",
+        renamedFrom: "laptop-dev",
+        adopt: true,
+        deliver: [{ file: { path: "/tmp/l.env" } }, { file: { path: "/tmp/m.env", key: "EDITOR_KEY" } }],
+      },
+    ]);
+    const after = tokenResources(out);
+    const [newId] = Object.keys(after);
+    expect(newId).not.toBe(oldId);
+    expect(after[newId!]).toMatchObject({
+      name: "laptop-editor",
+      adopt: true,
+      file: [
+        { path: "/tmp/l.env", format: "env" },
+        { path: "/tmp/m.env", format: "env", key: "EDITOR_KEY" },
+      ],
+    });
+    expect((after[newId!]!.file as Array<Record<string, unknown>>)[0]).not.toHaveProperty("key");
+    const moved = (JSON.parse(out) as { moved?: Array<{ from: string; to: string }> }).moved;
+    expect(moved).toEqual([{ from: `tokenform_token.${oldId}`, to: `tokenform_token.${newId}` }]);
   });
 });
 

@@ -117,7 +117,9 @@ describe("resolveTokenSet", () => {
       ],
     });
     const token = set.tokens[0]!;
-    expect(token.deliver).toEqual([{ kind: "file", path: "/tmp/l.env", format: "env", key: "LAPTOP_DEV" }]);
+    expect(token.deliver).toEqual([
+      { kind: "file", path: "/tmp/l.env", format: "env", key: "LAPTOP_DEV", keyDerived: true },
+    ]);
     expect(token).toMatchObject({ renamedFrom: "laptop-dev", adopt: true });
   });
 
@@ -216,8 +218,15 @@ describe("resolveTokenSet", () => {
         path: "/home/alice/.config/tokenform/backend.env",
         format: "env",
         key: "BACKEND_CI_PIPELINE",
+        keyDerived: true,
       },
-      { kind: "file", path: "/srv/specs/secrets/backend.token", format: "raw", key: "BACKEND_CI_PIPELINE" },
+      {
+        kind: "file",
+        path: "/srv/specs/secrets/backend.token",
+        format: "raw",
+        key: "BACKEND_CI_PIPELINE",
+        keyDerived: true,
+      },
       { kind: "file", path: "/etc/tokenform/k.env", format: "env", key: "KEY" },
     ]);
   });

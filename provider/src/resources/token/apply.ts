@@ -2,7 +2,9 @@
  * Applying one `tokenform_token` change with the apply engine's per-token steps (src/apply): create =
  * issue pending → deliver → confirm (revoked when a delivery fails, so state never records a token whose
  * secret went nowhere); update = rename, converge settings, roll and deliver when the plan says so;
- * destroy = what on_remove says. The raw secret exists only inside those steps and is never returned.
+ * destroy = what on_remove says; a create with adopt = true that meets an existing token takes it over
+ * instead (settings and owner converged, secret rolled only where a destination lacks it). The raw secret
+ * exists only inside those steps and is never returned.
  */
 import type { TokenformApi } from "../../../../src/api/contract.js";
 import { ApiError } from "../../../../src/api/errors.js";
@@ -18,6 +20,7 @@ import {
   rollAndDeliver,
   type StepContext,
 } from "../../../../src/apply/index.js";
+import { holdsCurrentSecret } from "../../../../src/plan/compute.js";
 import { RETIRED_AT_LABEL } from "../../../../src/plan/desired.js";
 import { ownerSelector } from "../../../../src/plan/fetch.js";
 import type { SinkRegistry } from "../../../../src/sinks/types.js";
@@ -26,6 +29,7 @@ import { type Diagnostic, error } from "../../runtime/diagnostics.js";
 import { type TfObject, Unknown } from "../../runtime/values.js";
 import { rollReasons } from "./plan.js";
 import { stateFromToken } from "./state.js";
+import { DELIVERY_BLOCK_NAMES } from "./to-spec.js";
 
 /** Overlap of a roll that only re-delivers (a new destination): existing holders keep working an hour. */
 const REDELIVER_MIN_OVERLAP_SECONDS = 3600;
@@ -36,8 +40,10 @@ export interface ApplyDeps {
   sinks: SinkRegistry;
   owner: string;
   signal: AbortSignal;
-  /** Resolves a configuration through the spec module. */
-  resolve(config: TfObject): ResolvedToken;
+  /** Resolves a configuration through the spec module (file keys planned against `prior`). */
+  resolve(config: TfObject, prior: TfObject | null): ResolvedToken;
+  /** The configuration with its file keys planned against `prior` (what the plan showed). */
+  fileKeys(config: TfObject, prior: TfObject | null): TfObject;
   /** The resolved destinations of a state's delivery blocks (where its secret was sent). */
   destinations(state: TfObject): Destination[];
 }
@@ -49,6 +55,28 @@ export interface ApplyOutcome {
 
 function stepContext(deps: ApplyDeps): StepContext {
   return { api: deps.api, sinks: deps.sinks, owner: deps.owner, signal: deps.signal };
+}
+
+/**
+ * What the new state is built on: the plan, with the delivery blocks as configured (now all known) and
+ * their file keys planned, so state holds the key the plan showed.
+ */
+function stateBasis(planned: TfObject, config: TfObject, prior: TfObject | null, deps: ApplyDeps): TfObject {
+  const effective = deps.fileKeys(config, prior);
+  const basis: TfObject = { ...planned };
+  for (const block of DELIVERY_BLOCK_NAMES) basis[block] = effective[block] ?? [];
+  return basis;
+}
+
+/** The overlap of a roll that only re-delivers: whoever holds the current secret keeps it an hour at least. */
+function redeliverOverlap(desired: ResolvedToken): number {
+  return Math.max(desired.rotation?.overlapSeconds ?? 0, REDELIVER_MIN_OVERLAP_SECONDS);
+}
+
+/** The field a 409 was about (`name` or `destination`), from its details. */
+function conflictField(err: ApiError): unknown {
+  const details = err.details;
+  return typeof details === "object" && details !== null ? (details as { field?: unknown }).field : undefined;
 }
 
 /** A diagnostic for a failed step: what happened, each failed destination, and what happens next. */
@@ -103,7 +131,8 @@ export async function applyToken(
 }
 
 async function create(planned: TfObject, config: TfObject, deps: ApplyDeps): Promise<ApplyOutcome> {
-  const desired = deps.resolve(config);
+  const desired = deps.resolve(config, null);
+  const basis = stateBasis(planned, config, null, deps);
   const ctx = stepContext(deps);
   let token: Token;
   try {
@@ -116,12 +145,27 @@ async function create(planned: TfObject, config: TfObject, deps: ApplyDeps): Pro
       };
     }
     if (!(err instanceof ApiError && err.code === "conflict")) throw err;
+    if (conflictField(err) === "destination") {
+      return {
+        state: null,
+        diagnostics: [
+          error(
+            `Token ${desired.name} was not created: a destination is held by another owner`,
+            `${err.message}\n\nOne destination holds one token's secret: deliver this token elsewhere, or free the destination there first.`,
+          ),
+        ],
+      };
+    }
     // A token with this name exists. A pending leftover of an interrupted apply is replaced; one this
     // owner retired (a destroy, or the first half of a replacement) is renamed aside to free the name;
     // anything else belongs to someone and must be imported deliberately.
     const existing = await findByName(deps.api, deps.owner, desired.name);
     const ours = existing !== undefined && existing.labels[OWNER_LABEL] === deps.owner;
     const retired = ours && existing.labels[RETIRED_AT_LABEL] !== undefined && !existing.enabled;
+    const adoptable = existing && existing.status !== "pending" && !retired && existing.type === desired.type;
+    if (adoptable && config.adopt === true) {
+      return { state: stateFromToken(await adopt(ctx, existing, desired), basis), diagnostics: [] };
+    }
     if (!existing || (existing.status !== "pending" && !retired)) {
       return {
         state: null,
@@ -129,7 +173,7 @@ async function create(planned: TfObject, config: TfObject, deps: ApplyDeps): Pro
           error(
             `A token named ${desired.name} already exists`,
             existing
-              ? `Token ${existing.id} already has this name. To manage it with Terraform, import it:\n  terraform import <address> ${existing.id}`
+              ? `Token ${existing.id} already has this name. To manage it with Terraform, import it (terraform import <address> ${existing.id}), or set adopt = true to take it over.`
               : `The token service refused the name (${err.message}). Choose another name or import the existing token.`,
             [{ attribute: "name" }],
           ),
@@ -157,7 +201,19 @@ async function create(planned: TfObject, config: TfObject, deps: ApplyDeps): Pro
       throw inner;
     }
   }
-  return { state: stateFromToken(token, planned), diagnostics: [] };
+  return { state: stateFromToken(token, basis), diagnostics: [] };
+}
+
+/**
+ * Takes over an existing token (adopt = true): this configuration's settings, owner and destination claims
+ * (refused with 409 when another owner holds one), then a roll only when a wanted destination lacks the
+ * current secret — so a token adopted together with its destinations keeps its secret.
+ */
+async function adopt(ctx: StepContext, existing: Token, desired: ResolvedToken): Promise<Token> {
+  const current = await convergeSettings(ctx, existing, desired);
+  const missing = desired.deliver.some((d) => !holdsCurrentSecret(current, destinationId(d)));
+  if (!current.enabled || !missing) return current;
+  return rollAndDeliver(ctx, current.id, desired, redeliverOverlap(desired), { current });
 }
 
 /** A free name for a retired token that keeps its original recognisable (names are at most 64 characters). */
@@ -177,7 +233,8 @@ async function update(
   deps: ApplyDeps,
 ): Promise<ApplyOutcome> {
   const id = String(prior.id);
-  const desired = deps.resolve(config);
+  const desired = deps.resolve(config, prior);
+  const basis = stateBasis(planned, config, prior, deps);
   const before = deps.destinations(prior);
   const ctx = stepContext(deps);
   let current = await deps.api.getToken(id);
@@ -200,7 +257,7 @@ async function update(
     const overlap = why.includes("expired")
       ? 0
       : why.length > 0 && why.every((r) => r === "new-destination")
-        ? Math.max(desired.rotation?.overlapSeconds ?? 0, REDELIVER_MIN_OVERLAP_SECONDS)
+        ? redeliverOverlap(desired)
         : (desired.rotation?.overlapSeconds ?? 0);
     try {
       current = await rollAndDeliver(ctx, id, desired, overlap);
@@ -209,12 +266,12 @@ async function update(
       // The roll happened and some destinations have the new secret: record that, and say what failed.
       const now = await deps.api.getToken(id);
       return {
-        state: stateFromToken(now, planned),
+        state: stateFromToken(now, basis),
         diagnostics: [stepFailure(`The new secret of ${desired.name} was not delivered everywhere`, err)],
       };
     }
   }
-  return { state: stateFromToken(current, planned), diagnostics: [] };
+  return { state: stateFromToken(current, basis), diagnostics: [] };
 }
 
 async function destroy(prior: TfObject, deps: ApplyDeps): Promise<ApplyOutcome> {

@@ -2,6 +2,8 @@
  * What `tokenform_token` does: validation and defaults from the spec module (through `SpecRules`), refresh
  * from the API, plans (plan.ts), changes through the apply engine (apply.ts). State never holds the secret.
  */
+
+import { hostname } from "node:os";
 import { ApiError } from "../../../../src/api/errors.js";
 import type { ResolvedToken } from "../../../../src/spec/resolved.js";
 import { apiOf, type Configured, DEFAULT_OWNER } from "../../configured.js";
@@ -9,11 +11,19 @@ import type { CallContext, ResourceType } from "../../framework.js";
 import { type Diagnostic, error, warning } from "../../runtime/diagnostics.js";
 import type { TfObject } from "../../runtime/values.js";
 import { applyToken } from "./apply.js";
-import { planToken } from "./plan.js";
+import { withFileKeys } from "./file-keys.js";
+import { holderDiagnostics } from "./holders.js";
+import { hasUnknownDelivery, planToken } from "./plan.js";
 import type { SpecRules } from "./rules.js";
 import { specRules } from "./spec-rules.js";
 import { ownerOf, stateFromToken } from "./state.js";
 import { DELIVERY_BLOCK_NAMES, toSpec } from "./to-spec.js";
+
+/**
+ * The import id that adopts a token another owner holds: Terraform shows the provider only the id when
+ * importing (never the configuration), so the id itself must say so; `adopt = true` then confirms it.
+ */
+export const ADOPT_IMPORT_PREFIX = "adopt:";
 
 /** Maps spec issues for `config` onto Terraform attribute paths, leaving out those about unknown values. */
 export function validateTokenConfig(rules: SpecRules, config: TfObject, owner = DEFAULT_OWNER): Diagnostic[] {
@@ -54,6 +64,12 @@ function deliveryOnly(state: TfObject): TfObject {
   return out;
 }
 
+/** Where a state's secret went; empty when its delivery blocks do not resolve (they did when applied). */
+function priorDestinations(rules: SpecRules, state: TfObject | null, owner: string) {
+  if (state === null) return [];
+  return resolveOrUndefined(rules, deliveryOnly(state), owner)?.deliver ?? [];
+}
+
 function notFound(err: unknown): boolean {
   return err instanceof ApiError && err.code === "not_found";
 }
@@ -67,6 +83,13 @@ export function tokenResourceImpl(
       return ctx.configured().owner;
     } catch {
       return DEFAULT_OWNER;
+    }
+  };
+  const apiOrUndefined = (ctx: CallContext<Configured>) => {
+    try {
+      return ctx.configured().api;
+    } catch {
+      return undefined;
     }
   };
   return {
@@ -86,8 +109,23 @@ export function tokenResourceImpl(
 
     async plan(change, ctx) {
       const owner = ownerOfContext(ctx);
-      const resolved = change.config ? resolveOrUndefined(rules, change.config, owner) : undefined;
-      return planToken({ ...change, resolved, now: new Date() });
+      const config = change.config ? withFileKeys(change.config, change.prior) : null;
+      const resolved = config ? resolveOrUndefined(rules, config, owner) : undefined;
+      const plan = planToken({ ...change, config, owner, resolved, now: new Date() });
+      if (config === null || plan.planned === null) return plan;
+      const view = toSpec(config, owner);
+      const held = await holderDiagnostics({
+        api: apiOrUndefined(ctx),
+        owner,
+        host: hostname(),
+        prior: change.prior,
+        config,
+        resolved,
+        deliveryUnknown: hasUnknownDelivery(config),
+        priorDestinations: priorDestinations(rules, change.prior, owner),
+        deliveryPath: (index) => view.toAttributePath(["tokens", 0, "deliver", index]),
+      });
+      return { ...plan, diagnostics: [...plan.diagnostics, ...held] };
     },
 
     async apply(change, ctx) {
@@ -97,13 +135,16 @@ export function tokenResourceImpl(
         sinks: configured.sinks,
         owner: configured.owner,
         signal: ctx.signal,
-        resolve: (config) => resolveOrThrow(rules, config, configured.owner),
+        resolve: (config, prior) => resolveOrThrow(rules, withFileKeys(config, prior), configured.owner),
+        fileKeys: withFileKeys,
         destinations: (state) => resolveOrThrow(rules, deliveryOnly(state), configured.owner).deliver,
       });
     },
 
-    async import(id, ctx) {
+    async import(importId, ctx) {
       const configured = ctx.configured();
+      const adopting = importId.startsWith(ADOPT_IMPORT_PREFIX);
+      const id = adopting ? importId.slice(ADOPT_IMPORT_PREFIX.length) : importId;
       let token: Awaited<ReturnType<ReturnType<typeof apiOf>["getToken"]>>;
       try {
         token = await apiOf(configured).getToken(id);
@@ -123,10 +164,28 @@ export function tokenResourceImpl(
       }
       const diagnostics: Diagnostic[] = [];
       const owner = ownerOf(token);
-      if (owner !== configured.owner) {
+      if (owner !== undefined && owner !== configured.owner) {
+        if (!adopting) {
+          return {
+            state: null,
+            diagnostics: [
+              error(
+                `Token ${token.name} belongs to owner ${owner}`,
+                `Token ${id} carries tokenform.dev/owner=${owner}: another configuration manages it, and importing it would take it from that configuration.\n\nTo adopt it deliberately, set adopt = true on the resource and import it with the id ${ADOPT_IMPORT_PREFIX}${id}:\n  terraform import <address> ${ADOPT_IMPORT_PREFIX}${id}\n(or id = "${ADOPT_IMPORT_PREFIX}${id}" in an import block; Terraform shows the provider only the id when importing, so the id says it too).`,
+              ),
+            ],
+          };
+        }
         diagnostics.push(
           warning(
-            `Token ${token.name} is ${owner ? `owned by ${owner}` : "not owned by any tokenform configuration"}`,
+            `Token ${token.name} is imported for adoption from owner ${owner}`,
+            `Nothing has changed yet. The next plan shows owner ${owner} -> ${configured.owner} and needs adopt = true on the resource; apply then relabels it.`,
+          ),
+        );
+      } else if (owner === undefined) {
+        diagnostics.push(
+          warning(
+            `Token ${token.name} is not managed by any tokenform configuration`,
             `The next apply labels it with this provider's owner (${configured.owner}).`,
           ),
         );

@@ -23,6 +23,7 @@ const COMPUTED = [
   "generation",
   "rotated_at",
   "delivered",
+  "owner",
 ];
 /** Attributes that change when the secret is rolled. */
 const ROLLED = ["display_prefix", "fingerprint", "generation", "rotated_at", "delivered"];
@@ -41,7 +42,10 @@ export interface TokenPlan {
 export interface PlanInputs {
   prior: TfObject | null;
   proposed: TfObject | null;
+  /** The configuration with each file block's key planned (`withFileKeys`). */
   config: TfObject | null;
+  /** The provider's owner: every applied token carries it. */
+  owner: string;
   /** The resolved configuration (unknown values left out); undefined when it cannot be resolved. */
   resolved: ResolvedToken | undefined;
   now: Date;
@@ -106,7 +110,8 @@ export function rollReasons(inputs: {
   return unknown ? UNKNOWN : reasons;
 }
 
-function hasUnknownDelivery(config: TfObject): boolean {
+/** Whether a delivery block (or one of its values) is not known yet. */
+export function hasUnknownDelivery(config: TfObject): boolean {
   for (const name of ["github_secret", "gitlab_variable", "file"]) {
     const blocks = config[name] ?? null;
     if (blocks instanceof Unknown) return true;
@@ -128,6 +133,7 @@ export function planToken(inputs: PlanInputs): TokenPlan {
   if (proposed === null || config === null) return planDestroy(prior);
   const planned: TfObject = { ...proposed };
   const diagnostics: Diagnostic[] = [];
+  planned.file = plannedFileBlocks(proposed.file ?? null, config.file ?? null);
 
   // Defaults, planned explicitly. Each follows its configured value when set (known or not).
   const typeUnknown = config.type instanceof Unknown;
@@ -144,11 +150,14 @@ export function planToken(inputs: PlanInputs): TokenPlan {
 
   if (prior === null) {
     for (const name of COMPUTED) planned[name] = UNKNOWN;
+    planned.owner = inputs.owner;
     planned.expires_at = plannedExpiry(config, undefined, null);
     return { planned, requiresReplace: [], diagnostics };
   }
 
   for (const name of COMPUTED) planned[name] = prior[name] ?? null;
+  // Every apply labels the token with the provider's owner (taking it from another needs adopt = true).
+  planned.owner = inputs.owner;
   const roll = rollReasons({ prior, config, enabled: planned.enabled, resolved, now });
   const rolling = roll instanceof Unknown || roll.length > 0;
   if (rolling) for (const name of ROLLED) planned[name] = UNKNOWN;
@@ -170,6 +179,17 @@ export function planToken(inputs: PlanInputs): TokenPlan {
     requiresReplace.push(path("type"));
   }
   return { planned, requiresReplace, diagnostics };
+}
+
+/** The proposed file blocks with the keys `config` planned (the blocks are the same, index for index). */
+function plannedFileBlocks(proposed: TfValue, config: TfValue): TfValue {
+  if (!Array.isArray(proposed) || !Array.isArray(config)) return proposed;
+  return proposed.map((block, i) => {
+    const configured = config[i];
+    return isObject(block) && isObject(configured ?? null)
+      ? { ...block, key: (configured as TfObject).key ?? null }
+      : block;
+  });
 }
 
 /**

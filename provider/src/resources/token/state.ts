@@ -137,6 +137,7 @@ export function stateFromToken(token: Token, basis: TfObject | null): TfObject {
       token.labels[ROTATE_TRIGGER_LABEL] ?? (typeof b.rotate_trigger === "string" ? b.rotate_trigger : null),
     display_prefix: token.displayPrefix,
     fingerprint: token.fingerprint,
+    owner: token.labels[OWNER_LABEL] ?? null,
     status: token.status,
     created_at: token.createdAt,
     generation: token.generation,
@@ -144,6 +145,7 @@ export function stateFromToken(token: Token, basis: TfObject | null): TfObject {
     delivered: delivered(token, b.delivered),
     rate_limit: rateLimit(token, b.rate_limit),
     rotation: b.rotation ?? null,
+    adopt: b.adopt ?? null,
   };
   for (const name of DELIVERY_BLOCK_NAMES) state[name] = b[name] ?? [];
   // A rate_limit the basis wrote with the same numbers keeps its exact spelling (e.g. a BigInt).

@@ -31,6 +31,7 @@ const SCALARS: Record<string, string> = {
   expires_at: "expiresAt",
   on_remove: "onRemove",
   rotate_trigger: "rotate",
+  adopt: "adopt",
 };
 
 /** Delivery blocks: Terraform block → spec key, and attribute → field. */

@@ -90,6 +90,12 @@ export interface TokenConfig extends cdktf.TerraformMetaArguments {
   */
   readonly removalGrace?: string;
   /**
+  * Take over a token of this name that another owner (or no tokenform configuration) holds, or that `terraform import` brings in from another owner: apply relabels it with this provider's owner and keeps its id. Without it such a token is an error that names its owner.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#adopt Token#adopt}
+  */
+  readonly adopt?: boolean | cdktf.IResolvable;
+  /**
   * Change this value (e.g. a date) to roll the secret on the next apply.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#rotate_trigger Token#rotate_trigger}
@@ -1049,7 +1055,7 @@ export interface TokenFile {
   */
   readonly format?: string;
   /**
-  * Variable name for format env (default derived from the token name).
+  * Variable name for format env. Default: derived from the token name when the block is added (`laptop-dev` → `LAPTOP_DEV`), then kept: renaming the token does not rename the variable.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#key Token#key}
   */
@@ -1184,7 +1190,7 @@ export class TokenFileOutputReference extends cdktf.ComplexObject {
     return this._format;
   }
 
-  // key - computed: false, optional: true, required: false
+  // key - computed: true, optional: true, required: false
   private _key?: string; 
   public get key() {
     return this.getStringAttribute('key');
@@ -1285,6 +1291,7 @@ export class Token extends cdktf.TerraformResource {
     this._expiresAt = config.expiresAt;
     this._onRemove = config.onRemove;
     this._removalGrace = config.removalGrace;
+    this._adopt = config.adopt;
     this._rotateTrigger = config.rotateTrigger;
     this._rateLimit.internalValue = config.rateLimit;
     this._rotation.internalValue = config.rotation;
@@ -1507,6 +1514,22 @@ export class Token extends cdktf.TerraformResource {
     return this._removalGrace;
   }
 
+  // adopt - computed: false, optional: true, required: false
+  private _adopt?: boolean | cdktf.IResolvable; 
+  public get adopt() {
+    return this.getBooleanAttribute('adopt');
+  }
+  public set adopt(value: boolean | cdktf.IResolvable) {
+    this._adopt = value;
+  }
+  public resetAdopt() {
+    this._adopt = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get adoptInput() {
+    return this._adopt;
+  }
+
   // rotate_trigger - computed: false, optional: true, required: false
   private _rotateTrigger?: string; 
   public get rotateTrigger() {
@@ -1531,6 +1554,11 @@ export class Token extends cdktf.TerraformResource {
   // fingerprint - computed: true, optional: false, required: false
   public get fingerprint() {
     return this.getStringAttribute('fingerprint');
+  }
+
+  // owner - computed: true, optional: false, required: false
+  public get owner() {
+    return this.getStringAttribute('owner');
   }
 
   // status - computed: true, optional: false, required: false
@@ -1657,6 +1685,7 @@ export class Token extends cdktf.TerraformResource {
       expires_at: cdktf.stringToTerraform(this._expiresAt),
       on_remove: cdktf.stringToTerraform(this._onRemove),
       removal_grace: cdktf.stringToTerraform(this._removalGrace),
+      adopt: cdktf.booleanToTerraform(this._adopt),
       rotate_trigger: cdktf.stringToTerraform(this._rotateTrigger),
       rate_limit: tokenRateLimitToTerraform(this._rateLimit.internalValue),
       rotation: tokenRotationToTerraform(this._rotation.internalValue),
@@ -1745,6 +1774,12 @@ export class Token extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      adopt: {
+        value: cdktf.booleanToHclTerraform(this._adopt),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
       },
       rotate_trigger: {
         value: cdktf.stringToHclTerraform(this._rotateTrigger),
