@@ -31,6 +31,8 @@ export interface ActionInputs {
   comment: boolean;
   /** Fail the job when drift is found (scheduled runs). */
   failOnDrift: boolean;
+  /** Read each destination for drift in plan and apply jobs (scheduled runs always do). */
+  checkDestinations: boolean;
 }
 
 /** Inputs the user got wrong: reported as the job's failure message, no stack. */
@@ -86,6 +88,7 @@ const InputsSchema = z.object({
     .pipe(z.enum(MODES, { message: `mode must be one of ${MODES.join(", ")}` })),
   comment: flag("comment", true),
   "fail-on-drift": flag("fail-on-drift", false),
+  "check-destinations": flag("check-destinations", true),
 });
 
 /** The credentials among the inputs: masked as soon as they are read. */
@@ -110,6 +113,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     mode: v.mode,
     comment: v.comment,
     failOnDrift: v["fail-on-drift"],
+    checkDestinations: v["check-destinations"],
     ...(v["api-url"] ? { apiUrl: v["api-url"] } : {}),
     ...(v["api-token"] ? { apiToken: v["api-token"] } : {}),
     ...(v["github-token"] ? { githubToken: v["github-token"] } : {}),

@@ -138,6 +138,34 @@ export function applyMarkdown(plan: Plan, result: ApplyResult, title: string): s
   return redactKnownSecrets(lines.join("\n"));
 }
 
+/**
+ * What the destination-drift check found: destinations that no longer held their token's secret (the plan
+ * re-delivers them) and those that could not be read. Empty when the check found nothing to say.
+ */
+export function destinationChecksMarkdown(plan: Plan): string {
+  const checks = plan.destinationChecks;
+  if (!checks || checks.drifted.length + checks.unverified.length === 0) return "";
+  const lines: string[] = [];
+  if (checks.drifted.length > 0) {
+    lines.push(
+      `#### ⚠️ Destination drift (${checks.drifted.length})`,
+      "",
+      "No longer holding the secret tokenform delivered; re-delivered with a new secret:",
+      "",
+    );
+    for (const d of checks.drifted.slice(0, MAX_LISTED))
+      lines.push(`- \`${d.name}\` → ${cell(d.description)}: ${cell(d.reason)}`);
+    lines.push(...more(checks.drifted.length), "");
+  }
+  if (checks.unverified.length > 0) {
+    lines.push(`#### Destinations not checked (${checks.unverified.length})`, "");
+    for (const d of checks.unverified.slice(0, MAX_LISTED))
+      lines.push(`- \`${d.name}\` → ${cell(d.description)}: ${cell(d.reason)}`);
+    lines.push(...more(checks.unverified.length), "");
+  }
+  return redactKnownSecrets(lines.join("\n"));
+}
+
 /** The scheduled run's report on the whole set: drift, stale and expiring keys, changes left for a merge. */
 export function scheduledMarkdown(full: Plan, scheduled: Plan): string {
   const lines: string[] = [];
@@ -158,6 +186,8 @@ export function scheduledMarkdown(full: Plan, scheduled: Plan): string {
   } else {
     lines.push("No drift: every managed token matches its spec.", "");
   }
+  const destinations = destinationChecksMarkdown(full);
+  if (destinations) lines.push(destinations);
   const { stale, expiring, retiring } = full.reports;
   if (stale.length > 0) {
     lines.push(

@@ -38,6 +38,7 @@ import { isRotationDue } from "./rotation.js";
 import {
   CHANGE_KINDS,
   type Change,
+  type DestinationCheckReport,
   type DriftReport,
   type FieldChange,
   PLAN_FORMAT_VERSION,
@@ -83,6 +84,8 @@ export interface PlanInput {
   rotate?: { names: string[]; overlapSeconds?: number };
   staleAfterDays?: number;
   expiringWithinDays?: number;
+  /** A destination-drift check of the owner's tokens (src/plan/destinations.ts): drifted ones are re-delivered. */
+  destinationChecks?: DestinationCheckReport;
 }
 
 /** The token's destinations; `holders` maps a destination id to the other live token delivered there. */
@@ -191,6 +194,11 @@ export function computePlan(input: PlanInput): Plan {
     if (token.status !== "active") continue;
     for (const record of token.deliveries) holders.set(record.destination, token.name);
   }
+  /** Why a token's destination no longer holds its secret, from the drift check (by token name). */
+  const driftReasons = new Map(
+    (input.destinationChecks?.drifted ?? []).map((d) => [`${d.name}\u0000${d.destination}`, d.reason]),
+  );
+  const driftOf = (name: string, destination: string) => driftReasons.get(`${name}\u0000${destination}`);
   const staleDays = input.staleAfterDays ?? DEFAULT_STALE_AFTER_DAYS;
   const expiringDays = input.expiringWithinDays ?? DEFAULT_EXPIRING_WITHIN_DAYS;
 
@@ -379,18 +387,33 @@ export function computePlan(input: PlanInput): Plan {
         destinations,
       });
     } else if (token.enabled) {
-      if (missing.length > 0) {
+      // Destinations that have the current secret on record but no longer hold it (a drift check found it).
+      const drifted = destinations.flatMap((d) => {
+        const reason = missing.includes(d) ? undefined : driftOf(actual.name, d.id);
+        return reason === undefined ? [] : [{ ...d, drift: reason }];
+      });
+      if (missing.length > 0 || drifted.length > 0) {
+        const reasons = [
+          ...(missing.length > 0
+            ? [
+                `${missing.map((d) => d.description).join(", ")} ${missing.length === 1 ? "is" : "are"} missing the current secret`,
+              ]
+            : []),
+          ...(drifted.length > 0
+            ? [`destination drift: ${drifted.map((d) => `${d.description}: ${d.drift}`).join("; ")}`]
+            : []),
+        ];
         changes.push({
           kind: "redeliver",
           name: token.name,
           id: actual.id,
           version: actual.version,
           desired: token,
-          reason: `${missing.map((d) => d.description).join(", ")} ${missing.length === 1 ? "is" : "are"} missing the current secret`,
+          reason: reasons.join("; "),
           // Existing destinations keep the old secret until they receive the new one.
           overlapSeconds: Math.max(token.rotation?.overlapSeconds ?? 0, REDELIVER_MIN_OVERLAP_SECONDS),
           destinations,
-          missing,
+          missing: [...missing, ...drifted],
         });
       }
     }
@@ -495,6 +518,7 @@ export function computePlan(input: PlanInput): Plan {
     drift,
     reports,
     summary,
+    ...(input.destinationChecks ? { destinationChecks: input.destinationChecks } : {}),
   };
 }
 

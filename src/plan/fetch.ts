@@ -1,14 +1,17 @@
 /**
  * `planTokenSet`: gathers what `computePlan` needs from the management API — the account's tokens (the
  * owner's to plan; the others for the names and destinations they hold), the acting token's name, and
- * audit entries only when a plan has drift or creates to explain — and computes the plan.
+ * audit entries only when a plan has drift or creates to explain — and, given the sinks, reads each
+ * destination of a token the plan leaves in place to find destination drift; then computes the plan.
  */
 import { hostname } from "node:os";
 import type { TokenformApi } from "../api/contract.js";
 import { type AuditEntry, OWNER_LABEL } from "../api/schemas.js";
-import type { ResolvedTokenSet } from "../spec/resolved.js";
+import type { SinkRegistry } from "../sinks/types.js";
+import type { Destination, ResolvedTokenSet } from "../spec/resolved.js";
 import { computePlan, type PlanInput } from "./compute.js";
-import type { Plan } from "./types.js";
+import { checkDestinations, currentDeliveries, type DestinationToCheck } from "./destinations.js";
+import type { ChangeKind, Plan } from "./types.js";
 
 /** Audit pages read when looking for tokens deleted outside tokenform (bounded: a plan must stay fast). */
 const MAX_AUDIT_PAGES = 5;
@@ -21,6 +24,43 @@ export interface PlanOptions {
   rotate?: PlanInput["rotate"];
   staleAfterDays?: number;
   expiringWithinDays?: number;
+  /**
+   * The sinks to read destinations with: given, each destination of a token the plan leaves in place is
+   * checked for destination drift (one read each) and re-delivered when it no longer holds the secret.
+   */
+  sinks?: SinkRegistry;
+  /** Set false to skip the destination-drift check even with sinks (`tokenform plan --no-check-destinations`). */
+  checkDestinations?: boolean;
+  /** Only these kinds of destination are read (the Action cannot read files on someone's machine). */
+  checkKinds?: ReadonlyArray<Destination["kind"]>;
+  /** Cancels the destination reads. */
+  signal?: AbortSignal;
+}
+
+/** Changes after which a token's current destinations do not matter: it is rolled, replaced or leaves. */
+const SUPERSEDING: ReadonlySet<ChangeKind> = new Set([
+  "rotate",
+  "redeliver",
+  "recreate",
+  "retire",
+  "delete",
+  "orphan",
+  "disable",
+]);
+
+/** The destinations worth reading: current deliveries of live tokens the plan keeps, still in the spec. */
+function destinationsToCheck(plan: Plan, actual: PlanInput["actual"]): DestinationToCheck[] {
+  const superseded = new Set<string>();
+  const dropped = new Set<string>();
+  for (const change of plan.changes) {
+    if (!("id" in change) || change.id === undefined) continue;
+    if (SUPERSEDING.has(change.kind)) superseded.add(change.id);
+    if (change.kind === "update") for (const d of change.undeliver) dropped.add(`${change.id} ${d.id}`);
+  }
+  return actual
+    .filter((t) => t.status === "active" && !superseded.has(t.id))
+    .flatMap(currentDeliveries)
+    .filter((c) => !dropped.has(`${c.token.id} ${c.record.destination}`));
 }
 
 /** The label selector for one owner's tokens. */
@@ -61,7 +101,16 @@ export async function planTokenSet(
     ...(options.staleAfterDays !== undefined ? { staleAfterDays: options.staleAfterDays } : {}),
     ...(options.expiringWithinDays !== undefined ? { expiringWithinDays: options.expiringWithinDays } : {}),
   };
-  const first = computePlan(input);
+  let first = computePlan(input);
+  if (options.sinks && options.checkDestinations !== false) {
+    const kinds = new Set(options.checkKinds ?? ["github", "gitlab", "file"]);
+    const targets = destinationsToCheck(first, actual).filter((c) => kinds.has(c.record.target.kind));
+    const checks = await checkDestinations(options.sinks, set.owner, targets, {
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    input.destinationChecks = checks;
+    first = computePlan(input);
+  }
   const needsHistory = first.drift.length > 0 || first.changes.some((c) => c.kind === "create");
   if (!needsHistory) return first;
   const perToken = await Promise.all(first.drift.map((d) => api.audit({ targetId: d.id, limit: 50 })));

@@ -43,6 +43,8 @@ export interface PlannedDestination {
    * destinations last, so a delivery failing elsewhere never replaces a working key with a revoked one.
    */
   heldBy?: string;
+  /** Why the destination no longer holds the current secret, when a destination-drift check found it. */
+  drift?: string;
 }
 
 interface ChangeBase {
@@ -216,6 +218,30 @@ export interface Plan {
   drift: DriftReport[];
   reports: PlanReports;
   summary: PlanSummary;
+  /** The destination-drift check, when the plan ran one (not part of the hash; its re-deliveries are). */
+  destinationChecks?: DestinationCheckReport;
+}
+
+/** One destination a destination-drift check looked at: the token, the destination and what was found. */
+export interface CheckedDestination {
+  /** Token name. */
+  name: string;
+  /** Destination id. */
+  destination: string;
+  description: string;
+  /** Why it no longer holds tokenform's delivery (drift), or why it could not be read (unverified). */
+  reason: string;
+}
+
+/**
+ * A destination-drift check: each destination holding a token's current secret was read once; those that
+ * no longer hold it (deleted, overwritten) are re-delivered by the plan; those that could not be read (no
+ * credential, no permission, API down) are reported and left alone.
+ */
+export interface DestinationCheckReport {
+  checked: number;
+  drifted: CheckedDestination[];
+  unverified: CheckedDestination[];
 }
 
 /** True when applying the plan would change something. */

@@ -23,7 +23,14 @@ export type { GitlabSinkOptions } from "./gitlab/sink.js";
 export { GitlabSink } from "./gitlab/sink.js";
 export type { SinkLogger } from "./logger.js";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
-export type { DeliveryContext, DeliveryReceipt, Sink, SinkRegistry } from "./types.js";
+export type {
+  DeliveryContext,
+  DeliveryReceipt,
+  DestinationState,
+  RecordedDelivery,
+  Sink,
+  SinkRegistry,
+} from "./types.js";
 export { DeliveryError } from "./types.js";
 
 /** Options of `createSinks`. All optional: production reads everything from `process.env`. */

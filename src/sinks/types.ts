@@ -18,6 +18,17 @@ export interface DeliveryReceipt {
   outcome?: "created" | "updated";
 }
 
+/** What tokenform recorded about its last delivery to a destination. */
+export interface RecordedDelivery {
+  /** Fingerprint of the secret delivered (`sha256:` + 16 hex). */
+  fingerprint: string;
+  /** When tokenform delivered it (RFC 3339). */
+  deliveredAt: string;
+}
+
+/** What a destination holds: the recorded delivery, or not — and then why, in words for a plan. */
+export type DestinationState = { holds: true } | { holds: false; reason: string };
+
 /** Context passed to a sink with each call. */
 export interface DeliveryContext {
   /** Token name (for descriptions, e.g. GitLab's "managed by tokenform (backend-ci)"). */
@@ -33,10 +44,11 @@ export interface Sink<D extends Destination = Destination> {
   /** Writes `secret` to `destination`, creating or replacing it. */
   deliver(destination: D, secret: SecretValue, context: DeliveryContext): Promise<DeliveryReceipt>;
   /**
-   * Whether the destination currently exists. Not consulted by plans yet (it would cost a request per
-   * destination per plan); kept so a drift check for secrets deleted outside tokenform can use it.
+   * Whether the destination still holds the delivery tokenform recorded (the plan's destination-drift
+   * check): one read, never a write, never the value in a message. Throws `DeliveryError` when it cannot
+   * tell (no credential, no permission, the API down): that is not drift.
    */
-  exists(destination: D, context: DeliveryContext): Promise<boolean>;
+  inspect(destination: D, delivery: RecordedDelivery, context: DeliveryContext): Promise<DestinationState>;
   /** Removes the secret from the destination (used on delete when the spec asks for it). */
   remove(destination: D, context: DeliveryContext): Promise<void>;
 }

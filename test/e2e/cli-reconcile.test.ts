@@ -119,6 +119,26 @@ describe("tokenform plan / apply / rotate / tokens list", () => {
     expect(run(["rotate", "nobody", "tokens.yaml"]).stderr).toContain("no token named nobody");
   });
 
+  it("re-delivers a file overwritten outside tokenform (destination drift), unless told not to check", async () => {
+    const path = join(dir, "out/ci.token");
+    const before = (await readFile(path, "utf8")).trim();
+    await writeFile(path, "something-else\n");
+    const plan = run(["plan", "tokens.yaml", "--detailed-exitcode"]);
+    expect(plan.status).toBe(2);
+    expect(plan.stdout).toContain(
+      `ci-agent will be re-delivered with a new secret (destination drift: file ${path}: the file holds another value)`,
+    );
+    const skipped = run(["plan", "tokens.yaml", "--detailed-exitcode", "--no-check-destinations"]);
+    expect(skipped.status).toBe(0);
+    expect(skipped.stdout).toContain("No changes.");
+    const applied = run(["apply", "tokens.yaml", "--auto-approve"]);
+    expect(applied.status).toBe(0);
+    const after = (await readFile(path, "utf8")).trim();
+    expect(after).not.toBe(before);
+    expect(await verdict(after)).toBe("VALID");
+    expect(run(["plan", "tokens.yaml", "--detailed-exitcode"]).status).toBe(0);
+  });
+
   it("lists tokens as a table without secrets", () => {
     const r = run(["tokens", "list", "--selector", "tokenform.dev/owner=e2e/cli"]);
     expect(r.status).toBe(0);

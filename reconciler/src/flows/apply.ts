@@ -4,14 +4,13 @@
  * failed change or delivery fails the job; the next run converges what is left.
  */
 import * as core from "@actions/core";
-import { planTokenSet } from "../../../src/plan/fetch.js";
 import { closingLine } from "../../../src/plan/render/words.js";
 import { hasChanges } from "../../../src/plan/types.js";
 import { localMarkdown, splitLocalDeliveries } from "../local-deliveries.js";
-import { applyLine, applyMarkdown } from "../report.js";
+import { applyLine, applyMarkdown, destinationChecksMarkdown } from "../report.js";
 import { writeJobSummary, writePlanFile } from "../summary.js";
 import { checkSpecs, type JobContext, type JobOutcome, requireApi, specFailure } from "./context.js";
-import { applyFailures, applyWithProgress } from "./deliver.js";
+import { applyFailures, applyWithProgress, planForAction } from "./deliver.js";
 
 const TITLE = "### tokenform apply";
 
@@ -24,7 +23,7 @@ export async function applyJob(ctx: JobContext): Promise<JobOutcome> {
     return { hasChanges: false, summary: "The specs are invalid; nothing was applied.", failures: [failure] };
   }
   const api = requireApi(ctx, "apply");
-  const plan = await planTokenSet(api, specs.set);
+  const plan = await planForAction(ctx, api, specs.set, ctx.inputs.checkDestinations);
   const planJson = await writePlanFile(plan, ctx.env);
   core.info(`${closingLine(plan)} (plan ${plan.hash.slice(0, 19)})`);
   if (plan.errors.length > 0) {
@@ -53,6 +52,9 @@ export async function applyJob(ctx: JobContext): Promise<JobOutcome> {
     };
   }
   const result = await applyWithProgress(ctx, api, remote);
-  await writeJobSummary(`${applyMarkdown(remote, result, TITLE)}\n${left}`, ctx.env);
+  await writeJobSummary(
+    `${applyMarkdown(remote, result, TITLE)}\n${destinationChecksMarkdown(plan)}\n${left}`,
+    ctx.env,
+  );
   return { hasChanges: true, planJson, summary: applyLine(result), failures: applyFailures(result) };
 }

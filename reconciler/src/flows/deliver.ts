@@ -1,5 +1,5 @@
 /**
- * Applying a plan from the Action: the sinks get their credentials from the Action's inputs (the
+ * Planning and applying from the Action: the sinks get their credentials from the Action's inputs (the
  * `github-token` that may write secrets, the GitLab token and URL) through an environment object built
  * here, not from the workflow's own environment. Progress goes to the log one line per step; a failed
  * change becomes an error annotation. Changes that would write a secret to a file are split off before
@@ -9,10 +9,11 @@ import * as core from "@actions/core";
 import type { TokenformApi } from "../../../src/api/contract.js";
 import { redactKnownSecrets } from "../../../src/api/secret.js";
 import { type ApplyResult, applyPlan } from "../../../src/apply/apply.js";
+import { planTokenSet } from "../../../src/plan/fetch.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { createSinks } from "../../../src/sinks/index.js";
 import { DeliveryError, type Sink, type SinkRegistry } from "../../../src/sinks/types.js";
-import type { FileDestination } from "../../../src/spec/resolved.js";
+import type { FileDestination, ResolvedTokenSet } from "../../../src/spec/resolved.js";
 import { destinationId } from "../../../src/spec/resolved.js";
 import { logProgress } from "../progress.js";
 import type { JobContext } from "./context.js";
@@ -26,8 +27,11 @@ const refuseFiles: Sink<FileDestination> = {
       `the GitHub Action does not write secrets to files on the runner (${destination.path}); apply tokens with file destinations with \`tokenform apply\` on the machine that uses them, and keep them out of the specs the Action applies`,
     );
   },
-  async exists() {
-    return false;
+  async inspect(destination) {
+    throw new DeliveryError(
+      destinationId(destination),
+      `the GitHub Action does not read files on the runner (${destination.path})`,
+    );
   },
   async remove() {},
 };
@@ -41,6 +45,20 @@ export function actionSinks(ctx: JobContext): SinkRegistry {
     ...(ctx.inputs.gitlabUrl ? { GITLAB_URL: ctx.inputs.gitlabUrl } : {}),
   };
   return { ...createSinks({ env }), file: refuseFiles };
+}
+
+/**
+ * Plans `set`. With `checkDestinations`, each GitHub and GitLab destination of a token the plan keeps is
+ * read for destination drift (files live on other machines: the Action cannot read them).
+ */
+export function planForAction(
+  ctx: JobContext,
+  api: TokenformApi,
+  set: ResolvedTokenSet,
+  checkDestinations: boolean,
+): Promise<Plan> {
+  if (!checkDestinations) return planTokenSet(api, set);
+  return planTokenSet(api, set, { sinks: actionSinks(ctx), checkKinds: ["github", "gitlab"] });
 }
 
 /** Applies `plan`, logging progress; failed changes are annotated as errors. */

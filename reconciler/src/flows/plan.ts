@@ -5,7 +5,6 @@
  * token) only validation and the scan run, and the summary says why.
  */
 import * as core from "@actions/core";
-import { planTokenSet } from "../../../src/plan/fetch.js";
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from "../../../src/plan/render/markdown.js";
 import { closingLine } from "../../../src/plan/render/words.js";
 import { hasChanges, type Plan } from "../../../src/plan/types.js";
@@ -19,6 +18,7 @@ import { scanPullRequest } from "../pr-scan.js";
 import { diagnosticsMarkdown, forkMarkdown, leaksMarkdown, noServiceMarkdown, plural } from "../report.js";
 import { writeJobSummary, writePlanFile } from "../summary.js";
 import { type CheckedSpecs, checkSpecs, type JobContext, type JobOutcome, specFailure } from "./context.js";
+import { planForAction } from "./deliver.js";
 
 const TITLE = "### tokenform plan";
 /** Room kept in a comment for the marker, the secret warning and the footer around the plan. */
@@ -123,7 +123,7 @@ export async function planJob(ctx: JobContext): Promise<JobOutcome> {
   // The scan (GitHub) and the plan (token service) do not depend on each other: run them side by side.
   const [scanned, plan] = await Promise.all([
     pr ? scan(ctx, pr, specs) : { leaks: [], notes: [] },
-    specs.set && api ? planTokenSet(api, specs.set) : undefined,
+    specs.set && api ? planForAction(ctx, api, specs.set, ctx.inputs.checkDestinations) : undefined,
   ]);
   const { leaks, notes } = scanned;
   const failures: string[] = [];

@@ -4,7 +4,6 @@
  * stale and expiring keys. Creates and updates wait for a reviewed merge. `fail-on-drift` turns drift red.
  */
 import * as core from "@actions/core";
-import { planTokenSet } from "../../../src/plan/fetch.js";
 import { SCHEDULED_KINDS, selectChanges } from "../../../src/plan/filter.js";
 import { closingLine } from "../../../src/plan/render/words.js";
 import { hasChanges } from "../../../src/plan/types.js";
@@ -12,7 +11,7 @@ import { localMarkdown, splitLocalDeliveries } from "../local-deliveries.js";
 import { applyLine, applyMarkdown, scheduledMarkdown } from "../report.js";
 import { writeJobSummary, writePlanFile } from "../summary.js";
 import { checkSpecs, type JobContext, type JobOutcome, requireApi, specFailure } from "./context.js";
-import { applyFailures, applyWithProgress } from "./deliver.js";
+import { applyFailures, applyWithProgress, planForAction } from "./deliver.js";
 
 const TITLE = "### tokenform scheduled run";
 
@@ -25,7 +24,8 @@ export async function rotateJob(ctx: JobContext): Promise<JobOutcome> {
     return { hasChanges: false, summary: "The specs are invalid; nothing was rotated.", failures: [failure] };
   }
   const api = requireApi(ctx, "rotate");
-  const full = await planTokenSet(api, specs.set);
+  // Scheduled runs always read the destinations: a deleted or overwritten secret is re-delivered.
+  const full = await planForAction(ctx, api, specs.set, true);
   const due = selectChanges(full, SCHEDULED_KINDS);
   const planJson = await writePlanFile(due, ctx.env);
   core.info(`Due now: ${closingLine(due)} Drift: ${full.drift.length}.`);

@@ -9,6 +9,10 @@ const connection = (command: Command) =>
     )
     .option("--api-url <url>", "management API URL (default: TOKENFORM_API_URL, else the embedded service)");
 
+const checkDestinationsFlag = "--no-check-destinations";
+const checkDestinationsHelp =
+  "do not read each destination for drift (a secret deleted or overwritten there is then not re-delivered)";
+
 export function registerPlan(program: Command): void {
   connection(
     program
@@ -21,6 +25,7 @@ export function registerPlan(program: Command): void {
     )
     .option("--out <file>", "also write the plan as JSON to this file (for apply --plan-file)")
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none, 1 on error")
+    .option(checkDestinationsFlag, checkDestinationsHelp)
     .option("--no-color", "no ANSI colours")
     .action(async (paths: string[], options) => {
       const { runPlan } = await import("../run/plan.js");
@@ -37,6 +42,7 @@ export function registerApply(program: Command): void {
   )
     .option("--plan-file <file>", "apply this saved plan; refused if planning now gives a different plan")
     .option("--auto-approve", "do not ask for confirmation")
+    .option(checkDestinationsFlag, checkDestinationsHelp)
     .option("--no-color", "no ANSI colours")
     .action(async (paths: string[], options) => {
       const { runApply } = await import("../run/apply.js");

@@ -4,12 +4,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { assertPlanFresh, StalePlanFileError } from "../../apply/index.js";
-import { planTokenSet } from "../../plan/fetch.js";
 import { renderText } from "../../plan/render/text.js";
 import type { Plan } from "../../plan/types.js";
 import { connect } from "../connect.js";
 import { CliError } from "../errors.js";
-import { applyWithProgress, confirm, type Io, loadSpecs, processIo, useColor } from "./common.js";
+import { applyWithProgress, confirm, type Io, loadSpecs, planSpecs, processIo, useColor } from "./common.js";
 
 export interface ApplyCommandOptions {
   embedded?: boolean;
@@ -17,6 +16,8 @@ export interface ApplyCommandOptions {
   planFile?: string;
   autoApprove?: boolean;
   color?: boolean;
+  /** Read each destination for drift (default true; `--no-check-destinations` sets false). */
+  checkDestinations?: boolean;
 }
 
 async function readPlanFile(path: string): Promise<Pick<Plan, "hash" | "owner">> {
@@ -46,7 +47,9 @@ export async function runApply(
     ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
   });
   try {
-    const plan = await planTokenSet(connection.api, set);
+    const plan = await planSpecs(connection.api, set, {
+      ...(options.checkDestinations === false ? { checkDestinations: false } : {}),
+    });
     if (saved) {
       try {
         assertPlanFresh(saved, plan);

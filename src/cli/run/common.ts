@@ -62,6 +62,24 @@ export async function confirm(io: Io, question: string, autoApprove: boolean | u
 }
 
 /**
+ * Plans `set` against the service. Unless `checkDestinations` is false, each destination of a token the
+ * plan keeps is read for destination drift, with sinks configured from `env` (a destination that cannot be
+ * read — no credential — is reported, not re-delivered).
+ */
+export async function planSpecs(
+  api: TokenformApi,
+  set: ResolvedTokenSet,
+  options: { checkDestinations?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<Plan> {
+  const [{ planTokenSet }, { createSinks }] = await Promise.all([
+    import("../../plan/fetch.js"),
+    import("../../sinks/index.js"),
+  ]);
+  if (options.checkDestinations === false) return planTokenSet(api, set);
+  return planTokenSet(api, set, { sinks: createSinks({ env: options.env ?? process.env }) });
+}
+
+/**
  * Applies `plan` with the sinks configured from the environment, progress on `io.stdout` and the closing
  * summary; returns the exit code (0 when every change succeeded).
  */

@@ -1,10 +1,9 @@
 /** `tokenform plan`: load specs, plan against the token service, print, optionally save and signal changes. */
 import { writeFile } from "node:fs/promises";
-import { planTokenSet } from "../../plan/fetch.js";
 import { renderJson, renderMarkdown, renderText } from "../../plan/index.js";
 import { hasChanges } from "../../plan/types.js";
 import { connect } from "../connect.js";
-import { type Io, loadSpecs, processIo, useColor } from "./common.js";
+import { type Io, loadSpecs, planSpecs, processIo, useColor } from "./common.js";
 
 export interface PlanCommandOptions {
   embedded?: boolean;
@@ -13,6 +12,8 @@ export interface PlanCommandOptions {
   out?: string;
   detailedExitcode?: boolean;
   color?: boolean;
+  /** Read each destination for drift (default true; `--no-check-destinations` sets false). */
+  checkDestinations?: boolean;
 }
 
 export async function runPlan(
@@ -28,7 +29,9 @@ export async function runPlan(
   });
   try {
     if (options.format !== "json") io.stderr.write(`Planning against ${connection.where}…\n`);
-    const plan = await planTokenSet(connection.api, set);
+    const plan = await planSpecs(connection.api, set, {
+      ...(options.checkDestinations === false ? { checkDestinations: false } : {}),
+    });
     const format = options.format ?? "text";
     io.stdout.write(
       format === "json"

@@ -10,14 +10,14 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { displayPrefixOf } from "../../api/secret.js";
-import { ownerSelector, planTokenSet } from "../../plan/fetch.js";
+import { ownerSelector } from "../../plan/fetch.js";
 import { renderText } from "../../plan/render/text.js";
 import type { FileDestination, ResolvedTokenSet } from "../../spec/resolved.js";
 import { generateToken } from "../../spec/token-format.js";
 import { connect } from "../connect.js";
 import { CliError } from "../errors.js";
 import { renderTokensTable } from "../tokens-table.js";
-import { applyWithProgress, type Io, loadSpecs, processIo, useColor } from "./common.js";
+import { applyWithProgress, type Io, loadSpecs, planSpecs, processIo, useColor } from "./common.js";
 import { proveMcp } from "./quickstart-mcp.js";
 
 export interface QuickstartOptions {
@@ -60,7 +60,8 @@ export async function runQuickstart(options: QuickstartOptions, io: Io = process
     io.stdout.write(
       `tokenform quickstart\n  spec:     ${specPath}\n  service:  ${connection.where}\n  secrets:  files under ${outDir} (mode 0600)\n\n`,
     );
-    const plan = await planTokenSet(connection.api, set);
+    // File sinks only (env {}): the quickstart never reaches for GitHub or GitLab credentials.
+    const plan = await planSpecs(connection.api, set, { env: {} });
     io.stdout.write(renderText(plan, { color }));
     if (plan.changes.length > 0) {
       io.stdout.write("\n");

@@ -4,7 +4,7 @@
  * dark themes), drift and reports. `maxLength` keeps it within GitHub's comment limit.
  */
 import type { Change, ChangeKind, Plan } from "../types.js";
-import { closingLine, headline, SYMBOL, show } from "./words.js";
+import { closingLine, driftNote, headline, SYMBOL, show } from "./words.js";
 
 /** GitHub rejects comment bodies over 65,536 characters; keep a margin for the marker and footer. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -56,7 +56,8 @@ function diffLines(change: Change): string[] {
       break;
     case "rotate":
     case "redeliver":
-      for (const d of change.destinations) lines.push(`+   new secret to ${d.description}`);
+      for (const d of change.destinations)
+        lines.push(`+   new secret to ${d.description}${driftNote(change, d.id)}`);
       break;
     case "delete":
       for (const d of change.undeliver) lines.push(`-   secret removed from ${d.description}`);
@@ -111,6 +112,12 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
         `- \`${d.name}\`: ${cell(d.fields.map((f) => f.field).join(", ") || "settings")} changed${who}`,
       );
     }
+    body.push("");
+  }
+  const unverified = plan.destinationChecks?.unverified ?? [];
+  if (unverified.length > 0) {
+    body.push(`#### Destinations not checked (${unverified.length})`, "");
+    for (const u of unverified) body.push(`- \`${u.name}\` → ${cell(u.description)}: ${cell(u.reason)}`);
     body.push("");
   }
   const { stale, expiring, retiring } = plan.reports;

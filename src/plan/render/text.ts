@@ -4,7 +4,7 @@
  */
 import { formatDuration } from "../../spec/duration.js";
 import type { Change, Plan } from "../types.js";
-import { closingLine, headline, SYMBOL, show } from "./words.js";
+import { closingLine, driftNote, headline, SYMBOL, show } from "./words.js";
 
 export interface TextOptions {
   /** ANSI colours (set for a TTY only). */
@@ -12,6 +12,9 @@ export interface TextOptions {
 }
 
 const ANSI = { green: 32, yellow: 33, red: 31, cyan: 36, magenta: 35, bold: 1, dim: 2 } as const;
+
+/** Destinations that could not be checked, listed one per line up to this many. */
+const MAX_UNVERIFIED_LINES = 10;
 
 function painter(enabled: boolean) {
   return (style: keyof typeof ANSI, text: string) =>
@@ -66,7 +69,7 @@ function details(change: Change): string[] {
     }
     case "rotate":
     case "redeliver":
-      return change.destinations.map((d) => `→ new secret to ${d.description}`);
+      return change.destinations.map((d) => `→ new secret to ${d.description}${driftNote(change, d.id)}`);
     case "delete":
       return change.undeliver.map((d) => `- secret removed from ${d.description}`);
     default:
@@ -106,6 +109,20 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
       const what = d.fields.map((f) => f.field).join(", ") || "settings";
       out.push(`  ! ${d.name}: ${what} changed${who}`);
     }
+    out.push("");
+  }
+  const unverified = plan.destinationChecks?.unverified ?? [];
+  if (unverified.length > 0) {
+    out.push(
+      paint(
+        "yellow",
+        `Could not check ${unverified.length} destination${unverified.length === 1 ? "" : "s"} for drift:`,
+      ),
+    );
+    for (const u of unverified.slice(0, MAX_UNVERIFIED_LINES))
+      out.push(`  ? ${u.name} → ${u.description}: ${u.reason}`);
+    if (unverified.length > MAX_UNVERIFIED_LINES)
+      out.push(`  … and ${unverified.length - MAX_UNVERIFIED_LINES} more (see --format json)`);
     out.push("");
   }
   const { stale, expiring, retiring } = plan.reports;

@@ -69,6 +69,13 @@ function overlapText(seconds: number): string {
   return seconds <= 0 ? "no overlap (revoked at once)" : formatDuration(seconds);
 }
 
+/** ` (destination drift: …)` after a destination a drift check found without the current secret, else "". */
+export function driftNote(change: Change, destination: string): string {
+  if (change.kind !== "redeliver") return "";
+  const drift = change.missing?.find((d) => d.id === destination)?.drift;
+  return drift === undefined ? "" : ` (destination drift: ${drift})`;
+}
+
 /**
  * `Plan: 2 to create, 1 to update, 1 to rotate, 1 to retire.`, `No changes.`, or, when the spec cannot be
  * applied as written, `Plan: 1 error; nothing can be applied.`

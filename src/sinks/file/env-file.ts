@@ -22,6 +22,23 @@ function keyLine(key: string): RegExp {
   return new RegExp(`^(\\s*(?:export\\s+)?)${escapeRegExp(key)}\\s*=`);
 }
 
+/**
+ * The value `content` assigns to `key` (the first assignment, as `upsertEnvKey` writes it: bare, or
+ * double-quoted with `formatEnvValue`'s escapes undone); undefined when it does not assign it.
+ */
+export function envValue(content: string, key: string): string | undefined {
+  const re = keyLine(key);
+  for (const raw of content.split("\n")) {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    const m = re.exec(line);
+    if (!m) continue;
+    const value = line.slice(m[0].length).trim();
+    if (!(value.length >= 2 && value.startsWith('"') && value.endsWith('"'))) return value;
+    return value.slice(1, -1).replace(/\\(n|["\\$`])/g, (_, c: string) => (c === "n" ? "\n" : c));
+  }
+  return undefined;
+}
+
 /** Whether `content` assigns `key`. */
 export function hasEnvKey(content: string, key: string): boolean {
   const re = keyLine(key);

@@ -7,14 +7,21 @@
  * one env file do not lose each other's writes. Another process editing the file at the same moment is
  * not guarded against. A symlink at the path is replaced by a regular file, never written through.
  */
-import { readFile, stat, unlink } from "node:fs/promises";
-import type { SecretValue } from "../../api/secret.js";
+import { readFile, unlink } from "node:fs/promises";
+import { fingerprintOf, type SecretValue } from "../../api/secret.js";
 import { destinationId, type FileDestination } from "../../spec/resolved.js";
 import { type SinkLogger, silentLogger } from "../logger.js";
 import { scrub } from "../redact.js";
-import { type DeliveryContext, DeliveryError, type DeliveryReceipt, type Sink } from "../types.js";
+import {
+  type DeliveryContext,
+  DeliveryError,
+  type DeliveryReceipt,
+  type DestinationState,
+  type RecordedDelivery,
+  type Sink,
+} from "../types.js";
 import { writeFileAtomic } from "./atomic.js";
-import { hasEnvKey, removeEnvKey, upsertEnvKey } from "./env-file.js";
+import { envValue, removeEnvKey, upsertEnvKey } from "./env-file.js";
 import { gitPlacement, ToplevelCache } from "./git-guard.js";
 
 /** Options of `FileSink`. */
@@ -73,20 +80,29 @@ export class FileSink implements Sink<FileDestination> {
     });
   }
 
-  exists(d: FileDestination, _context: DeliveryContext): Promise<boolean> {
+  /** A file holds tokenform's delivery when its value (the whole raw file, or the env key's) has the recorded fingerprint. */
+  inspect(
+    d: FileDestination,
+    delivery: RecordedDelivery,
+    _context: DeliveryContext,
+  ): Promise<DestinationState> {
     const destination = destinationId(d);
     return this.#serial(d.path, () =>
-      this.#fs(d, destination, "read", [], async () => {
-        if (d.format === "raw") {
-          try {
-            return (await stat(d.path)).isFile();
-          } catch (error) {
-            if (codeOf(error) === "ENOENT") return false;
-            throw error;
-          }
-        }
+      this.#fs(d, destination, "read", [], async (): Promise<DestinationState> => {
         const content = await readIfExists(d.path);
-        return content !== undefined && hasEnvKey(content, d.key);
+        if (content === undefined) return { holds: false, reason: "the file no longer exists" };
+        const value = d.format === "raw" ? content : envValue(content, d.key);
+        if (value === undefined) return { holds: false, reason: `the file no longer sets ${d.key}` };
+        if (
+          fingerprintOf(value) !== delivery.fingerprint &&
+          fingerprintOf(value.trim()) !== delivery.fingerprint
+        ) {
+          return {
+            holds: false,
+            reason: d.format === "raw" ? "the file holds another value" : `${d.key} holds another value`,
+          };
+        }
+        return { holds: true };
       }),
     );
   }

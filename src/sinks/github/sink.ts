@@ -14,7 +14,14 @@ import type { SecretValue } from "../../api/secret.js";
 import { destinationId, type GithubDestination } from "../../spec/resolved.js";
 import { type SinkLogger, silentLogger } from "../logger.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry.js";
-import { type DeliveryContext, DeliveryError, type DeliveryReceipt, type Sink } from "../types.js";
+import {
+  type DeliveryContext,
+  DeliveryError,
+  type DeliveryReceipt,
+  type DestinationState,
+  type RecordedDelivery,
+  type Sink,
+} from "../types.js";
 import { createGithubClient, DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from "./client.js";
 import { type GithubStep, githubDeliveryError } from "./errors.js";
 import { sealForGithub } from "./seal.js";
@@ -25,6 +32,12 @@ export const GITHUB_DEFAULT_API_URL = "https://api.github.com";
 
 /** 1000 ms between writes = 60 a minute, under GitHub's ~80 content-creating requests per minute. */
 export const DEFAULT_GITHUB_WRITE_INTERVAL_MS = 1000;
+
+/**
+ * How much later than the recorded delivery a secret's `updated_at` may be and still be tokenform's own
+ * write: the delivery time is the client's clock, `updated_at` GitHub's.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** 30 s per request: GitHub answers these calls in well under a second; a hung connection must not hang apply. */
 export const DEFAULT_GITHUB_TIMEOUT_MS = 30_000;
@@ -162,39 +175,65 @@ export class GithubSink implements Sink<GithubDestination> {
     }
   }
 
-  async exists(d: GithubDestination, context: DeliveryContext): Promise<boolean> {
+  /**
+   * GitHub never returns a secret's value, so a secret holds tokenform's delivery when it exists and was
+   * not updated after it: `updated_at` later than the recorded delivery (by more than `CLOCK_SKEW_MS`, the
+   * delivery time being the client's clock) means someone else wrote it.
+   */
+  async inspect(
+    d: GithubDestination,
+    delivery: RecordedDelivery,
+    context: DeliveryContext,
+  ): Promise<DestinationState> {
     const destination = destinationId(d);
     const target = githubTarget(d);
     const octokit = this.#clientFor(destination, target);
     const request = context.signal ? { signal: context.signal } : {};
+    let updatedAt: string;
     try {
       switch (target.scope) {
         case "repository":
-          await octokit.rest.actions.getRepoSecret({
+          ({
+            data: { updated_at: updatedAt },
+          } = await octokit.rest.actions.getRepoSecret({
             owner: target.owner,
             repo: target.repo,
             secret_name: target.secret,
             request,
-          });
+          }));
           break;
         case "environment":
-          await octokit.rest.actions.getEnvironmentSecret({
+          ({
+            data: { updated_at: updatedAt },
+          } = await octokit.rest.actions.getEnvironmentSecret({
             owner: target.owner,
             repo: target.repo,
             environment_name: target.environment,
             secret_name: target.secret,
             request,
-          });
+          }));
           break;
         case "organization":
-          await octokit.rest.actions.getOrgSecret({ org: target.org, secret_name: target.secret, request });
+          ({
+            data: { updated_at: updatedAt },
+          } = await octokit.rest.actions.getOrgSecret({
+            org: target.org,
+            secret_name: target.secret,
+            request,
+          }));
           break;
       }
-      return true;
     } catch (error) {
-      if (isNotFound(error)) return false;
+      if (isNotFound(error)) return { holds: false, reason: "the secret no longer exists" };
       throw githubDeliveryError(error, this.#errorContext(destination, target, { step: "read" }));
     }
+    if (Date.parse(updatedAt) > Date.parse(delivery.deliveredAt) + CLOCK_SKEW_MS) {
+      return {
+        holds: false,
+        reason: `the secret was updated at ${updatedAt}, after tokenform delivered it at ${delivery.deliveredAt}`,
+      };
+    }
+    return { holds: true };
   }
 
   async remove(d: GithubDestination, context: DeliveryContext): Promise<void> {

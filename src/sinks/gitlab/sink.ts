@@ -12,12 +12,19 @@
  *   visible until it is deleted and re-created (tokenform does not delete it on its own: that would leave
  *   pipelines without the variable for a moment).
  */
-import type { SecretValue } from "../../api/secret.js";
+import { fingerprintOf, type SecretValue } from "../../api/secret.js";
 import { destinationId, type GitlabDestination } from "../../spec/resolved.js";
 import { type SinkLogger, silentLogger } from "../logger.js";
 import { messageOf } from "../redact.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry.js";
-import { type DeliveryContext, DeliveryError, type DeliveryReceipt, type Sink } from "../types.js";
+import {
+  type DeliveryContext,
+  DeliveryError,
+  type DeliveryReceipt,
+  type DestinationState,
+  type RecordedDelivery,
+  type Sink,
+} from "../types.js";
 import {
   DEFAULT_GITLAB_TIMEOUT_MS,
   GITLAB_DEFAULT_URL,
@@ -162,13 +169,26 @@ export class GitlabSink implements Sink<GitlabDestination> {
     return this.#receipt(destination, secret, context, "updated");
   }
 
-  async exists(d: GitlabDestination, context: DeliveryContext): Promise<boolean> {
+  /**
+   * A variable holds tokenform's delivery when it exists in its scope and, where GitLab returns the value
+   * (not for hidden variables), the value has the recorded fingerprint. The value is hashed and dropped.
+   */
+  async inspect(
+    d: GitlabDestination,
+    delivery: RecordedDelivery,
+    context: DeliveryContext,
+  ): Promise<DestinationState> {
     const destination = destinationId(d);
     const target = gitlabTarget(d);
     const api = this.#apiFor(destination, target);
     const doing = `reading variable ${target.key} (scope ${target.environmentScope})`;
     const ctx = { destination, target, doing, secrets: [this.#token] };
-    return (await this.#read(api, ctx, context.signal)) !== undefined;
+    const variable = await this.#read(api, ctx, context.signal);
+    if (variable === undefined) return { holds: false, reason: "the variable no longer exists" };
+    if (typeof variable.value === "string" && fingerprintOf(variable.value) !== delivery.fingerprint) {
+      return { holds: false, reason: "the variable holds another value than tokenform delivered" };
+    }
+    return { holds: true };
   }
 
   async remove(d: GitlabDestination, context: DeliveryContext): Promise<void> {

@@ -327,7 +327,7 @@ describe("apply", () => {
           await h.api.updateToken(stored!.id, { enabled: false }, { ifMatch: now.version });
           return receipt;
         },
-        exists: h.sinks.file.exists.bind(h.sinks.file),
+        inspect: h.sinks.file.inspect.bind(h.sinks.file),
         remove: h.sinks.file.remove.bind(h.sinks.file),
       },
     };

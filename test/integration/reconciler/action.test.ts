@@ -188,6 +188,28 @@ async function githubSecrets(targets: Array<{ repo: string; environment?: string
   return { scope, writes };
 }
 
+/**
+ * GitHub answering the destination-drift check's reads of secrets (`GET …/secrets/{name}`): each secret
+ * exists and was last updated long before tokenform's delivery, except those listed in `deleted`.
+ */
+function githubSecretsExist(deleted: string[] = []) {
+  return nock(GITHUB, { reqheaders: { authorization: `token ${APP_TOKEN}` } })
+    .persist()
+    .get(/\/secrets\/[A-Z_]+$/)
+    .reply((path) =>
+      deleted.some((d) => path.startsWith(d))
+        ? [404, { message: "Not Found" }]
+        : [
+            200,
+            {
+              name: path.split("/").pop(),
+              created_at: "2020-01-01T00:00:00Z",
+              updated_at: "2020-01-01T00:00:00Z",
+            },
+          ],
+    );
+}
+
 /** Intercepts GitLab's variables API for a project: the variable is absent, then created. */
 function gitlabVariable(project: string, key: string) {
   const writes: Array<{ key: string; secret: string }> = [];
@@ -209,7 +231,23 @@ function gitlabVariable(project: string, key: string) {
         masked: true,
         environment_scope: "*",
       };
-    });
+    })
+    // Later reads (the destination-drift check) find the variable with the value last written.
+    .get(`${base}/${key}`)
+    .query({ "filter[environment_scope]": "*" })
+    .optionally()
+    .times(10)
+    .reply(() => [
+      200,
+      {
+        variable_type: "env_var",
+        key,
+        value: writes.at(-1)?.secret ?? "",
+        protected: false,
+        masked: true,
+        environment_scope: "*",
+      },
+    ]);
   return { scope, writes };
 }
 
@@ -568,8 +606,10 @@ describe("push to the default branch", () => {
     expect(result.outputs).toMatchObject({ "has-changes": "true", summary: "Applied: 2 created." });
     await expectNoSecrets(result);
 
-    // Running again finds nothing to do.
+    // Running again reads each destination (all in place) and finds nothing to do.
+    const reads = githubSecretsExist();
     const again = await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+    reads.persist(false);
     expect(again.failed).toBe(false);
     expect(again.outputs).toMatchObject({ "has-changes": "false", summary: "No changes." });
   });
@@ -690,6 +730,62 @@ describe("schedule", () => {
     );
     expect(result.outputs["has-changes"]).toBe("true");
     await expectNoSecrets(result);
+  });
+});
+
+describe("destination drift", () => {
+  it("a scheduled run re-delivers a secret deleted at GitHub, saying why, and leaves the rest alone", async () => {
+    await writeWorkspace({ "tokens/platform.yaml": SPEC });
+    await githubSecrets([{ repo: "acme/backend" }, { repo: "acme/analytics", environment: "production" }]);
+    const gitlab = gitlabVariable("acme/analytics", "MCP_API_KEY");
+    expect((await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() })).failed).toBe(
+      false,
+    );
+    const before = await serviceTokens();
+
+    // Someone deleted acme/backend's MCP_API_KEY; the other secrets and the variable are in place.
+    const reads = githubSecretsExist(["/repos/acme/backend/"]);
+    const github = await githubSecrets([{ repo: "acme/backend" }]);
+    secretsSeen = [];
+    const result = await runAction({ event: "schedule", fixture: "schedule", inputs: serviceInputs() });
+    reads.persist(false);
+
+    expect(result.failed).toBe(false);
+    expect(github.writes.map((w) => w.path)).toEqual(["/repos/acme/backend/actions/secrets/MCP_API_KEY"]);
+    const after = await serviceTokens();
+    const backend = (list: Token[]) => list.find((t) => t.name === "backend-ci-pipeline")!;
+    const analytics = (list: Token[]) => list.find((t) => t.name === "analytics-pipeline")!;
+    expect(backend(after).generation).toBe(backend(before).generation + 1);
+    expect(analytics(after).generation).toBe(analytics(before).generation);
+    expect(gitlab.writes).toHaveLength(1);
+    expect(result.summary).toContain("#### ⚠️ Destination drift (1)");
+    expect(result.summary).toContain(
+      "- `backend-ci-pipeline` → GitHub acme/backend secret MCP_API_KEY: the secret no longer exists",
+    );
+    await expectNoSecrets(result);
+  });
+
+  it("plan jobs read destinations too, unless check-destinations is false", async () => {
+    await writeWorkspace({ "tokens/platform.yaml": SPEC });
+    await githubSecrets([{ repo: "acme/backend" }, { repo: "acme/analytics", environment: "production" }]);
+    gitlabVariable("acme/analytics", "MCP_API_KEY");
+    await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+
+    const reads = githubSecretsExist(["/repos/acme/backend/"]);
+    const planned = await runAction({
+      event: "workflow_dispatch",
+      fixture: "workflow_dispatch",
+      inputs: serviceInputs(),
+    });
+    expect(planned.summary).toContain("destination drift");
+    const skipped = await runAction({
+      event: "workflow_dispatch",
+      fixture: "workflow_dispatch",
+      inputs: { ...serviceInputs(), "check-destinations": "false" },
+    });
+    reads.persist(false);
+    expect(skipped.summary).not.toContain("destination drift");
+    expect(skipped.outputs["has-changes"]).toBe("false");
   });
 });
 

@@ -29,7 +29,11 @@ describe("createSinks", () => {
     const sinks = createSinks({ env: {} });
     expect(Object.keys(sinks).sort()).toEqual(["file", "github", "gitlab"]);
     const error = await sinks.github
-      .exists({ kind: "github", repository: "acme/backend", secret: "MCP_API_KEY" }, context)
+      .inspect(
+        { kind: "github", repository: "acme/backend", secret: "MCP_API_KEY" },
+        { fingerprint: "sha256:0123456789abcdef", deliveredAt: "2026-01-10T10:00:00Z" },
+        context,
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeliveryError);
     expect((error as DeliveryError).message).toMatch(/^GITHUB_TOKEN is not set/);

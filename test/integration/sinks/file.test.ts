@@ -82,23 +82,37 @@ describe("file sink: env format", () => {
     expect((await readdir(dir)).sort()).toEqual(["elsewhere.env", "link.env"]);
   });
 
-  it("exists reads the key; remove deletes only its line (and the file once nothing is left)", async () => {
+  it("inspect compares the key's value with the recorded fingerprint; remove deletes only its line", async () => {
     const path = join(dir, "app.env");
     await writeFile(path, "OTHER=1\n");
     const sink = new FileSink();
-    expect(await sink.exists(envFile(path), context)).toBe(false);
-    await sink.deliver(envFile(path), issueSecret(), context);
-    expect(await sink.exists(envFile(path), context)).toBe(true);
+    const secret = issueSecret();
+    const recorded = { fingerprint: secret.fingerprint, deliveredAt: new Date().toISOString() };
+    expect(await sink.inspect(envFile(path), recorded, context)).toEqual({
+      holds: false,
+      reason: "the file no longer sets MCP_API_KEY",
+    });
+    await sink.deliver(envFile(path), secret, context);
+    expect(await sink.inspect(envFile(path), recorded, context)).toEqual({ holds: true });
+    await writeFile(path, `OTHER=1\nMCP_API_KEY="${secret.reveal()}x"\n`);
+    expect(await sink.inspect(envFile(path), recorded, context)).toEqual({
+      holds: false,
+      reason: "MCP_API_KEY holds another value",
+    });
+    await writeFile(path, `OTHER=1\nexport MCP_API_KEY="${secret.reveal()}"\r\n`);
+    expect(await sink.inspect(envFile(path), recorded, context)).toEqual({ holds: true });
     await sink.remove(envFile(path), context);
     expect(await readFile(path, "utf8")).toBe("OTHER=1\n");
-    expect(await sink.exists(envFile(path), context)).toBe(false);
     await sink.remove(envFile(path), context);
 
     const solo = join(dir, "solo.env");
     await sink.deliver(envFile(solo), issueSecret(), context);
     await sink.remove(envFile(solo), context);
     await expect(stat(solo)).rejects.toThrow(/ENOENT/);
-    expect(await sink.exists(envFile(join(dir, "never.env")), context)).toBe(false);
+    expect(await sink.inspect(envFile(join(dir, "never.env")), recorded, context)).toEqual({
+      holds: false,
+      reason: "the file no longer exists",
+    });
   });
 });
 
@@ -113,9 +127,13 @@ describe("file sink: raw format", () => {
     expect((await sink.deliver(rawFile(path), second, context)).outcome).toBe("updated");
     expect(await readFile(path, "utf8")).toBe(second.reveal());
     expect(await mode(path)).toBe(0o600);
-    expect(await sink.exists(rawFile(path), context)).toBe(true);
+    const recorded = { fingerprint: second.fingerprint, deliveredAt: new Date().toISOString() };
+    expect(await sink.inspect(rawFile(path), recorded, context)).toEqual({ holds: true });
     await sink.remove(rawFile(path), context);
-    expect(await sink.exists(rawFile(path), context)).toBe(false);
+    expect(await sink.inspect(rawFile(path), recorded, context)).toEqual({
+      holds: false,
+      reason: "the file no longer exists",
+    });
     await sink.remove(rawFile(path), context);
   });
 });

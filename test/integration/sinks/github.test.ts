@@ -31,6 +31,8 @@ const repoSecret = (secret = "MCP_API_KEY"): GithubDestination => ({
 });
 
 const secretTimes = { created_at: "2026-01-10T10:00:00Z", updated_at: "2026-01-10T10:00:00Z" };
+/** tokenform's record of the delivery the secrets above hold (delivered just after GitHub stored them). */
+const recorded = { fingerprint: "sha256:0123456789abcdef", deliveredAt: "2026-01-10T10:00:01.250Z" };
 
 beforeEach(lockNetwork);
 afterEach(() => {
@@ -111,19 +113,32 @@ describe("GitHub repository secrets", () => {
     expect(scope.isDone()).toBe(true);
   });
 
-  it("exists: GET the secret (404 → false); remove: DELETE (404 is fine)", async () => {
+  it("inspect: GET the secret (404 → gone, updated after the delivery → overwritten); remove: DELETE (404 is fine)", async () => {
     const scope = nock(API)
       .get("/repos/acme/backend/actions/secrets/MCP_API_KEY")
       .reply(200, { name: "MCP_API_KEY", ...secretTimes })
       .get("/repos/acme/backend/actions/secrets/GONE")
       .reply(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" })
+      .get("/repos/acme/backend/actions/secrets/OVERWRITTEN")
+      .reply(200, {
+        name: "OVERWRITTEN",
+        created_at: secretTimes.created_at,
+        updated_at: "2026-01-11T08:30:00Z",
+      })
       .delete("/repos/acme/backend/actions/secrets/MCP_API_KEY")
       .reply(204)
       .delete("/repos/acme/backend/actions/secrets/GONE")
       .reply(404, { message: "Not Found" });
     const s = sink();
-    expect(await s.exists(repoSecret(), context)).toBe(true);
-    expect(await s.exists(repoSecret("GONE"), context)).toBe(false);
+    expect(await s.inspect(repoSecret(), recorded, context)).toEqual({ holds: true });
+    expect(await s.inspect(repoSecret("GONE"), recorded, context)).toEqual({
+      holds: false,
+      reason: "the secret no longer exists",
+    });
+    expect(await s.inspect(repoSecret("OVERWRITTEN"), recorded, context)).toEqual({
+      holds: false,
+      reason: `the secret was updated at 2026-01-11T08:30:00Z, after tokenform delivered it at ${recorded.deliveredAt}`,
+    });
     await s.remove(repoSecret(), context);
     await s.remove(repoSecret("GONE"), context);
     expect(scope.isDone()).toBe(true);
@@ -153,7 +168,7 @@ describe("GitHub environment and organisation secrets", () => {
     expect(receipt.destination).toBe("github:repo/acme/backend/env/production/MCP_API_KEY");
     expect(body.key_id).toBe("env-key");
     expect(kp.open(body.encrypted_value!)).toBe(secret.reveal());
-    expect(await s.exists(d, context)).toBe(true);
+    expect(await s.inspect(d, recorded, context)).toEqual({ holds: true });
     await s.remove(d, context);
     expect(scope.isDone()).toBe(true);
   });
@@ -196,7 +211,7 @@ describe("GitHub environment and organisation secrets", () => {
       selected_repository_ids: [1296269, 1296270],
     });
     expect(kp.open(body.encrypted_value as string)).toBe(secret.reveal());
-    expect(await s.exists(d, context)).toBe(true);
+    expect(await s.inspect(d, recorded, context)).toEqual({ holds: true });
     expect(scope.isDone()).toBe(true);
   });
 
@@ -231,7 +246,9 @@ describe("GitHub failures", () => {
       /^GITHUB_TOKEN is not set: a token with permission to write Actions secrets on acme\/backend is needed/,
     );
     expect(error.transient).toBe(false);
-    const org = await deliveryError(s.exists({ kind: "github", organization: "acme", secret: "X" }, context));
+    const org = await deliveryError(
+      s.inspect({ kind: "github", organization: "acme", secret: "X" }, recorded, context),
+    );
     expect(org.message).toContain("organisation acme");
     expect(org.message).toContain("admin:org");
   });

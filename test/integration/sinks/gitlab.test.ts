@@ -5,7 +5,7 @@
  */
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SecretValue } from "../../../src/api/secret.js";
+import { fingerprintOf, SecretValue } from "../../../src/api/secret.js";
 import { GitlabSink, type GitlabSinkOptions } from "../../../src/sinks/gitlab/sink.js";
 import { createSinks } from "../../../src/sinks/index.js";
 import type { SinkLogger } from "../../../src/sinks/logger.js";
@@ -31,6 +31,9 @@ const projectVar = (over: Partial<GitlabDestination> = {}): GitlabDestination =>
   raw: true,
   ...over,
 });
+
+/** tokenform's record of delivering `old-value-123456` (the value `variable()` holds). */
+const recorded = { fingerprint: fingerprintOf("old-value-123456"), deliveredAt: "2026-01-10T10:00:00Z" };
 
 /** A variable object as GitLab returns it. */
 function variable(over: Record<string, unknown> = {}) {
@@ -165,11 +168,17 @@ describe("GitLab project variables", () => {
     expect(api.isDone()).toBe(true);
   });
 
-  it("exists reads the scoped variable; remove deletes it (already gone is fine)", async () => {
+  it("inspect reads the scoped variable (gone, or another value, is drift); remove deletes it (already gone is fine)", async () => {
     const api = gitlab()
       .get(`${VARS}/MCP_API_KEY`)
       .query(scope)
       .reply(200, variable())
+      .get(`${VARS}/MCP_API_KEY`)
+      .query(scope)
+      .reply(200, variable({ value: "someone-elses-value" }))
+      .get(`${VARS}/MCP_API_KEY`)
+      .query(scope)
+      .reply(200, variable({ value: null, hidden: true }))
       .get(`${VARS}/MCP_API_KEY`)
       .query(scope)
       .reply(404, notFound)
@@ -180,8 +189,17 @@ describe("GitLab project variables", () => {
       .query(scope)
       .reply(404, notFound);
     const s = sink();
-    expect(await s.exists(projectVar(), context)).toBe(true);
-    expect(await s.exists(projectVar(), context)).toBe(false);
+    expect(await s.inspect(projectVar(), recorded, context)).toEqual({ holds: true });
+    expect(await s.inspect(projectVar(), recorded, context)).toEqual({
+      holds: false,
+      reason: "the variable holds another value than tokenform delivered",
+    });
+    // A hidden variable's value is never returned: existing is all that can be checked.
+    expect(await s.inspect(projectVar(), recorded, context)).toEqual({ holds: true });
+    expect(await s.inspect(projectVar(), recorded, context)).toEqual({
+      holds: false,
+      reason: "the variable no longer exists",
+    });
     await s.remove(projectVar(), context);
     await s.remove(projectVar(), context);
     expect(api.isDone()).toBe(true);
@@ -335,7 +353,7 @@ describe("GitLab failures", () => {
       .query(scope)
       .reply(404, { message: "404 Group Not Found" });
     const d = { ...projectVar(), project: undefined, group: "acme/missing" };
-    const error = await deliveryError(sink().exists(d, context));
+    const error = await deliveryError(sink().inspect(d, recorded, context));
     expect(error.message).toMatch(/^GitLab group acme\/missing not found or GITLAB_TOKEN cannot see it/);
   });
 
@@ -406,7 +424,7 @@ describe("GitLab failures", () => {
   it("a request that does not answer in time is retried, then reported as a timeout", async () => {
     const api = gitlab().get(`${VARS}/MCP_API_KEY`).query(scope).times(2).delay(200).reply(200, variable());
     const error = await deliveryError(
-      sink({ timeoutMs: 20, retry: { retries: 1, baseDelayMs: 1 } }).exists(projectVar(), context),
+      sink({ timeoutMs: 20, retry: { retries: 1, baseDelayMs: 1 } }).inspect(projectVar(), recorded, context),
     );
     expect(api.isDone()).toBe(true);
     expect(error.transient).toBe(true);
