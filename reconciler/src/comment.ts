@@ -1,7 +1,8 @@
 /**
  * The one plan comment on a pull request: found again by a hidden marker naming the set's owner (so two
  * TokenSets in one repository keep a comment each), edited in place when it exists, created otherwise.
- * Comments are listed page by page and the search stops at the first match.
+ * Comments are listed page by page and the search stops at the first match. The comment also carries the
+ * record of the plan it shows (src/plan/review.ts), which the apply job on merge compares with.
  */
 import type { GithubRest } from "./github.js";
 
@@ -29,12 +30,21 @@ export function planMarker(owner: string): string {
   return `<!-- tokenform-plan:${owner.replace(/--/g, "-\u200b-")} -->`;
 }
 
-/** The id of the comment that starts with `marker`, or undefined. */
+/** A comment the Action posted. */
+export interface FoundComment {
+  id: number;
+  body: string;
+}
+
+/**
+ * The comment that starts with `marker` and was posted by a bot (the workflow's token posts as
+ * `github-actions[bot]`; a person cannot post as a bot, so a look-alike comment is never taken for ours).
+ */
 export async function findComment(
   gh: GithubRest,
   target: CommentTarget,
   marker: string,
-): Promise<number | undefined> {
+): Promise<FoundComment | undefined> {
   const pages = gh.paginate.iterator(gh.rest.issues.listComments, {
     owner: target.owner,
     repo: target.repo,
@@ -43,8 +53,8 @@ export async function findComment(
   });
   for await (const page of pages) {
     // Starts with, not contains: a reply quoting the comment ("> <!-- …") is someone else's.
-    const found = page.data.find((c) => (c.body ?? "").startsWith(marker));
-    if (found) return found.id;
+    const found = page.data.find((c) => (c.body ?? "").startsWith(marker) && c.user?.type === "Bot");
+    if (found) return { id: found.id, body: found.body ?? "" };
   }
   return undefined;
 }
@@ -57,7 +67,7 @@ export async function upsertComment(
   body: string,
 ): Promise<CommentOutcome> {
   if (!body.startsWith(marker)) throw new Error("the comment body must start with its marker");
-  const id = await findComment(gh, target, marker);
+  const id = (await findComment(gh, target, marker))?.id;
   if (id !== undefined) {
     const { data } = await gh.rest.issues.updateComment({
       owner: target.owner,

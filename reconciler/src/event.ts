@@ -30,6 +30,8 @@ export interface PushTrigger {
   event: "push";
   ref: string;
   defaultBranch: boolean;
+  /** The commit pushed (the payload's `after`, else `GITHUB_SHA`); absent when neither says. */
+  sha?: string;
 }
 
 /** Any other event (`schedule`, `workflow_dispatch`, …), by name. */
@@ -62,6 +64,7 @@ const PullRequestPayload = z.object({
 
 const PushPayload = z.object({
   ref: z.string(),
+  after: z.string().optional(),
   repository: Repo.optional(),
 });
 
@@ -130,12 +133,14 @@ export async function readRunContext(env: NodeJS.ProcessEnv = process.env): Prom
   if (event === "push") {
     const p = parse(PushPayload, payload, event);
     const defaultBranch = p.repository?.default_branch;
+    const sha = p.after ?? env.GITHUB_SHA;
     return {
       ...context,
       trigger: {
         event,
         ref: p.ref,
         defaultBranch: defaultBranch !== undefined && p.ref === `refs/heads/${defaultBranch}`,
+        ...(sha ? { sha } : {}),
       },
     };
   }

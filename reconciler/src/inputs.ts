@@ -33,6 +33,8 @@ export interface ActionInputs {
   failOnDrift: boolean;
   /** Read each destination for drift in plan and apply jobs (scheduled runs always do). */
   checkDestinations: boolean;
+  /** Apply on a push even when the plan differs from the one reviewed on the merged pull request. */
+  force: boolean;
 }
 
 /** Inputs the user got wrong: reported as the job's failure message, no stack. */
@@ -89,6 +91,7 @@ const InputsSchema = z.object({
   comment: flag("comment", true),
   "fail-on-drift": flag("fail-on-drift", false),
   "check-destinations": flag("check-destinations", true),
+  force: flag("force", false),
 });
 
 /** The credentials among the inputs: masked as soon as they are read. */
@@ -114,6 +117,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     comment: v.comment,
     failOnDrift: v["fail-on-drift"],
     checkDestinations: v["check-destinations"],
+    force: v.force,
     ...(v["api-url"] ? { apiUrl: v["api-url"] } : {}),
     ...(v["api-token"] ? { apiToken: v["api-token"] } : {}),
     ...(v["github-token"] ? { githubToken: v["github-token"] } : {}),

@@ -5,6 +5,8 @@
  */
 import { redactKnownSecrets } from "../../src/api/secret.js";
 import type { ApplyResult, ChangeResult } from "../../src/apply/apply.js";
+import { headline, SYMBOL } from "../../src/plan/render/words.js";
+import type { ReviewComparison } from "../../src/plan/review.js";
 import type { ChangeKind, Plan } from "../../src/plan/types.js";
 import { countDiagnostics, type Diagnostic, formatLocation } from "../../src/spec/diagnostics.js";
 import type { SecretLeak } from "../../src/spec/secret-scan.js";
@@ -162,6 +164,53 @@ export function destinationChecksMarkdown(plan: Plan): string {
     for (const d of checks.unverified.slice(0, MAX_LISTED))
       lines.push(`- \`${d.name}\` → ${cell(d.description)}: ${cell(d.reason)}`);
     lines.push(...more(checks.unverified.length), "");
+  }
+  return redactKnownSecrets(lines.join("\n"));
+}
+
+/**
+ * The plan about to be applied next to the one reviewed on pull request `number`: changes the review did
+ * not show (a `diff` block), changes due since without review, reviewed changes no longer planned.
+ */
+export function reviewMarkdown(comparison: ReviewComparison, number: number): string {
+  const lines: string[] = [];
+  const hash = `\`${comparison.reviewed.hash.slice(0, 19)}…\``;
+  if (comparison.unreviewed.length > 0) {
+    lines.push(
+      `#### Not in the reviewed plan (${comparison.unreviewed.length})`,
+      "",
+      `The plan reviewed on #${number} (${hash}) did not show:`,
+      "",
+      "```diff",
+      ...comparison.unreviewed
+        .slice(0, MAX_LISTED)
+        .map(
+          (c) =>
+            `${SYMBOL[c.kind] === "-" ? "-" : SYMBOL[c.kind] === "+" ? "+" : "!"} ${c.name}: ${headline(c)}`,
+        ),
+      "```",
+      ...more(comparison.unreviewed.length),
+      "",
+    );
+  } else {
+    lines.push(`Applying the plan reviewed on #${number} (${hash}).`, "");
+  }
+  if (comparison.due.length > 0) {
+    lines.push(
+      `#### Due since the review (${comparison.due.length})`,
+      "",
+      "Made due by time or the destinations, not by the specs; applied without review:",
+      "",
+    );
+    for (const d of comparison.due.slice(0, MAX_LISTED))
+      lines.push(`- \`${d.change.name}\` ${d.change.kind} (${d.why})`);
+    lines.push(...more(comparison.due.length), "");
+  }
+  if (comparison.gone.length > 0) {
+    lines.push(
+      `Reviewed but not planned here now (already done, or left to \`tokenform apply\` on a workstation): ${comparison.gone.map((g) => `${g.kind} \`${g.name}\``).join(", ")}.`,
+      "",
+    );
   }
   return redactKnownSecrets(lines.join("\n"));
 }

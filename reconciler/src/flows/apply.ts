@@ -1,7 +1,8 @@
 /**
  * The apply job (a push to the default branch, or `mode: apply`): validate, plan afresh against the token
- * service, apply, and report what was created, rotated and retired and where each new secret went. Any
- * failed change or delivery fails the job; the next run converges what is left.
+ * service, compare with the plan reviewed on the merged pull request (`review-gate.ts`), apply, and report
+ * what was created, rotated and retired and where each new secret went. Any failed change or delivery
+ * fails the job; the next run converges what is left.
  */
 import * as core from "@actions/core";
 import { closingLine } from "../../../src/plan/render/words.js";
@@ -11,6 +12,7 @@ import { applyLine, applyMarkdown, destinationChecksMarkdown } from "../report.j
 import { writeJobSummary, writePlanFile } from "../summary.js";
 import { checkSpecs, type JobContext, type JobOutcome, requireApi, specFailure } from "./context.js";
 import { applyFailures, applyWithProgress, planForAction } from "./deliver.js";
+import { reviewGate } from "./review-gate.js";
 
 const TITLE = "### tokenform apply";
 
@@ -51,9 +53,23 @@ export async function applyJob(ctx: JobContext): Promise<JobOutcome> {
       failures: [],
     };
   }
+  // Only what this job applies is held to the review (file deliveries are left to a workstation).
+  const gate = await reviewGate(ctx, remote);
+  if (gate.stop) {
+    await writeJobSummary(
+      `${TITLE}\n\nOwner: \`${plan.owner}\` · ${closingLine(plan)}\n\n${gate.markdown}\n${left}`,
+      ctx.env,
+    );
+    return {
+      hasChanges: true,
+      planJson,
+      summary: "Not applied: the plan differs from the reviewed one.",
+      failures: [gate.failure ?? "nothing was applied"],
+    };
+  }
   const result = await applyWithProgress(ctx, api, remote);
   await writeJobSummary(
-    `${applyMarkdown(remote, result, TITLE)}\n${destinationChecksMarkdown(plan)}\n${left}`,
+    `${applyMarkdown(remote, result, TITLE)}\n${gate.markdown}\n${destinationChecksMarkdown(plan)}\n${left}`,
     ctx.env,
   );
   return { hasChanges: true, planJson, summary: applyLine(result), failures: applyFailures(result) };

@@ -7,6 +7,7 @@
 import * as core from "@actions/core";
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from "../../../src/plan/render/markdown.js";
 import { closingLine } from "../../../src/plan/render/words.js";
+import { reviewLine, reviewRecord } from "../../../src/plan/review.js";
 import { hasChanges, type Plan } from "../../../src/plan/types.js";
 import type { SecretLeak } from "../../../src/spec/secret-scan.js";
 import { annotate, leakDiagnostic, newLeaks } from "../annotations.js";
@@ -76,7 +77,8 @@ async function comment(
 ): Promise<void> {
   if (!ctx.inputs.comment || !ctx.github) return;
   const marker = planMarker(owner);
-  const head = `${marker}\n${report}`;
+  // Hidden: the record of the plan shown, which the apply job on merge compares its own plan with.
+  const head = `${marker}\n${plan ? `${reviewLine(reviewRecord(plan))}\n` : ""}${report}`;
   const body = plan
     ? `${head}\n${renderMarkdown(plan, {
         title: "",

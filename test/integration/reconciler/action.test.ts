@@ -251,6 +251,62 @@ function gitlabVariable(project: string, key: string) {
   return { scope, writes };
 }
 
+/** The commit push.main pushed (its `after`). */
+const PUSHED_SHA = "e5bd3914e2e596debea16f433f57875b5b90bcd6";
+
+/** Runs the pull-request job (#42) on the workspace's specs and returns the plan comment it posted. */
+async function reviewOnPullRequest(inputs: Record<string, string> = serviceInputs()): Promise<string> {
+  let posted = "";
+  nock(GITHUB)
+    .get(`${REPO}/pulls/42/files`)
+    .query(true)
+    .reply(200, [])
+    .get(`${REPO}/issues/42/comments`)
+    .query(true)
+    .reply(200, [])
+    .post(`${REPO}/issues/42/comments`, (body: { body: string }) => {
+      posted = body.body;
+      return true;
+    })
+    .reply(201, (_p, body) => commentObject(9001, (body as { body: string }).body));
+  const reviewed = await runAction({ event: "pull_request", fixture: "pull_request.opened", inputs });
+  expect(reviewed.failed).toBe(false);
+  expect(posted).not.toBe("");
+  return posted;
+}
+
+/** A pull request object as `GET /repos/{o}/{r}/commits/{sha}/pulls` lists it. */
+function pullRequestObject(number: number, mergedAt: string | null) {
+  return {
+    id: 1_000_000 + number,
+    number,
+    state: mergedAt ? "closed" : "open",
+    title: "Add the analytics key",
+    user: { login: "alice", id: 583231, type: "User" },
+    merged_at: mergedAt,
+    merge_commit_sha: PUSHED_SHA,
+    html_url: `https://github.com/acme/platform-infra/pull/${number}`,
+    base: { ref: "main", sha: "6dcb09b5b57875f334f61aebed695e2e4193db5e" },
+    head: { ref: "add-analytics-key", sha: "0c9a3e1" },
+  };
+}
+
+/** GitHub's answers to the apply job looking for the merged pull request (#42) and its plan comment. */
+function mergedPullRequest(commentBody: string) {
+  return nock(GITHUB)
+    .get(`${REPO}/commits/${PUSHED_SHA}/pulls`)
+    .reply(200, [pullRequestObject(7, null), pullRequestObject(42, "2026-01-12T10:00:00Z")])
+    .get(`${REPO}/issues/42/comments`)
+    .query(true)
+    .reply(200, [commentObject(9001, commentBody)]);
+}
+
+/** A push to the default branch after the specs were planned on pull request #42 and merged. */
+async function pushAfterReview(inputs: Record<string, string> = serviceInputs()): Promise<ActionRun> {
+  mergedPullRequest(await reviewOnPullRequest(inputs));
+  return runAction({ event: "push", fixture: "push.main", inputs });
+}
+
 /** Asserts an issued secret appears nowhere a person or another step could read it. */
 async function expectNoSecrets(result: ActionRun, extra: string[] = []): Promise<void> {
   expect(secretsSeen.length).toBeGreaterThan(0);
@@ -576,7 +632,7 @@ describe("push to the default branch", () => {
     ]);
     const gitlab = gitlabVariable("acme/analytics", "MCP_API_KEY");
 
-    const result = await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+    const result = await pushAfterReview();
 
     expect(result.failed).toBe(false);
     expect(github.scope.isDone()).toBe(true);
@@ -628,7 +684,7 @@ describe("push to the default branch", () => {
         documentation_url: "https://docs.github.com/rest",
       });
 
-    const result = await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+    const result = await pushAfterReview();
 
     expect(result.failed).toBe(true);
     expect(result.summary).toContain("❌ failed");
@@ -655,7 +711,7 @@ describe("push to the default branch", () => {
     await writeWorkspace({ "tokens/platform.yaml": spec });
     const github = await githubSecrets([{ repo: "acme/backend" }]);
 
-    const result = await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+    const result = await pushAfterReview();
 
     expect(result.failed).toBe(false);
     expect(github.scope.isDone()).toBe(true);
@@ -687,7 +743,7 @@ describe("schedule", () => {
     await writeWorkspace({ "tokens/platform.yaml": SPEC });
     await githubSecrets([{ repo: "acme/backend" }, { repo: "acme/analytics", environment: "production" }]);
     gitlabVariable("acme/analytics", "MCP_API_KEY");
-    const applied = await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+    const applied = await pushAfterReview();
     expect(applied.failed).toBe(false);
     const before = await serviceTokens();
     const backend = before.find((t) => t.name === "backend-ci-pipeline")!;
@@ -738,9 +794,7 @@ describe("destination drift", () => {
     await writeWorkspace({ "tokens/platform.yaml": SPEC });
     await githubSecrets([{ repo: "acme/backend" }, { repo: "acme/analytics", environment: "production" }]);
     const gitlab = gitlabVariable("acme/analytics", "MCP_API_KEY");
-    expect((await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() })).failed).toBe(
-      false,
-    );
+    expect((await pushAfterReview()).failed).toBe(false);
     const before = await serviceTokens();
 
     // Someone deleted acme/backend's MCP_API_KEY; the other secrets and the variable are in place.
@@ -769,7 +823,7 @@ describe("destination drift", () => {
     await writeWorkspace({ "tokens/platform.yaml": SPEC });
     await githubSecrets([{ repo: "acme/backend" }, { repo: "acme/analytics", environment: "production" }]);
     gitlabVariable("acme/analytics", "MCP_API_KEY");
-    await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+    await pushAfterReview();
 
     const reads = githubSecretsExist(["/repos/acme/backend/"]);
     const planned = await runAction({
@@ -786,6 +840,115 @@ describe("destination drift", () => {
     reads.persist(false);
     expect(skipped.summary).not.toContain("destination drift");
     expect(skipped.outputs["has-changes"]).toBe("false");
+  });
+});
+
+describe("apply what was reviewed", () => {
+  const BACKEND_ONLY = SPEC.slice(0, SPEC.indexOf("  - name: analytics-pipeline"));
+
+  it("stops a merge whose plan has a change the reviewed plan did not show, showing the difference", async () => {
+    await writeWorkspace({ "tokens/platform.yaml": BACKEND_ONLY });
+    const reviewed = await reviewOnPullRequest();
+    expect(reviewed.split("\n")[1]).toMatch(/^<!-- tokenform-review:[A-Za-z0-9_-]+ -->$/);
+    // By the merge, main's specs also create analytics-pipeline (another pull request landed first).
+    await writeWorkspace({ "tokens/platform.yaml": SPEC });
+    const lookup = mergedPullRequest(reviewed);
+
+    const result = await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+
+    expect(lookup.isDone()).toBe(true);
+    expect(result.failed).toBe(true);
+    expect(await serviceTokens()).toEqual([]);
+    expect(result.summary).toContain(
+      "❌ Nothing was applied: the plan has 1 change the plan reviewed on pull request #42 did not show.",
+    );
+    expect(result.summary).toContain("#### Not in the reviewed plan (1)");
+    expect(result.summary).toContain("+ analytics-pipeline: will be created (mcp)");
+    expect(result.summary).toContain("`force: true`");
+    expect(result.stdout).toMatch(
+      /^::error::nothing was applied: the plan has 1 change .*\(create analytics-pipeline\)/m,
+    );
+    expect(result.outputs.summary).toBe("Not applied: the plan differs from the reviewed one.");
+
+    // force: true applies it anyway, saying so.
+    await githubSecrets([{ repo: "acme/backend" }, { repo: "acme/analytics", environment: "production" }]);
+    gitlabVariable("acme/analytics", "MCP_API_KEY");
+    mergedPullRequest(reviewed);
+    const forced = await runAction({
+      event: "push",
+      fixture: "push.main",
+      inputs: { ...serviceInputs(), force: "true" },
+    });
+    expect(forced.failed).toBe(false);
+    expect(forced.summary).toContain("Applied with `force: true`");
+    expect(forced.stdout).toMatch(/^::warning::applying with force: the plan has 1 change/m);
+    expect((await serviceTokens()).map((t) => t.name).sort()).toEqual([
+      "analytics-pipeline",
+      "backend-ci-pipeline",
+    ]);
+  });
+
+  it("applies the reviewed changes with rotations time made due since, listed separately", async () => {
+    await writeWorkspace({ "tokens/platform.yaml": BACKEND_ONLY });
+    await githubSecrets([{ repo: "acme/backend" }]);
+    expect((await pushAfterReview()).failed).toBe(false);
+    const [before] = await serviceTokens();
+
+    // A pull request narrows the scopes; it is reviewed now and merged 91 days later (rotation every 90d).
+    await writeWorkspace({
+      "tokens/platform.yaml": BACKEND_ONLY.replace(
+        "scopes: [contexts:read, tools:call]",
+        "scopes: [contexts:read]",
+      ),
+    });
+    let reads = githubSecretsExist();
+    const reviewed = await reviewOnPullRequest();
+    reads.persist(false);
+    expect(reviewed).toContain("will be updated in place");
+    const later = new Date(Date.now() + 91 * 86_400_000);
+    clock.set(later);
+    vi.useFakeTimers({ toFake: ["Date"], now: later });
+    reads = githubSecretsExist();
+    const github = await githubSecrets([{ repo: "acme/backend" }]);
+    mergedPullRequest(reviewed);
+
+    const result = await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+    reads.persist(false);
+
+    expect(result.failed).toBe(false);
+    expect(github.writes).toHaveLength(1);
+    const [after] = await serviceTokens();
+    expect(after!.scopes).toEqual(["contexts:read"]);
+    expect(after!.generation).toBe(before!.generation + 1);
+    expect(result.summary).toContain("Applying the plan reviewed on #42");
+    expect(result.summary).toContain("#### Due since the review (1)");
+    expect(result.summary).toContain("- `backend-ci-pipeline` rotate (rotation due)");
+    expect(result.summary).not.toContain("Not in the reviewed plan");
+  });
+
+  it("stops when the pushed commit was not merged from a pull request with a plan comment", async () => {
+    await writeWorkspace({ "tokens/platform.yaml": BACKEND_ONLY });
+    nock(GITHUB).get(`${REPO}/commits/${PUSHED_SHA}/pulls`).reply(200, []);
+    const direct = await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+    expect(direct.failed).toBe(true);
+    expect(direct.summary).toContain(
+      "❌ Nothing was applied: there is no reviewed plan to compare with: commit e5bd391 is not the merge of a pull request (was it pushed directly?).",
+    );
+
+    // A person's comment that copies the marker is not the Action's: still nothing reviewed.
+    const forged = `${MARKER}\n<!-- tokenform-review:e30 -->\nlooks reviewed to me`;
+    nock(GITHUB)
+      .get(`${REPO}/commits/${PUSHED_SHA}/pulls`)
+      .reply(200, [pullRequestObject(42, "2026-01-12T10:00:00Z")])
+      .get(`${REPO}/issues/42/comments`)
+      .query(true)
+      .reply(200, [{ ...commentObject(77, forged), user: { login: "mallory", id: 1, type: "User" } }]);
+    const unreviewed = await runAction({ event: "push", fixture: "push.main", inputs: serviceInputs() });
+    expect(unreviewed.failed).toBe(true);
+    expect(unreviewed.summary).toContain(
+      "pull request #42 has no tokenform plan comment for acme/platform-infra",
+    );
+    expect(await serviceTokens()).toEqual([]);
   });
 });
 
