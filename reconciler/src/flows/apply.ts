@@ -25,7 +25,12 @@ export async function applyJob(ctx: JobContext): Promise<JobOutcome> {
     return { hasChanges: false, summary: "The specs are invalid; nothing was applied.", failures: [failure] };
   }
   const api = requireApi(ctx, "apply");
-  const plan = await planForAction(ctx, api, specs.set, ctx.inputs.checkDestinations);
+  const plan = await planForAction(
+    ctx,
+    api,
+    specs.set,
+    ctx.inputs.checkDestinations ? "with-credentials" : "never",
+  );
   const planJson = await writePlanFile(plan, ctx.env);
   core.info(`${closingLine(plan)} (plan ${plan.hash.slice(0, 19)})`);
   if (plan.errors.length > 0) {

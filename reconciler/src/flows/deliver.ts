@@ -48,17 +48,28 @@ export function actionSinks(ctx: JobContext): SinkRegistry {
 }
 
 /**
- * Plans `set`. With `checkDestinations`, each GitHub and GitLab destination of a token the plan keeps is
- * read for destination drift (files live on other machines: the Action cannot read them).
+ * Plans `set`, reading each GitHub and GitLab destination of a token the plan keeps for destination drift
+ * (files live on other machines: the Action cannot read them): `"always"` (scheduled runs: a destination
+ * that cannot be read, for want of a credential too, is reported), `"with-credentials"` (plan and apply
+ * jobs: only the kinds whose token the job has — a pull request's plan usually has no secret-writing
+ * token), or `"never"`.
  */
 export function planForAction(
   ctx: JobContext,
   api: TokenformApi,
   set: ResolvedTokenSet,
-  checkDestinations: boolean,
+  check: "always" | "with-credentials" | "never",
 ): Promise<Plan> {
-  if (!checkDestinations) return planTokenSet(api, set);
-  return planTokenSet(api, set, { sinks: actionSinks(ctx), checkKinds: ["github", "gitlab"] });
+  if (check === "never") return planTokenSet(api, set);
+  const kinds: Array<"github" | "gitlab"> =
+    check === "always"
+      ? ["github", "gitlab"]
+      : [
+          ...(ctx.inputs.githubToken ? ["github" as const] : []),
+          ...(ctx.inputs.gitlabToken ? ["gitlab" as const] : []),
+        ];
+  if (kinds.length === 0) return planTokenSet(api, set);
+  return planTokenSet(api, set, { sinks: actionSinks(ctx), checkKinds: kinds });
 }
 
 /** Applies `plan`, logging progress; failed changes are annotated as errors. */

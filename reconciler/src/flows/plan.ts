@@ -125,7 +125,9 @@ export async function planJob(ctx: JobContext): Promise<JobOutcome> {
   // The scan (GitHub) and the plan (token service) do not depend on each other: run them side by side.
   const [scanned, plan] = await Promise.all([
     pr ? scan(ctx, pr, specs) : { leaks: [], notes: [] },
-    specs.set && api ? planForAction(ctx, api, specs.set, ctx.inputs.checkDestinations) : undefined,
+    specs.set && api
+      ? planForAction(ctx, api, specs.set, ctx.inputs.checkDestinations ? "with-credentials" : "never")
+      : undefined,
   ]);
   const { leaks, notes } = scanned;
   const failures: string[] = [];

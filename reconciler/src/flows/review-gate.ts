@@ -2,8 +2,8 @@
  * Apply what was reviewed: before the apply job of a push applies anything, its plan is compared with the
  * last plan posted on the merged pull request (reconciler/src/reviewed.ts, src/plan/review.ts). A change
  * the review did not show stops the job, unless `force` is set; changes time or the destinations made due
- * since are applied and listed separately. Jobs not started by a push (a dispatched `mode: apply`) have no
- * pull request to compare with and go ahead, saying so.
+ * since are applied and listed separately. An apply not started by a push (a dispatched `mode: apply`) has
+ * no pull request to compare with: it needs `force: true` too.
  */
 import * as core from "@actions/core";
 import { compareWithReview, type ReviewComparison } from "../../../src/plan/review.js";
@@ -28,8 +28,13 @@ const HOW_TO_PROCEED =
 /** Compares `plan` with the reviewed one; see the module comment. */
 export async function reviewGate(ctx: JobContext, plan: Plan): Promise<ReviewGate> {
   const trigger = ctx.run.trigger;
-  if (!isPush(trigger) || plan.changes.length === 0) return { stop: false, markdown: "" };
-  const reviewed = await findReviewedPlan(ctx.github, ctx.run.repository, trigger.sha, plan.owner);
+  if (plan.changes.length === 0) return { stop: false, markdown: "" };
+  const reviewed = isPush(trigger)
+    ? await findReviewedPlan(ctx.github, ctx.run.repository, trigger.sha, plan.owner)
+    : ({
+        found: false,
+        reason: `this run was not started by a merge (event ${trigger.event}), so no pull request's plan was reviewed`,
+      } as const);
   if (!reviewed.found) {
     const why = `there is no reviewed plan to compare with: ${reviewed.reason}`;
     if (ctx.inputs.force) {

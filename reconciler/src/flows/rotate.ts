@@ -25,7 +25,7 @@ export async function rotateJob(ctx: JobContext): Promise<JobOutcome> {
   }
   const api = requireApi(ctx, "rotate");
   // Scheduled runs always read the destinations: a deleted or overwritten secret is re-delivered.
-  const full = await planForAction(ctx, api, specs.set, true);
+  const full = await planForAction(ctx, api, specs.set, "always");
   const due = selectChanges(full, SCHEDULED_KINDS);
   const planJson = await writePlanFile(due, ctx.env);
   core.info(`Due now: ${closingLine(due)} Drift: ${full.drift.length}.`);

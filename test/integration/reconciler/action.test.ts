@@ -949,6 +949,23 @@ describe("apply what was reviewed", () => {
       "pull request #42 has no tokenform plan comment for acme/platform-infra",
     );
     expect(await serviceTokens()).toEqual([]);
+
+    // A dispatched apply has no pull request either: it takes force: true, deliberately.
+    const dispatched = await runAction({
+      event: "workflow_dispatch",
+      fixture: "workflow_dispatch",
+      inputs: { ...serviceInputs(), mode: "apply" },
+    });
+    expect(dispatched.failed).toBe(true);
+    expect(dispatched.summary).toContain("this run was not started by a merge (event workflow_dispatch)");
+    await githubSecrets([{ repo: "acme/backend" }]);
+    const forced = await runAction({
+      event: "workflow_dispatch",
+      fixture: "workflow_dispatch",
+      inputs: { ...serviceInputs(), mode: "apply", force: "true" },
+    });
+    expect(forced.failed).toBe(false);
+    expect((await serviceTokens()).map((t) => t.name)).toEqual(["backend-ci-pipeline"]);
   });
 });
 

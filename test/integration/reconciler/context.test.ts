@@ -19,7 +19,14 @@ afterEach(() => restore());
 describe("readInputs", () => {
   it("applies action.yml's defaults when the runner passed nothing", () => {
     restore = withEnv({});
-    expect(readInputs({})).toEqual({ specs: ["tokens/"], mode: "auto", comment: true, failOnDrift: false });
+    expect(readInputs({})).toEqual({
+      specs: ["tokens/"],
+      mode: "auto",
+      comment: true,
+      failOnDrift: false,
+      checkDestinations: true,
+      force: false,
+    });
   });
 
   it("reads every input (hyphens stay hyphens) and masks each credential immediately", () => {
@@ -39,6 +46,8 @@ describe("readInputs", () => {
       INPUT_MODE: "plan",
       INPUT_COMMENT: "false",
       "INPUT_FAIL-ON-DRIFT": "true",
+      "INPUT_CHECK-DESTINATIONS": "false",
+      INPUT_FORCE: "true",
     });
     try {
       expect(readInputs({})).toEqual({
@@ -52,6 +61,8 @@ describe("readInputs", () => {
         mode: "plan",
         comment: false,
         failOnDrift: true,
+        checkDestinations: false,
+        force: true,
       });
     } finally {
       spy.mockRestore();
@@ -137,11 +148,13 @@ describe("readRunContext", () => {
       GITHUB_EVENT_NAME: "push",
       GITHUB_EVENT_PATH: eventPath("push.feature"),
     });
-    expect(main.trigger).toEqual({ event: "push", ref: "refs/heads/main", defaultBranch: true });
+    const sha = "e5bd3914e2e596debea16f433f57875b5b90bcd6";
+    expect(main.trigger).toEqual({ event: "push", ref: "refs/heads/main", defaultBranch: true, sha });
     expect(feature.trigger).toEqual({
       event: "push",
       ref: "refs/heads/add-analytics-key",
       defaultBranch: false,
+      sha,
     });
   });
 
