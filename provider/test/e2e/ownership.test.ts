@@ -15,7 +15,7 @@ import { fingerprintOf } from "../../../src/api/secret.js";
 import { startService } from "../../../src/service/index.js";
 import { claimId } from "../../../src/spec/resolved.js";
 import { providerBundle } from "../support/bundle.js";
-import { requireTerraform, TerraformWorkspace } from "../support/terraform.js";
+import { providerHeader, requireTerraform, TerraformWorkspace } from "../support/terraform.js";
 
 const OWNER = "e2e/terraform";
 const OTHER = "acme/cli-team";
@@ -26,17 +26,7 @@ let ws: TerraformWorkspace;
 let out: string;
 const secrets = new Set<string>();
 
-const header = `
-terraform {
-  required_providers {
-    tokenform = { source = "registry.terraform.io/tokenform/tokenform" }
-  }
-}
-
-provider "tokenform" {
-  owner = "${OWNER}"
-}
-`;
+const header = providerHeader(OWNER);
 
 beforeAll(async () => {
   requireTerraform();

@@ -17,7 +17,7 @@ import { OWNER_LABEL, type Token } from "../../../src/api/schemas.js";
 import { fingerprintOf } from "../../../src/api/secret.js";
 import { startService } from "../../../src/service/index.js";
 import { providerBundle } from "../support/bundle.js";
-import { requireTerraform, TerraformWorkspace } from "../support/terraform.js";
+import { providerHeader, requireTerraform, TerraformWorkspace } from "../support/terraform.js";
 
 const OWNER = "e2e/platform";
 
@@ -29,17 +29,7 @@ let serviceDir: string;
 /** Every secret issued during the run, from the file sinks and from tokens created through the API. */
 const secrets = new Set<string>();
 
-const header = `
-terraform {
-  required_providers {
-    tokenform = { source = "registry.terraform.io/tokenform/tokenform" }
-  }
-}
-
-provider "tokenform" {
-  owner = "${OWNER}"
-}
-`;
+const header = providerHeader(OWNER);
 
 /** A file destination in raw format: the file holds exactly the secret. */
 function fileBlock(name: string): string {

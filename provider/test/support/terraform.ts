@@ -21,6 +21,21 @@ export function requireTerraform(): string {
   return (JSON.parse(probe.stdout) as { terraform_version: string }).terraform_version;
 }
 
+/** The `terraform` and `provider "tokenform"` blocks every test configuration starts with. */
+export function providerHeader(owner: string): string {
+  return `
+terraform {
+  required_providers {
+    tokenform = { source = "registry.terraform.io/tokenform/tokenform" }
+  }
+}
+
+provider "tokenform" {
+  owner = "${owner}"
+}
+`;
+}
+
 /** The outcome of one terraform command. */
 export interface TfRun {
   code: number | null;

@@ -254,13 +254,16 @@ function gitlabVariable(project: string, key: string) {
 /** The commit push.main pushed (its `after`). */
 const PUSHED_SHA = "e5bd3914e2e596debea16f433f57875b5b90bcd6";
 
-/** Runs the pull-request job (#42) on the workspace's specs and returns the plan comment it posted. */
-async function reviewOnPullRequest(inputs: Record<string, string> = serviceInputs()): Promise<string> {
+/**
+ * GitHub for a job on pull request #42: its changed `files`, no plan comment yet, and the comment the job
+ * posts (`posted()`).
+ */
+function newPlanComment(files: unknown[], commentId: number) {
   let posted = "";
-  nock(GITHUB)
+  const scope = nock(GITHUB)
     .get(`${REPO}/pulls/42/files`)
     .query(true)
-    .reply(200, [])
+    .reply(200, files)
     .get(`${REPO}/issues/42/comments`)
     .query(true)
     .reply(200, [])
@@ -268,11 +271,17 @@ async function reviewOnPullRequest(inputs: Record<string, string> = serviceInput
       posted = body.body;
       return true;
     })
-    .reply(201, (_p, body) => commentObject(9001, (body as { body: string }).body));
+    .reply(201, (_p, body) => commentObject(commentId, (body as { body: string }).body));
+  return { scope, posted: () => posted };
+}
+
+/** Runs the pull-request job (#42) on the workspace's specs and returns the plan comment it posted. */
+async function reviewOnPullRequest(inputs: Record<string, string> = serviceInputs()): Promise<string> {
+  const planComment = newPlanComment([], 9001);
   const reviewed = await runAction({ event: "pull_request", fixture: "pull_request.opened", inputs });
   expect(reviewed.failed).toBe(false);
-  expect(posted).not.toBe("");
-  return posted;
+  expect(planComment.posted()).not.toBe("");
+  return planComment.posted();
 }
 
 /** A pull request object as `GET /repos/{o}/{r}/commits/{sha}/pulls` lists it. */
@@ -429,19 +438,10 @@ describe("pull request", () => {
       "scopes: [contexts:read]\n    expiresIn: 90 days\n",
     );
     await writeWorkspace({ "tokens/platform.yaml": broken });
-    let posted = "";
-    nock(GITHUB)
-      .get(`${REPO}/pulls/42/files`)
-      .query(true)
-      .reply(200, [prFile("tokens/platform.yaml", addedFilePatch(broken), "added")])
-      .get(`${REPO}/issues/42/comments`)
-      .query(true)
-      .reply(200, [])
-      .post(`${REPO}/issues/42/comments`, (body: { body: string }) => {
-        posted = body.body;
-        return true;
-      })
-      .reply(201, (_p, body) => commentObject(9002, (body as { body: string }).body));
+    const planComment = newPlanComment(
+      [prFile("tokens/platform.yaml", addedFilePatch(broken), "added")],
+      9002,
+    );
 
     const result = await runAction({
       event: "pull_request",
@@ -460,9 +460,9 @@ describe("pull request", () => {
     });
     expect(errors[0]!.message).toMatch(/duration/i);
     expect(result.stdout).toMatch(new RegExp(`^::error file=tokens/platform.yaml,line=${line},`, "m"));
-    expect(posted.startsWith(MARKER)).toBe(true);
-    expect(posted).toContain("The specs have 1 error; nothing was planned.");
-    expect(posted).toContain(`tokens/platform.yaml:${line}:16`);
+    expect(planComment.posted().startsWith(MARKER)).toBe(true);
+    expect(planComment.posted()).toContain("The specs have 1 error; nothing was planned.");
+    expect(planComment.posted()).toContain(`tokens/platform.yaml:${line}:16`);
     expect(result.outputs).toMatchObject({ "has-changes": "false", "plan-json": "" });
     expect(result.stdout).toMatch(/^::error::the specs have 1 error/m);
   });
@@ -485,24 +485,15 @@ describe("pull request", () => {
       `+      - run: curl -H "Authorization: token ${pat}" https://api.github.com`,
       "       - uses: actions/checkout@v4",
     ].join("\n");
-    let posted = "";
-    nock(GITHUB)
-      .get(`${REPO}/pulls/42/files`)
-      .query(true)
-      .reply(200, [
+    const planComment = newPlanComment(
+      [
         prFile("tokens/platform.yaml", addedFilePatch(SPEC), "added"),
         prFile("config/.env.example", envPatch),
         prFile(".github/workflows/ci.yml", ciPatch),
         prFile("docs/logo.png", undefined, "added"),
-      ])
-      .get(`${REPO}/issues/42/comments`)
-      .query(true)
-      .reply(200, [])
-      .post(`${REPO}/issues/42/comments`, (body: { body: string }) => {
-        posted = body.body;
-        return true;
-      })
-      .reply(201, (_p, body) => commentObject(9003, (body as { body: string }).body));
+      ],
+      9003,
+    );
 
     const result = await runAction({
       event: "pull_request",
@@ -520,12 +511,17 @@ describe("pull request", () => {
       `a tokenform token (its checksum is valid) starting "${leaked.slice(0, 11)}…"`,
     );
     expect(leaks[1]!.message).toContain('a GitHub token starting "ghp_…"');
-    expect(posted).toContain("This pull request commits 2 secrets");
-    expect(posted).toContain("`config/.env.example:2` a tokenform token");
+    expect(planComment.posted()).toContain("This pull request commits 2 secrets");
+    expect(planComment.posted()).toContain("`config/.env.example:2` a tokenform token");
     // The plan is still shown for review.
-    expect(posted).toContain("Plan: 2 to create.");
+    expect(planComment.posted()).toContain("Plan: 2 to create.");
     expect(result.summary).toContain("Not scanned (binary, or too large a diff to read): `docs/logo.png`");
-    for (const text of [result.stdout, posted, result.summary, JSON.stringify(result.outputs)]) {
+    for (const text of [
+      result.stdout,
+      planComment.posted(),
+      result.summary,
+      JSON.stringify(result.outputs),
+    ]) {
       expect(text).not.toContain(leaked);
       expect(text).not.toContain(pat);
     }
@@ -546,19 +542,7 @@ describe("pull request", () => {
     });
     const big = `apiVersion: tokenform.dev/v1\nkind: TokenSet\nmetadata:\n  owner: ${OWNER}\ntokens:\n${tokens.join("\n")}\n`;
     await writeWorkspace({ "tokens/platform.yaml": big });
-    let posted = "";
-    nock(GITHUB)
-      .get(`${REPO}/pulls/42/files`)
-      .query(true)
-      .reply(200, [prFile("tokens/platform.yaml", addedFilePatch(big), "added")])
-      .get(`${REPO}/issues/42/comments`)
-      .query(true)
-      .reply(200, [])
-      .post(`${REPO}/issues/42/comments`, (body: { body: string }) => {
-        posted = body.body;
-        return true;
-      })
-      .reply(201, (_p, body) => commentObject(9004, (body as { body: string }).body));
+    const planComment = newPlanComment([prFile("tokens/platform.yaml", addedFilePatch(big), "added")], 9004);
 
     const result = await runAction({
       event: "pull_request",
@@ -567,13 +551,13 @@ describe("pull request", () => {
     });
 
     expect(result.failed).toBe(false);
-    expect(posted.length).toBeLessThanOrEqual(65_536);
-    expect(posted.startsWith(MARKER)).toBe(true);
-    expect(posted).toContain(`Plan: ${count} to create.`);
-    expect(posted).toContain(
+    expect(planComment.posted().length).toBeLessThanOrEqual(65_536);
+    expect(planComment.posted().startsWith(MARKER)).toBe(true);
+    expect(planComment.posted()).toContain(`Plan: ${count} to create.`);
+    expect(planComment.posted()).toContain(
       "This plan is too long for one comment: the full plan is in the [job summary](https://github.com/acme/platform-infra/actions/runs/9876543210)",
     );
-    expect(posted).not.toContain("+ pipeline-399: will be created");
+    expect(planComment.posted()).not.toContain("+ pipeline-399: will be created");
     expect(result.summary.length).toBeGreaterThan(65_536);
     expect(result.summary).toContain("+ pipeline-399: will be created (mcp)");
     const plan = JSON.parse(await readFile(result.outputs["plan-json"]!, "utf8")) as { changes: unknown[] };
@@ -1001,19 +985,7 @@ describe("inputs and setup", () => {
 
   it("validates and scans only when the token service is not configured, warning about a half-set pair", async () => {
     await writeWorkspace({ "tokens/platform.yaml": SPEC });
-    let posted = "";
-    nock(GITHUB)
-      .get(`${REPO}/pulls/42/files`)
-      .query(true)
-      .reply(200, [prFile("tokens/platform.yaml", addedFilePatch(SPEC), "added")])
-      .get(`${REPO}/issues/42/comments`)
-      .query(true)
-      .reply(200, [])
-      .post(`${REPO}/issues/42/comments`, (body: { body: string }) => {
-        posted = body.body;
-        return true;
-      })
-      .reply(201, (_p, body) => commentObject(9005, (body as { body: string }).body));
+    const planComment = newPlanComment([prFile("tokens/platform.yaml", addedFilePatch(SPEC), "added")], 9005);
     const result = await runAction({
       event: "pull_request",
       fixture: "pull_request.opened",
@@ -1026,8 +998,8 @@ describe("inputs and setup", () => {
         message: expect.stringMatching(/^api-url is set but api-token is empty/),
       }),
     );
-    expect(posted).toContain("No token service is configured");
-    expect(posted).toContain("✅ The specs are valid.");
+    expect(planComment.posted()).toContain("No token service is configured");
+    expect(planComment.posted()).toContain("✅ The specs are valid.");
     expect(result.outputs).toMatchObject({ "has-changes": "false", "plan-json": "" });
   });
 
