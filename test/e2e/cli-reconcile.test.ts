@@ -139,6 +139,42 @@ describe("tokenform plan / apply / rotate / tokens list", () => {
     expect(run(["plan", "tokens.yaml", "--detailed-exitcode"]).status).toBe(0);
   });
 
+  it("renames a token with renamedFrom: same token, same secret, same file variable, then and after", async () => {
+    const renameSpec = (name: string, renamedFrom?: string) => `apiVersion: tokenform.dev/v1
+kind: TokenSet
+metadata: { owner: e2e/rename }
+tokens:
+  - name: ${name}${renamedFrom ? `\n    renamedFrom: ${renamedFrom}` : ""}
+    deliver:
+      - file: { path: out/laptop.env }
+`;
+    await writeFile(join(dir, "rename.yaml"), renameSpec("laptop-dev"));
+    expect(run(["apply", "rename.yaml", "--auto-approve"]).status).toBe(0);
+    const before = await readFile(join(dir, "out/laptop.env"), "utf8");
+    expect(before).toMatch(/^LAPTOP_DEV=mcp_sk_/);
+
+    await writeFile(join(dir, "rename.yaml"), renameSpec("laptop-editor", "laptop-dev"));
+    const plan = run(["plan", "rename.yaml"]);
+    expect(plan.stdout).toContain(
+      "~ laptop-editor will be renamed in place (was laptop-dev); its secret and destinations stay",
+    );
+    expect(plan.stdout).toContain("Plan: 1 to update.");
+    expect(run(["apply", "rename.yaml", "--auto-approve"]).status).toBe(0);
+    expect(await readFile(join(dir, "out/laptop.env"), "utf8")).toBe(before);
+    const secret = before.trim().split("=")[1]!;
+    expect(await verdict(secret)).toBe("VALID");
+    const list = run(["tokens", "list", "--selector", "tokenform.dev/owner=e2e/rename"]);
+    expect(list.stdout).toContain("laptop-editor");
+    expect(list.stdout).not.toContain("laptop-dev ");
+
+    // renamedFrom can go: the file keeps its variable (it never follows the name).
+    await writeFile(join(dir, "rename.yaml"), renameSpec("laptop-editor"));
+    const settled = run(["plan", "rename.yaml", "--detailed-exitcode"]);
+    expect(settled.status).toBe(0);
+    expect(settled.stdout).toContain("No changes.");
+    for (const text of outputs) expect(text).not.toContain(secret);
+  });
+
   it("lists tokens as a table without secrets", () => {
     const r = run(["tokens", "list", "--selector", "tokenform.dev/owner=e2e/cli"]);
     expect(r.status).toBe(0);
