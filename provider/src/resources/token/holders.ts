@@ -10,7 +10,7 @@ import type { TokenformApi } from "../../../../src/api/contract.js";
 import { type ClaimHolder, holderOf } from "../../../../src/api/holder.js";
 import { OWNER_LABEL, type Token } from "../../../../src/api/schemas.js";
 import { destinationHeldMessage, nameHeldMessage } from "../../../../src/plan/held.js";
-import { claimId, type Destination, type ResolvedToken } from "../../../../src/spec/resolved.js";
+import { claimId, destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
 import { type AttributePath, type Diagnostic, error, path, warning } from "../../runtime/diagnostics.js";
 import type { TfObject } from "../../runtime/values.js";
 
@@ -28,8 +28,8 @@ export interface HolderCheck {
   resolved: ResolvedToken | undefined;
   /** Whether any delivery block still has unknown values (its claim cannot be named yet). */
   deliveryUnknown: boolean;
-  /** Where the prior state's secret went: destinations the token holds already. */
-  priorDestinations: Destination[];
+  /** Destination ids the token's current secret was delivered to (the state's `delivered`): held already. */
+  delivered: ReadonlySet<string>;
   /** The attribute path of the resolved token's `deliver[index]`. */
   deliveryPath(index: number): AttributePath | undefined;
 }
@@ -125,11 +125,10 @@ async function destinationDiagnostics(
 ): Promise<Diagnostic[]> {
   const { resolved, host } = input;
   if (!resolved || input.deliveryUnknown) return [];
-  const held = new Set(input.priorDestinations.map((d) => claimId(d, host)));
   const mine = new Set([input.prior?.id, adopted?.id].filter((id) => typeof id === "string"));
   const checks = resolved.deliver.map(async (d, index) => {
+    if (input.delivered.has(destinationId(d))) return undefined;
     const claim = claimId(d, host);
-    if (held.has(claim)) return undefined;
     const [holder] = (await api.listTokens({ destination: claim, limit: 1 })).items;
     if (!holder || mine.has(holder.id) || holder.labels[OWNER_LABEL] === input.owner) return undefined;
     const who: ClaimHolder = holderOf(holder);

@@ -64,12 +64,6 @@ function deliveryOnly(state: TfObject): TfObject {
   return out;
 }
 
-/** Where a state's secret went; empty when its delivery blocks do not resolve (they did when applied). */
-function priorDestinations(rules: SpecRules, state: TfObject | null, owner: string) {
-  if (state === null) return [];
-  return resolveOrUndefined(rules, deliveryOnly(state), owner)?.deliver ?? [];
-}
-
 function notFound(err: unknown): boolean {
   return err instanceof ApiError && err.code === "not_found";
 }
@@ -122,7 +116,9 @@ export function tokenResourceImpl(
         config,
         resolved,
         deliveryUnknown: hasUnknownDelivery(config),
-        priorDestinations: priorDestinations(rules, change.prior, owner),
+        delivered: new Set(
+          Array.isArray(change.prior?.delivered) ? (change.prior.delivered as string[]) : [],
+        ),
         deliveryPath: (index) => view.toAttributePath(["tokens", 0, "deliver", index]),
       });
       return { ...plan, diagnostics: [...plan.diagnostics, ...held] };
