@@ -9,31 +9,58 @@ import type { Command } from "commander";
 /** The bundle, relative to the package root (the same from `src/cli/commands` and `dist/cli/commands`). */
 const BUNDLE = "provider/dist/terraform-provider-tokenform";
 
+/**
+ * Builds the provider executable from a source checkout: runs `provider/build.ts` (what `npm run
+ * build:provider` runs) with the checkout's tsx in a child process — the compiled CLI cannot import
+ * TypeScript itself. The build's own output goes to stderr, so `provider schema` keeps stdout clean.
+ */
+async function buildFromSources(root: URL): Promise<void> {
+  const { existsSync } = await import("node:fs");
+  const { spawnSync } = await import("node:child_process");
+  const { createRequire } = await import("node:module");
+  const { fileURLToPath } = await import("node:url");
+  const { CliError } = await import("../errors.js");
+  const rootDir = fileURLToPath(root);
+  const buildScript = fileURLToPath(new URL("provider/build.ts", root));
+  if (!existsSync(buildScript)) {
+    throw new CliError(
+      `the provider executable (${BUNDLE}) is missing from this installation, and there are no provider sources to build it from`,
+      1,
+      "reinstall tokenform (the published package includes the executable), or run this from a tokenform source checkout",
+    );
+  }
+  let tsxCli: string;
+  try {
+    tsxCli = createRequire(new URL("package.json", root)).resolve("tsx/cli");
+  } catch {
+    throw new CliError(
+      `the provider executable (${BUNDLE}) is not built, and building it needs the development dependencies (tsx, esbuild)`,
+      1,
+      `run \`npm install\` in ${rootDir}, then try again`,
+    );
+  }
+  process.stderr.write(`Building the provider executable (${BUNDLE})…\n`);
+  const result = spawnSync(process.execPath, [tsxCli, buildScript], {
+    cwd: rootDir,
+    stdio: ["ignore", 2, 2],
+  });
+  if (result.error || result.status !== 0 || !existsSync(fileURLToPath(new URL(BUNDLE, root)))) {
+    throw new CliError(
+      `building the provider executable failed (${result.error?.message ?? `exit code ${result.status ?? result.signal}`})`,
+      1,
+      `run \`npm run build:provider\` in ${rootDir} to see why`,
+    );
+  }
+}
+
 /** Runs the provider executable with `args` (stdio inherited); builds it first when missing or asked to. */
 async function runProviderExecutable(args: string[], rebuild: boolean): Promise<number> {
   const { existsSync } = await import("node:fs");
   const { spawnSync } = await import("node:child_process");
   const { fileURLToPath } = await import("node:url");
-  const { CliError } = await import("../errors.js");
   const root = new URL("../../../", import.meta.url);
   const bundle = fileURLToPath(new URL(BUNDLE, root));
-  if (rebuild || !existsSync(bundle)) {
-    // provider/build.ts exists in source checkouts (run with tsx); the specifier is computed so the CLI's
-    // own compilation does not pull the provider's sources in.
-    const buildScript = new URL("provider/build.ts", root).href;
-    let build: { buildProvider(): Promise<string> };
-    try {
-      build = (await import(buildScript)) as typeof build;
-    } catch {
-      throw new CliError(
-        `the provider executable is not built (${BUNDLE})`,
-        1,
-        "run `npm run build:provider` in a tokenform source checkout, then try again",
-      );
-    }
-    process.stderr.write("Building the provider executable…\n");
-    await build.buildProvider();
-  }
+  if (rebuild || !existsSync(bundle)) await buildFromSources(root);
   const result = spawnSync(process.execPath, [bundle, ...args], { stdio: "inherit" });
   if (result.error) throw result.error;
   return result.status ?? 1;
