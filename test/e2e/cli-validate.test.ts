@@ -56,6 +56,18 @@ describe("tokenform validate", () => {
     expect(run.code).toBe(0);
   });
 
+  it("accepts the examples directory and the quickstart's as they are: each is one set", () => {
+    // examples/ holds one TokenSet (plus the CDKTF and MCP code); workflows live under docs/workflows/.
+    expect(tokenform(["validate", "examples/"])).toMatchObject({
+      code: 0,
+      stdout: "✓ 9 tokens valid in 1 file\n",
+    });
+    expect(tokenform(["validate", "quickstart/"])).toMatchObject({
+      code: 0,
+      stdout: "✓ 3 tokens valid in 1 file\n",
+    });
+  });
+
   it("prints every problem with a code frame and exits 1, without a stack trace", () => {
     const run = tokenform(["validate", join(BROKEN, "unknown-key.yaml"), join(BROKEN, "bad-cidr.yaml")]);
     expect(run.code).toBe(1);

@@ -12,7 +12,7 @@ import { runCli } from "../support/cli.js";
 it("applies the quickstart once, then finds no changes", async () => {
   const cwd = await mkdtemp(join(tmpdir(), "tokenform-qs-"));
   const outDir = join(cwd, "secrets");
-  const spec = join(import.meta.dirname, "../../examples/quickstart.yaml");
+  const spec = join(import.meta.dirname, "../../quickstart/quickstart.yaml");
   try {
     const first = runCli(["quickstart", "--spec", spec, "--out-dir", outDir], { cwd });
     expect(first.stderr).toBe("");

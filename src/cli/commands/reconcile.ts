@@ -84,9 +84,9 @@ export function registerQuickstart(program: Command): void {
   program
     .command("quickstart")
     .description(
-      "plan and apply examples/quickstart.yaml on the embedded service, then prove a delivered key works",
+      "plan and apply quickstart/quickstart.yaml on the embedded service, then prove a delivered key works",
     )
-    .option("--spec <file>", "spec to use", "examples/quickstart.yaml")
+    .option("--spec <file>", "spec to use", "quickstart/quickstart.yaml")
     .option("--out-dir <dir>", "where the file sinks write (default: <tmp>/tokenform-quickstart)")
     .action(async (options) => {
       const { runQuickstart } = await import("../run/quickstart.js");

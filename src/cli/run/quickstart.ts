@@ -1,5 +1,5 @@
 /**
- * `tokenform quickstart` (what `npm start` runs): plans and applies examples/quickstart.yaml on the embedded
+ * `tokenform quickstart` (what `npm start` runs): plans and applies quickstart/quickstart.yaml on the embedded
  * token service, delivering to file sinks in a directory outside the repository, prints the plan and the
  * tokens table, then proves the result end to end with a real MCP exchange (quickstart-mcp.ts): the
  * delivered read-only key initializes, lists and calls a read-only tool, is refused a destructive one, and
@@ -52,7 +52,7 @@ async function readDelivered(d: FileDestination): Promise<string | undefined> {
 
 export async function runQuickstart(options: QuickstartOptions, io: Io = processIo()): Promise<number> {
   const color = useColor(io.stdout, undefined);
-  const specPath = resolve(options.spec ?? "examples/quickstart.yaml");
+  const specPath = resolve(options.spec ?? "quickstart/quickstart.yaml");
   const outDir = resolve(options.outDir ?? defaultQuickstartDir());
   const set = intoDirectory(await loadSpecs([specPath], io, color), outDir);
   const connection = await connect({ embedded: true });

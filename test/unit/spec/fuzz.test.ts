@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { DIAGNOSTIC_CODES, loadTokenSetFromSources, type SpecResult } from "../../../src/spec/index.js";
 import { mutate, prng } from "./mutate.js";
 
-const examples = ["examples/tokens.yaml", "examples/quickstart.yaml"].map((f) => readFileSync(f, "utf8"));
+const examples = ["examples/tokens.yaml", "quickstart/quickstart.yaml"].map((f) => readFileSync(f, "utf8"));
 const codes = new Set<string>(DIAGNOSTIC_CODES);
 
 /** What is wrong with a result's structure (plain checks: thousands of results, one assertion each). */

@@ -34,7 +34,7 @@ describe("schema/tokenset.schema.json", () => {
   });
 
   it("every example names the schema for editors and parses under the zod schema", () => {
-    for (const example of ["examples/tokens.yaml", "examples/quickstart.yaml"]) {
+    for (const example of ["examples/tokens.yaml", "quickstart/quickstart.yaml"]) {
       const text = readFileSync(example, "utf8");
       expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=../schema/tokenset.schema.json");
       expect(TokenSetSchema.safeParse(parse(text)).success).toBe(true);
