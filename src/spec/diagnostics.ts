@@ -13,6 +13,7 @@ export const DIAGNOSTIC_CODES = [
   "file_not_found",
   "no_spec_files",
   "yaml_syntax",
+  "yaml_too_deep",
   "duplicate_key",
   "empty_document",
   // Shape of a document (from the zod schema).

@@ -8,7 +8,8 @@
  * produces the same values and node offsets as `yaml` for the subset (a differential test over the
  * examples and thousands of mutated inputs checks that) and gives up — returns `undefined` — on anything
  * else: anchors, tags, block scalars, multi-line scalars or flows, escapes, tabs, CRLF, odd indentation,
- * duplicate keys, non-string keys, numbers other than plain decimal integers. The caller then uses
+ * duplicate keys, non-string keys, numbers other than plain decimal integers, nesting deeper than
+ * `MAX_NESTING_DEPTH`. The caller then uses
  * `yaml`, which stays the reference and reports every syntax error.
  */
 import type { SourceEntry, SourceNode } from "./source.js";
@@ -18,6 +19,16 @@ export interface FastDocument {
   value: unknown;
   root: SourceNode;
 }
+
+/**
+ * Deepest nesting of collections (block or flow) a spec may use; deeper input is refused by both readers
+ * with a `yaml_too_deep` diagnostic. A TokenSet needs about six levels. The `yaml` package has no fixed
+ * limit: its composer recurses and reports `RESOURCE_EXHAUSTION` when the stack runs out, at a depth that
+ * depends on the stack left (about 780 flow or 880 block levels in a bare Node 20 process, fewer when
+ * called from deeper code); the fast reader recursed the same way and overflowed into a RangeError. One
+ * fixed limit well below both gives the same verdict on every path and machine.
+ */
+export const MAX_NESTING_DEPTH = 100;
 
 /** Thrown internally to abandon the fast path; never escapes this module. */
 const GIVE_UP = Symbol("give up");
@@ -92,6 +103,8 @@ class FastReader {
   private keyStart = 0;
   private keyEnd = 0;
   private colon = 0;
+  /** Collections open around the node being read; past `MAX_NESTING_DEPTH` the fast path gives up. */
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -168,6 +181,7 @@ class FastReader {
   }
 
   private sequence(indent: number): SourceNode {
+    this.enter();
     const items: unknown[] = [];
     const nodes: SourceNode[] = [];
     const start = this.contentStart();
@@ -197,10 +211,12 @@ class FastReader {
     }
     if (this.indent() > indent) giveUp();
     this.value = items;
+    this.depth--;
     return { kind: "seq", start, end, items: nodes };
   }
 
   private mapping(indent: number): SourceNode {
+    this.enter();
     const value: Record<string, unknown> = {};
     const entries: SourceEntry[] = [];
     const start = this.contentStart();
@@ -234,6 +250,7 @@ class FastReader {
     }
     if (this.indent() > indent) giveUp();
     this.value = value;
+    this.depth--;
     return { kind: "map", start, end, entries };
   }
 
@@ -364,6 +381,7 @@ class FastReader {
   }
 
   private flowSequence(at: number, lineEnd: number): SourceNode {
+    this.enter();
     const text = this.text;
     const items: unknown[] = [];
     const nodes: SourceNode[] = [];
@@ -384,10 +402,12 @@ class FastReader {
       }
     }
     this.value = items;
+    this.depth--;
     return { kind: "seq", start: at, end: i + 1, items: nodes };
   }
 
   private flowMapping(at: number, lineEnd: number): SourceNode {
+    this.enter();
     const text = this.text;
     const value: Record<string, unknown> = {};
     const entries: SourceEntry[] = [];
@@ -428,7 +448,13 @@ class FastReader {
       }
     }
     this.value = value;
+    this.depth--;
     return { kind: "map", start: at, end: i + 1, entries };
+  }
+
+  /** Opens one more collection; too deep a nesting is left to `yaml-source.ts`, which reports it. */
+  private enter(): void {
+    if (++this.depth > MAX_NESTING_DEPTH) giveUp();
   }
 
   /** Skips spaces; gives up at the end of the line (a flow that continues on the next line). */

@@ -9,6 +9,8 @@
  * which yields identical results for the subset it accepts and defers everything else to `yaml`.
  */
 import {
+  Composer,
+  type CST,
   type Document,
   isAlias,
   isMap,
@@ -16,12 +18,12 @@ import {
   isSeq,
   LineCounter,
   type Node,
-  parseAllDocuments,
+  Parser,
   type YAMLError,
 } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 import type { SourceEntry, SourceNode } from "./source.js";
-import { parseYamlFast } from "./yaml-fast.js";
+import { MAX_NESTING_DEPTH, parseYamlFast } from "./yaml-fast.js";
 
 /** What reading one file gives: its documents (plain value + tree) and any syntax diagnostics. */
 export interface ParsedFile {
@@ -53,10 +55,12 @@ export function parseWithYaml(text: string, file: string): ParsedFile {
   const report = (error: YAMLError, severity: "error" | "warning") => {
     const start = lines.linePos(error.pos[0]);
     const end = lines.linePos(Math.max(error.pos[1], error.pos[0] + 1));
+    // yaml reports a stack overflow of its composer (very deep nesting) as RESOURCE_EXHAUSTION.
+    const tooDeep = error.code === "RESOURCE_EXHAUSTION";
     diagnostics.push({
       severity,
-      code: error.code === "DUPLICATE_KEY" ? "duplicate_key" : "yaml_syntax",
-      message: syntaxMessage(error),
+      code: error.code === "DUPLICATE_KEY" ? "duplicate_key" : tooDeep ? "yaml_too_deep" : "yaml_syntax",
+      message: tooDeep ? TOO_DEEP_MESSAGE : syntaxMessage(error),
       file,
       line: Math.max(start.line, 1),
       column: start.col,
@@ -65,13 +69,31 @@ export function parseWithYaml(text: string, file: string): ParsedFile {
       path: [],
     });
   };
-  const docs = parseAllDocuments(text, {
-    lineCounter: lines,
-    prettyErrors: false,
+  // parseAllDocuments, in two steps: the syntax tree is checked for depth before it is composed.
+  const tokens: CST.Token[] = [];
+  for (const token of new Parser(lines.addNewLine).parse(text)) {
+    const deep = token.type === "document" ? tooDeepOffset(token) : undefined;
+    if (deep === undefined) {
+      tokens.push(token);
+      continue;
+    }
+    const at = lines.linePos(deep);
+    diagnostics.push({
+      severity: "error",
+      code: "yaml_too_deep",
+      message: TOO_DEEP_MESSAGE,
+      file,
+      line: Math.max(at.line, 1),
+      column: Math.max(at.col, 1),
+      path: [],
+    });
+  }
+  const composer = new Composer({
     uniqueKeys: true,
     // Problems are reported as diagnostics; nothing goes to the process warning channel.
     logLevel: "silent",
   });
+  const docs = [...composer.compose(tokens, true, text.length)];
   for (const doc of docs) {
     for (const error of doc.errors) report(error, "error");
     for (const warning of doc.warnings) report(warning, "warning");
@@ -98,6 +120,35 @@ export function parseWithYaml(text: string, file: string): ParsedFile {
   if (documents.length === 0 && !diagnostics.some((d) => d.severity === "error"))
     diagnostics.push(emptyFile(file));
   return { documents, lines, diagnostics };
+}
+
+const TOO_DEEP_MESSAGE =
+  `collections are nested more than ${MAX_NESTING_DEPTH} levels deep here; a TokenSet needs about six, ` +
+  "so this file is almost certainly not a spec (or was generated wrongly)";
+
+/**
+ * The offset of the first collection nested deeper than `MAX_NESTING_DEPTH` in one document of `yaml`'s
+ * concrete syntax tree (the document's top collection is level 1), or undefined. Walked with an explicit
+ * stack before anything recursive sees the tree: `yaml`'s composer recurses once per level, and near the
+ * end of the stack V8 may even abort the process (a regular expression compiled there fails to allocate)
+ * instead of throwing. Aliases are not followed; their expansion is bounded by `MAX_ALIAS_COUNT`.
+ */
+function tooDeepOffset(document: CST.Document): number | undefined {
+  const stack: Array<{ token: CST.Token | null | undefined; depth: number }> = [
+    { token: document.value, depth: 0 },
+  ];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { token, depth } = next;
+    if (!token) continue;
+    if (token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection") {
+      if (depth + 1 > MAX_NESTING_DEPTH) return token.offset;
+      for (const item of token.items) {
+        if ("key" in item) stack.push({ token: item.key, depth: depth + 1 });
+        stack.push({ token: item.value, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
 }
 
 function emptyFile(file: string): Diagnostic {

@@ -5,9 +5,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DIAGNOSTIC_CODES, loadTokenSetFromSources, type SpecResult } from "../../../src/spec/index.js";
-import { mutate, prng } from "./mutate.js";
+import { MAX_NESTING_DEPTH } from "../../../src/spec/yaml-fast.js";
+import { mutate, nested, prng } from "./mutate.js";
 
-const examples = ["examples/tokens.yaml", "quickstart/quickstart.yaml"].map((f) => readFileSync(f, "utf8"));
+const examples = ["examples/tokens.yaml", "examples/quickstart.yaml"].map((f) => readFileSync(f, "utf8"));
 const codes = new Set<string>(DIAGNOSTIC_CODES);
 
 /** What is wrong with a result's structure (plain checks: thousands of results, one assertion each). */
@@ -80,5 +81,22 @@ describe("the loader never crashes", () => {
     for (const text of inputs)
       expectStructured(loadTokenSetFromSources([{ file: "hostile.yaml", text }]), text);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("on deep nesting, flow and block: past the limit a yaml_too_deep diagnostic at a line, never a throw", () => {
+    const random = prng(404);
+    for (let i = 0; i < 150; i++) {
+      const depth = 1 + Math.floor(random() * 3 * MAX_NESTING_DEPTH);
+      const text = nested(depth, random);
+      const result = loadTokenSetFromSources([{ file: "deep.yaml", text }]);
+      expectStructured(result, text);
+      const deep = result.diagnostics.filter((d) => d.code === "yaml_too_deep");
+      expect(deep.length, text).toBe(depth > MAX_NESTING_DEPTH ? 1 : 0);
+      if (deep[0]) expect(deep[0].line).toBeGreaterThanOrEqual(1);
+    }
+    for (const text of [`${"[".repeat(2800)}${"]".repeat(2800)}`, `tokens: ${"{a: [".repeat(5000)}`]) {
+      const result = loadTokenSetFromSources([{ file: "deep.yaml", text }]);
+      expect(result.diagnostics.map((d) => d.code)).toContain("yaml_too_deep");
+    }
   });
 });

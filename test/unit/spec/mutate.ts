@@ -85,3 +85,38 @@ export function mutate(text: string, random: () => number): string {
     }
   }
 }
+
+/**
+ * A YAML text whose collections nest exactly `depth` levels (`depth` ≥ 1): block mappings and block
+ * sequences on lines of their own, then flow sequences and mappings on the last line, mixed at random.
+ * Every text is in the fast reader's subset when shallow enough.
+ */
+export function nested(depth: number, random: () => number): string {
+  let text = "";
+  let indent = 0;
+  let level = 0;
+  // Block levels first (at least none, at most all), then flow levels on one line.
+  const block = Math.floor(random() * (depth + 1));
+  for (; level < block; level++) {
+    const pad = " ".repeat(indent);
+    if (random() < 0.5) {
+      text += `${pad}k${level}:\n`;
+      indent += 1 + Math.floor(random() * 2);
+    } else {
+      text += `${pad}-\n`;
+      indent += 2;
+    }
+  }
+  let open = "";
+  let close = "";
+  for (; level < depth; level++) {
+    if (random() < 0.5) {
+      open += "[x, ";
+      close = `]${close}`;
+    } else {
+      open += `{f${level}: `;
+      close = `}${close}`;
+    }
+  }
+  return `${text}${" ".repeat(indent)}${open === "" ? "leaf" : `${open}y${close}`}\n`;
+}

@@ -6,16 +6,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { SourceNode } from "../../../src/spec/source.js";
-import { parseYamlFast } from "../../../src/spec/yaml-fast.js";
+import { MAX_NESTING_DEPTH, parseYamlFast } from "../../../src/spec/yaml-fast.js";
 import { parseWithYaml } from "../../../src/spec/yaml-source.js";
-import { mutate, prng } from "./mutate.js";
+import { mutate, nested, prng } from "./mutate.js";
 
-const examples = [
-  ...readdirSync("examples")
-    .filter((f) => f.endsWith(".yaml"))
-    .map((f) => `examples/${f}`),
-  "quickstart/quickstart.yaml",
-].map((f) => readFileSync(f, "utf8"));
+const examples = readdirSync("examples")
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => readFileSync(`examples/${f}`, "utf8"));
 
 /** Asserts that the fast reader's result for `text` equals yaml's, when the fast reader accepts it. */
 function expectAgreement(text: string): boolean {
@@ -110,5 +107,48 @@ describe("fast YAML reader", () => {
     }
     // Most mutations keep the text in the subset, so the comparison above really ran.
     expect(accepted).toBeGreaterThan(600);
+  });
+
+  it("shares one nesting limit with yaml: up to it both agree, past it yaml reports it at a line", () => {
+    const random = prng(2800);
+    let flowAndBlock = 0;
+    for (let i = 0; i < 300; i++) {
+      const depth = MAX_NESTING_DEPTH - 3 + (i % 7);
+      const text = nested(depth, random);
+      if (text.includes("[") && /^ +k/m.test(text)) flowAndBlock++;
+      if (depth <= MAX_NESTING_DEPTH) {
+        expect(expectAgreement(text), text).toBe(true);
+        continue;
+      }
+      expect(parseYamlFast(text), text).toBeUndefined();
+      const reference = parseWithYaml(text, "deep.yaml");
+      expect(reference.documents).toEqual([]);
+      expect(reference.diagnostics.map((d) => d.code)).toEqual(["yaml_too_deep"]);
+      expect(reference.diagnostics[0]!.line).toBeGreaterThanOrEqual(1);
+    }
+    expect(flowAndBlock).toBeGreaterThan(50);
+  });
+
+  it.each([
+    ["flow, 2,800 levels (a RangeError before)", `a: ${"[".repeat(2800)}${"]".repeat(2800)}\n`, 1, 103],
+    ["flow, 20,000 levels", `${"{a: ".repeat(20_000)}b${"}".repeat(20_000)}\n`, 1, 401],
+    [
+      "block mappings, 3,000 levels",
+      [...Array(3000).keys()].map((i) => `${" ".repeat(i)}k:`).join("\n"),
+      101,
+      101,
+    ],
+    [
+      "block sequences, 1,000 levels",
+      [...Array(1000).keys()].map((i) => `${" ".repeat(2 * i)}-`).join("\n"),
+      101,
+      201,
+    ],
+  ])("refuses deep nesting without throwing: %s", (_name, text, line, column) => {
+    expect(parseYamlFast(text)).toBeUndefined();
+    const parsed = parseWithYaml(text, "deep.yaml");
+    expect(parsed.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([
+      ["yaml_too_deep", line, column],
+    ]);
   });
 });
