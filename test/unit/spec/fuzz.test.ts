@@ -8,7 +8,7 @@ import { DIAGNOSTIC_CODES, loadTokenSetFromSources, type SpecResult } from "../.
 import { MAX_NESTING_DEPTH } from "../../../src/spec/yaml-fast.js";
 import { mutate, nested, prng } from "./mutate.js";
 
-const examples = ["examples/tokens.yaml", "examples/quickstart.yaml"].map((f) => readFileSync(f, "utf8"));
+const examples = ["examples/tokens.yaml", "quickstart/quickstart.yaml"].map((f) => readFileSync(f, "utf8"));
 const codes = new Set<string>(DIAGNOSTIC_CODES);
 
 /** What is wrong with a result's structure (plain checks: thousands of results, one assertion each). */

@@ -10,9 +10,12 @@ import { MAX_NESTING_DEPTH, parseYamlFast } from "../../../src/spec/yaml-fast.js
 import { parseWithYaml } from "../../../src/spec/yaml-source.js";
 import { mutate, nested, prng } from "./mutate.js";
 
-const examples = readdirSync("examples")
-  .filter((f) => f.endsWith(".yaml"))
-  .map((f) => readFileSync(`examples/${f}`, "utf8"));
+const examples = [
+  ...readdirSync("examples")
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => `examples/${f}`),
+  "quickstart/quickstart.yaml",
+].map((f) => readFileSync(f, "utf8"));
 
 /** Asserts that the fast reader's result for `text` equals yaml's, when the fast reader accepts it. */
 function expectAgreement(text: string): boolean {
