@@ -6,6 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { inspect } from "node:util";
+import { findSecrets } from "../spec/secrets.js";
+import { findNearTokens, findTokens } from "../spec/token-format.js";
 
 /** How many characters after the type prefix a display prefix shows (enough to tell keys apart). */
 export const DISPLAY_CHARS = 4;
@@ -72,14 +74,43 @@ export class SecretValue {
   }
 }
 
+/** What a masked secret is replaced with after its safe prefix. */
+const MASK = "…[redacted]";
+
 /**
- * Replaces every secret this process has seen (as a `SecretValue`) in `text` with its redacted form. Log
- * sinks and error renderers run their output through this as a last line of defence.
+ * The one masking function every log line and error message goes through (service and gateway logs, CLI
+ * output and errors, sink errors, the API's error bodies). It replaces, keeping only a safe prefix:
+ * - every secret this process holds as a `SecretValue`;
+ * - every tokenform key with a valid checksum, whatever its prefix;
+ * - anything shaped like a key of a known prefix (`mcp_sk_`, `mcp_ag_`, `mcp_adm_` and configured ones)
+ *   followed by token characters, valid checksum or not: a key one character off is nearly the key;
+ * - well-known credential formats (GitHub, GitLab, AWS, Slack, …) as the spec's secret detector knows them.
  */
-export function redactKnownSecrets(text: string): string {
+export function maskSecrets(text: string): string {
   let out = text;
   for (const raw of registry) {
-    if (out.includes(raw)) out = out.split(raw).join(`${displayPrefixOf(raw)}…[redacted]`);
+    if (out.includes(raw)) out = out.split(raw).join(`${displayPrefixOf(raw)}${MASK}`);
   }
-  return out;
+  const spans: Array<{ index: number; length: number; shown: string }> = [];
+  for (const t of [...findTokens(out), ...findNearTokens(out)]) {
+    spans.push({
+      index: t.index,
+      length: t.length,
+      shown: out.slice(t.index, t.index + t.prefix.length + DISPLAY_CHARS),
+    });
+  }
+  for (const f of findSecrets(out, { heuristic: false })) spans.push(f);
+  if (spans.length === 0) return out;
+  spans.sort((a, b) => a.index - b.index || b.length - a.length);
+  let masked = "";
+  let at = 0;
+  for (const span of spans) {
+    if (span.index < at) continue;
+    masked += `${out.slice(at, span.index)}${span.shown}${MASK}`;
+    at = span.index + span.length;
+  }
+  return masked + out.slice(at);
 }
+
+/** The former name of `maskSecrets` (kept for library users). */
+export const redactKnownSecrets = maskSecrets;

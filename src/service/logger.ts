@@ -1,12 +1,13 @@
 /**
  * The service's structured JSON logger (pino). Credentials never reach a log line: the headers that carry
- * keys or signatures are redacted by path, request bodies are never logged, and anything that still
- * looks like a token with a valid checksum is masked by the `redactKnownSecrets`-style scrubber applied to
- * every line before it is written (a last line of defence).
+ * keys or signatures are redacted by path, request bodies are never logged, and every line goes through
+ * `maskSecrets` (the one masking function, src/api/secret.ts) before it is written: anything shaped like a
+ * key — a known prefix and token characters, valid checksum or not — in a URL, a header or a message is
+ * masked (a last line of defence).
  */
 import { Writable } from "node:stream";
 import pino, { type DestinationStream, type Logger } from "pino";
-import { findTokens } from "../spec/token-format.js";
+import { maskSecrets } from "../api/secret.js";
 
 /** Header paths pino replaces with `[redacted]`. */
 export const REDACTED_PATHS = [
@@ -18,17 +19,9 @@ export const REDACTED_PATHS = [
   'headers["x-api-key"]',
 ];
 
-/** Masks every well-formed token (valid checksum) in a log line, keeping its prefix and first characters. */
+/** Masks secrets and near-secrets in a log line (see `maskSecrets`). */
 export function scrubTokens(line: string): string {
-  const found = findTokens(line);
-  if (found.length === 0) return line;
-  let out = "";
-  let at = 0;
-  for (const f of found) {
-    out += line.slice(at, f.index) + line.slice(f.index, f.index + f.prefix.length + 4) + "…[redacted]";
-    at = f.index + f.length;
-  }
-  return out + line.slice(at);
+  return maskSecrets(line);
 }
 
 /** A destination that scrubs tokens from each line before handing it to `target`. */

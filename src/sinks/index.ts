@@ -11,7 +11,7 @@
 import { FileSink } from "./file/sink.js";
 import { GithubSink, type GithubSinkOptions } from "./github/sink.js";
 import { GitlabSink, type GitlabSinkOptions } from "./gitlab/sink.js";
-import type { SinkLogger } from "./logger.js";
+import { maskingLogger, type SinkLogger } from "./logger.js";
 import type { SinkRegistry } from "./types.js";
 
 export { FileSink } from "./file/sink.js";
@@ -53,9 +53,10 @@ export interface CreateSinksOptions {
 /** The registry of every sink, configured from the environment. Never throws for missing credentials. */
 export function createSinks(options: CreateSinksOptions = {}): SinkRegistry {
   const env = options.env ?? process.env;
+  const logger = options.logger ? maskingLogger(options.logger) : undefined;
   const common = {
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
+    ...(logger ? { logger } : {}),
   };
   return {
     github: new GithubSink({
@@ -70,6 +71,6 @@ export function createSinks(options: CreateSinksOptions = {}): SinkRegistry {
       token: env.GITLAB_TOKEN,
       url: options.gitlabUrl || env.GITLAB_URL || undefined,
     }),
-    file: new FileSink(options.logger ? { logger: options.logger } : {}),
+    file: new FileSink(logger ? { logger } : {}),
   };
 }

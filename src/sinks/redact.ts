@@ -1,8 +1,9 @@
 /**
  * Safe text for error messages: a destination's own error text may echo what it was sent, so it is cut
  * down to a bounded length and every occurrence of the secret (and of the credential) is removed before
- * it goes into a `DeliveryError`.
+ * it goes into a `DeliveryError`; then `maskSecrets` masks anything else key-shaped (near-secrets included).
  */
+import { maskSecrets } from "../api/secret.js";
 
 /** GitHub and GitLab error texts are short; anything longer is noise in a message (and truncated). */
 const MAX_DETAIL = 300;
@@ -13,7 +14,7 @@ export function scrub(text: string, secrets: ReadonlyArray<string | undefined>):
   for (const secret of secrets) {
     if (secret && secret.length > 0) out = out.split(secret).join("[redacted]");
   }
-  out = out.replace(/\s+/g, " ").trim();
+  out = maskSecrets(out.replace(/\s+/g, " ").trim());
   return out.length > MAX_DETAIL ? `${out.slice(0, MAX_DETAIL)}…` : out;
 }
 

@@ -48,9 +48,10 @@ export function randomBase62(length: number): string {
   return out;
 }
 
-/** Issues a fresh raw token with `prefix`. */
+/** Issues a fresh raw token with `prefix` (which becomes a known prefix: see `registerTokenPrefix`). */
 export function generateToken(prefix: string): string {
   if (!PREFIX_PATTERN.test(prefix)) throw new Error(`invalid token prefix ${JSON.stringify(prefix)}`);
+  registerTokenPrefix(prefix);
   const body = randomBase62(RANDOM_LENGTH);
   return `${prefix}${body}${checksumOf(body)}`;
 }
@@ -93,5 +94,41 @@ export function findTokens(text: string): FoundToken[] {
     const check = checkToken(m[0]);
     if (check.ok) found.push({ index: m.index, length: m[0].length, prefix: check.prefix });
   }
+  return found;
+}
+
+/**
+ * Prefixes this process knows keys by: the defaults, every prefix a token was issued with here, and those
+ * a service was configured with (`registerTokenPrefix`). `findNearTokens` looks for these.
+ */
+const knownPrefixes = new Set<string>(Object.values(DEFAULT_PREFIXES));
+let nearRe: RegExp | undefined;
+
+/** Adds a configured token prefix to those `findNearTokens` looks for (invalid prefixes are ignored). */
+export function registerTokenPrefix(prefix: string): void {
+  if (knownPrefixes.has(prefix) || !PREFIX_PATTERN.test(prefix)) return;
+  knownPrefixes.add(prefix);
+  nearRe = undefined;
+}
+
+/**
+ * How many characters after a known prefix a near-token must have to be masked: a display prefix
+ * (`mcp_sk_AbCd`, `DISPLAY_CHARS` = 4 of them) is safe to show and stays as it is.
+ */
+const NEAR_MIN = 5;
+
+/**
+ * Finds every substring shaped like a key: a known prefix followed by token characters, whatever their
+ * number and checksum. A key one character off (mistyped, truncated, padded) is as good as the key to
+ * anyone who can try the few candidates offline, so logs must not show it. Letters, digits and the few
+ * characters a mangled key or its URL form may carry (`_ - . ~ + / = %`) count as token characters.
+ */
+export function findNearTokens(text: string): FoundToken[] {
+  if (nearRe === undefined) {
+    const alternatives = [...knownPrefixes].sort((a, b) => b.length - a.length).join("|");
+    nearRe = new RegExp(`(${alternatives})[A-Za-z0-9_.~+/=%-]{${NEAR_MIN},}`, "g");
+  }
+  const found: FoundToken[] = [];
+  for (const m of text.matchAll(nearRe)) found.push({ index: m.index, length: m[0].length, prefix: m[1]! });
   return found;
 }
