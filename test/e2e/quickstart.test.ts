@@ -1,7 +1,8 @@
 /**
  * The README's main job: `tokenform quickstart` (what `npm start` runs) on a fresh working directory
  * creates, delivers and proves the keys with a real MCP exchange; a second run prints "No changes".
- * Secrets never reach the output.
+ * The secrets land in the working directory's git-ignored `.tokenform/quickstart/`, never a fixed shared
+ * temporary path, and the output says where. Secrets never reach the output.
  */
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,12 +12,14 @@ import { runCli } from "../support/cli.js";
 
 it("applies the quickstart once, then finds no changes", async () => {
   const cwd = await mkdtemp(join(tmpdir(), "tokenform-qs-"));
-  const outDir = join(cwd, "secrets");
+  // The default: beside the embedded database, so a second run (and only this checkout) finds them.
+  const outDir = join(cwd, ".tokenform", "quickstart");
   const spec = join(import.meta.dirname, "../../quickstart/quickstart.yaml");
   try {
-    const first = runCli(["quickstart", "--spec", spec, "--out-dir", outDir], { cwd });
+    const first = runCli(["quickstart", "--spec", spec], { cwd });
     expect(first.stderr).toBe("");
     expect(first.status).toBe(0);
+    expect(first.stdout).toContain(`secrets:  files under ${outDir} (mode 0600)`);
     expect(first.stdout).toContain("Plan: 3 to create.");
     expect(first.stdout).toContain("Apply complete: 3 changes applied, 3 secrets delivered.");
     // The proof is a real MCP exchange: initialize, tools/list, a read-only call, a refused destructive one.
@@ -41,7 +44,7 @@ it("applies the quickstart once, then finds no changes", async () => {
       secrets.push(text.includes("=") ? text.trim().split("=")[1]! : text.trim());
     }
 
-    const second = runCli(["quickstart", "--spec", spec, "--out-dir", outDir], { cwd });
+    const second = runCli(["quickstart", "--spec", spec], { cwd });
     expect(second.status).toBe(0);
     expect(second.stdout).toContain("No changes. The tokens of quickstart/demo match the spec.");
     for (const secret of secrets) {

@@ -87,7 +87,7 @@ export function registerQuickstart(program: Command): void {
       "plan and apply quickstart/quickstart.yaml on the embedded service, then prove a delivered key works",
     )
     .option("--spec <file>", "spec to use", "quickstart/quickstart.yaml")
-    .option("--out-dir <dir>", "where the file sinks write (default: <tmp>/tokenform-quickstart)")
+    .option("--out-dir <dir>", "where the file sinks write (default: .tokenform/quickstart)")
     .action(async (options) => {
       const { runQuickstart } = await import("../run/quickstart.js");
       process.exitCode = await runQuickstart(options);

@@ -1,20 +1,20 @@
 /**
  * `tokenform quickstart` (what `npm start` runs): plans and applies quickstart/quickstart.yaml on the embedded
- * token service, delivering to file sinks in a directory outside the repository, prints the plan and the
+ * token service, delivering to file sinks in `.tokenform/quickstart/` (git-ignored, next to the embedded
+ * service's database, so a second run finds the secrets it delivered), prints the plan and the
  * tokens table, then proves the result end to end with a real MCP exchange (quickstart-mcp.ts): the
  * delivered read-only key initializes, lists and calls a read-only tool, is refused a destructive one, and
  * a key that was never issued gets 401. Running it again prints "No changes".
  * Secrets appear only in the delivered files (mode 0600), never on screen.
  */
 import { readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { displayPrefixOf } from "../../api/secret.js";
 import { ownerSelector } from "../../plan/fetch.js";
 import { renderText } from "../../plan/render/text.js";
 import type { FileDestination, ResolvedTokenSet } from "../../spec/resolved.js";
 import { generateToken } from "../../spec/token-format.js";
-import { connect } from "../connect.js";
+import { connect, EMBEDDED_DB } from "../connect.js";
 import { CliError } from "../errors.js";
 import { renderTokensTable } from "../tokens-table.js";
 import { applyWithProgress, type Io, loadSpecs, planSpecs, processIo, useColor } from "./common.js";
@@ -25,9 +25,12 @@ export interface QuickstartOptions {
   outDir?: string;
 }
 
-/** Where the quickstart's file sinks write by default: a fixed place under the OS temp dir, outside any repo. */
+/**
+ * Where the quickstart's file sinks write by default: `.tokenform/quickstart/` in the working directory,
+ * beside the embedded database that records them (git-ignored; shared with no other user or checkout).
+ */
 export function defaultQuickstartDir(): string {
-  return join(tmpdir(), "tokenform-quickstart");
+  return join(dirname(EMBEDDED_DB), "quickstart");
 }
 
 /** Places every file destination of the set in `outDir` (same file name), so nothing lands in the repo. */
