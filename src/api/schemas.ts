@@ -205,6 +205,19 @@ export const VerifyRequestSchema = z.strictObject({
     .strictObject({
       timestamp: z.string().max(32).describe("The request's `X-MCP-Timestamp` header (Unix seconds)."),
       signature: z.string().max(128).describe("The request's `X-MCP-Signature` header (hex HMAC-SHA256)."),
+      method: z
+        .string()
+        .regex(/^[A-Za-z]{1,32}$/, "an HTTP method such as POST")
+        .optional()
+        .describe("The request's HTTP method (signed since version 2)."),
+      path: z
+        .string()
+        .max(8192)
+        .regex(/^\/[!-~]*$/, "the request target: a path with its query, in printable ASCII")
+        .optional()
+        .describe(
+          "The request's path with its query, exactly as the request line carries it (signed since version 2).",
+        ),
       body: z.string().describe("The exact request body the signature covers, base64-encoded."),
     })
     .optional()

@@ -59,12 +59,12 @@ export function upstreamHeaders(
   }
   if (incoming.host !== undefined) out["x-forwarded-host"] = incoming.host;
   out["x-forwarded-proto"] = "http";
-  if (clientIp !== undefined) {
-    const prior = incoming["x-forwarded-for"];
-    out["x-forwarded-for"] = prior
-      ? `${Array.isArray(prior) ? prior.join(", ") : prior}, ${clientIp}`
-      : clientIp;
-  }
+  // The gateway appends the client as it determined it (src/service/client-address.ts), so an upstream
+  // that trusts the gateway as one hop sees the same client; `unknown` when it could not be known, which
+  // such an upstream cannot mistake for an address (and so no client-written entry becomes the client).
+  const prior = incoming["x-forwarded-for"];
+  const client = clientIp ?? "unknown";
+  out["x-forwarded-for"] = prior ? `${Array.isArray(prior) ? prior.join(", ") : prior}, ${client}` : client;
   if (key !== undefined) {
     out[CALLER_HEADERS.id] = key.id;
     out[CALLER_HEADERS.name] = key.name;

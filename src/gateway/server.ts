@@ -27,7 +27,7 @@ import { errorResponse } from "../mcp/jsonrpc.js";
 import { filterToolsResult } from "../mcp/policy.js";
 import { jsonAnswer, sendAnswer } from "../mcp/refusals.js";
 import { type VerifyBackend, type VerifySource, verifyBackend } from "../mcp/verify.js";
-import { parseRanges } from "../service/ip.js";
+import { type ProxyTrustSetting, proxyTrust } from "../service/client-address.js";
 import { silentLogger } from "../service/logger.js";
 import { UpstreamCatalog } from "./catalog.js";
 import { clientHeaders, upstreamHeaders } from "./headers.js";
@@ -49,8 +49,11 @@ export interface GatewayOptions extends VerifySource {
   /** Port to listen on (default 8788; 0 picks a free one). */
   port?: number;
   logger?: Logger;
-  /** Proxies (IPs/CIDRs) in front of the gateway whose `X-Forwarded-For` is believed. */
-  trustProxy?: string[];
+  /**
+   * How far `X-Forwarded-For` is believed: the proxies (IPs/CIDRs) in front of the gateway, or a hop count
+   * (src/service/client-address.ts). Default: not at all.
+   */
+  trustProxy?: ProxyTrustSetting;
   /** Largest MCP POST body in bytes (default 4 MiB). */
   bodyLimitBytes?: number;
   /** URL of protected-resource metadata to name in `WWW-Authenticate` (none by default). */
@@ -83,8 +86,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const path = upstream.pathname;
   const logger = options.logger ?? silentLogger();
-  const trusted = parseRanges(options.trustProxy ?? []);
-  if (trusted.invalid.length > 0) throw new Error(`invalid trusted proxy ${trusted.invalid.join(", ")}`);
+  const trust = proxyTrust(options.trustProxy, "trustProxy");
   const pool = new Pool(upstream.origin, { connections: 256 });
   const backend: VerifyBackend = verifyBackend(options);
   const catalog = new UpstreamCatalog({
@@ -97,7 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     verify: backend.verify,
     catalog,
     bodyLimit: options.bodyLimitBytes,
-    trustedProxies: trusted.ranges,
+    proxyTrust: trust,
     refusal: options.resourceMetadata === undefined ? {} : { resourceMetadata: options.resourceMetadata },
   });
 

@@ -21,9 +21,9 @@
 import type { IncomingMessage } from "node:http";
 import { displayPrefixOf, fingerprintOf } from "../api/secret.js";
 import type { VerifiedKey } from "../service/cache.js";
+import { clientAddress, NO_PROXY_TRUST, type ProxyTrust } from "../service/client-address.js";
 import { credentialFromHeaders } from "../service/credentials.js";
 import { readBody } from "../service/http/body.js";
-import { clientAddress, type IpRange } from "../service/ip.js";
 import type { SignedRequest } from "../service/signing.js";
 import type { Verdict } from "../service/verifier.js";
 import { headerMismatch } from "./headers.js";
@@ -72,8 +72,8 @@ export interface McpGuardOptions {
   scopes?: readonly string[] | ((req: IncomingMessage) => readonly string[]);
   /** Largest POST body in bytes (default 4 MiB). */
   bodyLimit?: number;
-  /** Proxies whose `X-Forwarded-For` is believed (empty: the TCP peer is the client). */
-  trustedProxies?: readonly IpRange[];
+  /** How far `X-Forwarded-For` is believed (default: not at all, the TCP peer is the client). */
+  proxyTrust?: ProxyTrust;
   /** How refusals name the protected resource (`resource_metadata` in `WWW-Authenticate`). */
   refusal?: RefusalContext;
 }
@@ -116,7 +116,7 @@ export class McpGuard {
   readonly #catalog: ToolCatalog | undefined;
   readonly #scopes: McpGuardOptions["scopes"];
   readonly #bodyLimit: number;
-  readonly #trusted: readonly IpRange[];
+  readonly #trust: ProxyTrust;
   readonly #refusal: RefusalContext;
   /** Why keys were refused lately, by key fingerprint (never the key). */
   readonly #recent = new Map<string, RecentRefusal & { at: number }>();
@@ -126,13 +126,16 @@ export class McpGuard {
     this.#catalog = options.catalog;
     this.#scopes = options.scopes;
     this.#bodyLimit = options.bodyLimit ?? DEFAULT_MCP_BODY_LIMIT;
-    this.#trusted = options.trustedProxies ?? [];
+    this.#trust = options.proxyTrust ?? NO_PROXY_TRUST;
     this.#refusal = options.refusal ?? {};
   }
 
-  /** The client's address as the guard sees it (the TCP peer, or `X-Forwarded-For` from a trusted proxy). */
+  /**
+   * The client's address as the guard sees it (the TCP peer, or `X-Forwarded-For` as far as it is
+   * trusted); undefined when it cannot be known safely.
+   */
   clientIp(req: IncomingMessage): string | undefined {
-    return clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], this.#trusted);
+    return clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], this.#trust);
   }
 
   /**
@@ -228,6 +231,8 @@ export class McpGuard {
       input.signed = {
         timestamp: single(req.headers["x-mcp-timestamp"]),
         signature: signatureHeader,
+        method,
+        path: req.url ?? "/",
         body: raw ?? Buffer.alloc(0),
       };
     }

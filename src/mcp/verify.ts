@@ -91,6 +91,8 @@ export function verifyBackend(source: VerifySource): VerifyBackend {
                 signature: {
                   timestamp: input.signed.timestamp,
                   signature: input.signed.signature,
+                  ...(input.signed.method !== undefined ? { method: input.signed.method } : {}),
+                  ...(input.signed.path !== undefined ? { path: input.signed.path } : {}),
                   body: Buffer.from(input.signed.body).toString("base64"),
                 },
               }

@@ -27,10 +27,10 @@ import type { ToolHints } from "../mcp/methods.js";
 import { apiRefusalAnswer, sendAnswer, unavailableAnswer } from "../mcp/refusals.js";
 import { verifyBackend } from "../mcp/verify.js";
 import type { VerifiedKey } from "../service/cache.js";
+import { type ProxyTrustSetting, proxyTrust } from "../service/client-address.js";
 import { credentialFromHeaders } from "../service/credentials.js";
 import { readBody } from "../service/http/body.js";
 import { rateLimitHeaders } from "../service/http/verdict.js";
-import { type IpRange, parseRanges } from "../service/ip.js";
 import type { SignedRequest } from "../service/signing.js";
 import type { RateLimitState, Verdict, Verifier } from "../service/verifier.js";
 
@@ -77,10 +77,11 @@ export interface TokenformAuthOptions {
    */
   tools?: Readonly<Record<string, ToolHints>> | ToolCatalog;
   /**
-   * Whose `X-Forwarded-For` to believe: `true` for any peer (only behind a proxy you control), a list of
-   * proxy addresses/CIDRs, or `false`/absent to use the TCP peer address.
+   * How far to believe `X-Forwarded-For` (src/service/client-address.ts): `true` for exactly one proxy in
+   * front (the client is the rightmost entry), a hop count, a list of proxy addresses/CIDRs, or
+   * `false`/absent to use the TCP peer address. A client's own entries never count.
    */
-  trustProxy?: boolean | readonly string[];
+  trustProxy?: ProxyTrustSetting;
   /** `mcp` only: largest POST body in bytes (default 4 MiB; 413 beyond). */
   bodyLimitBytes?: number;
   /** URL of the server's RFC 9728 protected-resource metadata, sent as `resource_metadata` in challenges. */
@@ -105,14 +106,6 @@ export type TokenformAuthHandler = ((
    */
   registration(req: IncomingMessage, res: ServerResponse): void;
 };
-
-function trustedRanges(trustProxy: TokenformAuthOptions["trustProxy"]): IpRange[] {
-  if (trustProxy === true) return parseRanges(["0.0.0.0/0", "::/0"]).ranges;
-  if (!trustProxy) return [];
-  const parsed = parseRanges(trustProxy);
-  if (parsed.invalid.length > 0) throw new Error(`invalid trustProxy entries: ${parsed.invalid.join(", ")}`);
-  return parsed.ranges;
-}
 
 /** A tool catalog from a plain `name → annotations` record. */
 function catalogOf(tools: TokenformAuthOptions["tools"]): ToolCatalog | undefined {
@@ -142,7 +135,7 @@ export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandl
     );
   }
   const backend = verifyBackend(options);
-  const trusted = trustedRanges(options.trustProxy);
+  const trust = proxyTrust(options.trustProxy, "trustProxy");
   const refusal =
     options.resourceMetadata === undefined ? {} : { resourceMetadata: options.resourceMetadata };
   const guard = new McpGuard({
@@ -150,7 +143,7 @@ export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandl
     catalog: catalogOf(options.tools),
     scopes: options.scopes,
     bodyLimit: options.bodyLimitBytes,
-    trustedProxies: trusted,
+    proxyTrust: trust,
     refusal,
   });
 
@@ -174,6 +167,8 @@ export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandl
       signed = {
         timestamp: Array.isArray(timestamp) ? timestamp[0] : timestamp,
         signature: Array.isArray(signature) ? signature[0] : signature,
+        method: (req.method ?? "GET").toUpperCase(),
+        path: req.url ?? "/",
         body,
       };
     }

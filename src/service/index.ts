@@ -15,7 +15,14 @@ export {
   type ServiceOptions,
   startService,
 } from "./service.js";
-export { SIGNATURE_LABEL, SIGNATURE_WINDOW_SECONDS, signRequest } from "./signing.js";
+export {
+  canonicalRequest,
+  SIGNATURE_LABEL,
+  SIGNATURE_WINDOW_SECONDS,
+  type SigningInput,
+  signLegacyRequest,
+  signRequest,
+} from "./signing.js";
 export { isPostgresUrl, PostgresStore, type PostgresStoreOptions } from "./store/postgres.js";
 export { DEFAULT_DB_PATH, SqliteStore } from "./store/sqlite.js";
 export type { TokenPrefixes, TokenStore } from "./store/types.js";

@@ -1,7 +1,6 @@
 /**
- * IP handling with ipaddr.js: parsing allowlist entries (IPv4/IPv6 addresses and CIDR ranges), matching a
- * client address against them, and finding the client address of a request — `X-Forwarded-For` is read
- * only when the connection comes from a configured trusted proxy, right to left, skipping trusted hops.
+ * IP handling with ipaddr.js: parsing allowlist entries (IPv4/IPv6 addresses and CIDR ranges) and matching
+ * a client address against them. Who the client of a request is (`X-Forwarded-For`): client-address.ts.
  */
 import ipaddr from "ipaddr.js";
 
@@ -68,34 +67,4 @@ export function isLoopback(ip: string | undefined): boolean {
   if (ip === "127.0.0.1" || ip === "::1" || ip === "::ffff:127.0.0.1") return true;
   const address = parseAddress(ip);
   return address !== undefined && address.range() === "loopback";
-}
-
-/**
- * The client address of a request. `remoteAddress` is the TCP peer; `forwardedFor` the raw
- * `X-Forwarded-For` header. Only when the peer is a trusted proxy is the header consulted: hops are
- * read right to left and the first one that is not itself a trusted proxy is the client.
- */
-export function clientAddress(
-  remoteAddress: string | undefined,
-  forwardedFor: string | string[] | undefined,
-  trustedProxies: readonly IpRange[],
-): string | undefined {
-  if (trustedProxies.length === 0 || forwardedFor === undefined) {
-    // The common case needs no parsing: Node reports IPv4 peers of dual-stack sockets as ::ffff:a.b.c.d.
-    return remoteAddress?.startsWith("::ffff:") && remoteAddress.includes(".")
-      ? remoteAddress.slice(7)
-      : remoteAddress;
-  }
-  const peer = remoteAddress ? parseAddress(remoteAddress) : undefined;
-  if (!peer) return remoteAddress;
-  if (!inRanges(peer, trustedProxies)) return peer.toString();
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",");
-  let client = peer;
-  for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = parseAddress(hops[i]!);
-    if (!hop) break;
-    client = hop;
-    if (!inRanges(hop, trustedProxies)) break;
-  }
-  return client.toString();
 }

@@ -136,6 +136,26 @@ export class RateLimiter {
     };
   }
 
+  /**
+   * Gives back the admission `check(rules, at)` made, for a request admitted here and refused by a later
+   * step (a replayed signature): a refused request consumes nothing.
+   */
+  release(rules: readonly RateRule[], at: number): void {
+    for (const rule of rules) {
+      const log = this.#logs.get(rule.key);
+      if (!log) continue;
+      for (let i = log.times.length - 1; i >= log.head; i--) {
+        if (log.times[i] !== at) continue;
+        log.total--;
+        if (--log.counts[i]! === 0) {
+          log.times.splice(i, 1);
+          log.counts.splice(i, 1);
+        }
+        break;
+      }
+    }
+  }
+
   /** Forgets buckets whose windows are empty (called periodically by the service's sweeper). */
   prune(now: number): void {
     for (const [key, log] of this.#logs) {

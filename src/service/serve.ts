@@ -5,6 +5,7 @@
  * is closed — before resolving with the exit code.
  */
 import type { Logger } from "pino";
+import type { ProxyTrustSetting } from "./client-address.js";
 import { createLogger } from "./logger.js";
 import { type RunningService, startService } from "./service.js";
 import { stopSignal } from "./stop-signal.js";
@@ -17,8 +18,10 @@ export interface ServeOptions {
   host?: string;
   port?: number;
   logLevel?: string;
-  /** Proxies whose X-Forwarded-For is trusted. */
-  trustProxy?: string[];
+  /** How far X-Forwarded-For is believed: proxy addresses/CIDRs or a hop count (client-address.ts). */
+  trustProxy?: ProxyTrustSetting;
+  /** Also accept version-1 request signatures (src/service/signing.ts). */
+  allowLegacySignatures?: boolean;
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
@@ -56,6 +59,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     bootstrapToken: env.TOKENFORM_BOOTSTRAP_TOKEN || undefined,
     pepper: env.TOKENFORM_PEPPER || undefined,
     trustedProxies: options.trustProxy,
+    allowLegacySignatures: options.allowLegacySignatures,
     logger,
     sessionAdminKey: false,
     // Tuning knob (and how the shutdown test proves that SIGTERM, not the timer, wrote the counts).

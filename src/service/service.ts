@@ -15,15 +15,14 @@ import { buildOpenApiDocument } from "../api/openapi.js";
 import { SecretValue } from "../api/secret.js";
 import { checkToken, DEFAULT_PREFIXES, PREFIX_PATTERN } from "../spec/token-format.js";
 import { KeyCache } from "./cache.js";
+import { type ProxyTrustSetting, proxyTrust } from "./client-address.js";
 import { type Clock, systemClock } from "./clock.js";
 import { Digester } from "./digest.js";
 import { DEFAULT_BODY_LIMIT } from "./http/body.js";
 import { buildRoutes } from "./http/routes.js";
 import { createRequestHandler } from "./http/server.js";
-import { parseRanges } from "./ip.js";
 import { silentLogger } from "./logger.js";
 import { RateLimiter } from "./ratelimit.js";
-import { SignatureVerifier } from "./signing.js";
 import { DEFAULT_DB_PATH, SqliteStore } from "./store/sqlite.js";
 import type { TokenPrefixes, TokenStore } from "./store/types.js";
 import { TokenManager } from "./tokens.js";
@@ -56,8 +55,16 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Rate limits (defaults from the seeds: 100/min per key, 1000/h per account). */
   rateLimits?: Partial<RateDefaults>;
-  /** Proxies (IPs/CIDRs) whose `X-Forwarded-For` is trusted (default none). */
-  trustedProxies?: string[];
+  /**
+   * How far `X-Forwarded-For` is believed (default: not at all): proxy addresses/CIDRs, a hop count, or
+   * `true` for one hop (src/service/client-address.ts).
+   */
+  trustedProxies?: ProxyTrustSetting;
+  /**
+   * Also accept version-1 request signatures (HMAC of `"<timestamp>.<body>"`, which binds neither method
+   * nor path) while clients move to version 2 (src/service/signing.ts). Default false.
+   */
+  allowLegacySignatures?: boolean;
   /** Usage flush interval in ms (default 1000). */
   usageFlushMs?: number;
   /** Sweeper interval in ms (default 30 000; 0 disables the timer — call `sweep()` yourself). */
@@ -124,8 +131,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   for (const prefix of Object.values(prefixes)) {
     if (!PREFIX_PATTERN.test(prefix)) throw new Error(`invalid token prefix ${JSON.stringify(prefix)}`);
   }
-  const trusted = parseRanges(options.trustedProxies ?? []);
-  if (trusted.invalid.length > 0) throw new Error(`invalid trusted proxy ${trusted.invalid.join(", ")}`);
+  const trust = proxyTrust(options.trustedProxies, "trustedProxies");
 
   const store = options.store ?? new SqliteStore({ path: options.dbPath ?? DEFAULT_DB_PATH });
   await store.init();
@@ -144,7 +150,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     logger,
     digester,
     usage,
-    signatures: new SignatureVerifier(),
+    allowLegacySignatures: options.allowLegacySignatures ?? false,
     rateDefaults: {
       keyPerMinute: options.rateLimits?.keyPerMinute ?? 100,
       accountPerHour:
@@ -217,7 +223,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     verifier,
     logger,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
-    trustedProxies: trusted.ranges,
+    proxyTrust: trust,
     anonymousLoopbackVerify: options.anonymousLoopbackVerify ?? true,
   });
   const server: Server = createServer(

@@ -755,10 +755,12 @@ export class TokenManager {
   /**
    * Deletes lapsed pending tokens and lapsed session keys, and drops secrets whose pending roll or overlap
    * lapsed. Versions are left alone for the latter (what the API shows does not change: lapsed parts were
-   * already hidden), so a sweep never makes a client's If-Match fail. Returns how many tokens it touched.
+   * already hidden), so a sweep never makes a client's If-Match fail. Also forgets signed requests whose
+   * replay window has passed. Returns how many tokens it touched.
    */
   async sweep(): Promise<number> {
     const now = this.#clock.now();
+    await this.#store.pruneSignatures(now);
     let touched = 0;
     for (;;) {
       const due = await this.#store.listDue(now, 200);

@@ -10,7 +10,9 @@
  * is computed: a hit proves the key was issued, so the outcome is the same and the check is skipped.)
  *
  * The hot path for a cached key is synchronous: one SHA-256, a few `Map` operations, no
- * awaiting and no disk (usage is accumulated in memory and flushed elsewhere).
+ * awaiting and no disk (usage is accumulated in memory and flushed elsewhere). Keys that require signed
+ * requests are the exception: an admitted request records its signature in the store (the replay window
+ * survives restarts and is shared by instances), and only an admitted one does.
  */
 import type { Logger } from "pino";
 import type { VerifyCode } from "../api/schemas.js";
@@ -22,7 +24,7 @@ import { checkGrant } from "./grant.js";
 import { ipAllowed, parseRanges } from "./ip.js";
 import { effectiveToken } from "./lifecycle.js";
 import type { RateDecision, RateLimiter, RateRule } from "./ratelimit.js";
-import { SIGNATURE_LABEL, type SignatureVerifier, type SignedRequest } from "./signing.js";
+import { checkSignature, SIGNATURE_LABEL, type SignatureCheck, type SignedRequest } from "./signing.js";
 import type { SecretRecord, StoredToken, TokenStore } from "./store/types.js";
 import type { UsageAccumulator } from "./usage.js";
 
@@ -42,8 +44,9 @@ export interface VerifierOptions {
   logger: Logger;
   digester: Digester;
   usage: UsageAccumulator;
-  signatures: SignatureVerifier;
   rateDefaults: RateDefaults;
+  /** Also accept version-1 request signatures (`"<timestamp>.<body>"`, no method or path); default false. */
+  allowLegacySignatures?: boolean;
 }
 
 /** A verification request. */
@@ -120,7 +123,7 @@ export class Verifier {
   readonly #logger: Logger;
   readonly #digester: Digester;
   readonly #usage: UsageAccumulator;
-  readonly #signatures: SignatureVerifier;
+  readonly #allowLegacySignatures: boolean;
   readonly #rateDefaults: RateDefaults;
 
   constructor(options: VerifierOptions) {
@@ -131,23 +134,29 @@ export class Verifier {
     this.#logger = options.logger;
     this.#digester = options.digester;
     this.#usage = options.usage;
-    this.#signatures = options.signatures;
+    this.#allowLegacySignatures = options.allowLegacySignatures ?? false;
     this.#rateDefaults = options.rateDefaults;
   }
 
-  /** Verifies a request. Resolves at once (no I/O) when the key is cached or refused offline. */
+  /**
+   * Verifies a request. Resolves at once (no I/O) when the key is cached or refused offline, and is not a
+   * key that requires signed requests (admitting one records its signature in the store).
+   */
   verify(input: VerifyInput): Promise<Verdict> {
     const fast = this.#fast(input);
-    return typeof fast === "string" ? this.#lookup(fast, input) : Promise.resolve(fast);
+    if (typeof fast === "string") return this.#lookup(fast, input);
+    if ("valid" in fast) return Promise.resolve(fast);
+    return this.#decideSigned(fast, input, this.#clock.now());
   }
 
   /**
    * The synchronous fast path: the verdict when it needs no store access (cached key, or refused
-   * offline), otherwise undefined — then call `verify`.
+   * offline), otherwise undefined — then call `verify`. Keys that require signed requests always need
+   * `verify`: the replay window is in the store.
    */
   verifyCached(input: VerifyInput): Verdict | undefined {
     const fast = this.#fast(input);
-    return typeof fast === "string" ? undefined : fast;
+    return typeof fast === "string" || !("valid" in fast) ? undefined : fast;
   }
 
   /**
@@ -158,14 +167,14 @@ export class Verifier {
    * is compared there is a SHA-256 of the candidate, never the secret; store hits are compared with
    * `timingSafeEqual`.)
    */
-  #fast(input: VerifyInput): Verdict | string {
+  #fast(input: VerifyInput): Verdict | string | CachedKey {
     const token = input.token;
     if (token === undefined || token === "") return MISSING;
     if (token.length > MAX_KEY_LENGTH) return MALFORMED;
     const digest = this.#digester.digest(token);
     const now = this.#clock.now();
     const entry = this.#cache.get(digest, now);
-    if (entry !== undefined) return this.#decide(entry, input, now);
+    if (entry !== undefined) return entry.requireSignature ? entry : this.#decide(entry, input, now);
     const check = checkToken(token);
     if (!check.ok) return check.reason === "malformed" ? MALFORMED : BAD_CHECKSUM;
     return digest;
@@ -179,7 +188,32 @@ export class Verifier {
     const entry = this.#snapshot(found.token, found.secret, digest, now);
     if (entry === undefined) return NOT_FOUND;
     this.#cache.set(entry, epoch);
-    return this.#decide(entry, input, now);
+    return entry.requireSignature ? this.#decideSigned(entry, input, now) : this.#decide(entry, input, now);
+  }
+
+  /**
+   * A key that requires signed requests: the signature is checked in its place in the order, and only a
+   * request every other check admits records it in the store (an atomic insert-if-absent shared by
+   * restarts and instances). A replay found there is refused and gives its rate-limit admission back, so a
+   * request refused for any reason — rate limit, scope, IP, replay — consumes neither.
+   */
+  async #decideSigned(entry: CachedKey, input: VerifyInput, now: number): Promise<Verdict> {
+    const signature = checkSignature(input.token!, input.signed, now, this.#allowLegacySignatures);
+    const verdict = this.#decide(entry, input, now, signature);
+    if (!verdict.valid || !signature.ok) return verdict;
+    let claimed: boolean;
+    try {
+      claimed = await this.#store.claimSignature(entry.key.id, signature.replayId, signature.expiresAt, now);
+    } catch (error) {
+      if (input.rateLimit !== false) this.#limiter.release(entry.rules, now);
+      throw error;
+    }
+    if (!claimed) {
+      if (input.rateLimit !== false) this.#limiter.release(entry.rules, now);
+      return this.#refuse(entry, { code: "REPLAYED", message: "this signed request was already used" }, now);
+    }
+    this.#usage.success(entry.key.id, input.ip, now);
+    return verdict;
   }
 
   /** Builds the cache entry for a secret of a token (undefined when the secret no longer counts). */
@@ -229,8 +263,11 @@ export class Verifier {
     };
   }
 
-  /** Everything after the key is known: account, status, IP, signature, rate limits, scopes, type. */
-  #decide(entry: CachedKey, input: VerifyInput, now: number): Verdict {
+  /**
+   * Everything after the key is known: account, status, IP, signature, rate limits, scopes, type. With
+   * `signature` (a key that requires signing, checked by the caller) success is the caller's to record.
+   */
+  #decide(entry: CachedKey, input: VerifyInput, now: number, signature?: SignatureCheck): Verdict {
     const key = entry.key;
     if (input.account !== undefined && input.account !== key.account) return NOT_FOUND;
     const status = this.#status(entry, now);
@@ -245,10 +282,7 @@ export class Verifier {
         now,
       );
     }
-    if (entry.requireSignature) {
-      const signature = this.#signatures.check(key.id, input.token!, input.signed, now);
-      if (!signature.ok) return this.#refuse(entry, signature, now);
-    }
+    if (signature !== undefined && !signature.ok) return this.#refuse(entry, signature, now);
     let ratelimit: RateLimitState | undefined;
     if (input.rateLimit !== false) {
       const decision: RateDecision = this.#limiter.check(entry.rules, now);
@@ -267,7 +301,7 @@ export class Verifier {
     }
     const refusal = checkGrant(key, input);
     if (refusal !== undefined) return this.#refuse(entry, refusal, now, ratelimit);
-    this.#usage.success(key.id, input.ip, now);
+    if (signature === undefined) this.#usage.success(key.id, input.ip, now);
     return ratelimit === undefined
       ? { valid: true, code: "VALID", token: key }
       : { valid: true, code: "VALID", token: key, ratelimit };

@@ -1,5 +1,6 @@
 /** `tokenform gateway`: tokenform's guard in front of any MCP server (src/gateway). */
 import { type Command, InvalidArgumentError } from "commander";
+import { TRUST_PROXY_HELP, trustProxyArgument } from "../trust-proxy.js";
 
 function port(value: string): number {
   const n = Number(value);
@@ -36,7 +37,7 @@ export function registerGateway(program: Command): void {
       "verify keys in-process on .tokenform/tokenform.db, even when TOKENFORM_API_URL is set",
     )
     .option("--db <path|url>", "verify keys in-process on this SQLite file or postgres:// database")
-    .option("--trust-proxy <cidr...>", "proxies in front of the gateway whose X-Forwarded-For is trusted")
+    .option("--trust-proxy <hops|cidr...>", TRUST_PROXY_HELP, trustProxyArgument)
     .option("--resource-metadata <url>", "protected-resource metadata URL to name in WWW-Authenticate")
     .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)")
     .addHelpText(

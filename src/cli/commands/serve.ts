@@ -1,5 +1,6 @@
 /** `tokenform serve`: run the token service (management API) for a team. */
 import type { Command } from "commander";
+import { TRUST_PROXY_HELP, trustProxyArgument } from "../trust-proxy.js";
 
 export function registerServe(program: Command): void {
   program
@@ -17,7 +18,11 @@ export function registerServe(program: Command): void {
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port ${v}`);
       return n;
     })
-    .option("--trust-proxy <cidr...>", "proxies whose X-Forwarded-For is trusted")
+    .option("--trust-proxy <hops|cidr...>", TRUST_PROXY_HELP, trustProxyArgument)
+    .option(
+      "--allow-legacy-signatures",
+      "also accept version-1 request signatures (no method or path signed) while clients upgrade",
+    )
     .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)")
     .addHelpText(
       "after",
@@ -31,6 +36,7 @@ export function registerServe(program: Command): void {
         host: string;
         port?: number;
         trustProxy?: string[];
+        allowLegacySignatures?: boolean;
         logLevel?: string;
       }) => {
         const { serve } = await import("../../service/serve.js");

@@ -241,6 +241,8 @@ export function buildRoutes(deps: RouteDeps): Route[] {
           signed: input.signature && {
             timestamp: input.signature.timestamp,
             signature: input.signature.signature,
+            method: input.signature.method,
+            path: input.signature.path,
             body: Buffer.from(input.signature.body, "base64"),
           },
         };

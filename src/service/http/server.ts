@@ -13,10 +13,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { API_ERROR_STATUS, errorBody } from "../../api/errors.js";
+import { clientAddress, type ProxyTrust } from "../client-address.js";
 import { credentialFromHeaders } from "../credentials.js";
 import { ServiceError } from "../errors.js";
 import { newRequestId } from "../ids.js";
-import { clientAddress, type IpRange, isLoopback } from "../ip.js";
+import { isLoopback } from "../ip.js";
 import { ADMIN_SCOPES, hasScopes } from "../scopes.js";
 import type { Actor } from "../tokens.js";
 import type { Verdict, Verifier } from "../verifier.js";
@@ -31,8 +32,8 @@ export interface HttpHandlerOptions {
   logger: Logger;
   /** Largest accepted request body in bytes (413 beyond). */
   bodyLimit: number;
-  /** Proxies whose `X-Forwarded-For` is believed. */
-  trustedProxies: IpRange[];
+  /** How far `X-Forwarded-For` is believed (client-address.ts). */
+  proxyTrust: ProxyTrust;
   /** Let loopback callers without proxy headers use `/v1/verify` without a key. */
   anonymousLoopbackVerify: boolean;
 }
@@ -273,7 +274,7 @@ export function createRequestHandler(
     const clientIp = clientAddress(
       req.socket.remoteAddress,
       req.headers["x-forwarded-for"],
-      options.trustedProxies,
+      options.proxyTrust,
     );
     if (logging)
       res.on("finish", () => {

@@ -126,4 +126,19 @@ INSERT OR IGNORE INTO destination_claims (account, destination, token_id)
   ORDER BY t.seq;
 `,
   },
+  {
+    version: 4,
+    name: "seen signatures",
+    // The replay window of signed requests (src/service/signing.ts), shared by every instance on the
+    // database and kept across restarts; the sweeper deletes rows once expires_at has passed.
+    sql: `
+CREATE TABLE seen_signatures (
+  token_id TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (token_id, signature)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX seen_signatures_expiry ON seen_signatures(expires_at);
+`,
+  },
 ];

@@ -132,4 +132,18 @@ INSERT INTO destination_claims (account, destination, token_id)
 ON CONFLICT DO NOTHING;
 `,
   },
+  {
+    version: 4,
+    name: "seen signatures",
+    // As SQLite's migration 4: the replay window of signed requests, shared by every instance.
+    sql: `
+CREATE TABLE seen_signatures (
+  token_id TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (token_id, signature)
+);
+CREATE INDEX seen_signatures_expiry ON seen_signatures(expires_at);
+`,
+  },
 ];

@@ -810,6 +810,24 @@ export class PostgresStore implements TokenStore {
     );
     return rows;
   }
+
+  async claimSignature(tokenId: string, signature: string, expiresAt: number, now: number): Promise<boolean> {
+    // One statement, atomic across instances: a new row, or an expired one taken over; a live row is left
+    // alone (no row returned).
+    const result = await this.#db.query(
+      `INSERT INTO seen_signatures (token_id, signature, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (token_id, signature) DO UPDATE SET expires_at = excluded.expires_at
+         WHERE seen_signatures.expires_at <= $4
+       RETURNING 1`,
+      [tokenId, signature, expiresAt, now],
+    );
+    return result.rowCount === 1;
+  }
+
+  async pruneSignatures(now: number): Promise<number> {
+    const result = await this.#db.query("DELETE FROM seen_signatures WHERE expires_at <= $1", [now]);
+    return result.rowCount ?? 0;
+  }
 }
 
 /**

@@ -684,6 +684,20 @@ export class SqliteStore implements TokenStore {
       "SELECT hour AS start, requests, failures FROM usage_hourly WHERE token_id = ? AND hour >= ? ORDER BY hour",
     ).all(tokenId, since) as UsageBucket[];
   }
+
+  async claimSignature(tokenId: string, signature: string, expiresAt: number, now: number): Promise<boolean> {
+    // One statement: a new row, or an expired one taken over; a live row is left alone (0 changes).
+    const result = this.#stmt(
+      `INSERT INTO seen_signatures (token_id, signature, expires_at) VALUES (@tokenId, @signature, @expiresAt)
+       ON CONFLICT (token_id, signature) DO UPDATE SET expires_at = excluded.expires_at
+         WHERE seen_signatures.expires_at <= @now`,
+    ).run({ tokenId, signature, expiresAt, now });
+    return result.changes === 1;
+  }
+
+  async pruneSignatures(now: number): Promise<number> {
+    return this.#stmt("DELETE FROM seen_signatures WHERE expires_at <= ?").run(now).changes;
+  }
 }
 
 /** Creates the database's directory; inside a `.tokenform` directory, also a `.gitignore` of `*`. */

@@ -230,6 +230,16 @@ export interface TokenStore {
   applyUsage(deltas: readonly UsageDelta[]): Promise<void>;
   /** Hourly usage buckets of a token from `since` (epoch ms) on, oldest first. */
   usageBuckets(tokenId: string, since: number): Promise<UsageBucket[]>;
+
+  /**
+   * Records that a signed request of `tokenId` with `signature` was admitted, until `expiresAt` (epoch
+   * ms), in one atomic insert-if-absent: true when this call recorded it, false when it is already
+   * recorded and not yet expired at `now` (a replay — on this instance, after a restart, or on another
+   * instance sharing the database).
+   */
+  claimSignature(tokenId: string, signature: string, expiresAt: number, now: number): Promise<boolean>;
+  /** Forgets recorded signatures that expired at or before `now` (the sweeper); returns how many. */
+  pruneSignatures(now: number): Promise<number>;
 }
 
 /** Label marking an embedded session admin key (see `startService`): deleted on close or once expired. */

@@ -33,7 +33,13 @@ describe("logs", () => {
       await h.http("POST", "/v1/verify", {
         body: {
           token: raw,
-          signature: { timestamp: ts, signature: signRequest(raw, ts, "{}"), body: "e30=" },
+          signature: {
+            timestamp: ts,
+            signature: signRequest(raw, { method: "POST", path: "/mcp", timestamp: ts, body: "{}" }),
+            method: "POST",
+            path: "/mcp",
+            body: "e30=",
+          },
         },
       });
       // A secret in the URL (a misuse) is still scrubbed from the access log.

@@ -166,7 +166,7 @@ describe("tokenformAuth in-process", () => {
     const headers = {
       authorization: `Bearer ${raw}`,
       "x-mcp-timestamp": ts,
-      "x-mcp-signature": signRequest(raw, ts, body),
+      "x-mcp-signature": signRequest(raw, { method: "POST", path: "/mcp", timestamp: ts, body }),
     };
     const unsigned = await mcp.call("POST", "/mcp", { headers: { authorization: `Bearer ${raw}` }, body });
     expect(unsigned.status).toBe(401);

@@ -726,6 +726,27 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     expect(holders).toHaveLength(1);
   });
 
+  it("records a signed request once across instances and restarts; expired records are taken over and pruned", async () => {
+    const { store: first, location } = await fresh();
+    const second = await open(location);
+    const racing = await Promise.all(
+      [first, second, first, second].map((store) =>
+        store.claimSignature("tok_a", "ab12", NOW + 300_000, NOW),
+      ),
+    );
+    expect(racing.filter(Boolean)).toHaveLength(1);
+    // Another token's identical signature is its own; after a restart the record is still there.
+    expect(await first.claimSignature("tok_b", "ab12", NOW + 300_000, NOW)).toBe(true);
+    await first.close();
+    const reopened = await open(location);
+    expect(await reopened.claimSignature("tok_a", "ab12", NOW + 300_000, NOW + 1)).toBe(false);
+    // Once expired, a record no longer blocks (the timestamp check refuses such a request anyway) and is pruned.
+    expect(await reopened.claimSignature("tok_a", "ab12", NOW + 900_000, NOW + 300_000)).toBe(true);
+    expect(await reopened.pruneSignatures(NOW + 300_000)).toBe(1);
+    expect(await second.claimSignature("tok_a", "ab12", NOW + 900_000, NOW + 300_001)).toBe(false);
+    expect(await second.pruneSignatures(NOW + 900_000)).toBe(1);
+  });
+
   it("turns the deliveries of an older database into claims when it migrates (oldest token first; files aside)", async () => {
     const { store, location } = await fresh();
     const delivered = (destination: string) => ({

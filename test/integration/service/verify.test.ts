@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { Pool } from "undici";
 import { describe, expect, it } from "vitest";
-import { signRequest } from "../../../src/service/index.js";
+import { signLegacyRequest, signRequest } from "../../../src/service/index.js";
 import { SqliteStore } from "../../../src/service/store/sqlite.js";
 import { checksumOf, generateToken, randomBase62 } from "../../../src/spec/token-format.js";
 import { serviceHarness } from "./harness.js";
@@ -245,13 +245,21 @@ describe("verify: scopes, types, signatures, invalidation", () => {
     ).secret.reveal();
     const body = JSON.stringify({ model: "x", messages: [{ role: "user", content: "hi" }] });
     const ts = String(Math.floor(h.clock.now() / 1000));
+    const sign = (timestamp: string) => signRequest(raw, { method: "POST", path: "/mcp", timestamp, body });
     const signature = {
       timestamp: ts,
-      signature: signRequest(raw, ts, body),
+      signature: sign(ts),
+      method: "POST",
+      path: "/mcp",
       body: Buffer.from(body).toString("base64"),
     };
-    const code = async (sig?: typeof signature) =>
-      (await h.admin.verify({ token: raw, signature: sig })).code;
+    const code = async (sig?: {
+      timestamp: string;
+      signature: string;
+      method?: string;
+      path?: string;
+      body: string;
+    }) => (await h.admin.verify({ token: raw, signature: sig })).code;
     expect(await code()).toBe("BAD_SIGNATURE");
     expect(await code({ ...signature, body: Buffer.from(`${body} `).toString("base64") })).toBe(
       "BAD_SIGNATURE",
@@ -261,13 +269,20 @@ describe("verify: scopes, types, signatures, invalidation", () => {
     expect(await code(signature)).toBe("VALID");
     expect(await code(signature)).toBe("REPLAYED");
     const old = String(Number(ts) - 301);
-    expect(await code({ timestamp: old, signature: signRequest(raw, old, body), body: signature.body })).toBe(
+    expect(await code({ ...signature, timestamp: old, signature: sign(old) })).toBe("BAD_SIGNATURE");
+    const edge = String(Number(ts) - 300);
+    expect(await code({ ...signature, timestamp: edge, signature: sign(edge) })).toBe("VALID");
+    // Version 2 binds the method and the path: the same signature for another request is refused.
+    const fresh = String(Number(ts) - 1);
+    expect(await code({ ...signature, timestamp: fresh, signature: sign(fresh), method: "DELETE" })).toBe(
       "BAD_SIGNATURE",
     );
-    const edge = String(Number(ts) - 300);
-    expect(
-      await code({ timestamp: edge, signature: signRequest(raw, edge, body), body: signature.body }),
-    ).toBe("VALID");
+    expect(await code({ ...signature, timestamp: fresh, signature: sign(fresh), path: "/mcp?x=1" })).toBe(
+      "BAD_SIGNATURE",
+    );
+    // The version-1 form (no method, no path) is refused unless the service allows legacy signatures.
+    const legacy = { timestamp: fresh, signature: signLegacyRequest(raw, fresh, body), body: signature.body };
+    expect(await code(legacy)).toBe("BAD_SIGNATURE");
     const other = (await h.admin.createToken({ name: "unsigned" })).secret.reveal();
     expect((await h.admin.verify({ token: other })).code).toBe("VALID");
   });

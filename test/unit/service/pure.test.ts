@@ -2,12 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { API_ERROR_STATUS, errorTypeOf, VERDICT_ERROR } from "../../../src/api/errors.js";
 import { API_ERROR_CODES, VERIFY_CODES } from "../../../src/api/schemas.js";
+import { clientAddress, proxyTrust } from "../../../src/service/client-address.js";
 import { credentialFromHeaders } from "../../../src/service/credentials.js";
-import { clientAddress, ipAllowed, isLoopback, parseRange, parseRanges } from "../../../src/service/ip.js";
+import { ipAllowed, isLoopback, parseRange, parseRanges } from "../../../src/service/ip.js";
 import { RateLimiter } from "../../../src/service/ratelimit.js";
 import { hasScopes, missingScopes, scopeCovers } from "../../../src/service/scopes.js";
 import { matchesSelector, parseSelector } from "../../../src/service/selector.js";
-import { SignatureVerifier, signRequest } from "../../../src/service/signing.js";
+import { checkSignature, signLegacyRequest, signRequest } from "../../../src/service/signing.js";
 
 describe("scopes", () => {
   it("matches exact scopes and the three wildcard forms", () => {
@@ -73,12 +74,13 @@ describe("IP ranges", () => {
   });
 
   it("reads X-Forwarded-For right to left, only from trusted proxies", () => {
-    const trusted = parseRanges(["10.0.0.0/8"]).ranges;
+    const trusted = proxyTrust(["10.0.0.0/8"], "test");
     expect(clientAddress("10.0.0.5", "198.51.100.1, 10.0.0.9", trusted)).toBe("198.51.100.1");
     expect(clientAddress("10.0.0.5", "6.6.6.6, 198.51.100.1", trusted)).toBe("198.51.100.1");
     expect(clientAddress("192.0.2.1", "198.51.100.1", trusted)).toBe("192.0.2.1");
     expect(clientAddress("10.0.0.5", undefined, trusted)).toBe("10.0.0.5");
-    expect(clientAddress("::ffff:10.0.0.5", "junk", trusted)).toBe("10.0.0.5");
+    // A malformed entry the walk must read makes the client unknown, never the proxy before it.
+    expect(clientAddress("::ffff:10.0.0.5", "junk", trusted)).toBeUndefined();
   });
 });
 
@@ -144,28 +146,30 @@ describe("rate limiter (sliding window log)", () => {
 });
 
 describe("request signatures", () => {
-  it("accepts a fresh signature once and refuses replays, skew and tampering", () => {
-    const verifier = new SignatureVerifier();
+  it("accepts a fresh version-2 signature and refuses skew and tampering with body, method or path", () => {
     const key = "mcp_sk_example";
     const now = 1_900_000_000_000;
     const ts = String(now / 1000);
-    const signature = signRequest(key, ts, "body");
-    expect(verifier.check("t", key, { timestamp: ts, signature, body: "body" }, now)).toEqual({ ok: true });
-    expect(verifier.check("t", key, { timestamp: ts, signature, body: "body" }, now)).toMatchObject({
-      code: "REPLAYED",
+    const request = { method: "POST", path: "/mcp?a=1", timestamp: ts, body: "body" };
+    const signature = signRequest(key, request);
+    const signed = { ...request, signature };
+    expect(checkSignature(key, signed, now)).toEqual({
+      ok: true,
+      replayId: signature,
+      expiresAt: now + 300_000,
     });
-    expect(verifier.check("t", key, { timestamp: ts, signature, body: "b0dy" }, now)).toMatchObject({
+    for (const changed of [{ body: "b0dy" }, { method: "GET" }, { path: "/mcp?a=2" }, { path: "/mcp" }]) {
+      expect(checkSignature(key, { ...signed, ...changed }, now)).toMatchObject({ code: "BAD_SIGNATURE" });
+    }
+    expect(checkSignature(key, signed, now + 301_000)).toMatchObject({ code: "BAD_SIGNATURE" });
+    expect(checkSignature(key, { ...signed, timestamp: "1e9" }, now)).toMatchObject({
       code: "BAD_SIGNATURE",
     });
-    expect(verifier.check("t", key, { timestamp: ts, signature, body: "body" }, now + 301_000)).toMatchObject(
-      {
-        code: "BAD_SIGNATURE",
-      },
-    );
-    expect(verifier.check("t", key, { timestamp: "1e9", signature, body: "body" }, now)).toMatchObject({
-      code: "BAD_SIGNATURE",
-    });
-    expect(verifier.check("t", key, undefined, now)).toMatchObject({ code: "BAD_SIGNATURE" });
+    expect(checkSignature(key, undefined, now)).toMatchObject({ code: "BAD_SIGNATURE" });
+    // Version 1 (timestamp and body only) passes only when legacy signatures are allowed.
+    const legacy = { timestamp: ts, signature: signLegacyRequest(key, ts, "body"), body: "body" };
+    expect(checkSignature(key, legacy, now)).toMatchObject({ code: "BAD_SIGNATURE" });
+    expect(checkSignature(key, legacy, now, true)).toMatchObject({ ok: true });
   });
 });
 
