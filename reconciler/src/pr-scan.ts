@@ -2,11 +2,19 @@
  * The secret scan of a pull request: every file the pull request changes (listed page by page), its added
  * lines read from GitHub's `patch` and checked with the shared scanner (`src/spec/secret-scan.ts`). A file
  * GitHub gives no patch for (too large a diff) is scanned whole from the checked-out workspace when it is
- * text; anything else is reported as not scanned rather than silently passed.
+ * text; anything else is reported as not scanned rather than silently passed. A YAML file's decoded scalars
+ * are scanned too (read from the workspace), as `tokenform validate` scans a spec's.
  */
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { type SecretLeak, scanPatch, scanText } from "../../src/spec/secret-scan.js";
+import {
+  addedLines,
+  isYamlFile,
+  type SecretLeak,
+  scanPatch,
+  scanText,
+  scanYamlScalars,
+} from "../../src/spec/secret-scan.js";
 import type { GithubRest } from "./github.js";
 
 /** Files per page (GitHub's maximum); GitHub lists at most 3,000 files of a pull request. */
@@ -59,13 +67,20 @@ export async function scanPullRequest(gh: GithubRest, target: ScanTarget): Promi
     for (const file of page.data) {
       filesChanged++;
       if (file.status === "removed") continue;
+      const yaml = isYamlFile(file.filename);
       if (file.patch !== undefined) {
         leaks.push(...scanPatch(file.filename, file.patch));
+        if (!yaml) continue;
+        // Decoded YAML scalars on the added lines: escapes and continuations can hide a credential.
+        const text = await readText(resolve(target.workspace, file.filename));
+        const added = new Set(addedLines(file.patch).map((a) => a.line));
+        if (text !== undefined) leaks.push(...scanYamlScalars(file.filename, text, (l) => added.has(l)));
         continue;
       }
       const text = await readText(resolve(target.workspace, file.filename));
       if (text === undefined) notScanned.push(file.filename);
-      else leaks.push(...scanText(file.filename, text));
+      else
+        leaks.push(...scanText(file.filename, text), ...(yaml ? scanYamlScalars(file.filename, text) : []));
     }
   }
   return { leaks, filesChanged, notScanned };

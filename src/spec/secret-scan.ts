@@ -1,11 +1,15 @@
 /**
  * Scanning changed text for committed credentials: the added lines of a unified-diff patch (a pull
- * request's files) or a whole text, mapped to file, line and column. It reports tokenform tokens with a
+ * request's files) or a whole text, mapped to file, line and column; and, for YAML, the decoded value of
+ * every scalar (`findDecodedSecrets`), where escapes (`\x5f`), `\` line continuations, folded and
+ * literal blocks can spell a credential that the raw text does not show. It reports tokenform tokens with a
  * valid checksum and well-known credential formats (GitHub, GitLab, AWS, Slack, …) from `findSecrets`,
  * without its high-entropy heuristic: that one suits spec values, while arbitrary files (lock files with
  * integrity hashes, test vectors) would raise false alarms. A finding carries only a safe prefix.
  */
-import { findSecrets, type SecretFinding } from "./secrets.js";
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, Scalar } from "yaml";
+import { type FindSecretsOptions, findSecrets, type SecretFinding } from "./secrets.js";
+import { composeYaml } from "./yaml-source.js";
 
 /** A credential found in a file. Never holds the secret: `shown` is a short prefix. */
 export interface SecretLeak {
@@ -86,4 +90,87 @@ export function leakMessage(leak: SecretLeak): string {
     "repository is copied to every clone, fork and CI log. Remove it from the change, revoke it (it must be " +
     "treated as leaked), and let tokenform create and deliver secrets instead."
   );
+}
+
+/** A credential that only the decoded value of a YAML scalar shows. */
+export interface DecodedSecret {
+  /** Offsets of the scalar (its source, quotes and block header included) in the text. */
+  start: number;
+  end: number;
+  /** What was found; `index` and `length` are within the decoded value, not the text. */
+  finding: SecretFinding;
+}
+
+/**
+ * Credentials in the decoded values of every scalar (keys included) of every document of a YAML text,
+ * except those the scalar's own source text already shows (a raw-text scan reports those). Never throws:
+ * text that is not YAML gives what its readable parts hold. `composed` are `yaml`'s documents for `text`,
+ * when the caller has them (the spec reader), so the text is not parsed twice.
+ */
+export function findDecodedSecrets(
+  text: string,
+  options: FindSecretsOptions = {},
+  composed?: readonly Document.Parsed[],
+): DecodedSecret[] {
+  const out: DecodedSecret[] = [];
+  const docs = composed ?? composeYaml(text).docs;
+  // An explicit stack: documents are nested at most MAX_NESTING_DEPTH deep, but the walk need not recurse.
+  const stack: unknown[] = docs.map((doc) => doc.contents);
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node) || isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (isPair(node)) {
+      stack.push(node.key, node.value);
+    } else if (isScalar(node) && typeof node.value === "string" && node.range) {
+      const [start, end] = node.range;
+      const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
+      const source = quoted ? text.slice(start + 1, end - 1) : text.slice(start, end);
+      if (node.value === source) continue;
+      const raw = new Set(findSecrets(source, options).map((f) => `${f.kind}\u0000${f.shown}`));
+      for (const finding of findSecrets(node.value, options)) {
+        if (!raw.has(`${finding.kind}\u0000${finding.shown}`)) out.push({ start, end, finding });
+      }
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Credentials that only decoded YAML scalars of `file` show, at the line and column where each scalar
+ * starts (its kind says the value had to be decoded). `onLine`, when given, keeps only scalars that
+ * touch a line it accepts (a pull request's added lines).
+ */
+export function scanYamlScalars(
+  file: string,
+  text: string,
+  onLine?: (line: number) => boolean,
+): SecretLeak[] {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines.addNewLine(i + 1);
+  const leaks: SecretLeak[] = [];
+  for (const { start, end, finding } of findDecodedSecrets(text, { heuristic: false })) {
+    const from = lines.linePos(start);
+    const to = lines.linePos(Math.max(start, end - 1));
+    if (onLine) {
+      let touched = false;
+      for (let line = from.line; line <= to.line && !touched; line++) touched = onLine(line);
+      if (!touched) continue;
+    }
+    leaks.push({
+      file,
+      line: from.line,
+      column: from.col,
+      endColumn: from.line === to.line ? to.col + 1 : from.col + 1,
+      kind: `${finding.kind}, written with YAML escapes or line breaks`,
+      shown: finding.shown,
+    });
+  }
+  return leaks;
+}
+
+/** Whether a file is YAML by its name (`.yaml`, `.yml`): those are also scanned with `scanYamlScalars`. */
+export function isYamlFile(file: string): boolean {
+  return /\.ya?ml$/i.test(file);
 }

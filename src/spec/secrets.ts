@@ -68,6 +68,9 @@ const MAX_WORDY_RATIO = 0.4;
 /** A tokenform token is a prefix of at least two characters and 36 more: no shorter run can hold one. */
 const MIN_TOKEN_RUN = 38;
 
+/** The `kind` of a finding of the high-entropy heuristic (not a known format, not a checksummed token). */
+export const HIGH_ENTROPY_KIND = "a high-entropy credential";
+
 /** Options of `findSecrets`. */
 export interface FindSecretsOptions {
   /**
@@ -146,7 +149,7 @@ function inspectRun(
     found.push({
       index: start,
       length: run.length,
-      kind: "a high-entropy credential",
+      kind: HIGH_ENTROPY_KIND,
       shown: run.slice(0, 4),
     });
   }

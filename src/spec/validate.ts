@@ -7,7 +7,7 @@
  * A broken token does not hide the others: every token that passes the schema still takes part in the
  * set-wide checks. Every diagnostic gets the file, line and column of the node it is about.
  */
-import type { LineCounter } from "yaml";
+import type { Document, LineCounter } from "yaml";
 import type { Diagnostic, DiagnosticPath, RelatedLocation } from "./diagnostics.js";
 import { formatLocation, hasErrors } from "./diagnostics.js";
 import { parseDuration } from "./duration.js";
@@ -16,7 +16,8 @@ import { type ResolveContext, resolveToken, setDefaults } from "./resolve.js";
 import { describeDestination, destinationId, type ResolvedToken, type ResolvedTokenSet } from "./resolved.js";
 import type { Defaults, TokenSpec } from "./schema.js";
 import { TokenSetSchema } from "./schema.js";
-import { findSecrets, rawSecretMessage, redactSecrets } from "./secrets.js";
+import { findDecodedSecrets } from "./secret-scan.js";
+import { findSecrets, HIGH_ENTROPY_KIND, rawSecretMessage, redactSecrets } from "./secrets.js";
 import { childOf, placeOf, rangeAt, type SourceDocument, type SourceNode } from "./source.js";
 import { isWriteScope } from "./values.js";
 
@@ -383,15 +384,18 @@ function objectSecretDiagnostics(doc: SourceDocument): Diagnostic[] {
 /**
  * Raw secrets in a file: the whole text is scanned once (values, keys and comments alike, and files that
  * are not valid YAML too), each finding reported at its own line and column, with the path of the node
- * it is in when the file was read.
+ * it is in when the file was read. When `yaml` read the file (`composed`), the decoded value of every
+ * scalar is scanned too (escapes, line continuations, folded and literal blocks), each finding reported
+ * at its scalar.
  */
 export function fileSecretDiagnostics(
   file: string,
   text: string,
   lines: LineCounter,
   documents: readonly SourceDocument[],
+  composed?: readonly Document.Parsed[],
 ): Diagnostic[] {
-  const out: Diagnostic[] = [];
+  const raw: Array<{ index: number; heuristic: boolean; diagnostic: Diagnostic }> = [];
   for (const finding of findSecrets(text)) {
     let doc: SourceDocument | undefined;
     for (const candidate of documents)
@@ -399,16 +403,35 @@ export function fileSecretDiagnostics(
     doc ??= documents[0];
     const at = placeOf(lines, text, { start: finding.index, end: finding.index + finding.length });
     const where = doc?.root ? pathAtOffset(doc.root, finding.index) : { path: [], inValue: false };
-    out.push({
+    const diagnostic: Diagnostic = {
       severity: "error",
       code: "raw_secret",
       message: rawSecretMessage(finding, where.inValue ? undefined : "in a comment"),
       file,
       ...at,
       path: where.path,
-    });
+    };
+    raw.push({ index: finding.index, heuristic: finding.kind === HIGH_ENTROPY_KIND, diagnostic });
   }
-  return out;
+  if (!composed) return raw.map((r) => r.diagnostic);
+  const decoded: Diagnostic[] = [];
+  for (const { start, end, finding } of findDecodedSecrets(text, {}, composed)) {
+    let doc: SourceDocument | undefined;
+    for (const candidate of documents) if (candidate.root && candidate.root.start <= start) doc = candidate;
+    decoded.push({
+      severity: "error",
+      code: "raw_secret",
+      message: rawSecretMessage(finding, "once this YAML scalar's escapes or line breaks are decoded"),
+      file,
+      ...placeOf(lines, text, { start, end }),
+      path: doc?.root ? pathAtOffset(doc.root, start).path : [],
+    });
+    // The random part of an escaped token also looks random in the raw text: one finding says it better.
+    for (let i = raw.length - 1; i >= 0; i--) {
+      if (raw[i]!.heuristic && raw[i]!.index >= start && raw[i]!.index < end) raw.splice(i, 1);
+    }
+  }
+  return [...raw.map((r) => r.diagnostic), ...decoded];
 }
 
 /**

@@ -30,6 +30,12 @@ export interface ParsedFile {
   documents: Array<{ value: unknown; root: SourceNode }>;
   lines: LineCounter;
   diagnostics: Diagnostic[];
+  /**
+   * `yaml`'s documents, when the file was read by `yaml`. Absent when the fast reader read it: then every
+   * scalar's value is its source text (but for `''` in single quotes, which no credential contains), so
+   * the secret scan of decoded values has nothing to add to the scan of the raw text.
+   */
+  composed?: Document.Parsed[];
 }
 
 /** Aliases may expand; more than this many in one document is refused (a "billion laughs" guard). */
@@ -69,15 +75,9 @@ export function parseWithYaml(text: string, file: string): ParsedFile {
       path: [],
     });
   };
-  // parseAllDocuments, in two steps: the syntax tree is checked for depth before it is composed.
-  const tokens: CST.Token[] = [];
-  for (const token of new Parser(lines.addNewLine).parse(text)) {
-    const deep = token.type === "document" ? tooDeepOffset(token) : undefined;
-    if (deep === undefined) {
-      tokens.push(token);
-      continue;
-    }
-    const at = lines.linePos(deep);
+  const { docs, tooDeep } = composeYaml(text, lines);
+  for (const offset of tooDeep) {
+    const at = lines.linePos(offset);
     diagnostics.push({
       severity: "error",
       code: "yaml_too_deep",
@@ -88,12 +88,6 @@ export function parseWithYaml(text: string, file: string): ParsedFile {
       path: [],
     });
   }
-  const composer = new Composer({
-    uniqueKeys: true,
-    // Problems are reported as diagnostics; nothing goes to the process warning channel.
-    logLevel: "silent",
-  });
-  const docs = [...composer.compose(tokens, true, text.length)];
   for (const doc of docs) {
     for (const error of doc.errors) report(error, "error");
     for (const warning of doc.warnings) report(warning, "warning");
@@ -119,7 +113,32 @@ export function parseWithYaml(text: string, file: string): ParsedFile {
   }
   if (documents.length === 0 && !diagnostics.some((d) => d.severity === "error"))
     diagnostics.push(emptyFile(file));
-  return { documents, lines, diagnostics };
+  return { documents, lines, diagnostics, composed: docs };
+}
+
+/**
+ * `yaml`'s parseAllDocuments in two steps, safe on any input: the syntax tree of each document is checked
+ * for depth before it is composed; a document nested deeper than `MAX_NESTING_DEPTH` is left out and the
+ * offset of its first too-deep collection returned in `tooDeep`. `lines`, when given, collects the line
+ * starts. The spec reader and the secret scan of decoded scalars (`secret-scan.ts`) both read YAML here.
+ */
+export function composeYaml(
+  text: string,
+  lines?: LineCounter,
+): { docs: Document.Parsed[]; tooDeep: number[] } {
+  const tokens: CST.Token[] = [];
+  const tooDeep: number[] = [];
+  for (const token of new Parser(lines?.addNewLine).parse(text)) {
+    const deep = token.type === "document" ? tooDeepOffset(token) : undefined;
+    if (deep === undefined) tokens.push(token);
+    else tooDeep.push(deep);
+  }
+  const composer = new Composer({
+    uniqueKeys: true,
+    // Problems are reported as diagnostics; nothing goes to the process warning channel.
+    logLevel: "silent",
+  });
+  return { docs: [...composer.compose(tokens, true, text.length)], tooDeep };
 }
 
 const TOO_DEEP_MESSAGE =
