@@ -101,9 +101,7 @@ export function loadTokenSetFromSources(
       }),
     );
     for (const doc of docs) validator.add(doc);
-    diagnostics.push(
-      ...fileSecretDiagnostics(source.file, source.text, parsed.lines, docs, parsed.composed),
-    );
+    diagnostics.push(...fileSecretDiagnostics(source.file, source.text, parsed.lines, docs, parsed.composed));
   }
   if (sources.length === 0) {
     diagnostics.push({
