@@ -12,6 +12,7 @@ export const DIAGNOSTIC_CODES = [
   // Reading files and YAML.
   "file_not_found",
   "no_spec_files",
+  "spec_too_large",
   "yaml_syntax",
   "yaml_too_deep",
   "duplicate_key",

@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { type Diagnostic, sortDiagnostics } from "./diagnostics.js";
+import { MAX_SPEC_FILE_BYTES } from "./limits.js";
 import type { SourceDocument } from "./source.js";
 import {
   fileSecretDiagnostics,
@@ -87,6 +88,11 @@ export function loadTokenSetFromSources(
   const texts = new Map<string, string>();
   const validator = new TokenSetValidator(options);
   for (const source of sources) {
+    const bytes = Buffer.byteLength(source.text);
+    if (bytes > MAX_SPEC_FILE_BYTES) {
+      diagnostics.push(tooLarge(source.file, bytes));
+      continue;
+    }
     texts.set(source.file, source.text);
     const parsed = parseSpecText(source.text, source.file);
     diagnostics.push(...parsed.diagnostics);
@@ -169,10 +175,18 @@ function discover(path: string, cwd: string): { files?: string[]; problem?: Diag
       },
     };
   }
-  if (!isDirectory) return { files: [path] };
+  if (!isDirectory) {
+    const size = statSync(absolute).size;
+    return size > MAX_SPEC_FILE_BYTES ? { problem: tooLarge(path, size) } : { files: [path] };
+  }
   const found: string[] = [];
   walk(absolute, found);
   found.sort();
+  const large = found.filter((file) => statSync(file).size > MAX_SPEC_FILE_BYTES);
+  if (large.length > 0) {
+    const file = large[0]!;
+    return { problem: tooLarge(join(path, relative(absolute, file)), statSync(file).size) };
+  }
   if (found.length === 0) {
     return {
       problem: {
@@ -185,6 +199,19 @@ function discover(path: string, cwd: string): { files?: string[]; problem?: Diag
     };
   }
   return { files: found.map((file) => join(path, relative(absolute, file))) };
+}
+
+/** A spec file over `MAX_SPEC_FILE_BYTES` is refused unread (src/spec/limits.ts). */
+function tooLarge(file: string, bytes: number): Diagnostic {
+  return {
+    severity: "error",
+    code: "spec_too_large",
+    message:
+      `${file} has ${bytes} bytes; a spec file may have at most ${MAX_SPEC_FILE_BYTES}. ` +
+      "Split the set into several files in one directory, or check that this is the file you meant",
+    file,
+    path: [],
+  };
 }
 
 function walk(dir: string, out: string[]): void {

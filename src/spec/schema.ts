@@ -12,6 +12,13 @@
 import { z } from "zod";
 import type { DiagnosticCode } from "./diagnostics.js";
 import { DURATION_PATTERN, isDuration, parseDuration } from "./duration.js";
+import {
+  MAX_DESCRIPTION_LENGTH,
+  MAX_IP_ALLOWLIST,
+  MAX_LABELS,
+  MAX_SCOPES,
+  MAX_TOOL_PATTERNS,
+} from "./limits.js";
 import { checkCidr, labelKeyProblem, labelValueProblem } from "./values.js";
 
 /** The only apiVersion this release reads. */
@@ -315,7 +322,12 @@ export const DeliverySchema = z.union([
 const labels = z
   .record(z.string(), z.string())
   .superRefine((record, ctx) => {
-    for (const [key, value] of Object.entries(record)) {
+    const entries = Object.entries(record);
+    if (entries.length > MAX_LABELS) {
+      report(ctx, "out_of_range", `a token has at most ${MAX_LABELS} labels (this has ${entries.length})`);
+      return;
+    }
+    for (const [key, value] of entries) {
       const keyProblem = labelKeyProblem(key);
       if (keyProblem) {
         report(
@@ -330,6 +342,7 @@ const labels = z
       if (valueProblem) report(ctx, "invalid_label_value", valueProblem, [key]);
     }
   })
+  .meta({ maxProperties: MAX_LABELS })
   .describe("Key/value labels (Kubernetes label rules; the tokenform.dev/ prefix is reserved).");
 
 const cidr = z
@@ -358,17 +371,18 @@ function oneExpiry(
 
 /** Settings shared by `defaults` and each token. */
 const common = {
-  description: z.string().max(1000).optional().describe("What the token is for."),
+  description: z.string().max(MAX_DESCRIPTION_LENGTH).optional().describe("What the token is for."),
   type: z.enum(TOKEN_TYPES).optional().describe("`mcp` (read-only by default), `agent` or `admin`."),
-  scopes: z.array(scope).optional().describe("Granted scopes."),
+  scopes: z.array(scope).max(MAX_SCOPES).optional().describe("Granted scopes."),
   readOnly: z.boolean().optional().describe("Refuse write scopes. Defaults to true for `mcp` keys."),
   ipAllowlist: z
     .array(cidr)
+    .max(MAX_IP_ALLOWLIST)
     .optional()
     .describe("IPv4/IPv6 addresses or CIDR ranges allowed to use the key."),
   tools: z
     .array(toolPattern)
-    .max(100)
+    .max(MAX_TOOL_PATTERNS)
     .optional()
     .describe(
       "MCP tools the key may call: names or `*` patterns (e.g. `get_status`, `search_*`). Absent: any tool its type and scopes allow; `[]`: none.",
