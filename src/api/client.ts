@@ -17,6 +17,7 @@
 import { Agent, type Dispatcher, request } from "undici";
 import type { z } from "zod";
 import type { IssuedSecret, ListTokensQuery, TokenformApi } from "./contract.js";
+import { apiUrl } from "./endpoint.js";
 import { ApiError } from "./errors.js";
 import {
   type AuditEntry,
@@ -46,7 +47,10 @@ function ifMatchHeader(version: number | undefined): Record<string, string> {
 }
 
 export interface TokenformClientOptions {
-  /** Base URL of the token service, e.g. `http://127.0.0.1:8787`. */
+  /**
+   * Base URL of the token service, e.g. `http://127.0.0.1:8787` (a trailing `/` or `/v1` is dropped; a value
+   * that is not an http(s) URL throws a `ConfigError`).
+   */
   baseUrl: string;
   /** Admin token (prefer a `SecretValue`). Optional only for loopback `verify` calls. */
   token?: string | SecretValue;
@@ -124,7 +128,7 @@ export class TokenformClient implements TokenformApi {
   readonly #ownsDispatcher: boolean;
 
   constructor(options: TokenformClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.baseUrl = apiUrl(options.baseUrl, "the token service URL");
     this.#token = typeof options.token === "string" ? new SecretValue(options.token) : options.token;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#retries = Math.max(0, options.retries ?? 2);
@@ -335,7 +339,7 @@ export class TokenformClient implements TokenformApi {
           timedOut ? "timeout" : "network_error",
           timedOut
             ? `${label}: no response from the token service within ${this.#timeoutMs} ms`
-            : `${label}: cannot reach the token service at ${this.baseUrl} (${code ?? (error instanceof Error ? error.message : "error")})`,
+            : `${label}: cannot reach the token service at ${this.baseUrl} (${code ?? (error instanceof Error ? error.message : "error")}): check that it is running and that its URL is right`,
           0,
           label,
         ),

@@ -189,7 +189,7 @@ export function buildOpenApiDocument(): Json {
           requestBody: { required: true, content: json("CreateTokenRequest") },
           responses: {
             "201": { description: "Created.", headers: etag, content: json("CreateTokenResponse") },
-            ...errors(...AUTH_ERRORS, 409, 413, 422),
+            ...errors(...AUTH_ERRORS, 409, 413, 415, 422),
           },
         },
       },
@@ -210,7 +210,7 @@ export function buildOpenApiDocument(): Json {
           requestBody: { required: true, content: json("UpdateTokenRequest") },
           responses: {
             "200": { description: "The updated token.", headers: etag, content: json("Token") },
-            ...errors(...AUTH_ERRORS, 404, 409, 412, 413, 422, 428),
+            ...errors(...AUTH_ERRORS, 404, 409, 412, 413, 415, 422, 428),
           },
         },
         delete: {
@@ -229,7 +229,7 @@ export function buildOpenApiDocument(): Json {
           requestBody: { required: false, content: json("ConfirmTokenRequest") },
           responses: {
             "200": { description: "The token.", headers: etag, content: json("Token") },
-            ...errors(...AUTH_ERRORS, 404, 412, 413, 422),
+            ...errors(...AUTH_ERRORS, 404, 412, 413, 415, 422),
           },
         },
       },
@@ -246,7 +246,7 @@ export function buildOpenApiDocument(): Json {
               headers: etag,
               content: json("CreateTokenResponse"),
             },
-            ...errors(...AUTH_ERRORS, 404, 412, 413, 422),
+            ...errors(...AUTH_ERRORS, 404, 412, 413, 415, 422),
           },
         },
       },
@@ -282,7 +282,7 @@ export function buildOpenApiDocument(): Json {
           requestBody: { required: true, content: json("VerifyRequest") },
           responses: {
             "200": { description: "The verdict.", content: json("VerifyResponse") },
-            ...errors(...AUTH_ERRORS, 413, 422),
+            ...errors(...AUTH_ERRORS, 413, 415, 422),
           },
         },
       },

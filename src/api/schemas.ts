@@ -5,7 +5,18 @@
  */
 import { z } from "zod";
 import { DURATION_PATTERN } from "../spec/duration.js";
+import {
+  MAX_DESCRIPTION_LENGTH,
+  MAX_DESTINATIONS,
+  MAX_IP_ALLOWLIST,
+  MAX_LABEL_KEY_LENGTH,
+  MAX_LABEL_VALUE_LENGTH,
+  MAX_LABELS,
+  MAX_SCOPES,
+  MAX_TOOL_PATTERNS,
+} from "../spec/limits.js";
 import { SCOPE_PATTERN, TOKEN_NAME_PATTERN, TOKEN_TYPES, TOOL_PATTERN } from "../spec/schema.js";
+import { findSecrets } from "../spec/secrets.js";
 
 /** Label key under which the owning TokenSet (`metadata.owner`) is recorded on a token. */
 export const OWNER_LABEL = "tokenform.dev/owner";
@@ -124,18 +135,59 @@ const PlainText = (max: number) =>
     .max(max)
     .regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, { message: "must not contain control characters" });
 
+/**
+ * A raw secret in free text is refused as the spec loader refuses it (the spec's own detector,
+ * `findSecrets`): descriptions and labels are shown to everyone who may read tokens, in plans and logs.
+ * The message names what it looks like and a short prefix, never the value.
+ */
+function refuseSecret(text: string, where: string, ctx: z.RefinementCtx): void {
+  const finding = findSecrets(text)[0];
+  if (!finding) return;
+  ctx.addIssue({
+    code: "custom",
+    message:
+      `${where} looks like a raw secret (${finding.kind}, starting "${finding.shown}…"); secrets never belong ` +
+      "in descriptions or labels, which everyone who may read tokens sees: remove it, and revoke it if it is real",
+  });
+}
+
+/**
+ * Labels: counted before anything else (a body of 60 000 labels is refused without validating each), then
+ * each key and value is bounded, free of control characters and of secrets.
+ */
+const Labels = z.preprocess(
+  (value, ctx) => {
+    if (value !== null && typeof value === "object" && Object.keys(value).length > MAX_LABELS) {
+      ctx.addIssue({ code: "custom", message: `a token has at most ${MAX_LABELS} labels` });
+    }
+    return value;
+  },
+  z
+    .record(PlainText(MAX_LABEL_KEY_LENGTH), PlainText(MAX_LABEL_VALUE_LENGTH))
+    .superRefine((labels, ctx) => {
+      for (const [key, value] of Object.entries(labels)) {
+        refuseSecret(key, "a label key", ctx);
+        refuseSecret(value, "a label value", ctx);
+      }
+    })
+    .meta({ maxProperties: MAX_LABELS }),
+  // The count check takes `unknown` in; the record after it says what goes in and out.
+) as unknown as z.ZodType<Record<string, string>, Record<string, string>>;
+
 const settings = {
-  description: PlainText(1000).optional(),
+  description: PlainText(MAX_DESCRIPTION_LENGTH)
+    .superRefine((text, ctx) => refuseSecret(text, "the description", ctx))
+    .optional(),
   scopes: z
     .array(z.string().regex(new RegExp(SCOPE_PATTERN)))
-    .max(100)
+    .max(MAX_SCOPES)
     .optional(),
   readOnly: z.boolean().optional(),
-  labels: z.record(PlainText(317), PlainText(256)).optional(),
-  ipAllowlist: z.array(z.string()).max(100).optional(),
+  labels: Labels.optional(),
+  ipAllowlist: z.array(z.string()).max(MAX_IP_ALLOWLIST).optional(),
   tools: z
     .array(z.string().regex(new RegExp(TOOL_PATTERN)))
-    .max(100)
+    .max(MAX_TOOL_PATTERNS)
     .nullable()
     .optional()
     .describe(
@@ -152,7 +204,7 @@ const settings = {
   deliveries: z.array(DeliveryRecordSchema).optional(),
   destinations: z
     .array(z.string().min(1).max(1024))
-    .max(100)
+    .max(MAX_DESTINATIONS)
     .optional()
     .describe(
       "The destinations this token holds, replacing its claims: 409 when another owner's token holds one; a token with the same owner label hands it over.",
@@ -342,6 +394,8 @@ export const API_ERROR_CODES = [
   "precondition_failed",
   "precondition_required",
   "payload_too_large",
+  "unsupported_media_type",
+  "request_timeout",
   "unprocessable",
   "rate_limited",
   "invalid_signature",

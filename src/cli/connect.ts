@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import type { TokenformClient } from "../api/client.js";
+import { apiUrl as normaliseApiUrl } from "../api/endpoint.js";
 import { CliError } from "./errors.js";
 
 /** The embedded service's database, relative to the working directory (git-ignored by the service). */
@@ -29,9 +30,13 @@ export interface Connection {
 
 export async function connect(options: ConnectOptions): Promise<Connection> {
   const env = options.env ?? process.env;
-  const apiUrl = options.apiUrl ?? (options.embedded ? undefined : env.TOKENFORM_API_URL);
+  const given = options.apiUrl ?? (options.embedded ? undefined : env.TOKENFORM_API_URL);
   const { TokenformClient } = await import("../api/client.js");
-  if (apiUrl) {
+  if (given) {
+    const apiUrl =
+      options.apiUrl !== undefined
+        ? normaliseApiUrl(given, "--api-url", 2)
+        : normaliseApiUrl(given, "TOKENFORM_API_URL");
     const token = env.TOKENFORM_API_TOKEN;
     if (!token) {
       throw new CliError(

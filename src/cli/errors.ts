@@ -3,6 +3,7 @@
  * message and what to do next; anything else is reported as a bug with a way to report it.
  */
 import { redactKnownSecrets } from "../api/secret.js";
+import { ConfigError } from "../errors.js";
 
 export class CliError extends Error {
   override readonly name = "CliError";
@@ -21,6 +22,11 @@ export class CliError extends Error {
 export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
   if (error instanceof CliError) {
     stderr.write(redactKnownSecrets(`Error: ${error.message}\n${error.hint ? `Hint: ${error.hint}\n` : ""}`));
+    return error.exitCode;
+  }
+  // The operator's configuration or environment (bad URL, busy port, database down): one line.
+  if (error instanceof ConfigError) {
+    stderr.write(redactKnownSecrets(`Error: ${error.message}\n`));
     return error.exitCode;
   }
   // Known library errors carry a `code` and a safe message; print them without a stack.

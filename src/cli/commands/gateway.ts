@@ -1,14 +1,7 @@
 /** `tokenform gateway`: tokenform's guard in front of any MCP server (src/gateway). */
 import { type Command, InvalidArgumentError } from "commander";
+import { portArgument } from "../options.js";
 import { TRUST_PROXY_HELP, trustProxyArgument } from "../trust-proxy.js";
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new InvalidArgumentError("expected a port number from 0 to 65535");
-  }
-  return n;
-}
 
 function upstream(value: string): string {
   let url: URL;
@@ -31,7 +24,7 @@ export function registerGateway(program: Command): void {
     )
     .requiredOption("--upstream <url>", "the MCP server's endpoint, e.g. http://127.0.0.1:9000/mcp", upstream)
     .option("--host <host>", "interface to listen on", "127.0.0.1")
-    .option("--port <port>", "port to listen on (default 8788)", port)
+    .option("--port <port>", "port to listen on (default 8788)", portArgument)
     .option(
       "--embedded",
       "verify keys in-process on .tokenform/tokenform.db, even when TOKENFORM_API_URL is set",

@@ -1,5 +1,6 @@
 /** `tokenform plan`, `tokenform apply`, `tokenform rotate`: the reconcile commands. */
 import { type Command, Option } from "commander";
+import { apiUrlArgument } from "../options.js";
 
 const connection = (command: Command) =>
   command
@@ -7,7 +8,11 @@ const connection = (command: Command) =>
       "--embedded",
       "use the embedded token service (.tokenform/tokenform.db) even if TOKENFORM_API_URL is set",
     )
-    .option("--api-url <url>", "management API URL (default: TOKENFORM_API_URL, else the embedded service)");
+    .option(
+      "--api-url <url>",
+      "management API URL (default: TOKENFORM_API_URL, else the embedded service)",
+      apiUrlArgument,
+    );
 
 const checkDestinationsFlag = "--no-check-destinations";
 const checkDestinationsHelp =

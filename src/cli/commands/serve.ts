@@ -1,5 +1,6 @@
 /** `tokenform serve`: run the token service (management API) for a team. */
 import type { Command } from "commander";
+import { portArgument } from "../options.js";
 import { TRUST_PROXY_HELP, trustProxyArgument } from "../trust-proxy.js";
 
 export function registerServe(program: Command): void {
@@ -13,11 +14,7 @@ export function registerServe(program: Command): void {
       "SQLite database file, or a postgres:// URL to share one database between instances (default: TOKENFORM_DATABASE_URL, TOKENFORM_DB or .tokenform/tokenform.db)",
     )
     .option("--host <host>", "interface to listen on", "127.0.0.1")
-    .option("--port <port>", "port to listen on", (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port ${v}`);
-      return n;
-    })
+    .option("--port <port>", "port to listen on (default 8787)", portArgument)
     .option("--trust-proxy <hops|cidr...>", TRUST_PROXY_HELP, trustProxyArgument)
     .option(
       "--allow-legacy-signatures",

@@ -12,6 +12,7 @@ import {
   UpdateTokenRequestSchema,
   VerifyRequestSchema,
 } from "../../api/schemas.js";
+import { maskSecrets } from "../../api/secret.js";
 import { TOKEN_TYPES, type TokenType } from "../../spec/schema.js";
 import { ServiceError } from "../errors.js";
 import type { TokenManager } from "../tokens.js";
@@ -40,15 +41,30 @@ export interface RouteDeps {
   requireIfMatch: boolean;
 }
 
+/** Longest piece of a refused input (a key, a path segment) an error message repeats. */
+const ECHO_MAX = 24;
+
+/** A refused piece of input as an error message may show it: masked, and cut to a short prefix. */
+function echo(text: string): string {
+  const masked = maskSecrets(text);
+  return masked.length > ECHO_MAX ? `${masked.slice(0, ECHO_MAX)}…` : masked;
+}
+
+/** A zod issue as the API reports it: the path and message, never more of the input than a short prefix. */
+function safeIssue(issue: z.core.$ZodIssue): { path: string; code: string; message: string } {
+  const path = issue.path.map((p) => echo(String(p))).join(".") || "(body)";
+  const message =
+    issue.code === "unrecognized_keys"
+      ? `unrecognized key${issue.keys.length === 1 ? "" : "s"}: ${issue.keys.map((k) => JSON.stringify(echo(k))).join(", ")}`
+      : maskSecrets(issue.message);
+  return { path, code: issue.code, message };
+}
+
 /** Parses a body against a schema: 422 with every issue when it does not fit. */
 export function parseBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({
-    path: i.path.map(String).join(".") || "(body)",
-    code: i.code,
-    message: i.message,
-  }));
+  const issues = result.error.issues.map(safeIssue);
   throw new ServiceError(
     "unprocessable",
     `invalid request body: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,

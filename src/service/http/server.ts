@@ -13,6 +13,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { API_ERROR_STATUS, errorBody } from "../../api/errors.js";
+import { maskSecrets } from "../../api/secret.js";
 import { clientAddress, type ProxyTrust } from "../client-address.js";
 import { credentialFromHeaders } from "../credentials.js";
 import { ServiceError } from "../errors.js";
@@ -21,7 +22,8 @@ import { isLoopback } from "../ip.js";
 import { ADMIN_SCOPES, hasScopes } from "../scopes.js";
 import type { Actor } from "../tokens.js";
 import type { Verdict, Verifier } from "../verifier.js";
-import { readBody } from "./body.js";
+import { ClientGone, isJsonContentType, readBody } from "./body.js";
+import type { ConnectionCap } from "./connections.js";
 import type { Reply, RequestContext } from "./context.js";
 import type { Route, RouteAccess } from "./routes.js";
 import { refusalResponse } from "./verdict.js";
@@ -32,6 +34,10 @@ export interface HttpHandlerOptions {
   logger: Logger;
   /** Largest accepted request body in bytes (413 beyond). */
   bodyLimit: number;
+  /** Milliseconds a client has to send a body once its headers are in (408 beyond; default 30 s). */
+  bodyTimeoutMs?: number;
+  /** The per-address connection cap: requests on connections beyond it are refused with 429. */
+  connections?: ConnectionCap;
   /** How far `X-Forwarded-For` is believed (client-address.ts). */
   proxyTrust: ProxyTrust;
   /** Let loopback callers without proxy headers use `/v1/verify` without a key. */
@@ -148,8 +154,15 @@ export function createRequestHandler(
     res.end(payload);
   }
 
-  /** The one error handler: every failure becomes a JSON error with the status from the code table. */
+  /**
+   * The one error handler: every failure becomes a JSON error with the status from the code table. Messages
+   * and details pass through `maskSecrets`, so no refusal repeats a key (or a near-key) it was sent.
+   */
   function fail(res: ServerResponse, requestId: string, error: unknown): void {
+    if (error instanceof ClientGone) {
+      logger.debug({ requestId }, error.message);
+      return;
+    }
     if (error instanceof Refused) {
       const refusal = refusalResponse(error.verdict);
       send(res, requestId, { status: refusal.status, headers: refusal.headers, body: refusal.body });
@@ -159,7 +172,7 @@ export function createRequestHandler(
       send(res, requestId, {
         status: API_ERROR_STATUS[error.code],
         headers: error.headers,
-        body: errorBody(error.code, error.message, error.details),
+        body: errorBody(error.code, maskSecrets(error.message), maskDetails(error.details)),
       });
       return;
     }
@@ -199,6 +212,13 @@ export function createRequestHandler(
     const target = req.url ?? "/";
     const cut = target.indexOf("?");
     const pathname = cut < 0 ? target : target.slice(0, cut);
+    if (options.connections?.over(req.socket)) {
+      throw new ServiceError(
+        "rate_limited",
+        `too many connections from your address (at most ${options.connections.max} at once); reuse or close connections and retry`,
+        { Connection: "close", "Retry-After": "1" },
+      );
+    }
     const allowed: string[] = [];
     let chosen: CompiledRoute | undefined;
     let match: RegExpExecArray | null = null;
@@ -246,11 +266,14 @@ export function createRequestHandler(
       actor: undefined,
       async json() {
         const type = req.headers["content-type"];
-        const body = await readBody(req, options.bodyLimit);
+        const body = await readBody(req, options.bodyLimit, options.bodyTimeoutMs);
         ctx.rawBody = body;
         if (body.length === 0) return undefined;
-        if (type !== undefined && !type.includes("json") && !/json/i.test(type)) {
-          throw new ServiceError("invalid_body", "send the body as JSON with Content-Type: application/json");
+        if (!isJsonContentType(type)) {
+          throw new ServiceError(
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+          );
         }
         try {
           return JSON.parse(body.toString("utf8"));
@@ -296,6 +319,16 @@ export function createRequestHandler(
       });
     handle(req, res, requestId, clientIp).catch((error: unknown) => fail(res, requestId, error));
   };
+}
+
+/** An error's details with secrets masked (details are plain JSON: issues, conflicts). */
+function maskDetails(details: unknown): unknown {
+  if (details === undefined) return undefined;
+  try {
+    return JSON.parse(maskSecrets(JSON.stringify(details)));
+  } catch {
+    return undefined;
+  }
 }
 
 declare module "node:http" {

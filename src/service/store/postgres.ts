@@ -17,6 +17,7 @@
  * listings, so this only affects a client paging through tokens that are being created right then.
  */
 import type { Pool, PoolClient } from "pg";
+import { ConfigError } from "../../errors.js";
 import { type DeliveryRecord, OWNER_LABEL } from "../../api/schemas.js";
 import type { TokenType } from "../../spec/schema.js";
 import type { Migration } from "./migrations.js";
@@ -347,7 +348,18 @@ export class PostgresStore implements TokenStore {
     if (this.#closed) throw new Error(`the PostgreSQL store for ${this.location} is closed`);
     this.#opening ??= this.#openPool();
     this.#pool = await this.#opening;
-    const client = await this.#pool.connect();
+    let client: PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const reason = typeof code === "string" ? code : error instanceof Error ? error.message : String(error);
+      throw new ConfigError(
+        `cannot connect to PostgreSQL at ${this.location} (${reason}): check that it is running and that --db / TOKENFORM_DATABASE_URL is right`,
+        1,
+        { cause: error },
+      );
+    }
     try {
       await client.query("SELECT pg_advisory_lock($1, $2)", [...MIGRATION_LOCK]);
       try {
@@ -369,7 +381,7 @@ export class PostgresStore implements TokenStore {
     const known = new Set(this.#migrations.map((m) => m.version));
     const unknown = [...applied].filter((v) => !known.has(v));
     if (unknown.length > 0) {
-      throw new Error(
+      throw new ConfigError(
         `database ${this.location} has schema version ${Math.max(...unknown)}, newer than this tokenform understands; upgrade tokenform`,
       );
     }

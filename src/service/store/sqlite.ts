@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { ConfigError } from "../../errors.js";
 import { type DeliveryRecord, OWNER_LABEL } from "../../api/schemas.js";
 import type { TokenType } from "../../spec/schema.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
@@ -194,7 +195,15 @@ export class SqliteStore implements TokenStore {
     this.path = options.path;
     this.#migrations = options.migrations ?? SQLITE_MIGRATIONS;
     if (options.path !== ":memory:") prepareDirectory(options.path);
-    this.#db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
+    try {
+      this.#db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
+    } catch (error) {
+      throw new ConfigError(
+        `cannot open the SQLite database ${options.path}: ${error instanceof Error ? error.message : String(error)}; check the path given to --db (or TOKENFORM_DB)`,
+        1,
+        { cause: error },
+      );
+    }
     this.#db.pragma("journal_mode = WAL");
     // NORMAL is durable across process crashes in WAL mode (a power loss may drop the last commits).
     this.#db.pragma("synchronous = NORMAL");
@@ -225,7 +234,7 @@ export class SqliteStore implements TokenStore {
     const known = new Set(this.#migrations.map((m) => m.version));
     const unknown = [...applied].filter((v) => !known.has(v));
     if (unknown.length > 0) {
-      throw new Error(
+      throw new ConfigError(
         `database ${this.path} has schema version ${Math.max(...unknown)}, newer than this tokenform understands; upgrade tokenform`,
       );
     }
@@ -700,11 +709,21 @@ export class SqliteStore implements TokenStore {
   }
 }
 
-/** Creates the database's directory; inside a `.tokenform` directory, also a `.gitignore` of `*`. */
+/**
+ * Prepares the database's directory. Only the embedded `.tokenform` directory is created (with a
+ * `.gitignore` of `*`); any other directory must exist, so a mistyped `--db` path fails instead of
+ * silently creating a tree somewhere else.
+ */
 function prepareDirectory(path: string): void {
   const dir = dirname(path);
+  const embedded = dir.split(/[\\/]/).pop() === ".tokenform";
+  if (!embedded && !existsSync(dir)) {
+    throw new ConfigError(
+      `cannot create the SQLite database ${path}: the directory ${dir} does not exist; create it first or choose another --db (or TOKENFORM_DB)`,
+    );
+  }
   mkdirSync(dir, { recursive: true });
-  if (dir.split(/[\\/]/).pop() === ".tokenform") {
+  if (embedded) {
     const ignore = `${dir}/.gitignore`;
     if (!existsSync(ignore))
       writeFileSync(ignore, "# Written by tokenform: the token database never belongs in git.\n*\n");

@@ -131,7 +131,8 @@ describe("management API: tokens", () => {
       body: "name=x",
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
-    expect(wrongType.status).toBe(400);
+    expect(wrongType.status).toBe(415);
+    expect(wrongType.body.error.code).toBe("unsupported_media_type");
   });
 
   it("keeps a tool allowlist (sorted, unique), clears it with null, and refuses bad patterns with 422", async () => {
