@@ -1,0 +1,315 @@
+/**
+ * `startService`: the token service in one call — store, verifier, manager, HTTP server on a port, the
+ * usage flusher and the sweeper — for `tokenform serve`, the CLI's embedded mode and the tests.
+ *
+ * Bootstrap: on a new database the first account (`default`) is created with an admin key named
+ * `bootstrap-admin` (scopes `tokens:*`): the given `bootstrapToken` (a valid admin token, checksum checked),
+ * or a freshly generated one. On an existing database `adminToken` is the `bootstrapToken` if the store
+ * knows it; otherwise a session admin key is minted (labelled `tokenform.dev/session`, valid 24 h), which
+ * `close()` deletes and the sweeper removes if the process died first.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { buildOpenApiDocument } from "../api/openapi.js";
+import { SecretValue } from "../api/secret.js";
+import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS } from "../spec/limits.js";
+import { checkToken, DEFAULT_PREFIXES, PREFIX_PATTERN, registerTokenPrefix } from "../spec/token-format.js";
+import { KeyCache } from "./cache.js";
+import { type ProxyTrustSetting, proxyTrust } from "./client-address.js";
+import { type Clock, systemClock } from "./clock.js";
+import { Digester } from "./digest.js";
+import { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS } from "./http/body.js";
+import { ConnectionCap } from "./http/connections.js";
+import { buildRoutes } from "./http/routes.js";
+import { createRequestHandler } from "./http/server.js";
+import { listen } from "./listen.js";
+import { silentLogger } from "./logger.js";
+import { RateLimiter } from "./ratelimit.js";
+import { DEFAULT_DB_PATH, SqliteStore } from "./store/sqlite.js";
+import type { TokenPrefixes, TokenStore } from "./store/types.js";
+import { TokenManager } from "./tokens.js";
+import { UsageAccumulator } from "./usage.js";
+import { type RateDefaults, Verifier } from "./verifier.js";
+
+/** Name of the account a new database starts with. */
+export const FIRST_ACCOUNT = "default";
+/** Lifetime of an embedded session admin key. */
+const SESSION_KEY_SECONDS = 24 * 3600;
+
+/** Options of `startService`; everything has a default. */
+export interface ServiceOptions {
+  /** SQLite file (default `.tokenform/tokenform.db`; its directory gets a `.gitignore` of `*`). */
+  dbPath?: string;
+  /** A store to use instead of opening `dbPath` (e.g. PostgreSQL). The service closes it on `close()`. */
+  store?: TokenStore;
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** The first account's admin key on a new database (a valid `mcp_adm_…` token). */
+  bootstrapToken?: string | SecretValue;
+  /** Server-side secret mixed into every digest (HMAC-SHA256). Changing it invalidates every key. */
+  pepper?: string | SecretValue;
+  clock?: Clock;
+  /** How long an unconfirmed pending token or roll lives (default 900 s = 15 min). */
+  pendingTtlSeconds?: number;
+  /** Structured logger (default: silent; `tokenform serve` passes a JSON logger on stdout). */
+  logger?: Logger;
+  /** Rate limits (defaults from the seeds: 100/min per key, 1000/h per account). */
+  rateLimits?: Partial<RateDefaults>;
+  /**
+   * How far `X-Forwarded-For` is believed (default: not at all): proxy addresses/CIDRs, a hop count, or
+   * `true` for one hop (src/service/client-address.ts).
+   */
+  trustedProxies?: ProxyTrustSetting;
+  /**
+   * Also accept version-1 request signatures (HMAC of `"<timestamp>.<body>"`, which binds neither method
+   * nor path) while clients move to version 2 (src/service/signing.ts). Default false.
+   */
+  allowLegacySignatures?: boolean;
+  /** Usage flush interval in ms (default 1000). */
+  usageFlushMs?: number;
+  /** Sweeper interval in ms (default 30 000; 0 disables the timer — call `sweep()` yourself). */
+  sweepIntervalMs?: number;
+  /** Max age of a cached key in ms (default 60 000; writes on this instance invalidate immediately). */
+  cacheTtlMs?: number;
+  /** Max cached keys (default 100 000). */
+  cacheMaxEntries?: number;
+  /** Let loopback callers use `/v1/verify` without a key (default true). */
+  anonymousLoopbackVerify?: boolean;
+  /** Default token prefixes for new accounts. */
+  prefixes?: Partial<TokenPrefixes>;
+  /** Largest request body in bytes (default 1 MiB). */
+  bodyLimitBytes?: number;
+  /** Milliseconds a client has to send the request line and headers (default 10 000; 408 and close). */
+  headersTimeoutMs?: number;
+  /** Milliseconds a client has to send the body once the headers are in (default 30 000; 408 and close). */
+  bodyTimeoutMs?: number;
+  /** Concurrent connections one remote address may hold (default 256; more are answered 429 and closed). */
+  maxConnectionsPerAddress?: number;
+  /** Refuse PATCH/DELETE without If-Match (default false). */
+  requireIfMatch?: boolean;
+  /** Mint a session admin key when no admin key is known (default true). */
+  sessionAdminKey?: boolean;
+}
+
+/** How `adminToken` came about. */
+export type AdminTokenSource = "generated" | "provided" | "session" | "none";
+
+/** A running service. */
+export interface RunningService {
+  /** Base URL, e.g. `http://127.0.0.1:43117`. */
+  url: string;
+  port: number;
+  host: string;
+  /** The first account's name. */
+  account: string;
+  /**
+   * An admin key of the first account: the bootstrap key on a new database, the given `bootstrapToken`,
+   * or a session key. Reading it throws when there is none (`adminTokenSource: "none"`, which happens only
+   * with `sessionAdminKey: false` on an existing database).
+   */
+  adminToken: SecretValue;
+  adminTokenSource: AdminTokenSource;
+  verifier: Verifier;
+  manager: TokenManager;
+  store: TokenStore;
+  /** Creates another account with its first admin key (tests, multi-tenant setups). */
+  createAccount(
+    name: string,
+    options?: { prefixes?: Partial<TokenPrefixes> },
+  ): Promise<{ account: string; adminToken: SecretValue }>;
+  /** Writes accumulated usage now. */
+  flushUsage(): Promise<void>;
+  /** Runs the sweeper now (pending expiry, lapsed overlaps, session keys). */
+  sweep(): Promise<number>;
+  /** Stops accepting requests, waits for in-flight ones, flushes usage, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+function reveal(value: string | SecretValue | undefined): string | undefined {
+  return value instanceof SecretValue ? value.reveal() : value;
+}
+
+/** Starts the token service. */
+export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger();
+  const prefixes: TokenPrefixes = { ...DEFAULT_PREFIXES, ...options.prefixes };
+  for (const prefix of Object.values(prefixes)) {
+    if (!PREFIX_PATTERN.test(prefix)) throw new Error(`invalid token prefix ${JSON.stringify(prefix)}`);
+    // Logs mask anything shaped like a key of a configured prefix too, valid or not (src/api/secret.ts).
+    registerTokenPrefix(prefix);
+  }
+  const trust = proxyTrust(options.trustedProxies, "trustedProxies");
+
+  const store = options.store ?? new SqliteStore({ path: options.dbPath ?? DEFAULT_DB_PATH });
+  await store.init();
+  const digester = new Digester(reveal(options.pepper));
+  const cache = new KeyCache({
+    ttlMs: options.cacheTtlMs ?? 60_000,
+    maxEntries: options.cacheMaxEntries ?? 100_000,
+  });
+  const usage = new UsageAccumulator({ store, flushIntervalMs: options.usageFlushMs ?? 1000, logger });
+  const limiter = new RateLimiter();
+  const verifier = new Verifier({
+    store,
+    cache,
+    limiter,
+    clock,
+    logger,
+    digester,
+    usage,
+    allowLegacySignatures: options.allowLegacySignatures ?? false,
+    rateDefaults: {
+      keyPerMinute: options.rateLimits?.keyPerMinute ?? 100,
+      accountPerHour:
+        options.rateLimits?.accountPerHour === undefined ? 1000 : options.rateLimits.accountPerHour,
+    },
+  });
+  const manager = new TokenManager({
+    store,
+    cache,
+    clock,
+    digester,
+    usage,
+    pendingTtlSeconds: options.pendingTtlSeconds ?? 900,
+    defaultPrefixes: prefixes,
+  });
+
+  // Bootstrap the first account or find an admin key for this process.
+  const bootstrap = reveal(options.bootstrapToken);
+  if (bootstrap !== undefined) {
+    const check = checkToken(bootstrap);
+    if (!check.ok || check.prefix !== prefixes.admin) {
+      throw new Error(
+        `the bootstrap token is not a valid admin token (${prefixes.admin}…): ${check.ok ? "wrong prefix" : check.reason.replace("_", " ")}`,
+      );
+    }
+  }
+  let adminToken: SecretValue | undefined;
+  let adminTokenSource: AdminTokenSource = "none";
+  let sessionKeyId: string | undefined;
+  if ((await store.countAccounts()) === 0) {
+    const created = await manager.createAccount(FIRST_ACCOUNT, { bootstrapToken: bootstrap });
+    adminToken = bootstrap !== undefined ? new SecretValue(bootstrap) : created.adminToken;
+    adminTokenSource = bootstrap !== undefined ? "provided" : "generated";
+    logger.info(
+      { account: FIRST_ACCOUNT, fingerprint: adminToken.fingerprint },
+      "new database: created the first account and its admin key",
+    );
+  } else {
+    if (bootstrap !== undefined) {
+      const verdict = await verifier.verify({ token: bootstrap, rateLimit: false });
+      if (verdict.valid) {
+        adminToken = new SecretValue(bootstrap);
+        adminTokenSource = "provided";
+      } else {
+        logger.warn(
+          { code: verdict.code },
+          "the bootstrap token is not a usable key of this database; ignoring it",
+        );
+      }
+    }
+    if (adminToken === undefined && options.sessionAdminKey !== false) {
+      const session = await manager.createSessionKey(FIRST_ACCOUNT, SESSION_KEY_SECONDS);
+      adminToken = session.secret;
+      sessionKeyId = session.id;
+      adminTokenSource = "session";
+    }
+  }
+
+  const headersTimeoutMs = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const connections = new ConnectionCap(options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
+  let openapiDoc: unknown;
+  const handler = createRequestHandler({
+    routes: buildRoutes({
+      manager,
+      verifier,
+      openapi: () => {
+        openapiDoc ??= buildOpenApiDocument();
+        return openapiDoc;
+      },
+      requireIfMatch: options.requireIfMatch ?? false,
+    }),
+    verifier,
+    logger,
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    proxyTrust: trust,
+    anonymousLoopbackVerify: options.anonymousLoopbackVerify ?? true,
+    bodyTimeoutMs,
+    connections,
+  });
+  // Node checks `headersTimeout`/`requestTimeout` only every `connectionsCheckingInterval` (30 s by
+  // default), so a 10 s timeout used to fire after up to 40 s: check a tenth as often as the shortest.
+  // The body timeout proper is the body reader's (a JSON 408); `requestTimeout` is the backstop for a
+  // request whose body nobody reads.
+  const server: Server = createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: headersTimeoutMs + bodyTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.max(20, Math.floor(headersTimeoutMs / 10))),
+      keepAliveTimeout: 5_000,
+    },
+    handler,
+  );
+  connections.attach(server);
+  const host = options.host ?? "127.0.0.1";
+  await listen(server, options.port ?? 0, host);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  usage.start();
+  const sweepMs = options.sweepIntervalMs ?? 30_000;
+  const sweeper =
+    sweepMs > 0
+      ? setInterval(() => {
+          manager.sweep().catch((error: unknown) => logger.error({ err: error }, "sweep failed"));
+          limiter.prune(clock.now());
+        }, sweepMs)
+      : undefined;
+  sweeper?.unref();
+  logger.info({ url, db: store instanceof SqliteStore ? store.path : "external" }, "token service listening");
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      if (sweeper) clearInterval(sweeper);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      usage.stop();
+      if (sessionKeyId !== undefined) await manager.deleteSystem(FIRST_ACCOUNT, sessionKeyId);
+      await usage.flush();
+      await store.close();
+      logger.info("token service stopped");
+    })();
+    return closing;
+  };
+
+  return {
+    url,
+    port,
+    host,
+    account: FIRST_ACCOUNT,
+    get adminToken(): SecretValue {
+      if (adminToken === undefined) {
+        throw new Error("no admin key is known to this process (existing database, sessionAdminKey: false)");
+      }
+      return adminToken;
+    },
+    adminTokenSource,
+    verifier,
+    manager,
+    store,
+    async createAccount(name, accountOptions) {
+      const created = await manager.createAccount(name, accountOptions);
+      return { account: created.account, adminToken: created.adminToken };
+    },
+    flushUsage: () => usage.flush(),
+    sweep: () => manager.sweep(),
+    close,
+  };
+}
