@@ -152,6 +152,34 @@ describe("a captured signature", () => {
     expect((await rawRequest(url, "POST", "/mcp", { headers, body: BODY })).body.error.code).toBe(
       "replayed_request",
     );
+
+    // Remote mode: the middleware sends method and path to /v1/verify, which checks them the same way.
+    const remote = tokenformAuth({ protocol: "http", url: service.url, scopes: ["tools:call"] });
+    const remoteServer = createServer((req, res) => {
+      void remote(req, res, () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"ok":true}');
+      });
+    });
+    servers.push(remoteServer);
+    await new Promise<void>((r) => remoteServer.listen(0, "127.0.0.1", r));
+    const remoteUrl = `http://127.0.0.1:${(remoteServer.address() as AddressInfo).port}`;
+    const later = signed(raw, clock.now() + 2000, { path: "/mcp?session=1" });
+    const remoteHeaders = {
+      authorization: `Bearer ${raw}`,
+      "x-mcp-timestamp": later.timestamp,
+      "x-mcp-signature": later.signature,
+    };
+    expect(
+      (await rawRequest(remoteUrl, "POST", "/mcp?session=2", { headers: remoteHeaders, body: BODY })).status,
+    ).toBe(401);
+    expect(
+      (await rawRequest(remoteUrl, "POST", "/mcp?session=1", { headers: remoteHeaders, body: BODY })).status,
+    ).toBe(200);
+    expect(
+      (await rawRequest(remoteUrl, "POST", "/mcp?session=1", { headers: remoteHeaders, body: BODY })).status,
+    ).toBe(401);
+    await remote.close();
   });
 
   it("refused with 429 stays usable once the limit admits; a refused replay consumes no rate-limit slot", async () => {
