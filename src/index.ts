@@ -19,7 +19,14 @@ export {
   type VerifyRequest,
   type VerifyResponse,
 } from "./api/schemas.js";
-export { displayPrefixOf, fingerprintOf, onSecret, redactKnownSecrets, SecretValue } from "./api/secret.js";
+export {
+  displayPrefixOf,
+  fingerprintOf,
+  maskSecrets,
+  onSecret,
+  redactKnownSecrets,
+  SecretValue,
+} from "./api/secret.js";
 // ── Plan and apply (src/plan, src/apply) ──────────────────────────────────────────────────────────────
 export {
   type ApplyEvent,
