@@ -31,6 +31,19 @@ export interface ServeOptions {
   signals?: NodeJS.Signals[];
 }
 
+/**
+ * The database `serve` and `admin create` use: `db` (a SQLite file or a `postgres://` URL, which selects the
+ * shared PostgreSQL store), else TOKENFORM_DATABASE_URL, TOKENFORM_DB, `.tokenform/tokenform.db`.
+ */
+export function resolveDatabase(db: string | undefined, env: NodeJS.ProcessEnv): string {
+  return db ?? (env.TOKENFORM_DATABASE_URL || undefined) ?? env.TOKENFORM_DB ?? DEFAULT_DB_PATH;
+}
+
+/** `value` as one shell word (quoted when it has anything but safe characters), for a command to copy. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
 /** Default port of `tokenform serve`. */
 export const DEFAULT_PORT = 8787;
 
@@ -42,8 +55,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     destination: options.stdout,
   });
   const stop = stopSignal(options.signals);
-  // A postgres:// URL selects the shared PostgreSQL store (several instances on one database).
-  const db = options.db ?? (env.TOKENFORM_DATABASE_URL || undefined) ?? env.TOKENFORM_DB ?? DEFAULT_DB_PATH;
+  const db = resolveDatabase(options.db, env);
   const store = isPostgresUrl(db)
     ? new PostgresStore({
         connectionString: db,
@@ -81,6 +93,18 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
         "",
         "",
       ].join("\n"),
+    );
+  }
+  if (service.adminTokenSource === "none") {
+    // An existing database: its admin keys were shown when they were made. Say how to get another one.
+    const dbFlag =
+      options.db === undefined
+        ? ""
+        : isPostgresUrl(options.db)
+          ? " --db <the same postgres:// URL>"
+          : ` --db ${shellWord(options.db)}`;
+    stderr.write(
+      `tokenform: existing database — no admin key is printed. To mint one: tokenform admin create${dbFlag}\n`,
     );
   }
   options.onListening?.(service);

@@ -3,6 +3,7 @@
  * when adding a command module.
  */
 import type { Command } from "commander";
+import { registerAdmin } from "./admin.js";
 import { registerGateway } from "./gateway.js";
 import { registerProvider } from "./provider.js";
 import {
@@ -26,6 +27,7 @@ export const commands: RegisterCommand[] = [
   registerTokens,
   registerProvider,
   registerServe,
+  registerAdmin,
   registerGateway,
   registerToken,
   registerQuickstart,

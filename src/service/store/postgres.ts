@@ -17,8 +17,8 @@
  * listings, so this only affects a client paging through tokens that are being created right then.
  */
 import type { Pool, PoolClient } from "pg";
-import { ConfigError } from "../../errors.js";
 import { type DeliveryRecord, OWNER_LABEL } from "../../api/schemas.js";
+import { ConfigError } from "../../errors.js";
 import type { TokenType } from "../../spec/schema.js";
 import type { Migration } from "./migrations.js";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";

@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { ConfigError } from "../../errors.js";
 import { type DeliveryRecord, OWNER_LABEL } from "../../api/schemas.js";
+import { ConfigError } from "../../errors.js";
 import type { TokenType } from "../../spec/schema.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
 import {
