@@ -4,6 +4,7 @@
  * The token service (`src/service`) and every front end import the types from here.
  */
 import { z } from "zod";
+import { checkCidr } from "../spec/address.js";
 import { DURATION_PATTERN } from "../spec/duration.js";
 import {
   MAX_DESCRIPTION_LENGTH,
@@ -174,6 +175,21 @@ const Labels = z.preprocess(
   // The count check takes `unknown` in; the record after it says what goes in and out.
 ) as unknown as z.ZodType<Record<string, string>, Record<string, string>>;
 
+/**
+ * One IP allowlist entry, checked and normalised by the spec's rules (`src/spec/address.ts`): what
+ * `tokenform validate` accepts the API accepts, written the same way (`::ffff:10.0.0.1` → `10.0.0.1/32`).
+ */
+const AllowlistEntry = z
+  .string()
+  .superRefine((entry, ctx) => {
+    const check = checkCidr(entry);
+    if (!check.ok) ctx.addIssue({ code: "custom", message: check.message });
+  })
+  .overwrite((entry) => {
+    const check = checkCidr(entry);
+    return check.ok ? check.cidr : entry;
+  });
+
 const settings = {
   description: PlainText(MAX_DESCRIPTION_LENGTH)
     .superRefine((text, ctx) => refuseSecret(text, "the description", ctx))
@@ -184,7 +200,7 @@ const settings = {
     .optional(),
   readOnly: z.boolean().optional(),
   labels: Labels.optional(),
-  ipAllowlist: z.array(z.string()).max(MAX_IP_ALLOWLIST).optional(),
+  ipAllowlist: z.array(AllowlistEntry).max(MAX_IP_ALLOWLIST).optional(),
   tools: z
     .array(z.string().regex(new RegExp(TOOL_PATTERN)))
     .max(MAX_TOOL_PATTERNS)

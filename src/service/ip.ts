@@ -1,8 +1,9 @@
 /**
- * IP handling with ipaddr.js: parsing allowlist entries (IPv4/IPv6 addresses and CIDR ranges) and matching
- * a client address against them. Who the client of a request is (`X-Forwarded-For`): client-address.ts.
+ * IP handling with ipaddr.js: parsing allowlist entries (IPv4/IPv6 addresses and CIDR ranges; which are
+ * valid is decided by `src/spec/address.ts`) and matching a client address against them. Who the client of a request is (`X-Forwarded-For`): client-address.ts.
  */
 import ipaddr from "ipaddr.js";
+import { checkCidr } from "../spec/address.js";
 
 /** A parsed CIDR range (a single address is a range with the full prefix length). */
 export type IpRange = [ipaddr.IPv4 | ipaddr.IPv6, number];
@@ -17,8 +18,19 @@ export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefine
   return ipaddr.process(trimmed);
 }
 
-/** Parses one allowlist entry (`203.0.113.7`, `203.0.113.0/24`, `2001:db8::/32`); undefined when invalid. */
+/**
+ * Parses one allowlist entry (`203.0.113.7`, `203.0.113.0/24`, `2001:db8::/32`); undefined when invalid.
+ * Entries go through the shared address rules first (`src/spec/address.ts`: an IPv4-mapped range becomes
+ * the IPv4 range); an entry stored before those rules with host bits set (`10.0.0.5/24`) still parses
+ * here, as its network, so existing allowlists keep working.
+ */
 export function parseRange(entry: string): IpRange | undefined {
+  const checked = checkCidr(entry);
+  if (checked.ok) {
+    const slash = checked.cidr.indexOf("/");
+    const address = parseAddress(checked.cidr.slice(0, slash));
+    if (address) return [address, Number(checked.cidr.slice(slash + 1))];
+  }
   const text = entry.trim();
   const slash = text.indexOf("/");
   if (slash < 0) {

@@ -26,6 +26,7 @@ import type {
 } from "../api/schemas.js";
 import { EMBEDDED_SESSION_PREFIX } from "../api/schemas.js";
 import { displayPrefixOf, fingerprintOf, SecretValue } from "../api/secret.js";
+import { checkCidr } from "../spec/address.js";
 import { parseDuration } from "../spec/duration.js";
 import type { TokenType } from "../spec/schema.js";
 import { generateToken, randomBase62 } from "../spec/token-format.js";
@@ -37,7 +38,6 @@ import { iso } from "./clock.js";
 import type { Digester } from "./digest.js";
 import { ServiceError } from "./errors.js";
 import { newAuditId, newTokenId } from "./ids.js";
-import { parseRanges } from "./ip.js";
 import { effectiveToken, presentedSecret, toApiToken, tokenStatus } from "./lifecycle.js";
 import { parseSelector } from "./selector.js";
 import {
@@ -393,11 +393,9 @@ export class TokenManager {
       });
     }
     if (input.ipAllowlist) {
-      for (const bad of parseRanges(input.ipAllowlist).invalid) {
-        issues.push({
-          path: "ipAllowlist",
-          message: `${JSON.stringify(bad)} is not an IPv4/IPv6 address or CIDR range`,
-        });
+      for (const entry of input.ipAllowlist) {
+        const check = checkCidr(entry);
+        if (!check.ok) issues.push({ path: "ipAllowlist", message: check.message });
       }
     }
     if (input.labels) {
@@ -494,7 +492,7 @@ export class TokenManager {
       scopes: input.scopes ?? [],
       readOnly: input.readOnly ?? type === "mcp",
       labels: input.labels ?? {},
-      ipAllowlist: input.ipAllowlist ?? [],
+      ipAllowlist: normaliseAllowlist(input.ipAllowlist) ?? [],
       tools: normaliseTools(input.tools),
       ratePerMinute: input.rateLimit?.perMinute ?? null,
       ratePerHour: input.rateLimit?.perHour ?? null,
@@ -611,7 +609,7 @@ export class TokenManager {
       scopes: patch.scopes ?? current.scopes,
       readOnly: patch.readOnly ?? current.readOnly,
       labels: patch.labels ?? current.labels,
-      ipAllowlist: patch.ipAllowlist ?? current.ipAllowlist,
+      ipAllowlist: normaliseAllowlist(patch.ipAllowlist) ?? current.ipAllowlist,
       tools: patch.tools === undefined ? current.tools : normaliseTools(patch.tools),
       ratePerMinute:
         patch.rateLimit?.perMinute !== undefined ? patch.rateLimit.perMinute : current.ratePerMinute,
@@ -823,4 +821,12 @@ export class TokenManager {
     );
     this.#cache.invalidateToken(id);
   }
+}
+
+/** Allowlist entries as the spec writes them (`src/spec/address.ts`); `#checkSettings` refused bad ones. */
+function normaliseAllowlist(entries: readonly string[] | undefined): string[] | undefined {
+  return entries?.map((entry) => {
+    const check = checkCidr(entry);
+    return check.ok ? check.cidr : entry;
+  });
 }
