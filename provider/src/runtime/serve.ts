@@ -58,7 +58,16 @@ export async function serve(io: ServeIo, load: MethodLoader): Promise<void> {
   const identity = createServerIdentity();
   const dir = mkdtempSync(join(env.socketDir ?? tmpdir(), "tokenform-plugin-"));
   const socketPath = join(dir, "plugin.sock");
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  // The socket's directory goes with the process: on exit, and on SIGTERM or SIGHUP (Terraform's kill
+  // after a timeout, a closed terminal), which would otherwise end the process without an exit event.
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.on("exit", removeDir);
+  for (const signal of ["SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      removeDir();
+      process.exit(128 + (signal === "SIGTERM" ? 15 : 1));
+    });
+  }
 
   let loaded: Promise<Record<ProviderMethodName, UnaryMethod>> | undefined;
   const methods = new Map<string, UnaryMethod>();

@@ -340,6 +340,26 @@ describe("lifecycle", () => {
     }
   });
 
+  it.each(["SIGTERM", "SIGHUP"] as const)(
+    "removes its socket directory when killed with %s mid-run",
+    async (signal) => {
+      const p = await startPlugin({ command: bundle, identity });
+      try {
+        await p.call("GetProviderSchema");
+        const socketDir = dirname(parseHandshakeLine(p.stdout().split("\n")[0]!).socketPath);
+        expect(existsSync(socketDir)).toBe(true);
+        const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+          p.child.once("exit", (code, sig) => resolve(sig ?? code)),
+        );
+        p.child.kill(signal);
+        expect(await exited).toBe(signal === "SIGTERM" ? 143 : 129);
+        expect(existsSync(socketDir)).toBe(false);
+      } finally {
+        await p.close();
+      }
+    },
+  );
+
   it("runs inside ES-module projects: extensionless, and installed in a mirror as _v<version>", async () => {
     const project = mkdtempSync(join(tmpdir(), "tokenform-esm-project-"));
     writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module" }));

@@ -8,6 +8,8 @@ import "reflect-metadata";
 import { type ChildProcess, spawn } from "node:child_process";
 import { webcrypto } from "node:crypto";
 import { once } from "node:events";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
@@ -192,8 +194,12 @@ export async function startPlugin(options: {
     async close() {
       closeClients();
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGKILL");
-        await exited;
+        // SIGTERM lets the provider remove its socket directory; SIGKILL only if it does not go.
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        const [code] = await exited;
+        clearTimeout(timer);
+        if (code === null) rmSync(dirname(hs.socketPath), { recursive: true, force: true });
       }
     },
   };
