@@ -262,11 +262,15 @@ export type RollTokenRequest = z.input<typeof RollTokenRequestSchema>;
 export const VerifyRequestSchema = z.strictObject({
   token: z.string().max(512),
   ip: z.string().optional().describe("Client IP to check against the allowlist."),
-  scopes: z.array(z.string()).optional().describe("Scopes the request needs (all must be granted)."),
+  scopes: z
+    .array(z.string().max(256))
+    .max(MAX_SCOPES)
+    .optional()
+    .describe("Scopes the request needs (all must be granted)."),
   write: z.boolean().optional().describe("The request modifies data (refused for read-only keys)."),
   tools: z
     .array(z.string().max(256))
-    .max(100)
+    .max(MAX_TOOL_PATTERNS)
     .optional()
     .describe("MCP tools the request calls; each must be allowed by the key's `tools` list."),
   signature: z
