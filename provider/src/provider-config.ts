@@ -2,21 +2,16 @@
  * The provider block's behaviour: checking it (endpoint URL, owner pattern) and turning it into the API
  * client and sinks. Loaded on first use; see provider.ts.
  */
+import { parseApiUrl } from "../../src/api/endpoint.js";
 import { OWNER_PATTERN } from "../../src/spec/schema.js";
 import { type Configured, DEFAULT_OWNER } from "./configured.js";
 import { type Diagnostic, error, path } from "./runtime/diagnostics.js";
 import { type TfObject, Unknown } from "./runtime/values.js";
 
+/** What is wrong with an endpoint, by the one rule every front end uses (src/api/endpoint.ts). */
 function checkEndpoint(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `${JSON.stringify(value)} is not a URL; expected e.g. https://tokens.example.com`;
-  }
-  return url.protocol === "http:" || url.protocol === "https:"
-    ? undefined
-    : "the endpoint must be an http(s) URL";
+  const parsed = parseApiUrl(value);
+  return parsed.ok ? undefined : `${JSON.stringify(value)} ${parsed.problem}`;
 }
 
 export function validate(config: TfObject): Diagnostic[] {

@@ -5,6 +5,7 @@
  */
 import * as core from "@actions/core";
 import { z } from "zod";
+import { parseApiUrl } from "../../src/api/endpoint.js";
 
 /** How the Action decides what to do; `auto` picks from the triggering event (see `mode.ts`). */
 export const MODES = ["auto", "plan", "apply", "rotate"] as const;
@@ -78,7 +79,14 @@ const InputsSchema = z.object({
         .filter((p) => p !== ""),
     )
     .transform((list) => (list.length === 0 ? ["tokens/"] : list)),
-  "api-url": url("api-url"),
+  // The token service's URL, by the rule every front end uses; normalised (a trailing /v1 is dropped).
+  "api-url": optional.transform((value, ctx) => {
+    if (value === undefined) return value;
+    const parsed = parseApiUrl(value);
+    if (parsed.ok) return parsed.url;
+    ctx.addIssue({ code: "custom", message: `api-url ${JSON.stringify(value)} ${parsed.problem}` });
+    return z.NEVER;
+  }),
   "api-token": optional,
   "github-token": optional,
   "gitlab-token": optional,

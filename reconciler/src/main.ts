@@ -8,6 +8,7 @@ import * as core from "@actions/core";
 import { TokenformClient } from "../../src/api/client.js";
 import { ApiError } from "../../src/api/errors.js";
 import { onSecret, redactKnownSecrets, SecretValue } from "../../src/api/secret.js";
+import { ConfigError } from "../../src/errors.js";
 import { EventError, readRunContext } from "./event.js";
 import type { JobContext, JobOutcome } from "./flows/context.js";
 import { createRepoClient } from "./github.js";
@@ -26,7 +27,9 @@ const JOBS: Record<Job, () => Promise<(ctx: JobContext) => Promise<JobOutcome>>>
 
 /** The job's failure message: what went wrong, never a secret; an unexpected error says it is a bug. */
 function failureMessage(error: unknown): string {
-  if (error instanceof InputError || error instanceof EventError) return error.message;
+  if (error instanceof InputError || error instanceof EventError || error instanceof ConfigError) {
+    return error.message;
+  }
   if (error instanceof ApiError) {
     const hint =
       error.status === 401 || error.status === 403

@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { buildOpenApiDocument } from "../api/openapi.js";
 import { SecretValue } from "../api/secret.js";
+import { ConfigError } from "../errors.js";
 import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS } from "../spec/limits.js";
 import { checkToken, DEFAULT_PREFIXES, PREFIX_PATTERN, registerTokenPrefix } from "../spec/token-format.js";
 import { KeyCache } from "./cache.js";
@@ -183,8 +184,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   if (bootstrap !== undefined) {
     const check = checkToken(bootstrap);
     if (!check.ok || check.prefix !== prefixes.admin) {
-      throw new Error(
-        `the bootstrap token is not a valid admin token (${prefixes.admin}…): ${check.ok ? "wrong prefix" : check.reason.replace("_", " ")}`,
+      throw new ConfigError(
+        `the bootstrap token (TOKENFORM_BOOTSTRAP_TOKEN) is not a valid admin token (${prefixes.admin}…): ${check.ok ? "wrong prefix" : check.reason.replace("_", " ")}; fix it, or unset it to have one generated`,
       );
     }
   }

@@ -143,6 +143,20 @@ describe("tokenform serve", () => {
     }
   });
 
+  it("a malformed TOKENFORM_BOOTSTRAP_TOKEN names the variable, not its value", () => {
+    const typo = "mcp_adm_0123456789abcdefghijklmnopqrstuvwxyZ";
+    const run = runCli(["serve", "--db", join(dir, "bootstrap.db"), "--port", "0"], {
+      cwd: dir,
+      env: { TOKENFORM_BOOTSTRAP_TOKEN: typo },
+    });
+    expectOneLine(
+      run,
+      1,
+      /^Error: the bootstrap token \(TOKENFORM_BOOTSTRAP_TOKEN\) is not a valid admin token/,
+    );
+    expect(run.stderr).not.toContain(typo.slice(8));
+  });
+
   it("PostgreSQL that is down names the database (without its password) and what to check", async () => {
     const url = `postgres://tokenform:hunter2-secret@127.0.0.1:${await closedPort()}/tokenform`;
     const run = await runCliAsync(["serve", "--db", url, "--port", "0"], { cwd: dir });
@@ -152,5 +166,51 @@ describe("tokenform serve", () => {
       /^Error: cannot connect to PostgreSQL at postgres:\/\/127\.0\.0\.1:\d+\/tokenform \(ECONNREFUSED\): check that it is running and that --db/,
     );
     expect(run.stderr + run.stdout).not.toContain("hunter2-secret");
+  });
+});
+
+describe("tokenform gateway", () => {
+  it("a TOKENFORM_API_URL without a scheme names the variable", () => {
+    const run = runCli(["gateway", "--upstream", "http://127.0.0.1:9/mcp"], {
+      cwd: dir,
+      env: { TOKENFORM_API_URL: "127.0.0.1:8787" },
+    });
+    expectOneLine(
+      run,
+      1,
+      /^Error: TOKENFORM_API_URL "127\.0\.0\.1:8787" is not a URL: write http:\/\/127\.0\.0\.1:8787$/,
+    );
+  });
+
+  it("--port abc is a usage error, and a busy port names the address and --port", async () => {
+    expectOneLine(
+      runCli(["gateway", "--upstream", "http://127.0.0.1:9/mcp", "--port", "abc"], { cwd: dir }),
+      2,
+      /--port.*'abc'.*expected a port number/,
+    );
+    const busy: Server = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const { port } = busy.address() as { port: number };
+    try {
+      const run = await runCliAsync(
+        [
+          "gateway",
+          "--upstream",
+          "http://127.0.0.1:9/mcp",
+          "--db",
+          join(dir, "gateway.db"),
+          "--port",
+          String(port),
+        ],
+        { cwd: dir },
+      );
+      expectOneLine(
+        run,
+        1,
+        new RegExp(`^Error: cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use`),
+      );
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
   });
 });

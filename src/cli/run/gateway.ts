@@ -10,6 +10,7 @@
  */
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { apiUrl } from "../../api/endpoint.js";
 import { DEFAULT_GATEWAY_PORT, type RunningGateway, startGateway } from "../../gateway/server.js";
 import { createLogger } from "../../service/logger.js";
 import type { RunningService } from "../../service/service.js";
@@ -76,8 +77,8 @@ export async function runGateway(options: GatewayRunOptions): Promise<number> {
   });
   const stop = stopSignal(options.signals);
 
-  const remote =
-    options.embedded || options.db !== undefined ? undefined : env.TOKENFORM_API_URL || undefined;
+  const given = options.embedded || options.db !== undefined ? undefined : env.TOKENFORM_API_URL || undefined;
+  const remote = given === undefined ? undefined : apiUrl(given, "TOKENFORM_API_URL");
   let service: RunningService | undefined;
   let gateway: RunningGateway;
   try {

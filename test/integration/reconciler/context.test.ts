@@ -90,8 +90,13 @@ describe("readInputs", () => {
     restore = withEnv({ INPUT_MODE: "yolo", INPUT_COMMENT: "yes", "INPUT_API-URL": "tokens.example.com" });
     expect(() => readInputs({})).toThrow(InputError);
     expect(() => readInputs({})).toThrow(
-      /api-url must be an http\(s\) URL; mode must be one of auto, plan, apply, rotate; comment must be true or false/,
+      /api-url "tokens\.example\.com" is not a URL: write http:\/\/tokens\.example\.com; mode must be one of auto, plan, apply, rotate; comment must be true or false/,
     );
+  });
+
+  it("reads api-url by the rule every front end uses: a trailing /v1 is dropped", () => {
+    restore = withEnv({ "INPUT_API-URL": " https://tokens.example.com/v1/ " });
+    expect(readInputs({}).apiUrl).toBe("https://tokens.example.com");
   });
 });
 
