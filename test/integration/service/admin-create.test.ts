@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
 import { OPERATOR_ACTOR } from "../../../src/service/admin.js";
-import { startService } from "../../../src/service/index.js";
-import { cliChildren, runCli, spawnCli } from "../../support/cli.js";
+import { PostgresStore, startService } from "../../../src/service/index.js";
+import { cliChildren, runCli, runCliAsync, spawnCli } from "../../support/cli.js";
+import { startPostgres } from "../../support/postgres.js";
 
 afterAll(() => {
   for (const child of cliChildren) if (child.exitCode === null) child.kill("SIGKILL");
@@ -92,6 +93,30 @@ describe("tokenform admin create", () => {
     } finally {
       await service.close();
     }
+  });
+
+  it("works on PostgreSQL too: --db postgres://…, and a new database's first admin key is the one printed", async () => {
+    await using pg = await startPostgres();
+    const url = await pg.createDatabase();
+    const run = await runCliAsync(["admin", "create", "--db", url], { cwd: dir });
+    expect(run.status, run.stderr).toBe(0);
+    const secret = run.stdout.trim();
+    expect(run.stderr).toContain('new database — created account "default"');
+    const service = await startService({
+      store: new PostgresStore({ connectionString: url }),
+      sweepIntervalMs: 0,
+      sessionAdminKey: false,
+    });
+    try {
+      const api = new TokenformClient({ baseUrl: service.url, token: secret, retries: 0 });
+      expect(await api.whoami()).toMatchObject({ name: "bootstrap-admin", account: "default" });
+      await api.close();
+    } finally {
+      await service.close();
+    }
+    const again = await runCliAsync(["admin", "create", "--db", url, "--name", "second"], { cwd: dir });
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toContain('in account "default", admin key "second"');
   });
 
   it("refuses what it cannot do in one line: no database there, an unknown account", () => {
