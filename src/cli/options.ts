@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from "commander";
 import { parseApiUrl, parsePort } from "../api/endpoint.js";
+import { logLevelProblem } from "../service/log-level.js";
 
 /** What is wrong with a value, as a sentence after commander's "argument 'x' is invalid." */
 function sentence(problem: string): string {
@@ -24,4 +25,11 @@ export function apiUrlArgument(value: string): string {
   const parsed = parseApiUrl(value);
   if (!parsed.ok) throw new InvalidArgumentError(sentence(parsed.problem));
   return parsed.url;
+}
+
+/** `--log-level <level>`: one of pino's levels. */
+export function logLevelArgument(value: string): string {
+  const problem = logLevelProblem(value);
+  if (problem) throw new InvalidArgumentError(sentence(problem));
+  return value;
 }

@@ -8,6 +8,8 @@
 import { Writable } from "node:stream";
 import pino, { type DestinationStream, type Logger } from "pino";
 import { maskSecrets } from "../api/secret.js";
+import { ConfigError } from "../errors.js";
+import { logLevelProblem } from "./log-level.js";
 
 /** Header paths pino replaces with `[redacted]`. */
 export const REDACTED_PATHS = [
@@ -34,13 +36,22 @@ export function scrubbingDestination(target: DestinationStream | NodeJS.Writable
   });
 }
 
-/** Creates the service logger writing JSON lines to `destination` (stdout by default). */
+/**
+ * Creates the service logger writing JSON lines to `destination` (stdout by default). An unknown level
+ * is a `ConfigError` naming --log-level and TOKENFORM_LOG_LEVEL, where levels come from.
+ */
 export function createLogger(
   options: { level?: string; destination?: DestinationStream | NodeJS.WritableStream } = {},
 ): Logger {
+  const level = options.level ?? "info";
+  const problem = logLevelProblem(level);
+  if (problem)
+    throw new ConfigError(
+      `log level ${JSON.stringify(level)} (--log-level or TOKENFORM_LOG_LEVEL) ${problem}`,
+    );
   return pino(
     {
-      level: options.level ?? "info",
+      level,
       base: { service: "tokenform" },
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,

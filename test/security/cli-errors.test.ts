@@ -143,6 +143,37 @@ describe("tokenform serve", () => {
     }
   });
 
+  it("a bad --log-level is a usage error; a bad TOKENFORM_LOG_LEVEL names the variable", () => {
+    expectOneLine(
+      runCli(["serve", "--db", join(dir, "log.db"), "--port", "0", "--log-level", "loud"], { cwd: dir }),
+      2,
+      /--log-level.*'loud'.*Not a log level: use one of fatal, error, warn, info, debug, trace, silent/,
+    );
+    expectOneLine(
+      runCli(["serve", "--db", join(dir, "log.db"), "--port", "0"], {
+        cwd: dir,
+        env: { TOKENFORM_LOG_LEVEL: "loud" },
+      }),
+      1,
+      /^Error: log level "loud" \(--log-level or TOKENFORM_LOG_LEVEL\) is not a log level/,
+    );
+  });
+
+  it("a --host that is not this machine's names --host", async () => {
+    // 192.0.2.0/24 is TEST-NET-1: never an address of this machine, and binding to it sends nothing.
+    const run = await runCliAsync(
+      ["serve", "--db", join(dir, "host.db"), "--host", "192.0.2.7", "--port", "0"],
+      {
+        cwd: dir,
+      },
+    );
+    expectOneLine(
+      run,
+      1,
+      /^Error: cannot listen on 192\.0\.2\.7:0: .*not an address of this machine.*--host/,
+    );
+  });
+
   it("a malformed TOKENFORM_BOOTSTRAP_TOKEN names the variable, not its value", () => {
     const typo = "mcp_adm_0123456789abcdefghijklmnopqrstuvwxyZ";
     const run = runCli(["serve", "--db", join(dir, "bootstrap.db"), "--port", "0"], {

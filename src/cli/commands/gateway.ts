@@ -1,6 +1,6 @@
 /** `tokenform gateway`: tokenform's guard in front of any MCP server (src/gateway). */
 import { type Command, InvalidArgumentError } from "commander";
-import { portArgument } from "../options.js";
+import { logLevelArgument, portArgument } from "../options.js";
 import { TRUST_PROXY_HELP, trustProxyArgument } from "../trust-proxy.js";
 
 function upstream(value: string): string {
@@ -32,7 +32,7 @@ export function registerGateway(program: Command): void {
     .option("--db <path|url>", "verify keys in-process on this SQLite file or postgres:// database")
     .option("--trust-proxy <hops|cidr...>", TRUST_PROXY_HELP, trustProxyArgument)
     .option("--resource-metadata <url>", "protected-resource metadata URL to name in WWW-Authenticate")
-    .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)")
+    .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)", logLevelArgument)
     .addHelpText(
       "after",
       "\nKeys are verified by the token service at TOKENFORM_API_URL (TOKENFORM_API_TOKEN: an admin key with\n" +

@@ -1,6 +1,6 @@
 /** `tokenform serve`: run the token service (management API) for a team. */
 import type { Command } from "commander";
-import { portArgument } from "../options.js";
+import { logLevelArgument, portArgument } from "../options.js";
 import { TRUST_PROXY_HELP, trustProxyArgument } from "../trust-proxy.js";
 
 export function registerServe(program: Command): void {
@@ -20,7 +20,7 @@ export function registerServe(program: Command): void {
       "--allow-legacy-signatures",
       "also accept version-1 request signatures (no method or path signed) while clients upgrade",
     )
-    .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)")
+    .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)", logLevelArgument)
     .addHelpText(
       "after",
       "\nEnvironment: TOKENFORM_BOOTSTRAP_TOKEN seeds the first admin key of a new database (otherwise one is\n" +
