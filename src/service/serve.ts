@@ -5,6 +5,7 @@
  * is closed — before resolving with the exit code.
  */
 import type { Logger } from "pino";
+import { ConfigError } from "../errors.js";
 import type { ProxyTrustSetting } from "./client-address.js";
 import { createLogger } from "./logger.js";
 import { type RunningService, startService } from "./service.js";
@@ -44,6 +45,17 @@ function shellWord(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
+/** TOKENFORM_USAGE_FLUSH_MS: a positive whole number of milliseconds (NaN would flush in a busy loop). */
+function usageFlushMs(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new ConfigError(
+      `TOKENFORM_USAGE_FLUSH_MS ${JSON.stringify(value)} is not a number of milliseconds: write e.g. 1000, or unset it`,
+    );
+  }
+  return Number(value);
+}
+
 /** Default port of `tokenform serve`. */
 export const DEFAULT_PORT = 8787;
 
@@ -54,6 +66,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     level: options.logLevel ?? env.TOKENFORM_LOG_LEVEL ?? "info",
     destination: options.stdout,
   });
+  const flushMs = usageFlushMs(env.TOKENFORM_USAGE_FLUSH_MS);
   const stop = stopSignal(options.signals);
   const db = resolveDatabase(options.db, env);
   const store = isPostgresUrl(db)
@@ -75,7 +88,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     logger,
     sessionAdminKey: false,
     // Tuning knob (and how the shutdown test proves that SIGTERM, not the timer, wrote the counts).
-    usageFlushMs: env.TOKENFORM_USAGE_FLUSH_MS ? Number(env.TOKENFORM_USAGE_FLUSH_MS) : undefined,
+    usageFlushMs: flushMs,
   }).catch(async (error: unknown) => {
     // A database that cannot be reached or migrated: release the pool so the process can exit.
     stop.release();
