@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { checkCidr } from "../spec/address.js";
 import { DURATION_PATTERN } from "../spec/duration.js";
+import { MAX_NAME_LENGTH, nameProblem } from "../spec/identifiers.js";
 import {
   MAX_DESCRIPTION_LENGTH,
   MAX_DESTINATIONS,
@@ -16,7 +17,7 @@ import {
   MAX_SCOPES,
   MAX_TOOL_PATTERNS,
 } from "../spec/limits.js";
-import { SCOPE_PATTERN, TOKEN_NAME_PATTERN, TOKEN_TYPES, TOOL_PATTERN } from "../spec/schema.js";
+import { SCOPE_PATTERN, TOKEN_TYPES, TOOL_PATTERN } from "../spec/schema.js";
 import { findSecrets } from "../spec/secrets.js";
 
 /** Label key under which the owning TokenSet (`metadata.owner`) is recorded on a token. */
@@ -227,8 +228,22 @@ const settings = {
     ),
 };
 
+/**
+ * A token name, by the spec's rules (`src/spec/identifiers.ts`): printable Unicode such as "Cursor MCP",
+ * 1 to 128 characters, no control, bidi-override or invisible characters, no surrounding spaces. Unique
+ * per account ignoring case (409).
+ */
+const TokenName = z
+  .string()
+  .superRefine((name, ctx) => {
+    const problem = nameProblem(name);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .meta({ minLength: 1, maxLength: MAX_NAME_LENGTH })
+  .describe("Unique in the account, ignoring case, e.g. `alice-cursor-dev` or `Cursor MCP`.");
+
 export const CreateTokenRequestSchema = z.strictObject({
-  name: z.string().regex(new RegExp(TOKEN_NAME_PATTERN)),
+  name: TokenName,
   type: z.enum(TOKEN_TYPES).default("mcp"),
   ...settings,
   expiresIn: Duration.optional().describe("Alternative to expiresAt: lifetime from now."),
@@ -242,7 +257,7 @@ export const CreateTokenResponseSchema = z.object({
 });
 
 export const UpdateTokenRequestSchema = z.strictObject({
-  name: z.string().regex(new RegExp(TOKEN_NAME_PATTERN)).optional(),
+  name: TokenName.optional(),
   ...settings,
 });
 export type UpdateTokenRequest = z.input<typeof UpdateTokenRequestSchema>;

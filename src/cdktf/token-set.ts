@@ -3,7 +3,8 @@
  * resource per entry, with the spec's defaults merged in. An invalid spec stops synthesis with the spec
  * loader's diagnostics (`TokenSpecError`); warnings become construct annotations.
  *
- * Each resource's construct id is its token name, so its Terraform address depends on the name only:
+ * Each resource's construct id is its token name's identifier (`identifierOf`: `alice-cursor-dev` stays
+ * itself, "Cursor MCP" becomes `cursor-mcp`), so its Terraform address depends on the name only:
  * reordering the spec or adding tokens never replaces another token. A token with `renamedFrom` gets a
  * `moved` block from its previous name's address, so a rename is an in-place update of the same token.
  *
@@ -13,6 +14,7 @@
  * that has none; a provider whose owner differs is refused.
  */
 import type { Diagnostic } from "../spec/diagnostics.js";
+import { identifierOf } from "../spec/identifiers.js";
 import { loadTokenSetSync, validateTokenSetObject } from "../spec/load.js";
 import type { ResolvedTokenSet } from "../spec/resolved.js";
 import type { TokenSetInput } from "../spec/schema.js";
@@ -76,7 +78,7 @@ export class TokenSet extends Construct {
     this.set = result.set;
     this.provider = providerFor(this, result.set.owner, props.provider);
     for (const token of result.set.tokens) {
-      const resource = new TokenformToken(this, token.name, {
+      const resource = new TokenformToken(this, identifierOf(token.name), {
         ...tokenConfig(token),
         provider: this.provider,
       });
@@ -91,9 +93,9 @@ export class TokenSet extends Construct {
 
   /** The logical id (Terraform resource name) the token called `name` has, or had, in this set. */
   private logicalIdOf(name: string): string {
-    const stand = new Construct(this, name);
+    const stand = new Construct(this, identifierOf(name));
     const id = TerraformStack.of(this).getLogicalId(stand.node);
-    this.node.tryRemoveChild(name);
+    this.node.tryRemoveChild(identifierOf(name));
     return id;
   }
 

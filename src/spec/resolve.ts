@@ -7,9 +7,11 @@
  * which merge key by key (the token wins). A token's expiresIn/expiresAt (either) replaces the default's
  * expiry as a whole; `rotation` replaces the default rotation as a whole.
  */
+
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve as resolvePath } from "node:path";
 import { parseDuration } from "./duration.js";
+import { envVariableOf } from "./identifiers.js";
 import type { Destination, Expiry, ResolvedToken, ResolvedTokenSet, SourceLocation } from "./resolved.js";
 import {
   DEFAULT_REMOVAL_GRACE,
@@ -195,10 +197,9 @@ function filePath(path: string, context: ResolveContext): string {
   return isAbsolute(path) ? resolvePath(path) : resolvePath(context.baseDir, path);
 }
 
-/** Default variable name for a file: the token name upper-cased, other characters as `_`. */
+/** Default variable name for a file: the token name's variable form (`envVariableOf`: `Cursor MCP` → `CURSOR_MCP`). */
 export function envKeyFor(tokenName: string): string {
-  const key = tokenName.toUpperCase().replace(/[^A-Z0-9]/g, "_");
-  return /^[0-9]/.test(key) ? `_${key}` : key;
+  return envVariableOf(tokenName);
 }
 
 function seconds(duration: string): number {

@@ -12,6 +12,7 @@
 import { z } from "zod";
 import type { DiagnosticCode } from "./diagnostics.js";
 import { DURATION_PATTERN, isDuration, parseDuration } from "./duration.js";
+import { MAX_NAME_LENGTH, nameProblem } from "./identifiers.js";
 import {
   MAX_DESCRIPTION_LENGTH,
   MAX_IP_ALLOWLIST,
@@ -34,7 +35,10 @@ export type TokenType = (typeof TOKEN_TYPES)[number];
 export const ON_REMOVE = ["disable-then-delete", "delete", "orphan"] as const;
 export type OnRemove = (typeof ON_REMOVE)[number];
 
-/** Token names: lowercase slugs such as `alice-cursor-dev` (seeds: developer-tool-purpose). */
+/**
+ * The identifier form of token names (`alice-cursor-dev`). Names themselves are freer ("Cursor MCP"; see
+ * `nameProblem` in `identifiers.ts`); a name of this form is its own identifier.
+ */
 export const TOKEN_NAME_PATTERN = "^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$";
 /** Scopes are `resource:action`, either part may be `*`; a lone `*` grants everything. */
 export const SCOPE_PATTERN = "^(?:\\*|(?:\\*|[a-z][a-z0-9_.-]*):(?:\\*|[a-z][a-z0-9_.-]*))$";
@@ -80,6 +84,19 @@ function report(
   const params: IssueParams = at ? { code, at } : { code };
   ctx.addIssue({ code: "custom", message, path, params, input: undefined });
 }
+
+/**
+ * A token name: printable Unicode text of 1 to 128 characters, no control, bidi-override or invisible
+ * characters, no leading or trailing spaces (`src/spec/identifiers.ts`, shared with the API).
+ */
+const tokenName = z
+  .string()
+  .superRefine((name, ctx) => {
+    const problem = nameProblem(name);
+    if (problem) report(ctx, "invalid_name", `${problem}, e.g. alice-cursor-dev or "Cursor MCP"`);
+  })
+  // JSON Schema counts characters (code points), as nameProblem does.
+  .meta({ minLength: 1, maxLength: MAX_NAME_LENGTH });
 
 const duration = z
   .string()
@@ -398,13 +415,9 @@ const common = {
 /** One token entry. */
 export const TokenSpecSchema = z
   .strictObject({
-    name: z
-      .string()
-      .regex(new RegExp(TOKEN_NAME_PATTERN), {
-        message:
-          "token names are lowercase letters, digits, '.', '_' and '-' (at most 64), e.g. alice-cursor-dev",
-      })
-      .describe("Unique name within the set, e.g. `alice-cursor-dev`."),
+    name: tokenName.describe(
+      "Unique name within the set (compared ignoring case), e.g. `alice-cursor-dev` or `Cursor MCP`.",
+    ),
     ...common,
     enabled: z.boolean().optional().describe("Disabled tokens exist but cannot authenticate (default true)."),
     deliver: z.array(DeliverySchema).optional().describe("Where the secret is delivered."),
@@ -412,11 +425,7 @@ export const TokenSpecSchema = z
       .string()
       .optional()
       .describe("Change this value (e.g. a date) to request a rotation on the next apply."),
-    renamedFrom: z
-      .string()
-      .regex(new RegExp(TOKEN_NAME_PATTERN), {
-        message: "expected the token's previous name, e.g. alice-cursor-dev",
-      })
+    renamedFrom: tokenName
       .optional()
       .describe(
         "The token's previous name: the existing token is renamed, keeping its secret, and a file destination without `key` keeps the variable name it had.",

@@ -11,6 +11,7 @@ import type { Document, LineCounter } from "yaml";
 import type { Diagnostic, DiagnosticPath, RelatedLocation } from "./diagnostics.js";
 import { formatLocation, hasErrors } from "./diagnostics.js";
 import { parseDuration } from "./duration.js";
+import { identifierOf, nameKey } from "./identifiers.js";
 import { diagnosticsFromIssues, type PathDiagnostic } from "./issues.js";
 import { type ResolveContext, resolveToken, setDefaults } from "./resolve.js";
 import { describeDestination, destinationId, type ResolvedToken, type ResolvedTokenSet } from "./resolved.js";
@@ -66,7 +67,9 @@ export class TokenSetValidator {
   private readonly tokens: ResolvedToken[] = [];
   private readonly owners: Seen<string>[] = [];
   /** First declaration of each name and destination, as ids into `places`. */
+  /** Token entries by the identifier of their name (`identifierOf`), and the names as written. */
   private readonly names = new Map<string, number>();
+  private readonly nameTexts = new Map<string, string>();
   private readonly destinations = new Map<string, number>();
   /** Tokens with `renamedFrom`, checked against every name once all documents are in. */
   private readonly renames: Array<{ name: string; from: string; diagnostic: Diagnostic }> = [];
@@ -150,18 +153,25 @@ export class TokenSetValidator {
     const base = ["tokens", index];
     const name = asRecord(entry)?.name;
     if (typeof name === "string" && !nameBroken) {
-      const first = this.names.get(name);
+      // Names are unique ignoring case, and so are the identifiers derived from them (identifiers.ts).
+      const id = identifierOf(name);
+      const first = this.names.get(id);
       if (first !== undefined) {
         const at = this.places.get(first);
+        const other = this.nameTexts.get(id)!;
         place({
           severity: "error",
           code: "duplicate_name",
-          message: `token name ${JSON.stringify(name)} is already used at ${formatLocation(at)}; names are unique in a set`,
+          message:
+            nameKey(other) === nameKey(name)
+              ? `token name ${JSON.stringify(name)} is already used at ${formatLocation(at)}${other === name ? "" : ` (as ${JSON.stringify(other)})`}; names are unique in a set, ignoring case`
+              : `token names ${JSON.stringify(name)} and ${JSON.stringify(other)} (at ${formatLocation(at)}) both become ${id} in Terraform addresses and variable names; rename one`,
           path: [...base, "name"],
           related: [at],
         });
       } else {
-        this.names.set(name, this.places.add(doc, childOf(node, "name"), name, index));
+        this.names.set(id, this.places.add(doc, childOf(node, "name"), name, index));
+        this.nameTexts.set(id, name);
       }
     }
     const renamedFrom = asRecord(entry)?.renamedFrom;
@@ -228,8 +238,8 @@ export class TokenSetValidator {
       let message: string | undefined;
       if (rename.from === rename.name)
         message = "renamedFrom names the token itself; remove it, or give the previous name";
-      else if (this.names.has(rename.from)) {
-        message = `renamedFrom names ${JSON.stringify(rename.from)}, which this set still declares at ${formatLocation(this.places.get(this.names.get(rename.from)!))}; a token can be renamed only once its old name is gone`;
+      else if (this.names.has(identifierOf(rename.from)) && nameKey(rename.from) !== nameKey(rename.name)) {
+        message = `renamedFrom names ${JSON.stringify(rename.from)}, which this set still declares at ${formatLocation(this.places.get(this.names.get(identifierOf(rename.from))!))}; a token can be renamed only once its old name is gone`;
       }
       if (message !== undefined) diagnostics.push({ ...rename.diagnostic, message });
     }

@@ -141,4 +141,16 @@ CREATE TABLE seen_signatures (
 CREATE INDEX seen_signatures_expiry ON seen_signatures(expires_at);
 `,
   },
+  {
+    version: 5,
+    name: "token names unique ignoring case",
+    // Names are printable Unicode ("Cursor MCP") and unique per account ignoring case: the store keeps each
+    // name's comparison key (`nameKey` in src/spec/identifiers.ts, computed by the service: SQLite's lower()
+    // folds ASCII only) under a unique index. Names before this were lowercase ASCII, their own key.
+    sql: `
+ALTER TABLE tokens ADD COLUMN name_key TEXT;
+UPDATE tokens SET name_key = lower(name);
+CREATE UNIQUE INDEX tokens_account_name_key ON tokens(account, name_key);
+`,
+  },
 ];

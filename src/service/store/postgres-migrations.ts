@@ -146,4 +146,15 @@ CREATE TABLE seen_signatures (
 CREATE INDEX seen_signatures_expiry ON seen_signatures(expires_at);
 `,
   },
+  {
+    version: 5,
+    name: "token names unique ignoring case",
+    // As SQLite's migration 5: the service computes each name's comparison key (lower() depends on the
+    // database's collation); a unique index keeps one name per account ignoring case.
+    sql: `
+ALTER TABLE tokens ADD COLUMN name_key TEXT;
+UPDATE tokens SET name_key = lower(name);
+CREATE UNIQUE INDEX tokens_account_name_ci_key ON tokens(account, name_key);
+`,
+  },
 ];

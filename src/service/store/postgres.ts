@@ -16,9 +16,11 @@
  * a moment later with a lower `seq` (it shows up on the next full listing). Plan and apply read full
  * listings, so this only affects a client paging through tokens that are being created right then.
  */
+
 import type { Pool, PoolClient } from "pg";
 import { type DeliveryRecord, OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
+import { nameKey } from "../../spec/identifiers.js";
 import type { TokenType } from "../../spec/schema.js";
 import type { Migration } from "./migrations.js";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
@@ -212,7 +214,8 @@ function uniqueViolation(error: unknown): string | undefined {
 
 /** Rethrows a duplicate token name as `StoreConflictError`, anything else as is. */
 function rethrowNameConflict(error: unknown, token: TokenRecord): never {
-  if (uniqueViolation(error) === "tokens_account_name_key") {
+  const constraint = uniqueViolation(error);
+  if (constraint === "tokens_account_name_key" || constraint === "tokens_account_name_ci_key") {
     throw new StoreConflictError(
       `a token named ${token.name} already exists in account ${token.account}`,
       "name",
@@ -552,9 +555,9 @@ export class PostgresStore implements TokenStore {
         await client.query(
           `INSERT INTO tokens (id, account, name, description, type, scopes, read_only, labels, ip_allowlist,
              rate_per_minute, rate_per_hour, enabled, pending, pending_expires_at, expires_at, deliveries, tools,
-             created_at, created_by, updated_at, rotated_at, last_generation, version)
+             created_at, created_by, updated_at, rotated_at, last_generation, version, name_key)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-             $21, $22, $23)`,
+             $21, $22, $23, $24)`,
           [
             token.id,
             token.account,
@@ -565,6 +568,7 @@ export class PostgresStore implements TokenStore {
             token.rotatedAt,
             token.lastGeneration,
             token.version,
+            nameKey(token.name),
           ],
         );
         await this.#writeChildren(client, token);
@@ -590,7 +594,7 @@ export class PostgresStore implements TokenStore {
           `UPDATE tokens SET name = $4, description = $5, type = $6, scopes = $7, read_only = $8, labels = $9,
              ip_allowlist = $10, rate_per_minute = $11, rate_per_hour = $12, enabled = $13, pending = $14,
              pending_expires_at = $15, expires_at = $16, deliveries = $17, tools = $18, updated_at = $19,
-             rotated_at = $20, last_generation = $21, version = $22
+             rotated_at = $20, last_generation = $21, version = $22, name_key = $23
            WHERE id = $1 AND account = $2 AND version = $3`,
           [
             token.id,
@@ -601,6 +605,7 @@ export class PostgresStore implements TokenStore {
             token.rotatedAt,
             token.lastGeneration,
             token.version,
+            nameKey(token.name),
           ],
         );
         if (result.rowCount === 0) {

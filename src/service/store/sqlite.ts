@@ -3,11 +3,13 @@
  * migrations. better-sqlite3 is synchronous, so each async method does its work before it resolves;
  * multi-statement writes run inside `db.transaction`, which makes them atomic.
  */
+
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { type DeliveryRecord, OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
+import { nameKey } from "../../spec/identifiers.js";
 import type { TokenType } from "../../spec/schema.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
 import {
@@ -145,6 +147,7 @@ function tokenParams(token: TokenRecord) {
     id: token.id,
     account: token.account,
     name: token.name,
+    name_key: nameKey(token.name),
     description: token.description,
     type: token.type,
     scopes: JSON.stringify(token.scopes),
@@ -455,10 +458,10 @@ export class SqliteStore implements TokenStore {
     try {
       return this.#db.transaction(() => {
         this.#stmt(
-          `INSERT INTO tokens (id, account, name, description, type, scopes, read_only, labels, ip_allowlist,
+          `INSERT INTO tokens (id, account, name, name_key, description, type, scopes, read_only, labels, ip_allowlist,
              tools, rate_per_minute, rate_per_hour, enabled, pending, pending_expires_at, expires_at, deliveries,
              created_at, created_by, updated_at, rotated_at, last_generation, version)
-           VALUES (@id, @account, @name, @description, @type, @scopes, @read_only, @labels, @ip_allowlist,
+           VALUES (@id, @account, @name, @name_key, @description, @type, @scopes, @read_only, @labels, @ip_allowlist,
              @tools, @rate_per_minute, @rate_per_hour, @enabled, @pending, @pending_expires_at, @expires_at, @deliveries,
              @created_at, @created_by, @updated_at, @rotated_at, @last_generation, @version)`,
         ).run(tokenParams(token));
@@ -481,7 +484,7 @@ export class SqliteStore implements TokenStore {
       return this.#db.transaction((): WriteResult<StoredToken> => {
         const { created_at: _c, created_by: _b, id: _i, account: _a, ...params } = tokenParams(token);
         const result = this.#stmt(
-          `UPDATE tokens SET name = @name, description = @description, type = @type, scopes = @scopes,
+          `UPDATE tokens SET name = @name, name_key = @name_key, description = @description, type = @type, scopes = @scopes,
              read_only = @read_only, labels = @labels, ip_allowlist = @ip_allowlist, tools = @tools,
              rate_per_minute = @rate_per_minute, rate_per_hour = @rate_per_hour, enabled = @enabled,
              pending = @pending, pending_expires_at = @pending_expires_at, expires_at = @expires_at,

@@ -379,6 +379,30 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     expect(await store.listAudit(ACME, { beforeSeq: null, limit: 10 })).toHaveLength(1);
   });
 
+  it("keeps human names, unique per account ignoring case (Unicode too); a name may change its own case", async () => {
+    const { store } = await fresh();
+    const cursor = token("Cursor MCP");
+    await store.insertToken(cursor, null);
+    await store.insertToken(token("CI/CD Pipeline"), null);
+    await store.insertToken(token("Käse"), null);
+    for (const name of ["cursor mcp", "CURSOR MCP", "ci/cd pipeline", "KÄSE"]) {
+      const clash = token(name);
+      await expect(store.insertToken(clash, null), name).rejects.toMatchObject({
+        name: "StoreConflictError",
+        field: "name",
+      });
+    }
+    // Another account may use the same name in any case.
+    expect((await store.insertToken(token("cursor mcp", { account: OTHER }), null)).name).toBe("cursor mcp");
+    const recased = await store.saveToken({ ...cursor, name: "cursor MCP", version: 2 }, 1, null);
+    expect(recased).toMatchObject({ ok: true, value: { name: "cursor MCP" } });
+    const other = token("other");
+    await store.insertToken(other, null);
+    await expect(store.saveToken({ ...other, name: "käse", version: 2 }, 1, null)).rejects.toMatchObject({
+      field: "name",
+    });
+  });
+
   it("deletes a token with its secrets and usage, at the expected version and in its account only", async () => {
     const { store } = await fresh();
     const record = token("doomed", { labels: { team: "x" }, secrets: [secret("current", 1)] });

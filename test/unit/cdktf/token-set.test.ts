@@ -169,7 +169,7 @@ describe("TokenSet from a typed object", () => {
     const spec = platformSpec();
     const broken = {
       ...spec,
-      tokens: [{ ...spec.tokens[0]!, scopes: ["contexts read"] }, { name: "Bad Name" }],
+      tokens: [{ ...spec.tokens[0]!, scopes: ["contexts read"] }, { name: "Bad Name\u202e" }],
     };
     let thrown: unknown;
     try {
@@ -344,6 +344,33 @@ describe("resource ids", () => {
     expect((after[newId!]!.file as Array<Record<string, unknown>>)[0]).not.toHaveProperty("key");
     const moved = (JSON.parse(out) as { moved?: Array<{ from: string; to: string }> }).moved;
     expect(moved).toEqual([{ from: `tokenform_token.${oldId}`, to: `tokenform_token.${newId}` }]);
+  });
+});
+
+describe("human names", () => {
+  it("get their construct id from identifierOf: the same address as the identifier's name, and a rename moves it", () => {
+    const synth = (tokens: TokenSetInput["tokens"]) =>
+      Testing.synthScope((scope) => {
+        new TokenSet(scope, "tokens", {
+          spec: {
+            apiVersion: "tokenform.dev/v1",
+            kind: "TokenSet",
+            metadata: { owner: "acme/platform" },
+            tokens,
+          },
+        });
+      });
+    const human = tokenResources(synth([{ name: "Cursor MCP" }, { name: "CI/CD Pipeline" }]));
+    const slugs = tokenResources(synth([{ name: "cursor-mcp" }, { name: "ci-cd-pipeline" }]));
+    expect(Object.keys(human)).toEqual(Object.keys(slugs));
+    expect(Object.values(human).map((r) => r.name)).toEqual(
+      Object.values(slugs).map((r) => (r.name === "cursor-mcp" ? "Cursor MCP" : "CI/CD Pipeline")),
+    );
+    const renamed = synth([{ name: "Cursor MCP (team)", renamedFrom: "Cursor MCP" }]);
+    const moved = (JSON.parse(renamed) as { moved?: Array<{ from: string }> }).moved;
+    const cursorId = Object.keys(human).find((id) => human[id]!.name === "Cursor MCP");
+    expect(cursorId).toContain("cursor-mcp");
+    expect(moved?.map((m) => m.from)).toEqual([`tokenform_token.${cursorId}`]);
   });
 });
 
