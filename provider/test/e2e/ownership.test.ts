@@ -5,7 +5,7 @@
  * plan; `terraform import` of another owner's token is refused naming the owner, and adoption through
  * import needs the `adopt:` id and `adopt = true` — with the legacy command and with an import block.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -24,13 +24,14 @@ let service: Awaited<ReturnType<typeof startService>>;
 let api: TokenformClient;
 let ws: TerraformWorkspace;
 let out: string;
+let dir: string | undefined;
 const secrets = new Set<string>();
 
 const header = providerHeader(OWNER);
 
 beforeAll(async () => {
   requireTerraform();
-  const dir = mkdtempSync(join(tmpdir(), "tokenform-e2e-owners-"));
+  dir = mkdtempSync(join(tmpdir(), "tokenform-e2e-owners-"));
   service = await startService({ dbPath: join(dir, "tokens.db"), port: 0 });
   api = new TokenformClient({ baseUrl: service.url, token: service.adminToken });
   ws = new TerraformWorkspace(await providerBundle(), {
@@ -49,6 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.close();
   ws?.remove();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 afterEach(() => {

@@ -7,7 +7,7 @@
  * printed: none may appear.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,7 +25,7 @@ let service: Awaited<ReturnType<typeof startService>>;
 let api: TokenformClient;
 let ws: TerraformWorkspace;
 let out: string;
-let serviceDir: string;
+let serviceDir: string | undefined;
 /** Every secret issued during the run, from the file sinks and from tokens created through the API. */
 const secrets = new Set<string>();
 
@@ -67,6 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.close();
   ws?.remove();
+  if (serviceDir) rmSync(serviceDir, { recursive: true, force: true });
 });
 
 afterEach(async () => {

@@ -1,18 +1,27 @@
 /**
  * The provider executable for tests: built once per test file into a temporary directory with the real
- * build (provider/build.ts), so tests exercise exactly what Terraform runs.
+ * build (provider/build.ts), so tests exercise exactly what Terraform runs. The directory is removed
+ * after the test file that imports this module.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 import { buildProvider } from "../../build.js";
 
 let built: Promise<string> | undefined;
+let dir: string | undefined;
+
+// Registered when a test file imports this module, so it runs after that file's own afterAll hooks.
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Path of a freshly built provider bundle (built on first call). */
 export function providerBundle(): Promise<string> {
-  built ??= buildProvider({
-    outfile: join(mkdtempSync(join(tmpdir(), "tokenform-provider-")), "terraform-provider-tokenform"),
-  });
+  if (!built) {
+    dir = mkdtempSync(join(tmpdir(), "tokenform-provider-"));
+    built = buildProvider({ outfile: join(dir, "terraform-provider-tokenform") });
+  }
   return built;
 }
