@@ -28,6 +28,7 @@ import { EMBEDDED_SESSION_PREFIX } from "../api/schemas.js";
 import { displayPrefixOf, fingerprintOf, SecretValue } from "../api/secret.js";
 import { checkCidr } from "../spec/address.js";
 import { parseDuration } from "../spec/duration.js";
+import { nameProblem } from "../spec/identifiers.js";
 import type { TokenType } from "../spec/schema.js";
 import { generateToken, randomBase62 } from "../spec/token-format.js";
 import { normaliseTools } from "../spec/tools.js";
@@ -392,6 +393,9 @@ export class TokenManager {
         message: `${SESSION_LABEL} is reserved for the service's own session keys`,
       });
     }
+    // The API's schema checks names already; this keeps library callers to the same rule.
+    const nameIssue = input.name === undefined ? undefined : nameProblem(input.name);
+    if (nameIssue) issues.push({ path: "name", message: nameIssue });
     if (input.ipAllowlist) {
       for (const entry of input.ipAllowlist) {
         const check = checkCidr(entry);

@@ -67,6 +67,19 @@ describe.each(backends)("human token names on $name", (backend) => {
     expect(recased.status).toBe(200);
   });
 
+  it("the service keeps library callers to the same name rule", async () => {
+    await using h = await backend.start();
+    const actor = { account: h.service.account, name: "test", tokenId: null, scopes: ["*"], ip: null };
+    await expect(
+      h.service.manager.create(actor, { name: "pay\u202Eroll", type: "mcp" }),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining("U+202E"),
+    });
+    expect((await h.service.manager.create(actor, { name: "Cursor MCP", type: "mcp" })).token.name).toBe(
+      "Cursor MCP",
+    );
+  });
+
   it("refuses control and bidi characters and surrounding spaces with a clear 422", async () => {
     await using h = await backend.start();
     for (const [name, says] of [
