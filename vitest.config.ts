@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // A temporary directory of the run's own, which must be empty at the end (nothing left in /tmp).
+    globalSetup: ["test/support/tmpdir-guard.ts"],
     reporters: ["default"],
   },
 });

@@ -3,8 +3,7 @@
  * sinks: every apply guarantee, plus a leak check over everything the engine printed or returned.
  */
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
@@ -158,7 +157,7 @@ describe("apply", () => {
 
   it("revokes a new token whose delivery failed, and a re-run tries again", async () => {
     await using h = await startHarness();
-    const repo = await mkdtemp(join(tmpdir(), "tokenform-repo-"));
+    const repo = join(h.dir, "repo"); // removed with the harness
     execFileSync("git", ["init", "-q", repo]);
     const good = fileDest(h, "mixed");
     const bad: FileDestination = { kind: "file", path: join(repo, "committed.env"), format: "env", key: "K" };
@@ -288,7 +287,7 @@ describe("apply", () => {
     const shared = fileDest(h, "shared");
     await apply(h, await plan(h, [token(h, "old-name", { deliver: [shared] })]));
     const old = await secretAt(shared);
-    const repo = await mkdtemp(join(tmpdir(), "tokenform-repo-"));
+    const repo = join(h.dir, "repo"); // removed with the harness
     execFileSync("git", ["init", "-q", repo]);
     const bad: FileDestination = { kind: "file", path: join(repo, "x.env"), format: "env", key: "K" };
     const renamed = token(h, "new-name", { deliver: [shared, bad] });
