@@ -62,11 +62,17 @@ const SKIPPED: Record<string, string> = {
   "terraform init && terraform apply": "the provider's end-to-end tests (provider/test/e2e) run Terraform",
 };
 
-/** Lines run by the tests below (each test checks its line is in the README). */
-const RUN = new Set<string>();
+/** Lines run by the tests below, as the README shows them (each test takes its line through readmeCommand). */
+const RUN = new Set([
+  "npx tokenform validate",
+  "npx tokenform validate a.yaml more/ --format json",
+  "npx tokenform provider install --dir ~/.terraform.d/tokenform-mirror",
+  "npx tokenform provider install --dir ./tf-mirror",
+  ...SHELL.filter((l) => /^npx tokenform (plan|apply|rotate|tokens list) /.test(l)),
+]);
 function readmeCommand(line: string): string {
   expect(SHELL, "the README no longer shows this command").toContain(line);
-  RUN.add(line);
+  expect(RUN.has(line), "list it in RUN").toBe(true);
   return line;
 }
 
