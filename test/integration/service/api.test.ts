@@ -93,7 +93,10 @@ describe("management API: tokens", () => {
     expect(badJson.status).toBe(400);
     expect(badJson.body.error.code).toBe("invalid_body");
 
-    const badName = await h.http("POST", "/v1/tokens", { token: h.adminToken, body: { name: "Not\u202eA Slug" } });
+    const badName = await h.http("POST", "/v1/tokens", {
+      token: h.adminToken,
+      body: { name: "Not\u202eA Slug" },
+    });
     expect(badName.status).toBe(422);
     expect(badName.body.error.code).toBe("unprocessable");
     expect(badName.body.error.details.issues[0].path).toBe("name");
