@@ -4,7 +4,7 @@
  * machine put in /tmp. At the end it must be empty — apart from tsx's compile cache (`tsx-<uid>`) — or
  * the run fails (exit code 1) naming what was left; the directory is removed either way.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -14,6 +14,8 @@ const TOOL_CACHES = /^tsx-\d+$/;
 export default function setup(): () => void {
   const previous = process.env.TMPDIR;
   const dir = mkdtempSync(join(tmpdir(), "tokenform-vitest-"));
+  // Traversable by every user, as /tmp is: the PostgreSQL tests run the server as its own user when root.
+  chmodSync(dir, 0o755);
   process.env.TMPDIR = dir;
   return () => {
     if (previous === undefined) delete process.env.TMPDIR;

@@ -163,7 +163,7 @@ describe("validation", () => {
       type_name: "tokenform_token",
       config: dv(
         config({
-          name: "Not A Slug",
+          name: "Not\u202eA Slug",
           rotation: { every: "ninety days", overlap: null },
           rate_limit: { per_minute: -1, per_hour: null },
           github_secret: [
