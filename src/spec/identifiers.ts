@@ -17,8 +17,9 @@
  */
 import { createHash } from "node:crypto";
 
-/** Longest name, in characters (code points): room for a sentence-like label, short enough for lists. */
-export const MAX_NAME_LENGTH = 128;
+import { MAX_NAME_LENGTH } from "./limits.js";
+
+export { MAX_NAME_LENGTH };
 
 /**
  * Characters a name may not contain: control characters (C0, DEL, C1), line and paragraph separators,

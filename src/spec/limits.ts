@@ -7,6 +7,17 @@
  * It lives beside the spec because the spec depends on nothing else of ours; the API and service import it.
  */
 
+/** Longest token name, in characters (code points): room for a sentence-like label, short enough for lists. */
+export const MAX_NAME_LENGTH = 128;
+/**
+ * Deepest nesting of collections (block or flow) a spec may use; deeper input is refused by both readers
+ * with a `yaml_too_deep` diagnostic. A TokenSet needs about six levels. The `yaml` package has no fixed
+ * limit: its composer recurses and reports `RESOURCE_EXHAUSTION` when the stack runs out, at a depth that
+ * depends on the stack left (about 780 flow or 880 block levels in a bare Node 20 process, fewer when
+ * called from deeper code); the fast reader recursed the same way and overflowed into a RangeError. One
+ * fixed limit well below both gives the same verdict on every path and machine.
+ */
+export const MAX_NESTING_DEPTH = 100;
 /** Labels on one token. */
 export const MAX_LABELS = 64;
 /** A label key: a DNS-subdomain prefix (253), `/` and a name (63), as Kubernetes allows. */
@@ -37,8 +48,14 @@ export const BODY_TIMEOUT_MS = 30_000;
 /** Concurrent connections from one remote address to `tokenform serve` (more are answered 429 and closed). */
 export const MAX_CONNECTIONS_PER_ADDRESS = 256;
 
+/** `1048576` → `1 MiB (1048576 bytes)`, as people read sizes. */
+function bytes(n: number): string {
+  return `${n / (1024 * 1024)} MiB (${n} bytes)`;
+}
+
 /** The table the README's "Limits" section shows, in this order. */
 export const LIMITS: ReadonlyArray<{ what: string; limit: string }> = [
+  { what: "token name", limit: `${MAX_NAME_LENGTH} characters` },
   { what: "labels per token", limit: String(MAX_LABELS) },
   { what: "label key length", limit: `${MAX_LABEL_KEY_LENGTH} characters` },
   { what: "label value length (API)", limit: `${MAX_LABEL_VALUE_LENGTH} characters` },
@@ -47,8 +64,9 @@ export const LIMITS: ReadonlyArray<{ what: string; limit: string }> = [
   { what: "tool patterns per token", limit: String(MAX_TOOL_PATTERNS) },
   { what: "description length", limit: `${MAX_DESCRIPTION_LENGTH} characters` },
   { what: "destinations per token", limit: String(MAX_DESTINATIONS) },
-  { what: "request body", limit: `${MAX_BODY_BYTES} bytes` },
-  { what: "spec file", limit: `${MAX_SPEC_FILE_BYTES} bytes` },
+  { what: "request body", limit: bytes(MAX_BODY_BYTES) },
+  { what: "spec file", limit: bytes(MAX_SPEC_FILE_BYTES) },
+  { what: "spec nesting depth", limit: `${MAX_NESTING_DEPTH} levels` },
   { what: "request headers timeout", limit: `${HEADERS_TIMEOUT_MS} ms` },
   { what: "request body timeout", limit: `${BODY_TIMEOUT_MS} ms` },
   { what: "connections per client address", limit: String(MAX_CONNECTIONS_PER_ADDRESS) },

@@ -12,6 +12,7 @@
  * `MAX_NESTING_DEPTH`. The caller then uses
  * `yaml`, which stays the reference and reports every syntax error.
  */
+import { MAX_NESTING_DEPTH } from "./limits.js";
 import type { SourceEntry, SourceNode } from "./source.js";
 
 /** One parsed document: the plain value and its position tree. */
@@ -20,15 +21,7 @@ export interface FastDocument {
   root: SourceNode;
 }
 
-/**
- * Deepest nesting of collections (block or flow) a spec may use; deeper input is refused by both readers
- * with a `yaml_too_deep` diagnostic. A TokenSet needs about six levels. The `yaml` package has no fixed
- * limit: its composer recurses and reports `RESOURCE_EXHAUSTION` when the stack runs out, at a depth that
- * depends on the stack left (about 780 flow or 880 block levels in a bare Node 20 process, fewer when
- * called from deeper code); the fast reader recursed the same way and overflowed into a RangeError. One
- * fixed limit well below both gives the same verdict on every path and machine.
- */
-export const MAX_NESTING_DEPTH = 100;
+export { MAX_NESTING_DEPTH };
 
 /** Thrown internally to abandon the fast path; never escapes this module. */
 const GIVE_UP = Symbol("give up");
