@@ -111,10 +111,14 @@ describe("near-secrets in logs", () => {
       }),
       // A key pasted where a prefix belongs.
       await runCliAsync(["token", "generate", "--prefix", near], { cwd: dir }),
+      // A key pasted where a spec path belongs: the file_not_found diagnostic quotes the path.
+      await runCliAsync(["validate", near], { cwd: dir }),
+      await runCliAsync(["validate", "--format", "json", near], { cwd: dir }),
+      await runCliAsync(["plan", near], { cwd: dir, env: { TOKENFORM_API_URL: "http://127.0.0.1:9" } }),
     ];
     for (const run of runs) {
       expect(run.status).not.toBe(0);
-      expect(run.stderr.length).toBeGreaterThan(0);
+      expect(`${run.stdout}${run.stderr}`).toContain("mcp_adm_");
       expect(`${run.stdout}${run.stderr}`).not.toContain(hidden(near, "mcp_adm_"));
     }
   });

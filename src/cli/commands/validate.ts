@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
+import { maskSecrets } from "../../api/secret.js";
 import { CliError } from "../errors.js";
 
 /** Where specs live when no path is given. */
@@ -37,8 +38,10 @@ export function registerValidate(program: Command): void {
 export async function runValidate(
   paths: string[],
   options: ValidateCommandOptions,
-  stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
+  output: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
 ): Promise<number> {
+  // Diagnostics quote what they were given (a path, a value): nothing shaped like a key leaves unmasked.
+  const stdout = { isTTY: output.isTTY, write: (text: string) => output.write(maskSecrets(text)) };
   const targets = paths.length > 0 ? paths : defaultPaths();
   const { loadTokenSet, renderDiagnostics, renderSummary, specReport } = await import("../../spec/index.js");
   const result = await loadTokenSet(targets);

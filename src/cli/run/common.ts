@@ -4,6 +4,7 @@
  */
 import { createInterface } from "node:readline/promises";
 import type { TokenformApi } from "../../api/contract.js";
+import { maskSecrets } from "../../api/secret.js";
 import type { Plan } from "../../plan/types.js";
 import type { ResolvedTokenSet } from "../../spec/resolved.js";
 import { CliError } from "../errors.js";
@@ -27,7 +28,7 @@ export async function loadSpecs(paths: string[], io: Io, color: boolean): Promis
   const result = await loadTokenSet(paths.length > 0 ? paths : ["tokens"]);
   if (result.diagnostics.length > 0) {
     io.stderr.write(
-      renderDiagnostics(result.diagnostics, { format: "text", color, sources: result.sources }),
+      maskSecrets(renderDiagnostics(result.diagnostics, { format: "text", color, sources: result.sources })),
     );
   }
   if (!result.set || result.diagnostics.some((d) => d.severity === "error")) {
