@@ -12,6 +12,7 @@ import {
   OWNER_LABEL,
   type Token,
 } from "../api/schemas.js";
+import { nameKey } from "../spec/identifiers.js";
 import {
   claimId,
   type Destination,
@@ -166,10 +167,11 @@ export function computePlan(input: PlanInput): Plan {
   const host = input.host ?? "localhost";
   const drift: DriftReport[] = [];
   const reports: PlanReports = { stale: [], expiring: [], retiring: [] };
+  // Names are one name per account whatever their case (the service compares them by `nameKey`).
   const byName = new Map<string, Token>();
-  for (const token of input.actual) byName.set(token.name, token);
+  for (const token of input.actual) byName.set(nameKey(token.name), token);
   const othersByName = new Map<string, Token>();
-  for (const token of input.others ?? []) othersByName.set(token.name, token);
+  for (const token of input.others ?? []) othersByName.set(nameKey(token.name), token);
   /** Who holds each destination claim in the account. */
   const claimHolders = new Map<string, Token>();
   for (const token of [...input.actual, ...(input.others ?? [])]) {
@@ -177,8 +179,10 @@ export function computePlan(input: PlanInput): Plan {
   }
   /** The own token a spec token stands for (same name, else its previous name); else another owner's. */
   const matchOf = (token: ResolvedToken): { own?: Token; foreign?: Token } => {
-    const own = byName.get(token.name) ?? (token.renamedFrom ? byName.get(token.renamedFrom) : undefined);
-    return own ? { own } : { foreign: othersByName.get(token.name) };
+    const own =
+      byName.get(nameKey(token.name)) ??
+      (token.renamedFrom ? byName.get(nameKey(token.renamedFrom)) : undefined);
+    return own ? { own } : { foreign: othersByName.get(nameKey(token.name)) };
   };
   // File keys the spec derives stay what the existing token's files have (a rename keeps the variable).
   const tokens = set.tokens.map((t) => {

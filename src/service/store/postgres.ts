@@ -681,7 +681,7 @@ export class PostgresStore implements TokenStore {
     ];
     if (afterSeq !== null) where.push(`t.seq > ${bind(afterSeq)}`);
     if (filter.type) where.push(`t.type = ${bind(filter.type)}`);
-    if (filter.name !== undefined) where.push(`t.name = ${bind(filter.name)}`);
+    if (filter.name !== undefined) where.push(`t.name_key = ${bind(nameKey(filter.name))}`);
     if (filter.destination !== undefined) {
       where.push(
         `EXISTS (SELECT 1 FROM destination_claims c WHERE c.token_id = t.id AND c.destination = ${bind(filter.destination)})`,

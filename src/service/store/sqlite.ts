@@ -560,8 +560,8 @@ export class SqliteStore implements TokenStore {
       params.push(filter.type);
     }
     if (filter.name !== undefined) {
-      where.push("t.name = ?");
-      params.push(filter.name);
+      where.push("t.name_key = ?");
+      params.push(nameKey(filter.name));
     }
     if (filter.destination !== undefined) {
       where.push("EXISTS (SELECT 1 FROM destination_claims c WHERE c.token_id = t.id AND c.destination = ?)");

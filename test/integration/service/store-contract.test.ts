@@ -401,6 +401,9 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     await expect(store.saveToken({ ...other, name: "käse", version: 2 }, 1, null)).rejects.toMatchObject({
       field: "name",
     });
+    // Looking a name up finds it in any case, in the account asked only.
+    const found = await store.listTokens(ACME, filter({ name: "CURSOR mcp" }), null, 10);
+    expect(found.map((t) => t.name)).toEqual(["cursor MCP"]);
   });
 
   it("deletes a token with its secrets and usage, at the expected version and in its account only", async () => {

@@ -49,6 +49,26 @@ describe("computePlan", () => {
     expect(plan.drift).toEqual([]);
   });
 
+  it("matches names whatever their case, as the service does: a case change is a rename, not a create", () => {
+    const before = resolved("Cursor MCP");
+    const after = { ...before, name: "cursor mcp" };
+    const plan = computePlan({ set: tokenSet([after]), actual: [applied(before)], now: at(1) });
+    expect(plan.changes.map((c) => c.kind)).toEqual(["update"]);
+    expect((plan.changes[0] as UpdateChange).fields).toEqual([
+      { field: "name", from: "Cursor MCP", to: "cursor mcp" },
+    ]);
+    // Another owner's token of the same name in another case is held, not free.
+    const foreign = applied(resolved("CI/CD Pipeline"), { labels: { "tokenform.dev/owner": "acme/other" } });
+    const held = computePlan({
+      set: tokenSet([resolved("ci/cd pipeline")]),
+      actual: [],
+      others: [foreign],
+      now: at(1),
+    });
+    expect(held.changes).toEqual([]);
+    expect(held.errors.map((e) => e.message).join("\n")).toContain("acme/other");
+  });
+
   it("diffs a tool allowlist like scopes, and keeps the hash of tokens applied before allowlists existed", () => {
     const before = resolved("search-bot");
     const after = resolved("search-bot", { tools: ["search_*", "get_status"] });
