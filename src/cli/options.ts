@@ -6,6 +6,7 @@
 import { InvalidArgumentError } from "commander";
 import { parseApiUrl, parsePort } from "../api/endpoint.js";
 import { logLevelProblem } from "../service/log-level.js";
+import { parseDuration } from "../spec/duration.js";
 
 /** What is wrong with a value, as a sentence after commander's "argument 'x' is invalid." */
 function sentence(problem: string): string {
@@ -32,4 +33,20 @@ export function logLevelArgument(value: string): string {
   const problem = logLevelProblem(value);
   if (problem) throw new InvalidArgumentError(sentence(problem));
   return value;
+}
+
+/** `--headers-timeout 10s` and the like: a duration (`500ms` is not one; `1s` is the finest), in milliseconds. */
+export function timeoutArgument(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds < 1) {
+    throw new InvalidArgumentError("Not a duration of at least 1s: write e.g. 10s, 2m");
+  }
+  return seconds * 1000;
+}
+
+/** `--max-connections-per-address <n>`: a whole number of at least 1. */
+export function countArgument(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError("Not a whole number of at least 1");
+  return Number(value);
 }

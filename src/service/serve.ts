@@ -23,6 +23,10 @@ export interface ServeOptions {
   trustProxy?: ProxyTrustSetting;
   /** Also accept version-1 request signatures (src/service/signing.ts). */
   allowLegacySignatures?: boolean;
+  /** Bounds of slow clients (defaults in src/spec/limits.ts). */
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  maxConnectionsPerAddress?: number;
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
@@ -85,6 +89,9 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     pepper: env.TOKENFORM_PEPPER || undefined,
     trustedProxies: options.trustProxy,
     allowLegacySignatures: options.allowLegacySignatures,
+    headersTimeoutMs: options.headersTimeoutMs,
+    bodyTimeoutMs: options.bodyTimeoutMs,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress,
     logger,
     sessionAdminKey: false,
     // Tuning knob (and how the shutdown test proves that SIGTERM, not the timer, wrote the counts).

@@ -4,11 +4,15 @@
  * hanging up mid-body is a debug line rather than an error, and one address cannot hold more than its
  * share of connections (the extra one is answered 429 and closed).
  */
+import { mkdtemp, rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/service/index.js";
 import { serviceHarness } from "../integration/service/harness.js";
+import { runCli, spawnCli } from "../support/cli.js";
 
 /** Opens a raw connection to `url`'s host and port. */
 function open(url: string): Promise<Socket> {
@@ -146,5 +150,57 @@ describe("connections per client address", () => {
       if (!status?.startsWith("HTTP/1.1 200")) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(status).toMatch(/^HTTP\/1\.1 200/);
+  });
+});
+
+describe("tokenform serve's flags", () => {
+  it("--body-timeout and --max-connections-per-address bound slow clients as configured", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tokenform-limits-serve-"));
+    const served = await spawnCli(
+      [
+        "serve",
+        "--db",
+        join(dir, "t.db"),
+        "--port",
+        "0",
+        "--body-timeout",
+        "1s",
+        "--headers-timeout",
+        "1s",
+      ].concat(["--max-connections-per-address", "1"]),
+      { ready: (entry) => (entry.msg === "token service listening" ? String(entry.url) : undefined) },
+    );
+    try {
+      const socket = await open(served.url);
+      // The one connection this address may hold: a body that trickles in is cut off at 1 s.
+      const extra = await open(served.url);
+      extra.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      const refused = await readUntilClosed(extra, BOUND_MS);
+      expect(refused).toMatch(/^HTTP\/1\.1 429/);
+      socket.write(
+        `POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"token":"`,
+      );
+      const ticker = setInterval(() => socket.writable && socket.write("a"), 100);
+      const answer = await readUntilClosed(socket, BOUND_MS);
+      clearInterval(ticker);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      served.child.kill("SIGTERM");
+      await served.exited;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a bad duration or count is a usage error naming the flag", () => {
+    for (const [flag, value] of [
+      ["--headers-timeout", "soon"],
+      ["--body-timeout", "0s"],
+      ["--max-connections-per-address", "-1"],
+    ] as const) {
+      const run = runCli(["serve", "--db", "unused.db", flag, value], { cwd: tmpdir() });
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stderr).toContain(flag);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 });

@@ -1,6 +1,7 @@
 /** `tokenform serve`: run the token service (management API) for a team. */
 import type { Command } from "commander";
-import { logLevelArgument, portArgument } from "../options.js";
+import { BODY_TIMEOUT_MS, HEADERS_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS } from "../../spec/limits.js";
+import { countArgument, logLevelArgument, portArgument, timeoutArgument } from "../options.js";
 import { TRUST_PROXY_HELP, trustProxyArgument } from "../trust-proxy.js";
 
 export function registerServe(program: Command): void {
@@ -20,6 +21,21 @@ export function registerServe(program: Command): void {
       "--allow-legacy-signatures",
       "also accept version-1 request signatures (no method or path signed) while clients upgrade",
     )
+    .option(
+      "--headers-timeout <duration>",
+      `time a client has to send its request headers (default ${HEADERS_TIMEOUT_MS / 1000}s)`,
+      timeoutArgument,
+    )
+    .option(
+      "--body-timeout <duration>",
+      `time a client has to send its request body (default ${BODY_TIMEOUT_MS / 1000}s)`,
+      timeoutArgument,
+    )
+    .option(
+      "--max-connections-per-address <n>",
+      `concurrent connections one client address may hold (default ${MAX_CONNECTIONS_PER_ADDRESS})`,
+      countArgument,
+    )
     .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)", logLevelArgument)
     .addHelpText(
       "after",
@@ -34,10 +50,18 @@ export function registerServe(program: Command): void {
         port?: number;
         trustProxy?: string[];
         allowLegacySignatures?: boolean;
+        headersTimeout?: number;
+        bodyTimeout?: number;
+        maxConnectionsPerAddress?: number;
         logLevel?: string;
       }) => {
         const { serve } = await import("../../service/serve.js");
-        process.exitCode = await serve(options);
+        const { headersTimeout, bodyTimeout, ...rest } = options;
+        process.exitCode = await serve({
+          ...rest,
+          headersTimeoutMs: headersTimeout,
+          bodyTimeoutMs: bodyTimeout,
+        });
       },
     );
 }
