@@ -16,8 +16,9 @@
  * service compares names through `nameKey`, so names differing only in case are one name per account.
  */
 import { createHash } from "node:crypto";
-
 import { MAX_NAME_LENGTH } from "./limits.js";
+import { findSecrets, HIGH_ENTROPY_KIND } from "./secrets.js";
+import { findNearTokens } from "./token-format.js";
 
 export { MAX_NAME_LENGTH };
 
@@ -43,6 +44,11 @@ export function nameProblem(name: string): string | undefined {
   }
   if (name.trim() !== name) return "a token name must not start or end with spaces";
   if ([...name].length > MAX_NAME_LENGTH) return `a token name has at most ${MAX_NAME_LENGTH} characters`;
+  // A name is shown to everyone who reads tokens, in plans, logs and upstream headers: never a key.
+  const near = findNearTokens(name)[0];
+  if (near) return `a token name must not be a key (it starts "${near.prefix}…"): revoke it if it is real`;
+  const secret = findSecrets(name).find((finding) => finding.kind !== HIGH_ENTROPY_KIND);
+  if (secret) return `a token name must not be a secret (${secret.kind}, starting "${secret.shown}…")`;
   return undefined;
 }
 

@@ -33,6 +33,17 @@ describe("secret-looking descriptions and labels", () => {
     }
     expect((await h.admin.listTokens({})).items.map((t) => t.name)).not.toContain("described");
 
+    // A key as the name itself (names now take any printable text): refused the same way, valid or one off.
+    const near = `mcp_sk_${"Q".repeat(36)}`;
+    for (const name of [key, near, github]) {
+      const res = await h.http("POST", "/v1/tokens", { token: h.adminToken, body: { name } });
+      expect(res.status, name.slice(0, 8)).toBe(422);
+      expect(res.body.error.message).toMatch(/a token name must not be/);
+      expect(res.text).not.toContain(hidden(key));
+      expect(res.text).not.toContain("Q".repeat(8));
+      expect(res.text).not.toContain(github.slice(8));
+    }
+
     const created = await h.admin.createToken({ name: "plain", description: "Cursor on Alice's laptop" });
     const update = await h.http("PATCH", `/v1/tokens/${created.token.id}`, {
       token: h.adminToken,
