@@ -156,8 +156,13 @@ describe("request signatures", () => {
     expect(checkSignature(key, signed, now)).toEqual({
       ok: true,
       replayId: signature,
-      expiresAt: now + 300_000,
+      expiresAt: now + 600_000,
     });
+    // At the window's very edge the timestamp still passes, so its record must outlive that moment — by a
+    // whole window, for instances whose clocks run up to that far apart.
+    const edge = checkSignature(key, signed, now + 300_000);
+    expect(edge).toMatchObject({ ok: true });
+    expect(edge.ok && edge.expiresAt).toBeGreaterThan(now + 300_000 + 299_000);
     for (const changed of [{ body: "b0dy" }, { method: "GET" }, { path: "/mcp?a=2" }, { path: "/mcp" }]) {
       expect(checkSignature(key, { ...signed, ...changed }, now)).toMatchObject({ code: "BAD_SIGNATURE" });
     }
