@@ -55,6 +55,8 @@ export function upstreamHeaders(
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || HOP_BY_HOP.has(name) || CREDENTIALS.has(name) || drop.has(name)) continue;
     if (name.startsWith("x-tokenform-")) continue;
+    // Client-written address headers: the gateway says who the client is, below.
+    if (name === "forwarded" || name === "x-real-ip") continue;
     out[name] = value;
   }
   if (incoming.host !== undefined) out["x-forwarded-host"] = incoming.host;
@@ -65,9 +67,12 @@ export function upstreamHeaders(
   const prior = incoming["x-forwarded-for"];
   const client = clientIp ?? "unknown";
   out["x-forwarded-for"] = prior ? `${Array.isArray(prior) ? prior.join(", ") : prior}, ${client}` : client;
+  if (clientIp !== undefined) out["x-real-ip"] = clientIp;
   if (key !== undefined) {
     out[CALLER_HEADERS.id] = key.id;
-    out[CALLER_HEADERS.name] = key.name;
+    // Names are any printable text ("Cursor MCP", "Käse-Bot"); a header value must be Latin-1, so the name
+    // goes percent-encoded as UTF-8 (decodeURIComponent gives it back; a plain slug is unchanged).
+    out[CALLER_HEADERS.name] = encodeURIComponent(key.name);
     out[CALLER_HEADERS.type] = key.type;
     out[CALLER_HEADERS.account] = key.account;
   }

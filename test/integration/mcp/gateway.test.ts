@@ -64,9 +64,15 @@ describe.each(["service", "url"] as const)("tokenform gateway (%s mode)", (mode)
     await using s = await setup({ mode });
     const reader = await s.make("alice-cursor-dev");
     const agent = await s.make("deploy-agent", { type: "agent" });
-    const searcher = await s.make("search-bot", { type: "agent", tools: ["search_*"] });
+    // A human name with characters a header cannot carry as they are (U+2014, U+00E4).
+    const searcher = await s.make("Search Bot — Käse", { type: "agent", tools: ["search_*"] });
 
-    await using r = await sdkClient(s.gateway.url, { ...bearer(reader), "X-Tokenform-Token-Name": "root" });
+    await using r = await sdkClient(s.gateway.url, {
+      ...bearer(reader),
+      "X-Tokenform-Token-Name": "root",
+      Forwarded: "for=198.51.100.7",
+      "X-Real-IP": "198.51.100.7",
+    });
     expect(names(await r.listTools())).toEqual(["get_status", "search_docs", "slow_report"]);
     expect((await r.callTool({ name: "get_status", arguments: {} })).content).toEqual([
       { type: "text", text: "ok (asked by nobody)" },
@@ -96,8 +102,13 @@ describe.each(["service", "url"] as const)("tokenform gateway (%s mode)", (mode)
       expect(headers["x-api-key"]).toBeUndefined();
     }
     expect(new Set(forwarded(s.c).map((h) => h["x-tokenform-token-name"]))).toEqual(
-      new Set(["alice-cursor-dev", "deploy-agent", "search-bot"]),
+      new Set(["alice-cursor-dev", "deploy-agent", encodeURIComponent("Search Bot — Käse")]),
     );
+    // Address headers the client wrote never reach the upstream; the gateway says who the client is.
+    for (const headers of forwarded(s.c)) {
+      expect(headers.forwarded).toBeUndefined();
+      expect(headers["x-real-ip"]).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
+    }
     // The gateway's own requests (learning the tools) say who they are and carry no caller.
     expect(
       s.c.headers
