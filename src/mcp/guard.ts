@@ -24,7 +24,7 @@ import type { VerifiedKey } from "../service/cache.js";
 import { clientAddress, NO_PROXY_TRUST, type ProxyTrust } from "../service/client-address.js";
 import { credentialFromHeaders } from "../service/credentials.js";
 import { readBody } from "../service/http/body.js";
-import type { SignedRequest } from "../service/signing.js";
+import { type SignedRequest, signedPathOf } from "../service/signing.js";
 import type { Verdict } from "../service/verifier.js";
 import { headerMismatch } from "./headers.js";
 import { errorResponse, JSONRPC_ERRORS, type JsonRpcMessage, parseMessages } from "./jsonrpc.js";
@@ -232,7 +232,7 @@ export class McpGuard {
         timestamp: single(req.headers["x-mcp-timestamp"]),
         signature: signatureHeader,
         method,
-        path: req.url ?? "/",
+        path: signedPathOf(req),
         body: raw ?? Buffer.alloc(0),
       };
     }

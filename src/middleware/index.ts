@@ -31,7 +31,7 @@ import { type ProxyTrustSetting, proxyTrust } from "../service/client-address.js
 import { credentialFromHeaders } from "../service/credentials.js";
 import { readBody } from "../service/http/body.js";
 import { rateLimitHeaders } from "../service/http/verdict.js";
-import type { SignedRequest } from "../service/signing.js";
+import { type SignedRequest, signedPathOf } from "../service/signing.js";
 import type { RateLimitState, Verdict, Verifier } from "../service/verifier.js";
 
 /** Largest body read in `http` mode to check a request signature. */
@@ -168,7 +168,7 @@ export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandl
         timestamp: Array.isArray(timestamp) ? timestamp[0] : timestamp,
         signature: Array.isArray(signature) ? signature[0] : signature,
         method: (req.method ?? "GET").toUpperCase(),
-        path: req.url ?? "/",
+        path: signedPathOf(req),
         body,
       };
     }

@@ -50,6 +50,14 @@ export function canonicalRequest(input: SigningInput): string {
   return `v2\n${input.method.toUpperCase()}\n${input.path}\n${input.timestamp}\n${bodyHash}`;
 }
 
+/**
+ * The path with query a server signs for an incoming request: the URL the client asked for, so a guard
+ * mounted under a prefix (Express `app.use("/mcp", …)` rewrites `req.url`) still checks what was signed.
+ */
+export function signedPathOf(req: { url?: string; originalUrl?: string }): string {
+  return req.originalUrl ?? req.url ?? "/";
+}
+
 /** Computes the `X-MCP-Signature` a client sends (version 2: method, path with query, timestamp, body). */
 export function signRequest(rawToken: string, input: SigningInput): string {
   return createHmac("sha256", rawToken).update(canonicalRequest(input)).digest("hex");

@@ -180,6 +180,30 @@ describe("a captured signature", () => {
       (await rawRequest(remoteUrl, "POST", "/mcp?session=1", { headers: remoteHeaders, body: BODY })).status,
     ).toBe(401);
     await remote.close();
+
+    // Mounted under a prefix, as Express's app.use("/mcp", auth) does: req.url loses the prefix and
+    // req.originalUrl keeps what the client asked for, which is what it signed.
+    const mounted = createServer((req, res) => {
+      const request = req as typeof req & { originalUrl?: string };
+      request.originalUrl = req.url;
+      req.url = (req.url ?? "/").replace(/^\/mcp/, "") || "/";
+      void auth(req, res, () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"ok":true}');
+      });
+    });
+    servers.push(mounted);
+    await new Promise<void>((r) => mounted.listen(0, "127.0.0.1", r));
+    const mountedUrl = `http://127.0.0.1:${(mounted.address() as AddressInfo).port}`;
+    const sub = signed(raw, clock.now() + 3000);
+    const subHeaders = {
+      authorization: `Bearer ${raw}`,
+      "x-mcp-timestamp": sub.timestamp,
+      "x-mcp-signature": sub.signature,
+    };
+    expect((await rawRequest(mountedUrl, "POST", "/mcp", { headers: subHeaders, body: BODY })).status).toBe(
+      200,
+    );
   });
 
   it("refused with 429 stays usable once the limit admits; a refused replay consumes no rate-limit slot", async () => {
