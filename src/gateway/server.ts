@@ -30,6 +30,7 @@ import { type VerifyBackend, type VerifySource, verifyBackend } from "../mcp/ver
 import { type ProxyTrustSetting, proxyTrust } from "../service/client-address.js";
 import { listen } from "../service/listen.js";
 import { silentLogger } from "../service/logger.js";
+import { BODY_TIMEOUT_MS, HEADERS_TIMEOUT_MS } from "../spec/limits.js";
 import { UpstreamCatalog } from "./catalog.js";
 import { clientHeaders, upstreamHeaders } from "./headers.js";
 import { SseEventStream } from "./sse.js";
@@ -255,27 +256,36 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
   }
 
-  const server: Server = createServer({ headersTimeout: 10_000, requestTimeout: 60_000 }, (req, res) => {
-    const started = performance.now();
-    const noted: Note = {};
-    res.on("close", () => {
-      logger.info(
-        {
-          method: req.method,
-          path: (req.url ?? "/").split("?")[0],
-          status: res.statusCode,
-          tokenId: noted.tokenId,
-          upstreamStatus: noted.upstream,
-          ms: Math.round((performance.now() - started) * 100) / 100,
-        },
-        "request",
-      );
-    });
-    handle(req, res, noted).catch((error: unknown) => {
-      logger.error({ err: error }, "request failed");
-      sendAnswer(res, jsonAnswer(500, errorResponse(null, 500, "the gateway failed on this request")));
-    });
-  });
+  const server: Server = createServer(
+    {
+      // The bounds of slow clients are the token service's (src/spec/limits.ts); Node checks them only
+      // every connectionsCheckingInterval, 30 s by default, so they would fire up to that late.
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: HEADERS_TIMEOUT_MS + BODY_TIMEOUT_MS,
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => {
+      const started = performance.now();
+      const noted: Note = {};
+      res.on("close", () => {
+        logger.info(
+          {
+            method: req.method,
+            path: (req.url ?? "/").split("?")[0],
+            status: res.statusCode,
+            tokenId: noted.tokenId,
+            upstreamStatus: noted.upstream,
+            ms: Math.round((performance.now() - started) * 100) / 100,
+          },
+          "request",
+        );
+      });
+      handle(req, res, noted).catch((error: unknown) => {
+        logger.error({ err: error }, "request failed");
+        sendAnswer(res, jsonAnswer(500, errorResponse(null, 500, "the gateway failed on this request")));
+      });
+    },
+  );
   const host = options.host ?? "127.0.0.1";
   await listen(server, options.port ?? DEFAULT_GATEWAY_PORT, host);
   const port = (server.address() as AddressInfo).port;

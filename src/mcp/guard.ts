@@ -26,6 +26,7 @@ import { credentialFromHeaders } from "../service/credentials.js";
 import { readBody } from "../service/http/body.js";
 import { type SignedRequest, signedPathOf } from "../service/signing.js";
 import type { Verdict } from "../service/verifier.js";
+import { MAX_MCP_BODY_BYTES } from "../spec/limits.js";
 import { headerMismatch } from "./headers.js";
 import { errorResponse, JSONRPC_ERRORS, type JsonRpcMessage, parseMessages } from "./jsonrpc.js";
 import { classifyMessage, type ListKind, type MessageNeeds, type ToolHints } from "./methods.js";
@@ -40,8 +41,8 @@ import {
   unavailableAnswer,
 } from "./refusals.js";
 
-/** Default largest MCP POST body: 4 MiB (tool arguments can carry documents). */
-export const DEFAULT_MCP_BODY_LIMIT = 4 * 1024 * 1024;
+/** Default largest MCP POST body (src/spec/limits.ts). */
+export const DEFAULT_MCP_BODY_LIMIT = MAX_MCP_BODY_BYTES;
 
 /** What one verification asks of the token service. */
 export interface GuardVerifyInput {

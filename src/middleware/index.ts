@@ -33,9 +33,7 @@ import { readBody } from "../service/http/body.js";
 import { rateLimitHeaders } from "../service/http/verdict.js";
 import { type SignedRequest, signedPathOf } from "../service/signing.js";
 import type { RateLimitState, Verdict, Verifier } from "../service/verifier.js";
-
-/** Largest body read in `http` mode to check a request signature. */
-const SIGNED_BODY_LIMIT = 1024 * 1024;
+import { MAX_MCP_BODY_BYTES } from "../spec/limits.js";
 
 /** What the middleware attaches to `req.tokenform`. */
 export interface TokenformAuthInfo {
@@ -161,7 +159,7 @@ export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandl
     let signed: SignedRequest | undefined;
     const signature = req.headers["x-mcp-signature"];
     if (signature !== undefined) {
-      const body = req.rawBody ?? (await readBody(req, SIGNED_BODY_LIMIT));
+      const body = req.rawBody ?? (await readBody(req, MAX_MCP_BODY_BYTES));
       req.rawBody = body;
       const timestamp = req.headers["x-mcp-timestamp"];
       signed = {

@@ -15,7 +15,6 @@ import {
   type IssueParams,
   OWNER_PATTERN,
   SCOPE_PATTERN,
-  TOKEN_NAME_PATTERN,
   TOOL_PATTERN,
 } from "./schema.js";
 import { valueAt } from "./source.js";
@@ -38,7 +37,6 @@ type Issue = z.core.$ZodIssue;
 const PATTERN_CODES = new Map<string, DiagnosticCode>(
   (
     [
-      [TOKEN_NAME_PATTERN, "invalid_name"],
       [OWNER_PATTERN, "invalid_owner"],
       [SCOPE_PATTERN, "invalid_scope"],
       [TOOL_PATTERN, "invalid_tool_pattern"],

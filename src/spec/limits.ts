@@ -41,6 +41,10 @@ export const MAX_DESTINATIONS = 100;
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Bytes of one spec file (a diagnostic beyond: a spec this size is a mistake, not a token set). */
 export const MAX_SPEC_FILE_BYTES = 8 * 1024 * 1024;
+/** Aliases one spec document may use: more is refused (a "billion laughs" guard). */
+export const MAX_YAML_ALIASES = 100;
+/** Bytes of one MCP POST body the guard and gateway read (tool arguments can carry documents). */
+export const MAX_MCP_BODY_BYTES = 4 * 1024 * 1024;
 /** Milliseconds a client has to send the request line and headers (the connection is closed, 408). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 /** Milliseconds a client has to send the whole body once the headers are in (408, connection closed). */
@@ -67,6 +71,8 @@ export const LIMITS: ReadonlyArray<{ what: string; limit: string }> = [
   { what: "request body", limit: bytes(MAX_BODY_BYTES) },
   { what: "spec file", limit: bytes(MAX_SPEC_FILE_BYTES) },
   { what: "spec nesting depth", limit: `${MAX_NESTING_DEPTH} levels` },
+  { what: "YAML aliases per spec document", limit: String(MAX_YAML_ALIASES) },
+  { what: "MCP request body (guard, gateway, middleware)", limit: bytes(MAX_MCP_BODY_BYTES) },
   { what: "request headers timeout", limit: `${HEADERS_TIMEOUT_MS} ms` },
   { what: "request body timeout", limit: `${BODY_TIMEOUT_MS} ms` },
   { what: "connections per client address", limit: String(MAX_CONNECTIONS_PER_ADDRESS) },

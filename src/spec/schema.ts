@@ -35,11 +35,6 @@ export type TokenType = (typeof TOKEN_TYPES)[number];
 export const ON_REMOVE = ["disable-then-delete", "delete", "orphan"] as const;
 export type OnRemove = (typeof ON_REMOVE)[number];
 
-/**
- * The identifier form of token names (`alice-cursor-dev`). Names themselves are freer ("Cursor MCP"; see
- * `nameProblem` in `identifiers.ts`); a name of this form is its own identifier.
- */
-export const TOKEN_NAME_PATTERN = "^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$";
 /** Scopes are `resource:action`, either part may be `*`; a lone `*` grants everything. */
 export const SCOPE_PATTERN = "^(?:\\*|(?:\\*|[a-z][a-z0-9_.-]*):(?:\\*|[a-z][a-z0-9_.-]*))$";
 /**

@@ -22,6 +22,7 @@ import {
   type YAMLError,
 } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
+import { MAX_YAML_ALIASES } from "./limits.js";
 import type { SourceEntry, SourceNode } from "./source.js";
 import { MAX_NESTING_DEPTH, parseYamlFast } from "./yaml-fast.js";
 
@@ -37,9 +38,6 @@ export interface ParsedFile {
    */
   composed?: Document.Parsed[];
 }
-
-/** Aliases may expand; more than this many in one document is refused (a "billion laughs" guard). */
-const MAX_ALIAS_COUNT = 100;
 
 /** Parses `text` (the content of `file`) as a YAML stream. Never throws for bad input. */
 export function parseSpecText(text: string, file: string): ParsedFile {
@@ -95,7 +93,7 @@ export function parseWithYaml(text: string, file: string): ParsedFile {
     if (doc.errors.length > 0 || empty) continue;
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
     } catch (error) {
       const at = lines.linePos(doc.contents?.range?.[0] ?? 0);
       diagnostics.push({
@@ -150,7 +148,7 @@ const TOO_DEEP_MESSAGE =
  * concrete syntax tree (the document's top collection is level 1), or undefined. Walked with an explicit
  * stack before anything recursive sees the tree: `yaml`'s composer recurses once per level, and near the
  * end of the stack V8 may even abort the process (a regular expression compiled there fails to allocate)
- * instead of throwing. Aliases are not followed; their expansion is bounded by `MAX_ALIAS_COUNT`.
+ * instead of throwing. Aliases are not followed; their expansion is bounded by `MAX_YAML_ALIASES`.
  */
 function tooDeepOffset(document: CST.Document): number | undefined {
   const stack: Array<{ token: CST.Token | null | undefined; depth: number }> = [
