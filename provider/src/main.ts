@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { runInThisContext, constants as vmConstants } from "node:vm";
+import { maskSecrets } from "../../src/api/secret.js";
 import type { loadMethods as LoadMethods } from "./methods.js";
 import { MAGIC_COOKIE_KEY } from "./runtime/handshake.js";
 import { serve } from "./runtime/serve.js";
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`[tokenform-provider] failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    maskSecrets(`[tokenform-provider] failed: ${err instanceof Error ? err.message : String(err)}\n`),
+  );
   process.exit(1);
 });

@@ -11,8 +11,9 @@
  * - none (`false`, `0`, absent): the TCP peer is the client and the header is ignored;
  * - a hop count N (`true` means 1): the peer and the N-1 entries nearest it are trusted proxies, so the
  *   client is the Nth entry from the right. A header with fewer entries did not come the configured way;
- * - proxy addresses/CIDRs: the walk goes on while the address is inside one of them. A range covering
- *   every address (`0.0.0.0/0`, `::/0`) is refused: it would trust the client's own entries.
+ * - proxy addresses/CIDRs: the walk goes on while the address is inside one of them. A range wider than
+ *   `/8` (IPv4) or `/7` (IPv6) is refused — `0.0.0.0/0`, or `0.0.0.0/1 128.0.0.0/1` — it would trust the
+ *   client's own entries.
  *
  * Safe failure: an entry the walk must read that is not an address (`unknown`, garbage, an empty item),
  * or a header shorter than the hop count, makes the client **unknown** (undefined) rather than guessing
@@ -36,6 +37,12 @@ export type ProxyTrustSetting = boolean | number | string | readonly string[] | 
 
 /** Most hops a count may name (a chain longer than this is a configuration mistake). */
 export const MAX_PROXY_HOPS = 16;
+
+/**
+ * The widest proxy range trusted: 10.0.0.0/8 and the IPv6 unique-local fc00::/7 are the largest private
+ * ranges. Wider ones — `0.0.0.0/0`, or two halves `0.0.0.0/1 128.0.0.0/1` — would trust client addresses.
+ */
+export const WIDEST_PROXY_PREFIX = { ipv4: 8, ipv6: 7 } as const;
 
 export const NO_PROXY_TRUST: ProxyTrust = Object.freeze({ kind: "none" });
 
@@ -74,12 +81,14 @@ const ProxyList = z.array(z.string()).transform((entries, ctx): ProxyTrust => {
     });
   }
   for (const [address, bits] of ranges) {
-    if (bits !== 0) continue;
+    const widest = address.kind() === "ipv4" ? WIDEST_PROXY_PREFIX.ipv4 : WIDEST_PROXY_PREFIX.ipv6;
+    if (bits >= widest) continue;
     ctx.addIssue({
       code: "custom",
       message:
-        `${address.toString()}/0 trusts every address, the client's own X-Forwarded-For entries included; ` +
-        "give your proxies' addresses, or a hop count (1: one proxy in front)",
+        `${address.toString()}/${bits} trusts ${bits === 0 ? "every address" : "a large part of the internet"}, ` +
+        "the client's own X-Forwarded-For entries included; give your proxies' addresses (at most " +
+        `/${WIDEST_PROXY_PREFIX.ipv4} for IPv4, /${WIDEST_PROXY_PREFIX.ipv6} for IPv6), or a hop count (1: one proxy in front)`,
     });
   }
   return ranges.length > 0 ? { kind: "ranges", ranges } : NO_PROXY_TRUST;

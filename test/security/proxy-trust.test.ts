@@ -148,6 +148,10 @@ describe("one client-address function", () => {
       ["0.0.0.0/0"],
       ["::/0"],
       "0.0.0.0/0",
+      // Every address in two halves, or most of the internet: as bad as /0.
+      ["0.0.0.0/1", "128.0.0.0/1"],
+      ["::/1", "8000::/1"],
+      ["64.0.0.0/4"],
       ["10.0.0.0/8", "3"],
       ["abc"],
       17,
@@ -160,6 +164,8 @@ describe("one client-address function", () => {
     expect(parseProxyTrust(["0.0.0.0/0"])).toMatchObject({
       problem: expect.stringContaining("every address"),
     });
+    // The largest private ranges are fine.
+    expect(parseProxyTrust(["10.0.0.0/8", "fc00::/7", "172.16.0.0/12"]).ok).toBe(true);
     expect(() => tokenformAuth({ url: "http://127.0.0.1:1", trustProxy: ["0.0.0.0/0", "::/0"] })).toThrow(
       /invalid trustProxy: 0\.0\.0\.0\/0 trusts every address/,
     );
