@@ -181,7 +181,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
-  /** Database file; `:memory:` for a throwaway store. Parent directories are created. */
+  /** Database file; `:memory:` for a throwaway store. Only the embedded default `.tokenform/` is created; any other missing directory is a `ConfigError`. */
   path: string;
   /** Migrations to apply (tests only; defaults to the built-in list). */
   migrations?: readonly Migration[];
