@@ -10,7 +10,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { TokenformClient } from "../../src/api/client.js";
 import { tokenformAuth } from "../../src/middleware/index.js";
 import { ManualClock } from "../../src/service/clock.js";
@@ -22,7 +22,7 @@ import {
   startService,
 } from "../../src/service/index.js";
 import { rawRequest } from "../integration/service/harness.js";
-import { type PostgresCluster, startPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
 const SIGNED = { "tokenform.dev/require-signature": "true" };
 const BODY = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "x" } });
@@ -228,21 +228,10 @@ describe("a captured signature", () => {
 });
 
 describe("a captured signature with two instances on one PostgreSQL database", () => {
-  let cluster: PostgresCluster | undefined;
-  let clusterError: unknown;
-  beforeAll(async () => {
-    cluster = await startPostgres().catch((error: unknown) => {
-      clusterError = error;
-      return undefined;
-    });
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = usePostgres();
 
   it("is admitted by exactly one instance, whichever it reaches", async () => {
-    if (!cluster) throw clusterError;
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const a = await start({ store: new PostgresStore({ connectionString: url }) });
     const b = await start({
       store: new PostgresStore({ connectionString: url }),

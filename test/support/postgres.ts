@@ -23,6 +23,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { Client } from "pg";
+import { afterAll, beforeAll } from "vitest";
 
 /** A running throwaway cluster. */
 export interface PostgresCluster extends AsyncDisposable {
@@ -238,4 +239,27 @@ export async function startPostgres(): Promise<PostgresCluster> {
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * One throwaway cluster for the calling file (or describe block): started before its tests, stopped after.
+ * The returned function gives the cluster, or throws why it could not start — so every PostgreSQL test
+ * fails with that reason (a throwing hook would only mark them skipped) while the others still run.
+ */
+export function usePostgres(): () => PostgresCluster {
+  let cluster: PostgresCluster | undefined;
+  let failure: unknown;
+  beforeAll(async () => {
+    cluster = await startPostgres().catch((error: unknown) => {
+      failure = error;
+      return undefined;
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  return () => {
+    if (!cluster) throw failure;
+    return cluster;
+  };
 }

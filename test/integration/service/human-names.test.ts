@@ -3,31 +3,20 @@
  * "CI/CD Pipeline" are created and renamed; a name differing only in case is a 409 on both stores; control
  * and bidi-override characters are a 422 naming the character.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PostgresStore } from "../../../src/service/store/postgres.js";
-import { type PostgresCluster, startPostgres } from "../../support/postgres.js";
+import { usePostgres } from "../../support/postgres.js";
 import { type ServiceHarness, serviceHarness } from "./harness.js";
 
-let cluster: PostgresCluster | undefined;
-let clusterError: unknown;
-beforeAll(async () => {
-  cluster = await startPostgres().catch((error: unknown) => {
-    clusterError = error;
-    return undefined;
-  });
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = usePostgres();
 
 const backends: Array<{ name: string; start: () => Promise<ServiceHarness> }> = [
   { name: "SQLite", start: () => serviceHarness() },
   {
     name: "PostgreSQL",
     start: async () => {
-      if (!cluster) throw clusterError;
       return serviceHarness({
-        store: new PostgresStore({ connectionString: await cluster.createDatabase() }),
+        store: new PostgresStore({ connectionString: await cluster().createDatabase() }),
       });
     },
   },

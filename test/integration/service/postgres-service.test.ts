@@ -9,32 +9,16 @@
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
 import { ManualClock } from "../../../src/service/clock.js";
 import { type RunningService, type ServiceOptions, startService } from "../../../src/service/index.js";
 import { serve } from "../../../src/service/serve.js";
 import { PostgresStore } from "../../../src/service/store/postgres.js";
 import { generateToken } from "../../../src/spec/token-format.js";
-import { type PostgresCluster, startPostgres } from "../../support/postgres.js";
+import { usePostgres } from "../../support/postgres.js";
 
-let started: PostgresCluster | undefined;
-let startError: unknown;
-beforeAll(async () => {
-  // A cluster that cannot start fails every test with its reason (a throwing hook would only mark them skipped).
-  started = await startPostgres().catch((error: unknown) => {
-    startError = error;
-    return undefined;
-  });
-}, 120_000);
-afterAll(async () => {
-  await started?.stop();
-});
-
-function cluster(): PostgresCluster {
-  if (!started) throw startError;
-  return started;
-}
+const cluster = usePostgres();
 
 const services: RunningService[] = [];
 const clients: TokenformClient[] = [];

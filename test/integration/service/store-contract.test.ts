@@ -26,7 +26,7 @@ import {
   type TokenStore,
   type UsageDelta,
 } from "../../../src/service/store/types.js";
-import { type PostgresCluster, startPostgres } from "../../support/postgres.js";
+import { usePostgres } from "../../support/postgres.js";
 
 const NOW = Date.UTC(2030, 0, 1, 12);
 const HOUR = 3_600_000;
@@ -43,28 +43,15 @@ interface Backend {
   exec(location: string, sql: string): Promise<void>;
 }
 
-let cluster: PostgresCluster | undefined;
-let clusterError: unknown;
+const postgres = usePostgres();
 let sqliteDir = "";
 let sqliteCounter = 0;
 
 beforeAll(async () => {
   sqliteDir = await mkdtemp(join(tmpdir(), "tokenform-store-contract-"));
-  // A cluster that cannot start fails every PostgreSQL test with its reason (a throwing hook would only
-  // mark them skipped); the SQLite half still runs.
-  cluster = await startPostgres().catch((error: unknown) => {
-    clusterError = error;
-    return undefined;
-  });
-}, 120_000);
-
-function postgres(): PostgresCluster {
-  if (!cluster) throw clusterError;
-  return cluster;
-}
+});
 
 afterAll(async () => {
-  await cluster?.stop();
   await rm(sqliteDir, { recursive: true, force: true });
 });
 
