@@ -88,9 +88,14 @@ export interface FindSecretsOptions {
 export function findSecrets(text: string, options: FindSecretsOptions = {}): SecretFinding[] {
   const found: SecretFinding[] = [];
   // Known formats first: for the same span, the more specific description wins (the sort is stable).
+  // exec() on the shared global patterns: matchAll would clone each pattern on every call, which costs
+  // more than the search itself on the short strings (names, descriptions) checked one by one.
   for (const known of KNOWN) {
-    for (const m of text.matchAll(known.re)) {
+    const re = known.re;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       found.push({ index: m.index, length: m[0].length, kind: known.kind, shown: known.shown(m[0]) });
+      if (m[0].length === 0) re.lastIndex++;
     }
   }
   const heuristic = options.heuristic !== false;
