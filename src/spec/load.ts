@@ -8,7 +8,8 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { globSync } from "tinyglobby";
 import { type Diagnostic, sortDiagnostics } from "./diagnostics.js";
 import { MAX_SPEC_FILE_BYTES } from "./limits.js";
 import type { SourceDocument } from "./source.js";
@@ -155,6 +156,26 @@ export function validateTokenSetObject(
   return { ...outcome, files: [options.origin], sources: new Map() };
 }
 
+/** Characters that make a path a glob pattern (`tokens/**\/*.yaml`). */
+const GLOB_CHARS = /[*?[\]{}]/;
+
+/**
+ * The files a glob pattern matches below `cwd`, sorted, written as the pattern is (relative or absolute).
+ * Shells expand patterns for the CLI; an Action input or a CDKTF option is a plain string, so the loader
+ * expands them itself, with the same rules for every front end. Hidden directories and node_modules are
+ * skipped, as for directories.
+ */
+function expandGlob(pattern: string, cwd: string): string[] {
+  return globSync(pattern, {
+    cwd,
+    absolute: isAbsolute(pattern),
+    onlyFiles: true,
+    dot: false,
+    ignore: ["**/node_modules/**"],
+    expandDirectories: false,
+  }).sort();
+}
+
 /** The spec files a path names, or the diagnostic that says why there are none. Shared by both loaders. */
 function discover(path: string, cwd: string): { files?: string[]; problem?: Diagnostic } {
   const absolute = resolve(cwd, path);
@@ -162,14 +183,24 @@ function discover(path: string, cwd: string): { files?: string[]; problem?: Diag
   try {
     isDirectory = statSync(absolute).isDirectory();
   } catch {
-    const glob = /[*?[{]/.test(path);
+    if (GLOB_CHARS.test(path)) {
+      const files = expandGlob(path, cwd);
+      if (files.length > 0) return discoverMatches(files, cwd);
+      return {
+        problem: {
+          severity: "error",
+          code: "no_spec_files",
+          message: `the pattern ${path} matches no files`,
+          file: path,
+          path: [],
+        },
+      };
+    }
     return {
       problem: {
         severity: "error",
         code: "file_not_found",
-        message: glob
-          ? `${path} does not exist; pass a directory (every *.yaml and *.yml below it is read) or the files themselves`
-          : `${path} does not exist`,
+        message: `${path} does not exist`,
         file: path,
         path: [],
       },
@@ -212,6 +243,15 @@ function tooLarge(file: string, bytes: number): Diagnostic {
     file,
     path: [],
   };
+}
+
+/** The files a pattern matched, each held to the size limit. */
+function discoverMatches(files: string[], cwd: string): { files?: string[]; problem?: Diagnostic } {
+  for (const file of files) {
+    const size = statSync(resolve(cwd, file)).size;
+    if (size > MAX_SPEC_FILE_BYTES) return { problem: tooLarge(file, size) };
+  }
+  return { files };
 }
 
 function walk(dir: string, out: string[]): void {

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readRunContext } from "../../../reconciler/src/event.js";
 import { InputError, readInputs } from "../../../reconciler/src/inputs.js";
 import { chooseJob } from "../../../reconciler/src/mode.js";
-import { expandPattern, loadSpecs, ownerOf, repoPath } from "../../../reconciler/src/specs.js";
+import { loadSpecs, ownerOf, repoPath } from "../../../reconciler/src/specs.js";
 import { eventPath, withEnv } from "./harness.js";
 
 let restore: () => void = () => {};
@@ -220,8 +220,11 @@ describe("specs input", () => {
   });
 
   it("expands glob patterns below their fixed directories, skipping node_modules", async () => {
-    expect(await expandPattern("tokens/**/*.yaml", dir)).toEqual(["tokens/a.yaml", "tokens/team/b.yaml"]);
-    expect(await expandPattern("./tokens/*.yaml", dir)).toEqual(["tokens/a.yaml"]);
+    expect((await loadSpecs(["tokens/**/*.yaml"], dir)).files).toEqual([
+      "tokens/a.yaml",
+      "tokens/team/b.yaml",
+    ]);
+    expect((await loadSpecs(["./tokens/*.yaml"], dir)).files).toEqual(["tokens/a.yaml"]);
   });
 
   it("loads patterns, files and directories into one set; a pattern matching nothing is an error", async () => {
@@ -232,7 +235,7 @@ describe("specs input", () => {
     expect(bad.set).toBeUndefined();
     expect(bad.diagnostics[0]).toMatchObject({
       code: "no_spec_files",
-      message: "the specs pattern tokens/*.yml matches no files",
+      message: "the pattern tokens/*.yml matches no files",
     });
     expect(await ownerOf(bad, dir)).toBe("acme/platform-infra");
   });

@@ -276,9 +276,14 @@ describe("loading a set from several files and documents", () => {
     const missing = await loadTokenSet(["does-not-exist", "tokens/**/*.yaml"]);
     expect(missing.diagnostics.map((d) => [d.code, d.file])).toEqual([
       ["file_not_found", "does-not-exist"],
-      ["file_not_found", "tokens/**/*.yaml"],
+      ["no_spec_files", "tokens/**/*.yaml"],
     ]);
-    expect(missing.diagnostics[1]!.message).toMatch(/pass a directory/);
+    expect(missing.diagnostics[1]!.message).toBe("the pattern tokens/**/*.yaml matches no files");
+    // A pattern is expanded by the loader itself (an Action input or a quoted argument is not a shell's).
+    const matched = await loadTokenSet(["examples/**/*.y*ml"]);
+    expect(matched.diagnostics).toEqual([]);
+    expect(matched.files.length).toBeGreaterThan(0);
+    expect(matched.files.every((f) => f.startsWith("examples/"))).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), "tokenform-empty-"));
     try {
       writeFileSync(join(dir, "README.md"), "not a spec");
