@@ -19,6 +19,7 @@ import type { z } from "zod";
 import type { IssuedSecret, ListTokensQuery, TokenformApi } from "./contract.js";
 import { apiUrl } from "./endpoint.js";
 import { ApiError } from "./errors.js";
+import { parseRetryAfterMs } from "./retry.js";
 import {
   type AuditEntry,
   AuditEntrySchema,
@@ -104,13 +105,10 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Seconds from a `Retry-After` value (delta-seconds or HTTP-date). */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (text === undefined) return undefined;
-  if (/^\s*\d+\s*$/.test(text)) return Number(text);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+/** `ApiError.retryAfter` is in seconds (fractions kept); the header is read by the one parser. */
+function retryAfterSeconds(value: string | string[] | undefined): number | undefined {
+  const ms = parseRetryAfterMs(value);
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 const TokenPageSchema = pageSchema(TokenSchema);
@@ -408,7 +406,7 @@ export class TokenformClient implements TokenformApi {
         message,
         status,
         label,
-        parseRetryAfter(response.headers["retry-after"]),
+        retryAfterSeconds(response.headers["retry-after"]),
         details,
       ),
     };

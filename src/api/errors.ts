@@ -3,6 +3,7 @@
  * and the request that failed (method and path only: headers and bodies are never kept, so an error can
  * be logged without leaking a secret).
  */
+import { isTransientStatus } from "./retry.js";
 import type { ApiErrorBody, ApiErrorCode, VerifyCode } from "./schemas.js";
 
 export class ApiError extends Error {
@@ -25,7 +26,7 @@ export class ApiError extends Error {
 
   /** True for failures worth retrying later (network, timeouts, 5xx, 429). */
   get transient(): boolean {
-    return this.status === 0 || this.status === 429 || this.status >= 500;
+    return this.status === 0 || isTransientStatus(this.status);
   }
 }
 

@@ -21,11 +21,6 @@ export interface RetryPolicy {
  */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 3, baseDelayMs: 1000, maxDelayMs: 30_000 };
 
-/** HTTP statuses worth retrying: rate limited, or the server (or a proxy in front of it) failed. */
-export function isTransientStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
-
 /** One attempt's outcome as `withRetry` sees it. */
 export type Attempt<T> =
   | { done: true; value: T }
@@ -49,13 +44,4 @@ export async function withRetry<T>(
     const wait = Math.min(policy.maxDelayMs, Math.max(backoff, result.retryAfterMs ?? 0));
     await sleep(wait, undefined, signal ? { signal } : undefined);
   }
-}
-
-/** Parses a `Retry-After` header (delta-seconds or an HTTP date) into ms; undefined when absent or invalid. */
-export function parseRetryAfter(header: string | null | undefined, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

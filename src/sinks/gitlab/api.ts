@@ -7,7 +7,8 @@
  * Requests go through WHATWG `fetch` (Node's built-in fetch is undici). It is injectable so a caller can
  * pass undici's own `fetch` with a dispatcher (a proxy agent, custom TLS), and so tests intercept it.
  */
-import { type Attempt, isTransientStatus, parseRetryAfter, type RetryPolicy, withRetry } from "../retry.js";
+import { isTransientStatus, parseRetryAfterMs } from "../../api/retry.js";
+import { type Attempt, type RetryPolicy, withRetry } from "../retry.js";
 
 /** GitLab.com, the default when `GITLAB_URL` is not set. */
 export const GITLAB_DEFAULT_URL = "https://gitlab.com";
@@ -111,7 +112,7 @@ export class GitlabApi {
     const data = await readBody(res);
     const response: GitlabResponse = { status: res.status, data };
     if (isTransientStatus(res.status)) {
-      const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+      const retryAfterMs = parseRetryAfterMs(res.headers.get("retry-after"));
       return {
         done: false,
         error: new TransientAnswer(response),

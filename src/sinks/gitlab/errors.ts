@@ -3,8 +3,9 @@
  * whose message says what happened and what to do, built from the status, the target and GitLab's short
  * `message` with the secret and token scrubbed out.
  */
+
+import { isTransientStatus } from "../../api/retry.js";
 import { messageOf, scrub } from "../redact.js";
-import { isTransientStatus } from "../retry.js";
 import { DeliveryError } from "../types.js";
 import type { GitlabResponse, GitlabTransportError } from "./api.js";
 import { describeContainer, type GitlabTarget, gitlabPermissionHint } from "./target.js";

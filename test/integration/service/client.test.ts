@@ -5,8 +5,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseRetryAfter, TokenformClient } from "../../../src/api/client.js";
+import { TokenformClient } from "../../../src/api/client.js";
 import { ApiError } from "../../../src/api/errors.js";
+import { parseRetryAfterMs } from "../../../src/api/retry.js";
 import { SecretValue } from "../../../src/api/secret.js";
 import { generateToken } from "../../../src/spec/token-format.js";
 
@@ -254,12 +255,18 @@ describe("TokenformClient", () => {
     await api2.close();
   });
 
-  it("parses Retry-After as seconds or an HTTP date", () => {
-    expect(parseRetryAfter("7")).toBe(7);
+  it("reads Retry-After and transient statuses by the same rule as the sinks (src/api/retry.ts)", () => {
+    expect(parseRetryAfterMs("7")).toBe(7000);
+    // Fractions of a second: the client once read "1.5" as no wait at all, the sinks as 1,500 ms.
+    expect(parseRetryAfterMs("1.5")).toBe(1500);
     expect(
-      parseRetryAfter(new Date(Date.UTC(2030, 0, 1, 0, 0, 30)).toUTCString(), Date.UTC(2030, 0, 1)),
-    ).toBe(30);
-    expect(parseRetryAfter("soon")).toBeUndefined();
-    expect(parseRetryAfter(undefined)).toBeUndefined();
+      parseRetryAfterMs(new Date(Date.UTC(2030, 0, 1, 0, 0, 30)).toUTCString(), Date.UTC(2030, 0, 1)),
+    ).toBe(30_000);
+    expect(parseRetryAfterMs(["2", "9"])).toBe(2000);
+    expect(parseRetryAfterMs("soon")).toBeUndefined();
+    expect(parseRetryAfterMs(undefined)).toBeUndefined();
+    // 408 is transient to the client too (it was only to the sinks).
+    expect(new ApiError("request_timeout", "slow", 408, "POST /v1/tokens").transient).toBe(true);
+    expect(new ApiError("conflict", "taken", 409, "POST /v1/tokens").transient).toBe(false);
   });
 });

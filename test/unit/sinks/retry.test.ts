@@ -1,6 +1,7 @@
 /** The shared retry loop and Retry-After parsing. */
 import { describe, expect, it } from "vitest";
-import { isTransientStatus, parseRetryAfter, withRetry } from "../../../src/sinks/retry.js";
+import { isTransientStatus, parseRetryAfterMs as parseRetryAfter } from "../../../src/api/retry.js";
+import { withRetry } from "../../../src/sinks/retry.js";
 
 const policy = { retries: 2, baseDelayMs: 1, maxDelayMs: 5 };
 
