@@ -6,7 +6,7 @@
  */
 
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,6 +38,23 @@ afterEach(async () => {
   for (const s of services.splice(0)) await s.close();
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
+
+/** A real HTTP server answering `{"ok":true}` behind `auth`, after `rewrite` (a mount point) if given. */
+async function guarded(
+  auth: ReturnType<typeof tokenformAuth>,
+  rewrite?: (req: IncomingMessage) => void,
+): Promise<string> {
+  const server = createServer((req, res) => {
+    rewrite?.(req);
+    void auth(req, res, () => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"ok":true}');
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 async function start(options: Partial<ServiceOptions>): Promise<RunningService> {
   const service = await startService({
@@ -129,15 +146,7 @@ describe("a captured signature", () => {
     // The same through the middleware in front of a real server: the signature of POST /mcp does not
     // authorise POST /mcp/other.
     const auth = tokenformAuth({ protocol: "http", service, scopes: ["tools:call"] });
-    const server = createServer((req, res) => {
-      void auth(req, res, () => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end('{"ok":true}');
-      });
-    });
-    servers.push(server);
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = await guarded(auth);
     const fresh = signed(raw, clock.now() + 1000);
     const headers = {
       authorization: `Bearer ${raw}`,
@@ -155,15 +164,7 @@ describe("a captured signature", () => {
 
     // Remote mode: the middleware sends method and path to /v1/verify, which checks them the same way.
     const remote = tokenformAuth({ protocol: "http", url: service.url, scopes: ["tools:call"] });
-    const remoteServer = createServer((req, res) => {
-      void remote(req, res, () => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end('{"ok":true}');
-      });
-    });
-    servers.push(remoteServer);
-    await new Promise<void>((r) => remoteServer.listen(0, "127.0.0.1", r));
-    const remoteUrl = `http://127.0.0.1:${(remoteServer.address() as AddressInfo).port}`;
+    const remoteUrl = await guarded(remote);
     const later = signed(raw, clock.now() + 2000, { path: "/mcp?session=1" });
     const remoteHeaders = {
       authorization: `Bearer ${raw}`,
@@ -183,18 +184,10 @@ describe("a captured signature", () => {
 
     // Mounted under a prefix, as Express's app.use("/mcp", auth) does: req.url loses the prefix and
     // req.originalUrl keeps what the client asked for, which is what it signed.
-    const mounted = createServer((req, res) => {
-      const request = req as typeof req & { originalUrl?: string };
-      request.originalUrl = req.url;
+    const mountedUrl = await guarded(auth, (req) => {
+      (req as typeof req & { originalUrl?: string }).originalUrl = req.url;
       req.url = (req.url ?? "/").replace(/^\/mcp/, "") || "/";
-      void auth(req, res, () => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end('{"ok":true}');
-      });
     });
-    servers.push(mounted);
-    await new Promise<void>((r) => mounted.listen(0, "127.0.0.1", r));
-    const mountedUrl = `http://127.0.0.1:${(mounted.address() as AddressInfo).port}`;
     const sub = signed(raw, clock.now() + 3000);
     const subHeaders = {
       authorization: `Bearer ${raw}`,

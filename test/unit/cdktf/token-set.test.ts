@@ -57,6 +57,19 @@ function platformSpec(): TokenSetInput {
 }
 
 /** The second fixture file's token (no defaults of its own). */
+/** The synthesised stack of one TokenSet of `tokens` owned by acme/platform. */
+const synth = (tokens: TokenSetInput["tokens"]) =>
+  Testing.synthScope((scope) => {
+    new TokenSet(scope, "tokens", {
+      spec: {
+        apiVersion: "tokenform.dev/v1",
+        kind: "TokenSet",
+        metadata: { owner: "acme/platform" },
+        tokens,
+      },
+    });
+  });
+
 const LOCAL_TOKEN: TokenSetInput["tokens"][number] = {
   name: "alice-cursor-dev",
   expiresIn: "never",
@@ -307,17 +320,6 @@ describe("resource ids", () => {
   });
 
   it("move a renamed token to its new address (renamedFrom), leave its file key to the provider, and carry adopt", () => {
-    const synth = (tokens: TokenSetInput["tokens"]) =>
-      Testing.synthScope((scope) => {
-        new TokenSet(scope, "tokens", {
-          spec: {
-            apiVersion: "tokenform.dev/v1",
-            kind: "TokenSet",
-            metadata: { owner: "acme/platform" },
-            tokens,
-          },
-        });
-      });
     const before = tokenResources(
       synth([{ name: "laptop-dev", deliver: [{ file: { path: "/tmp/l.env" } }] }]),
     );
@@ -349,17 +351,6 @@ describe("resource ids", () => {
 
 describe("human names", () => {
   it("get their construct id from identifierOf: the same address as the identifier's name, and a rename moves it", () => {
-    const synth = (tokens: TokenSetInput["tokens"]) =>
-      Testing.synthScope((scope) => {
-        new TokenSet(scope, "tokens", {
-          spec: {
-            apiVersion: "tokenform.dev/v1",
-            kind: "TokenSet",
-            metadata: { owner: "acme/platform" },
-            tokens,
-          },
-        });
-      });
     const human = tokenResources(synth([{ name: "Cursor MCP" }, { name: "CI/CD Pipeline" }]));
     const slugs = tokenResources(synth([{ name: "cursor-mcp" }, { name: "ci-cd-pipeline" }]));
     expect(Object.keys(human)).toEqual(Object.keys(slugs));
