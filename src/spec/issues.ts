@@ -61,6 +61,14 @@ export function diagnosticsFromIssues(
   return out;
 }
 
+/** Where one converted issue stands and how to report it. */
+interface IssueSite {
+  path: DiagnosticPath;
+  local: Array<string | number>;
+  value: unknown;
+  error: (code: DiagnosticCode, message: string, at?: "key") => void;
+}
+
 function convert(
   issue: Issue,
   root: unknown,
@@ -70,70 +78,24 @@ function convert(
 ): void {
   const path: DiagnosticPath = [...base, ...(issue.path as Array<string | number>)];
   const local = issue.path as Array<string | number>;
-  const value = valueAt(root, local);
   const error = (code: DiagnosticCode, message: string, at?: "key") =>
     out.push(
       at ? { severity: "error", code, message, path, at } : { severity: "error", code, message, path },
     );
+  const site: IssueSite = { path, local, value: valueAt(root, local), error };
   switch (issue.code) {
-    case "unrecognized_keys": {
-      const allowed = keysAt(schema, local, root);
-      for (const key of issue.keys) {
-        const suggestion = closest(key, allowed);
-        out.push({
-          severity: "error",
-          code: "unknown_key",
-          message:
-            `unknown key ${JSON.stringify(key)}` +
-            (suggestion
-              ? `; did you mean ${JSON.stringify(suggestion)}?`
-              : allowed.length > 0
-                ? `; allowed here: ${allowed.join(", ")}`
-                : ""),
-          path: [...path, key],
-          at: "key",
-        });
-      }
+    case "unrecognized_keys":
+      unknownKeys(issue.keys, keysAt(schema, local, root), site, out);
       return;
-    }
-    case "invalid_type": {
-      if (value === undefined && local.length > 0) {
-        const key = local[local.length - 1]!;
-        error("missing_key", `missing required key ${JSON.stringify(key)} (${expectation(issue.expected)})`);
-      } else if (local.length === 0 && base.length === 0) {
-        error(
-          "invalid_type",
-          `a TokenSet document must be a mapping with apiVersion, kind, metadata and tokens, not ${describe(value)}`,
-        );
-      } else {
-        error("invalid_type", `expected ${expectation(issue.expected)}, got ${describe(value)}`);
-      }
+    case "invalid_type":
+      invalidType(issue.expected, base.length === 0, site);
       return;
-    }
-    case "invalid_value": {
-      const last = local[local.length - 1];
-      const values = issue.values.map((v) => String(v));
-      if (local.length === 1 && last === "apiVersion") {
-        error(
-          "unsupported_api_version",
-          `apiVersion must be ${values.join(" or ")} (this version of tokenform reads only that)` +
-            (typeof value === "string" ? `, not ${JSON.stringify(value)}` : ""),
-        );
-      } else if (local.length === 1 && last === "kind") {
-        error(
-          "wrong_kind",
-          `kind must be ${values.join(" or ")}` + (value === undefined ? "" : `, not ${describe(value)}`),
-        );
-      } else {
-        const suggestion = typeof value === "string" ? closest(value, values) : undefined;
-        error(
-          "invalid_value",
-          `expected one of ${values.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}` +
-            (suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : ""),
-        );
-      }
+    case "invalid_value":
+      invalidValue(
+        issue.values.map((v) => String(v)),
+        site,
+      );
       return;
-    }
     case "invalid_format": {
       if (issue.format === "regex") {
         error(PATTERN_CODES.get(issue.pattern ?? "") ?? "invalid_value", issue.message);
@@ -163,6 +125,65 @@ function convert(
     }
     default:
       error("invalid_value", issue.message);
+  }
+}
+
+/** Keys the schema does not allow here, each with the closest allowed key or the list of them. */
+function unknownKeys(keys: string[], allowed: string[], site: IssueSite, out: PathDiagnostic[]): void {
+  for (const key of keys) {
+    const suggestion = closest(key, allowed);
+    out.push({
+      severity: "error",
+      code: "unknown_key",
+      message:
+        `unknown key ${JSON.stringify(key)}` +
+        (suggestion
+          ? `; did you mean ${JSON.stringify(suggestion)}?`
+          : allowed.length > 0
+            ? `; allowed here: ${allowed.join(", ")}`
+            : ""),
+      path: [...site.path, key],
+      at: "key",
+    });
+  }
+}
+
+/** A value of the wrong type: a missing key, a document that is not a mapping, or a plain mismatch. */
+function invalidType(expected: string, atDocumentRoot: boolean, { local, value, error }: IssueSite): void {
+  if (value === undefined && local.length > 0) {
+    const key = local[local.length - 1]!;
+    error("missing_key", `missing required key ${JSON.stringify(key)} (${expectation(expected)})`);
+  } else if (local.length === 0 && atDocumentRoot) {
+    error(
+      "invalid_type",
+      `a TokenSet document must be a mapping with apiVersion, kind, metadata and tokens, not ${describe(value)}`,
+    );
+  } else {
+    error("invalid_type", `expected ${expectation(expected)}, got ${describe(value)}`);
+  }
+}
+
+/** A value outside its enumeration: apiVersion and kind get their own codes, others a suggestion. */
+function invalidValue(values: string[], { local, value, error }: IssueSite): void {
+  const last = local[local.length - 1];
+  if (local.length === 1 && last === "apiVersion") {
+    error(
+      "unsupported_api_version",
+      `apiVersion must be ${values.join(" or ")} (this version of tokenform reads only that)` +
+        (typeof value === "string" ? `, not ${JSON.stringify(value)}` : ""),
+    );
+  } else if (local.length === 1 && last === "kind") {
+    error(
+      "wrong_kind",
+      `kind must be ${values.join(" or ")}` + (value === undefined ? "" : `, not ${describe(value)}`),
+    );
+  } else {
+    const suggestion = typeof value === "string" ? closest(value, values) : undefined;
+    error(
+      "invalid_value",
+      `expected one of ${values.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}` +
+        (suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : ""),
+    );
   }
 }
 
