@@ -111,7 +111,7 @@ describe("tokenform plan / apply / rotate / tokens list", () => {
     const before = await aliceSecret();
     const r = run(["rotate", "alice-cursor-dev", "tokens.yaml", "--now", "--auto-approve"]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("will be rotated (requested); the previous secret stays valid for no overlap");
+    expect(r.stdout).toContain("will be rotated (requested); the previous secret stops working at once (no overlap)");
     const after = await aliceSecret();
     expect(after).not.toBe(before);
     expect(await verdict(after)).toBe("VALID");

@@ -3,8 +3,10 @@
  * `diff` block per change kind inside collapsible sections (GitHub colours `+`/`-` lines in both light and
  * dark themes), drift and reports. `maxLength` keeps it within GitHub's comment limit.
  */
+
+import { stoppingKeys } from "../impact.js";
 import type { Change, ChangeKind, Plan } from "../types.js";
-import { closingLine, driftNote, headline, SYMBOL, show } from "./words.js";
+import { closingLine, driftNote, headline, retiringLine, SYMBOL, show, stoppingLine } from "./words.js";
 
 /** GitHub rejects comment bodies over 65,536 characters; keep a margin for the marker and footer. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -77,6 +79,17 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     for (const e of errors) head.push(`> - \`${e.name}\`: ${cell(e.message)}`);
     head.push("");
   }
+  const stopping = stoppingKeys(plan);
+  if (stopping.length > 0) {
+    head.push(
+      "> [!WARNING]",
+      `> **Applying this plan stops ${stopping.length === 1 ? "a key" : `${stopping.length} keys`} from working.** Check that nothing still uses ${stopping.length === 1 ? "it" : "them"}:`,
+      ">",
+    );
+    for (const key of stopping.slice(0, 20)) head.push(`> - ${cell(stoppingLine(key))}`);
+    if (stopping.length > 20) head.push(`> - …and ${stopping.length - 20} more`);
+    head.push("");
+  }
   if (plan.changes.length > 0 || plan.drift.length > 0) {
     head.push("| Change | Tokens |", "| --- | --- |");
     const kinds = [...new Set(plan.changes.map((c) => c.kind))];
@@ -125,7 +138,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     body.push("<details><summary>Notes</summary>", "");
     for (const s of stale) body.push(`- \`${s.name}\` unused for ${s.days} days`);
     for (const e of expiring) body.push(`- \`${e.name}\` expires ${e.expiresAt}`);
-    for (const r of retiring) body.push(`- \`${r.name}\` retired; deleted after ${r.deleteAfter}`);
+    if (retiring.length > 0) body.push(`- ${retiringLine(retiring)}`);
     body.push("", "</details>", "");
   }
   const footer = `<sub>plan ${plan.hash.slice(0, 19)} · no secret values are ever shown</sub>`;

@@ -3,8 +3,9 @@
  * markers, field diffs, drift and reports, and a closing `Plan: …` line. Colour only when asked (a TTY).
  */
 import { formatDuration } from "../../spec/duration.js";
+import { stoppingKeys } from "../impact.js";
 import type { Change, Plan } from "../types.js";
-import { closingLine, driftNote, headline, SYMBOL, show } from "./words.js";
+import { closingLine, driftNote, headline, retiringLine, SYMBOL, show, stoppingLine } from "./words.js";
 
 export interface TextOptions {
   /** ANSI colours (set for a TTY only). */
@@ -101,6 +102,12 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
         out.push(`        ${paint(colour, line.slice(0, 1))}${line.slice(1)}`);
       out.push("");
     }
+    const stopping = stoppingKeys(plan);
+    if (stopping.length > 0) {
+      out.push(paint("red", `Keys that stop working (${stopping.length}):`));
+      for (const key of stopping) out.push(`  ${paint("red", "✗")} ${stoppingLine(key)}`);
+      out.push("");
+    }
   }
   if (plan.drift.length > 0) {
     out.push(paint("yellow", "Drift found (changed outside tokenform; this plan sets it back):"));
@@ -134,7 +141,7 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
       );
     }
     for (const e of expiring) out.push(`  • ${e.name} expires ${e.expiresAt} (in ${e.days} days)`);
-    for (const r of retiring) out.push(`  • ${r.name} is retired and will be deleted after ${r.deleteAfter}`);
+    if (retiring.length > 0) out.push(`  • ${retiringLine(retiring)}`);
     out.push("");
   }
   if (plan.changes.length > 0 || errors.length > 0) out.push(paint("bold", closingLine(plan)));

@@ -3,7 +3,8 @@
  * the symbol of each change kind, its verb, and the closing "Plan: …" line.
  */
 import { formatDuration } from "../../spec/duration.js";
-import type { Change, ChangeKind, Plan } from "../types.js";
+import type { StoppingKey } from "../impact.js";
+import type { Change, ChangeKind, Plan, PlanReports } from "../types.js";
 
 /** terraform-style markers: `+` create, `~` in place, `±` new secret, `-/+` replace, `-` remove. */
 export const SYMBOL: Record<ChangeKind, string> = {
@@ -51,13 +52,13 @@ export function headline(change: Change): string {
     case "disable":
       return "will be disabled";
     case "rotate":
-      return `will be rotated (${change.reason}); the previous secret stays valid for ${overlapText(change.overlapSeconds)}`;
+      return `will be rotated (${change.reason}); ${previousSecret(change.overlapSeconds)}`;
     case "redeliver":
       return `will be re-delivered with a new secret (${change.reason})`;
     case "recreate":
       return `will be replaced (${change.reason})`;
     case "retire":
-      return `will be retired: disabled now, deleted after ${overlapText(change.graceSeconds)}`;
+      return `will be retired: disabled now, deleted after ${graceText(change.graceSeconds)}`;
     case "delete":
       return `will be deleted (${change.reason})`;
     case "orphan":
@@ -65,8 +66,29 @@ export function headline(change: Change): string {
   }
 }
 
-function overlapText(seconds: number): string {
-  return seconds <= 0 ? "no overlap (revoked at once)" : formatDuration(seconds);
+/** Until when a rotated token's previous secret works, in words a reviewer reads at a glance. */
+function previousSecret(overlapSeconds: number): string {
+  return overlapSeconds <= 0
+    ? "the previous secret stops working at once (no overlap)"
+    : `the previous secret keeps working for ${formatDuration(overlapSeconds)} after apply`;
+}
+
+function graceText(seconds: number): string {
+  return seconds <= 0 ? "no grace period" : formatDuration(seconds);
+}
+
+/** One key that stops working, as a line: `docs-bot (GitHub repo acme/docs secret X): on apply (…)`. */
+export function stoppingLine(key: StoppingKey): string {
+  const where = key.where.length > 0 ? key.where.join(", ") : "no recorded destination";
+  return `${key.name} (${where}) stops working ${key.when}`;
+}
+
+/** Retired tokens waiting for deletion, folded into one line; "" when there are none. */
+export function retiringLine(retiring: PlanReports["retiring"]): string {
+  if (retiring.length === 0) return "";
+  const listed = retiring.slice(0, 10).map((r) => `${r.name} (after ${r.deleteAfter})`);
+  const more = retiring.length > 10 ? `, and ${retiring.length - 10} more` : "";
+  return `${retiring.length === 1 ? "1 retired token waits" : `${retiring.length} retired tokens wait`} for deletion: ${listed.join(", ")}${more}`;
 }
 
 /** ` (destination drift: …)` after a destination a drift check found without the current secret, else "". */

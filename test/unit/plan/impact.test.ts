@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { computePlan } from "../../../src/plan/compute.js";
+import { isDestructive, stoppingKeys } from "../../../src/plan/impact.js";
+import type { ResolvedToken } from "../../../src/spec/resolved.js";
+import { applied, resolved, T0, tokenSet } from "../../support/builders.js";
+
+const day = 86_400_000;
+const now = new Date(T0.getTime() + 10 * day);
+
+function plan(spec: ResolvedToken[], actual: ReturnType<typeof applied>[]) {
+  return computePlan({ set: tokenSet(spec), actual, now });
+}
+
+describe("what stops working on apply", () => {
+  it("names nothing for creates, settings updates and rotations with an overlap", () => {
+    const rotating = resolved("ci", { rotation: { everySeconds: 86_400, overlapSeconds: 3600 } });
+    const p = plan(
+      [resolved("new-key"), rotating, resolved("edited", { description: "changed" })],
+      [applied(rotating), applied(resolved("edited"))],
+    );
+    expect(p.changes.map((c) => c.kind).sort()).toEqual(["create", "rotate", "update"]);
+    expect(stoppingKeys(p)).toEqual([]);
+    expect(isDestructive(p)).toBe(false);
+  });
+
+  it("names a retired token with where its secret was delivered, and when it is deleted", () => {
+    const p = plan([], [applied(resolved("docs-bot"))]);
+    expect(p.changes.map((c) => c.kind)).toEqual(["retire"]);
+    const [key] = stoppingKeys(p);
+    expect(key?.name).toBe("docs-bot");
+    expect(key?.where).toEqual(["file:/tmp/tf-docs-bot.env#MCP_API_KEY"]);
+    expect(key?.when).toMatch(/^on apply \(retired: disabled now, deleted after 7d\)$/);
+    expect(isDestructive(p)).toBe(true);
+  });
+
+  it("names a disabled token at each of its destinations", () => {
+    const p = plan([resolved("ops", { enabled: false })], [applied(resolved("ops"))]);
+    expect(stoppingKeys(p)).toEqual([
+      {
+        name: "ops",
+        kind: "disable",
+        where: ["file /tmp/tf-ops.env (MCP_API_KEY)"],
+        when: "on apply (disabled)",
+      },
+    ]);
+  });
+
+  it("names a rotation without overlap: the previous secret stops at once", () => {
+    const rotating = resolved("ci", { rotation: { everySeconds: 86_400, overlapSeconds: 0 } });
+    const p = plan([rotating], [applied(rotating)]);
+    expect(p.changes.map((c) => c.kind)).toEqual(["rotate"]);
+    expect(stoppingKeys(p)[0]?.when).toContain("no overlap");
+  });
+});
