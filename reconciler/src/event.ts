@@ -49,6 +49,8 @@ export interface RunContext {
   runUrl?: string;
   /** The REST API root (`GITHUB_API_URL`, GitHub Enterprise Server sets its own). */
   apiUrl: string;
+  /** The web root (`GITHUB_SERVER_URL`), for links to commits. */
+  serverUrl: string;
 }
 
 const Repo = z.object({ full_name: z.string(), default_branch: z.string().optional() });
@@ -108,9 +110,10 @@ export async function readRunContext(env: NodeJS.ProcessEnv = process.env): Prom
   if (!env.GITHUB_REPOSITORY) throw new EventError("GITHUB_REPOSITORY is not set");
   const repository = splitRepository(env.GITHUB_REPOSITORY);
   const payload = await readPayload(env.GITHUB_EVENT_PATH);
-  const server = env.GITHUB_SERVER_URL || "https://github.com";
+  const server = (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, "");
   const context = {
     repository,
+    serverUrl: server,
     apiUrl: (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, ""),
     ...(env.GITHUB_RUN_ID
       ? { runUrl: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` }

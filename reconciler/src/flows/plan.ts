@@ -14,6 +14,7 @@ import { annotate, leakDiagnostic, newLeaks } from "../annotations.js";
 import { planMarker, upsertComment } from "../comment.js";
 import { isPullRequest, type PullRequestTrigger } from "../event.js";
 import { statusOf } from "../github.js";
+import { labelsFor, syncPlanLabels } from "../labels.js";
 import { localMarkdown, splitLocalDeliveries } from "../local-deliveries.js";
 import { scanPullRequest } from "../pr-scan.js";
 import { diagnosticsMarkdown, forkMarkdown, leaksMarkdown, noServiceMarkdown, plural } from "../report.js";
@@ -64,6 +65,25 @@ function summaryLink(ctx: JobContext): string {
   return ctx.run.runUrl ? `[job summary](${ctx.run.runUrl})` : "job summary";
 }
 
+/** `2026-12-02 15:40 UTC`: when the plan was computed, as a reviewer reads it. */
+function planTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/**
+ * The comment's last line: the commit planned, the time and the run, so a reviewer sees at a glance whether
+ * the comment is current (a re-run on a new commit changes it even when the plan does not).
+ */
+function provenance(ctx: JobContext, pr: PullRequestTrigger, plan?: Plan): string {
+  const { owner, repo } = ctx.run.repository;
+  const commit = `[\`${pr.headSha.slice(0, 7)}\`](${ctx.run.serverUrl}/${owner}/${repo}/commit/${pr.headSha})`;
+  const run = ctx.run.runUrl ? ` · [run](${ctx.run.runUrl})` : "";
+  const when = plan
+    ? `planned ${planTime(plan.generatedAt)}`
+    : `checked ${planTime(new Date().toISOString())}`;
+  return `<sub>${when} for ${commit}${run}</sub>`;
+}
+
 /**
  * Keeps the pull request's plan comment up to date: `report` (title, warnings, errors) and, when there is
  * one, the plan, cut to fit GitHub's comment limit. A refused write is a warning: the plan is in the summary.
@@ -79,20 +99,19 @@ async function comment(
   const marker = planMarker(owner);
   // Hidden: the record of the plan shown, which the apply job on merge compares its own plan with.
   const head = `${marker}\n${plan ? `${reviewLine(reviewRecord(plan))}\n` : ""}${report}`;
-  const body = plan
-    ? `${head}\n${renderMarkdown(plan, {
-        title: "",
-        maxLength: GITHUB_COMMENT_LIMIT - head.length - COMMENT_MARGIN,
-        truncatedNote: `This plan is too long for one comment: the full plan is in the ${summaryLink(ctx)}, and as JSON in the \`plan-json\` output.`,
-      }).trimStart()}`
-    : head;
+  const footer = provenance(ctx, pr, plan);
+  const body = `${
+    plan
+      ? `${head}\n${renderMarkdown(plan, {
+          title: "",
+          maxLength: GITHUB_COMMENT_LIMIT - head.length - footer.length - COMMENT_MARGIN,
+          truncatedNote: `This plan is too long for one comment: the full plan is in the ${summaryLink(ctx)}, and as JSON in the \`plan-json\` output.`,
+        }).trimStart()}`
+      : head
+  }\n${footer}\n`;
+  const target = { owner: ctx.run.repository.owner, repo: ctx.run.repository.repo, issueNumber: pr.number };
   try {
-    const outcome = await upsertComment(
-      ctx.github,
-      { owner: ctx.run.repository.owner, repo: ctx.run.repository.repo, issueNumber: pr.number },
-      marker,
-      body,
-    );
+    const outcome = await upsertComment(ctx.github, target, marker, body);
     core.info(`Plan comment ${outcome.action}: ${outcome.url}`);
   } catch (error) {
     const status = statusOf(error);
@@ -102,6 +121,11 @@ async function comment(
         "The workflow needs `permissions: pull-requests: write`. The plan is in the job summary.",
     );
   }
+  const labels = await syncPlanLabels(ctx.github, target, labelsFor(plan));
+  if (labels.added.length + labels.removed.length > 0)
+    core.info(
+      `Plan labels: ${[...labels.added.map((l) => `+${l}`), ...labels.removed.map((l) => `-${l}`)].join(" ")}`,
+    );
 }
 
 /** Markdown blocks joined with blank lines, empty ones dropped. */

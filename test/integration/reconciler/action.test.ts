@@ -65,6 +65,19 @@ let root: string;
 let workspace: string;
 let secretsSeen: string[];
 
+/** A label as the REST API lists it on an issue. */
+function labelObject(name: string) {
+  return {
+    id: name.length,
+    node_id: `LA_${name}`,
+    url: `${GITHUB}${REPO}/labels/${encodeURIComponent(name)}`,
+    name,
+    color: "ededed",
+    default: false,
+    description: null,
+  };
+}
+
 /** A GitHub comment object as the REST API returns it. */
 function commentObject(id: number, body: string) {
   return {
@@ -260,6 +273,7 @@ const PUSHED_SHA = "e5bd3914e2e596debea16f433f57875b5b90bcd6";
  */
 function newPlanComment(files: unknown[], commentId: number) {
   let posted = "";
+  let labels: string[] = [];
   const scope = nock(GITHUB)
     .get(`${REPO}/pulls/42/files`)
     .query(true)
@@ -271,8 +285,16 @@ function newPlanComment(files: unknown[], commentId: number) {
       posted = body.body;
       return true;
     })
-    .reply(201, (_p, body) => commentObject(commentId, (body as { body: string }).body));
-  return { scope, posted: () => posted };
+    .reply(201, (_p, body) => commentObject(commentId, (body as { body: string }).body))
+    .get(`${REPO}/issues/42/labels`)
+    .query(true)
+    .reply(200, [])
+    .post(`${REPO}/issues/42/labels`, (body: { labels: string[] }) => {
+      labels = body.labels;
+      return true;
+    })
+    .reply(200, []);
+  return { scope, posted: () => posted, labels: () => labels };
 }
 
 /** Runs the pull-request job (#42) on the workspace's specs and returns the plan comment it posted. */
@@ -369,7 +391,15 @@ describe("pull request", () => {
         posted = body.body;
         return true;
       })
-      .reply(201, (_p, body) => commentObject(9001, (body as { body: string }).body));
+      .reply(201, (_p, body) => commentObject(9001, (body as { body: string }).body))
+      // The plan labels: the stale one is removed, the plan's added, a reviewer's own label left alone.
+      .get(`${REPO}/issues/42/labels`)
+      .query({ per_page: "100" })
+      .reply(200, [labelObject("tokenform:no-changes"), labelObject("needs-review")])
+      .delete(`${REPO}/issues/42/labels/tokenform%3Ano-changes`)
+      .reply(200, [labelObject("needs-review")])
+      .post(`${REPO}/issues/42/labels`, { labels: ["tokenform:changes"] })
+      .reply(200, [labelObject("needs-review"), labelObject("tokenform:changes")]);
 
     const opened = await runAction({
       event: "pull_request",
@@ -385,6 +415,11 @@ describe("pull request", () => {
     expect(posted).toContain("+ backend-ci-pipeline: will be created (mcp)");
     expect(posted).toContain("+   deliver to");
     expect(posted).toMatch(/analytics-pipeline/);
+    // Which commit, when and which run: a reviewer can tell whether the comment is current.
+    expect(posted.trimEnd().split("\n").pop()).toMatch(
+      /^<sub>planned \d{4}-\d\d-\d\d \d\d:\d\d UTC for \[`0c9a3e1`\]\(https:\/\/github\.com\/acme\/platform-infra\/commit\/0c9a3e1b2f4d5a6b7c8d9e0f1a2b3c4d5e6f7a8b\) · \[run\]\(https:\/\/github\.com\/acme\/platform-infra\/actions\/runs\/9876543210\)<\/sub>$/,
+    );
+    expect(opened.stdout).toContain("Plan labels: +tokenform:changes -tokenform:no-changes");
     expect(opened.summary).toContain("Plan: 2 to create.");
     expect(opened.summary).toContain("Scanned the added lines of 1 changed file for secrets.");
     expect(opened.outputs).toMatchObject({ "has-changes": "true", summary: "Plan: 2 to create." });
@@ -417,7 +452,11 @@ describe("pull request", () => {
         edited = body.body;
         return true;
       })
-      .reply(200, (_p, body) => commentObject(9001, (body as { body: string }).body));
+      .reply(200, (_p, body) => commentObject(9001, (body as { body: string }).body))
+      // Labels already right: nothing is written.
+      .get(`${REPO}/issues/42/labels`)
+      .query({ per_page: "100" })
+      .reply(200, [labelObject("tokenform:changes")]);
 
     const synced = await runAction({
       event: "pull_request",
@@ -430,6 +469,31 @@ describe("pull request", () => {
     expect(edited.startsWith(MARKER)).toBe(true);
     expect(edited).toContain("Plan: 2 to create.");
     expect(synced.stdout).toContain("Plan comment updated");
+  });
+
+  it("heads the comment with the keys a merge stops and labels the pull request tokenform:destroy", async () => {
+    await writeWorkspace({ "tokens/platform.yaml": SPEC });
+    await githubSecrets([{ repo: "acme/backend" }, { repo: "acme/analytics", environment: "production" }]);
+    gitlabVariable("acme/analytics", "MCP_API_KEY");
+    expect((await pushAfterReview()).failed).toBe(false);
+
+    await writeWorkspace({
+      "tokens/platform.yaml": SPEC.slice(0, SPEC.indexOf("  - name: analytics-pipeline")),
+    });
+    const planComment = newPlanComment([], 9006);
+    const result = await runAction({
+      event: "pull_request",
+      fixture: "pull_request.synchronize",
+      inputs: { ...serviceInputs(), "check-destinations": "false" },
+    });
+
+    expect(result.failed).toBe(false);
+    const posted = planComment.posted();
+    expect(posted).toContain("> [!WARNING]\n> **Applying this plan stops a key from working.**");
+    expect(posted).toMatch(
+      /^> - analytics-pipeline \(github:repo\/acme\/analytics\/env\/production\/MCP_API_KEY, gitlab:project\/acme\/analytics\/\*\/MCP_API_KEY\) stops working on apply \(retired: disabled now, deleted after 7d\)$/m,
+    );
+    expect(planComment.labels()).toEqual(["tokenform:changes", "tokenform:destroy"]);
   });
 
   it("annotates a broken spec on its file and line, says so in the comment and fails", async () => {

@@ -112,7 +112,10 @@ describe("reconciler/dist/index.js", () => {
         "GET /repos/acme/platform-infra/pulls/42/files",
         "GET /repos/acme/platform-infra/issues/42/comments",
         "POST /repos/acme/platform-infra/issues/42/comments",
+        "GET /repos/acme/platform-infra/issues/42/labels",
+        "POST /repos/acme/platform-infra/issues/42/labels",
       ]);
+      expect(github.labels).toEqual(["tokenform:changes"]);
       expect(parseOutputs(env.GITHUB_OUTPUT!)).toMatchObject({
         "has-changes": "true",
         summary: "Plan: 2 to create.",

@@ -116,6 +116,7 @@ describe("readRunContext", () => {
     expect(ctx).toEqual({
       repository: { owner: "acme", repo: "platform-infra" },
       apiUrl: "http://127.0.0.1:1",
+      serverUrl: "https://github.com",
       runUrl: "https://github.com/acme/platform-infra/actions/runs/7001",
       trigger: {
         event: "pull_request",

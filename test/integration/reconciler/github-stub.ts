@@ -1,7 +1,7 @@
 /**
  * A small stand-in for GitHub's REST API on loopback, for runs of the bundled Action in a child process
  * (nock cannot reach into another process). It serves the documented shapes of the calls the plan job
- * makes — a pull request's files, its comments (list, create, edit) — checks the `Authorization` header,
+ * makes — a pull request's files, its comments (list, create, edit), its labels (list, add, remove) — checks the `Authorization` header,
  * and records every request. Used by the bundle test and the Action benchmark.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -28,6 +28,8 @@ export interface GithubStub {
   url: string;
   requests: StubRequest[];
   comments: StubComment[];
+  /** The pull request's label names. */
+  labels: string[];
   /** Files returned by `GET /repos/{o}/{r}/pulls/{n}/files`. */
   files: Array<{ filename: string; status: string; patch?: string }>;
   close(): Promise<void>;
@@ -63,12 +65,47 @@ function commentJson(base: string, comment: StubComment) {
   };
 }
 
+function labelJson(name: string) {
+  return { id: name.length, node_id: `LA_${name}`, name, color: "ededed", default: false, description: null };
+}
+
+/** The issue-labels calls (list, add, remove one); false when `path` is not one of them. */
+function labelRoute(method: string, path: string, body: unknown, labels: string[], res: ServerResponse) {
+  if (/^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/labels$/.test(path)) {
+    if (method === "POST") {
+      for (const name of (body as { labels?: string[] }).labels ?? [])
+        if (!labels.includes(name)) labels.push(name);
+    }
+    send(res, 200, labels.map(labelJson));
+    return true;
+  }
+  const one = /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/labels\/([^/]+)$/.exec(path);
+  if (method === "DELETE" && one) {
+    const at = labels.indexOf(decodeURIComponent(one[1] ?? ""));
+    if (at < 0) {
+      send(res, 404, { message: "Label does not exist" });
+      return true;
+    }
+    labels.splice(at, 1);
+    send(res, 200, labels.map(labelJson));
+    return true;
+  }
+  return false;
+}
+
 /** Starts the stub on 127.0.0.1; `token` is the only credential it accepts. */
 export async function startGithubStub(token: string): Promise<GithubStub> {
   let nextId = 5000;
   let base = "";
   // Mutable state shared by the handler and the caller (who may set `files` after starting).
-  const stub: GithubStub = { url: "", requests: [], comments: [], files: [], close: async () => {} };
+  const stub: GithubStub = {
+    url: "",
+    requests: [],
+    comments: [],
+    labels: [],
+    files: [],
+    close: async () => {},
+  };
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
     const url = req.url ?? "/";
@@ -122,6 +159,7 @@ export async function startGithubStub(token: string): Promise<GithubStub> {
       send(res, 200, commentJson(base, comment));
       return;
     }
+    if (labelRoute(req.method ?? "GET", path, body, stub.labels, res)) return;
     send(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
