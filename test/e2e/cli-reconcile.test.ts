@@ -111,12 +111,21 @@ describe("tokenform plan / apply / rotate / tokens list", () => {
     const before = await aliceSecret();
     const r = run(["rotate", "alice-cursor-dev", "tokens.yaml", "--now", "--auto-approve"]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("will be rotated (requested); the previous secret stops working at once (no overlap)");
+    expect(r.stdout).toContain(
+      "will be rotated (requested); the previous secret stops working at once (no overlap)",
+    );
     const after = await aliceSecret();
     expect(after).not.toBe(before);
     expect(await verdict(after)).toBe("VALID");
     expect(await verdict(before)).not.toBe("VALID");
-    expect(run(["rotate", "nobody", "tokens.yaml"]).stderr).toContain("no token named nobody");
+    const unknown = run(["rotate", "nobody", "tokens.yaml"]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain("no token named nobody in the specs");
+    expect(unknown.stderr).not.toContain("did you mean");
+    // A typo gets the closest declared name.
+    expect(run(["rotate", "alice-cusror-dev", "tokens.yaml"]).stderr).toContain(
+      "no token named alice-cusror-dev in the specs; did you mean alice-cursor-dev?",
+    );
   });
 
   it("re-delivers a file overwritten outside tokenform (destination drift), unless told not to check", async () => {

@@ -5,6 +5,7 @@
 import { planTokenSet } from "../../plan/fetch.js";
 import { selectChanges } from "../../plan/filter.js";
 import { renderText } from "../../plan/render/text.js";
+import { closest } from "../../spec/suggest.js";
 import { connect } from "../connect.js";
 import { CliError } from "../errors.js";
 import { applyWithProgress, confirm, type Io, loadSpecs, processIo, useColor } from "./common.js";
@@ -26,10 +27,14 @@ export async function runRotate(
   const color = useColor(io.stdout, options.color);
   const set = await loadSpecs(paths, io, color);
   if (!set.tokens.some((t) => t.name === name)) {
+    const suggestion = closest(
+      name,
+      set.tokens.map((t) => t.name),
+    );
     throw new CliError(
-      `no token named ${name} in the specs`,
+      `no token named ${name} in the specs${suggestion ? `; did you mean ${suggestion}?` : ""}`,
       1,
-      "rotate takes a token name declared in the specs",
+      "rotate takes a token name declared in the specs (`tokenform plan` lists them)",
     );
   }
   const connection = await connect({
