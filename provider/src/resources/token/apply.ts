@@ -20,9 +20,9 @@ import {
   rollAndDeliver,
   type StepContext,
 } from "../../../../src/apply/index.js";
-import { holdsCurrentSecret } from "../../../../src/plan/compute.js";
 import { RETIRED_AT_LABEL } from "../../../../src/plan/desired.js";
 import { ownerSelector } from "../../../../src/plan/fetch.js";
+import { holdsCurrentSecret } from "../../../../src/plan/token-rules.js";
 import type { SinkRegistry } from "../../../../src/sinks/types.js";
 import { type Destination, destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
 import { type Diagnostic, error } from "../../runtime/diagnostics.js";
