@@ -154,8 +154,13 @@ export function recreateReason(
   actual: Pick<Token, "status" | "type">,
 ): RecreateReason | undefined {
   if (actual.status === "pending") return "pending";
-  if (actual.type !== desired.type) return "type-changed";
+  if (typeChanges(desired, actual)) return "type-changed";
   return undefined;
+}
+
+/** Whether the token's type changes: a token keeps its type, so that replaces it (a new key is issued). */
+export function typeChanges(desired: { type: string }, actual: { type: string }): boolean {
+  return actual.type !== desired.type;
 }
 
 /** What a create does about an existing token that has the wanted name (see `nameTakenCase`). */
