@@ -75,6 +75,13 @@ export function parseApiUrl(value: string): { ok: true; url: string } | { ok: fa
  * `TOKENFORM_API_URL "127.0.0.1:8787" is not a URL: write http://127.0.0.1:8787`.
  */
 export function apiUrl(value: string, source: string, exitCode: 1 | 2 = 1): string {
+  // Untyped callers (JavaScript, options built at run time) may leave it out altogether.
+  if (typeof value !== "string") {
+    throw new ConfigError(
+      `${source} is missing: give the token service's base URL, e.g. http://127.0.0.1:8787`,
+      exitCode,
+    );
+  }
   const parsed = parseApiUrl(value);
   if (!parsed.ok) throw new ConfigError(`${source} ${JSON.stringify(value)} ${parsed.problem}`, exitCode);
   return parsed.url;

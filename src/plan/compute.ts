@@ -1,7 +1,8 @@
 /**
  * `computePlan`: desired (a resolved TokenSet) versus actual (the owner's tokens in the service) → a Plan.
  * Pure and synchronous: the caller supplies the tokens, the audit entries and the clock, so every case
- * is testable without a service. `fetch.ts` gathers those inputs from the API.
+ * is testable without a service. `fetch.ts` gathers those inputs from the API; the per-token rules (roll,
+ * overlap, missing deliveries, recreate) are `token-rules.ts`'s, shared with the Terraform provider.
  */
 import { createHash } from "node:crypto";
 import { holderOf } from "../api/holder.js";
@@ -28,14 +29,24 @@ import {
   canonicalJson,
   desiredSettings,
   diffSettings,
+  type ManagedSettings,
   ON_REMOVE_LABEL,
   REMOVAL_GRACE_LABEL,
   RETIRED_AT_LABEL,
-  ROTATE_TRIGGER_LABEL,
   settingsHash,
 } from "./desired.js";
 import { destinationHeldMessage, nameHeldMessage } from "./held.js";
-import { isRotationDue } from "./rotation.js";
+import {
+  factsOf,
+  type RecreateReason,
+  ROLL_REASON_WORDS,
+  type RollDecision,
+  type RollRequest,
+  recreateReason,
+  redeliverOverlap,
+  rollDecision,
+  sameExpiry,
+} from "./token-rules.js";
 import {
   CHANGE_KINDS,
   type Change,
@@ -54,14 +65,7 @@ import {
 export const DEFAULT_STALE_AFTER_DAYS = 30;
 /** Days before expiry at which a key is reported as expiring. */
 export const DEFAULT_EXPIRING_WITHIN_DAYS = 14;
-/** Drift in an expiry smaller than this is clock noise, not a change. */
-const EXPIRY_TOLERANCE_MS = 60_000;
 const DAY_MS = 86_400_000;
-/**
- * Least overlap of a re-delivery roll: destinations that already work keep the previous secret at least
- * this long, so a re-delivery that fails everywhere is retried (the Action runs daily) before they lose it.
- */
-export const REDELIVER_MIN_OVERLAP_SECONDS = 48 * 3600;
 
 export interface PlanInput {
   set: ResolvedTokenSet;
@@ -131,53 +135,44 @@ function historyOf(audit: AuditEntry[] | undefined, id: string): AuditEntry[] {
   return (audit ?? []).filter((e) => e.targetId === id).sort((a, b) => b.at.localeCompare(a.at));
 }
 
-function rotationReason(token: ResolvedToken, actual: Token, input: PlanInput): string | undefined {
-  if (input.rotate?.names.includes(token.name)) return "requested";
-  if (actual.status === "expired") return "expired";
-  if (token.rotateTrigger !== undefined && token.rotateTrigger !== actual.labels[ROTATE_TRIGGER_LABEL]) {
-    return "rotate trigger changed";
-  }
-  if (token.rotation && isRotationDue(actual.rotatedAt, token.rotation.everySeconds, input.now)) return "due";
-  return undefined;
+/** The inputs indexed once, for every token's planning step. */
+interface PlanContext {
+  input: PlanInput;
+  host: string;
+  isSelf(actor: string): boolean;
+  /** The own token a spec token stands for (same name, else its previous name); else another owner's. */
+  matchOf(token: ResolvedToken): { own?: Token; foreign?: Token };
+  /** Who holds each destination claim in the account. */
+  claimHolders: ReadonlyMap<string, Token>;
+  /** Destination id → the live own token whose secret was delivered there. */
+  holders: ReadonlyMap<string, string>;
+  /** Destination ids some spec token delivers to. */
+  claimed: ReadonlySet<string>;
+  /** Why a token's destination no longer holds its secret, from the drift check. */
+  driftOf(name: string, destination: string): string | undefined;
 }
 
-/** Whether the destination `id` holds `token`'s current secret (recorded at its generation and fingerprint). */
-export function holdsCurrentSecret(token: Token, id: string): boolean {
-  return token.deliveries.some(
-    (r) => r.destination === id && r.generation === token.generation && r.fingerprint === token.fingerprint,
-  );
+/** What the planning steps add to. */
+interface PlanParts {
+  changes: Change[];
+  errors: PlanError[];
+  drift: DriftReport[];
+  reports: PlanReports;
+  /** Own tokens a spec token matched (by name, by `renamedFrom`, or by adoption). */
+  matched: Set<string>;
 }
 
-function missingDeliveries(actual: Token, destinations: PlannedDestination[]): PlannedDestination[] {
-  return destinations.filter((d) => !holdsCurrentSecret(actual, d.id));
-}
-
-function sameExpiry(a: string | null, b: string | null): boolean {
-  if (a === null || b === null) return a === b;
-  return Math.abs(Date.parse(a) - Date.parse(b)) < EXPIRY_TOLERANCE_MS;
-}
-
-/** Computes the plan. Deterministic for the same inputs; `hash` ignores `generatedAt`. */
-export function computePlan(input: PlanInput): Plan {
-  const { set, now } = input;
-  const isSelf = (actor: string) =>
-    actor === input.self || (input.isSelf ? input.isSelf(actor) : actor.startsWith(EMBEDDED_SESSION_PREFIX));
-  const changes: Change[] = [];
-  const errors: PlanError[] = [];
-  const host = input.host ?? "localhost";
-  const drift: DriftReport[] = [];
-  const reports: PlanReports = { stale: [], expiring: [], retiring: [] };
+/** Indexes the inputs; `tokens` are the spec's, with file keys kept from the existing tokens' files. */
+function planContext(input: PlanInput): { ctx: PlanContext; tokens: ResolvedToken[] } {
   // Names are one name per account whatever their case (the service compares them by `nameKey`).
   const byName = new Map<string, Token>();
   for (const token of input.actual) byName.set(nameKey(token.name), token);
   const othersByName = new Map<string, Token>();
   for (const token of input.others ?? []) othersByName.set(nameKey(token.name), token);
-  /** Who holds each destination claim in the account. */
   const claimHolders = new Map<string, Token>();
   for (const token of [...input.actual, ...(input.others ?? [])]) {
     for (const claim of token.destinations ?? []) claimHolders.set(claim, token);
   }
-  /** The own token a spec token stands for (same name, else its previous name); else another owner's. */
   const matchOf = (token: ResolvedToken): { own?: Token; foreign?: Token } => {
     const own =
       byName.get(nameKey(token.name)) ??
@@ -185,338 +180,363 @@ export function computePlan(input: PlanInput): Plan {
     return own ? { own } : { foreign: othersByName.get(nameKey(token.name)) };
   };
   // File keys the spec derives stay what the existing token's files have (a rename keeps the variable).
-  const tokens = set.tokens.map((t) => {
+  const tokens = input.set.tokens.map((t) => {
     const { own, foreign } = matchOf(t);
     const existing = own ?? (t.adopt ? foreign : undefined);
     return existing ? keepFileKeys(t, recordedTargets(existing)) : t;
   });
-  /** Own tokens a spec token matched (by name, by `renamedFrom`, or by adoption). */
-  const matched = new Set<string>();
-  const claimed = new Set(tokens.flatMap((t) => t.deliver.map(destinationId)));
   const holders = new Map<string, string>();
   for (const token of input.actual) {
     if (token.status !== "active") continue;
     for (const record of token.deliveries) holders.set(record.destination, token.name);
   }
-  /** Why a token's destination no longer holds its secret, from the drift check (by token name). */
   const driftReasons = new Map(
     (input.destinationChecks?.drifted ?? []).map((d) => [`${d.name}\u0000${d.destination}`, d.reason]),
   );
-  const driftOf = (name: string, destination: string) => driftReasons.get(`${name}\u0000${destination}`);
-  const staleDays = input.staleAfterDays ?? DEFAULT_STALE_AFTER_DAYS;
-  const expiringDays = input.expiringWithinDays ?? DEFAULT_EXPIRING_WITHIN_DAYS;
+  const ctx: PlanContext = {
+    input,
+    host: input.host ?? "localhost",
+    isSelf: (actor) =>
+      actor === input.self ||
+      (input.isSelf ? input.isSelf(actor) : actor.startsWith(EMBEDDED_SESSION_PREFIX)),
+    matchOf,
+    claimHolders,
+    holders,
+    claimed: new Set(tokens.flatMap((t) => t.deliver.map(destinationId))),
+    driftOf: (name, destination) => driftReasons.get(`${name}\u0000${destination}`),
+  };
+  return { ctx, tokens };
+}
 
-  for (const token of tokens) {
-    const match = matchOf(token);
-    let actual = match.own;
-    const renamedFrom = actual && actual.name !== token.name ? actual.name : undefined;
-    let adoptFrom: Token | undefined;
-    if (!actual) {
-      const foreign = match.foreign;
-      if (foreign && !token.adopt) {
-        const holder = holderOf(foreign);
-        errors.push({
-          name: token.name,
-          code: "name_held",
-          message: nameHeldMessage(token.name, holder),
-          holder,
-        });
-        continue;
-      }
-      if (foreign) {
-        actual = foreign;
-        adoptFrom = foreign;
-      }
+/**
+ * The service token a spec token stands for: its own, or another owner's it adopts (`adoptFrom`); none for
+ * a create. Undefined (with the errors recorded) when the name or a destination is held by another owner.
+ */
+function existingFor(
+  token: ResolvedToken,
+  ctx: PlanContext,
+  parts: PlanParts,
+): { actual?: Token; adoptFrom?: Token } | undefined {
+  const match = ctx.matchOf(token);
+  let actual = match.own;
+  let adoptFrom: Token | undefined;
+  if (!actual && match.foreign) {
+    if (!token.adopt) {
+      const holder = holderOf(match.foreign);
+      parts.errors.push({
+        name: token.name,
+        code: "name_held",
+        message: nameHeldMessage(token.name, holder),
+        holder,
+      });
+      return undefined;
     }
-    const heldElsewhere = token.deliver.flatMap((d) => {
-      const claim = claimId(d, host);
-      const holder = claimHolders.get(claim);
-      if (!holder || holder.id === actual?.id || holder.labels[OWNER_LABEL] === set.owner) return [];
-      const who = holderOf(holder);
-      return [
-        {
-          name: token.name,
-          code: "destination_held" as const,
-          message: destinationHeldMessage(token.name, d, who),
-          holder: who,
-          destination: claim,
-        },
-      ];
+    actual = match.foreign;
+    adoptFrom = match.foreign;
+  }
+  const heldElsewhere = token.deliver.flatMap((d) => {
+    const claim = claimId(d, ctx.host);
+    const holder = ctx.claimHolders.get(claim);
+    if (!holder || holder.id === actual?.id || holder.labels[OWNER_LABEL] === ctx.input.set.owner) return [];
+    const who = holderOf(holder);
+    return [
+      {
+        name: token.name,
+        code: "destination_held" as const,
+        message: destinationHeldMessage(token.name, d, who),
+        holder: who,
+        destination: claim,
+      },
+    ];
+  });
+  if (actual) parts.matched.add(actual.id);
+  if (heldElsewhere.length > 0) {
+    parts.errors.push(...heldElsewhere);
+    return undefined;
+  }
+  return { ...(actual ? { actual } : {}), ...(adoptFrom ? { adoptFrom } : {}) };
+}
+
+/** A spec token with no token in the service: a create, or a recreate when someone deleted it. */
+function createChange(token: ResolvedToken, destinations: PlannedDestination[], ctx: PlanContext): Change {
+  const deleted = (ctx.input.audit ?? [])
+    .filter((e) => e.action === "token.delete" && e.targetName === token.name && !ctx.isSelf(e.actor))
+    .sort((a, b) => b.at.localeCompare(a.at))[0];
+  return deleted
+    ? {
+        kind: "recreate",
+        name: token.name,
+        desired: token,
+        reason: `deleted outside tokenform by ${deleted.actor} at ${deleted.at}`,
+        destinations,
+      }
+    : { kind: "create", name: token.name, desired: token, destinations };
+}
+
+/** The words of a recreate's reason. */
+function recreateWords(reason: RecreateReason, token: ResolvedToken, actual: Token): string {
+  return reason === "pending"
+    ? "an earlier run was interrupted before delivery was confirmed"
+    : `type changes from ${actual.type} to ${token.type} (a new key with the new prefix is issued)`;
+}
+
+/** The roll `tokenform rotate` asks for this token, if it names it. */
+function rollRequest(token: ResolvedToken, input: PlanInput): RollRequest | undefined {
+  const rotate = input.rotate;
+  if (!rotate?.names.includes(token.name)) return undefined;
+  return rotate.overlapSeconds !== undefined ? { overlapSeconds: rotate.overlapSeconds } : {};
+}
+
+/** Plans one spec token: the step `computePlan` takes for each. */
+function planDeclared(token: ResolvedToken, ctx: PlanContext, parts: PlanParts): void {
+  const found = existingFor(token, ctx, parts);
+  if (!found) return;
+  const { actual, adoptFrom } = found;
+  const destinations = planned(token, ctx.holders);
+  if (!actual) {
+    parts.changes.push(createChange(token, destinations, ctx));
+    return;
+  }
+  const recreate = recreateReason(token, actual);
+  if (recreate) {
+    parts.changes.push({
+      kind: "recreate",
+      name: token.name,
+      id: actual.id,
+      desired: token,
+      reason: recreateWords(recreate, token, actual),
+      destinations,
     });
-    if (heldElsewhere.length > 0) {
-      errors.push(...heldElsewhere);
-      if (actual) matched.add(actual.id);
-      continue;
-    }
-    if (actual) matched.add(actual.id);
-    const destinations = planned(token, holders);
-    if (!actual) {
-      const deleted = (input.audit ?? [])
-        .filter((e) => e.action === "token.delete" && e.targetName === token.name && !isSelf(e.actor))
-        .sort((a, b) => b.at.localeCompare(a.at))[0];
-      changes.push(
-        deleted
-          ? {
-              kind: "recreate",
-              name: token.name,
-              desired: token,
-              reason: `deleted outside tokenform by ${deleted.actor} at ${deleted.at}`,
-              destinations,
-            }
-          : { kind: "create", name: token.name, desired: token, destinations },
-      );
-      continue;
-    }
-    if (actual.status === "pending") {
-      changes.push({
-        kind: "recreate",
-        name: token.name,
-        id: actual.id,
-        desired: token,
-        reason: "an earlier run was interrupted before delivery was confirmed",
-        destinations,
-      });
-      continue;
-    }
-    if (actual.type !== token.type) {
-      changes.push({
-        kind: "recreate",
-        name: token.name,
-        id: actual.id,
-        desired: token,
-        reason: `type changes from ${actual.type} to ${token.type} (a new key with the new prefix is issued)`,
-        destinations,
-      });
-      continue;
-    }
+    return;
+  }
+  const roll = rollDecision(token, factsOf(actual), ctx.input.now, rollRequest(token, ctx.input));
+  if (adoptFrom) parts.changes.push(adoptChange(token, actual, adoptFrom));
+  else planSettings(token, actual, roll, ctx, parts);
+  planRoll(token, actual, roll, destinations, ctx, parts);
+  reportOn(actual, roll, ctx.input, parts.reports);
+}
 
-    const rollReason = token.enabled ? rotationReason(token, actual, input) : undefined;
-    const wantedClaims = token.deliver.map((d) => claimId(d, host)).sort();
-    if (adoptFrom) {
-      const desiredAdopted = desiredSettings(token, new Date(actual.rotatedAt));
-      changes.push({
-        kind: "adopt",
-        name: token.name,
-        id: actual.id,
-        version: actual.version,
-        desired: token,
-        from: adoptFrom.labels[OWNER_LABEL] ?? null,
-        fields: diffSettings(actualSettings(actual), desiredAdopted).filter(
-          (f) => !(f.field === "expiresAt" && sameExpiry(actual.expiresAt, desiredAdopted.expiresAt)),
-        ),
-      });
-    }
-    // A roll restarts a relative expiry, so compare expiry against the anchor the token will have.
-    const anchor = new Date(actual.rotatedAt);
-    const desired = desiredSettings(token, anchor);
-    const current = actualSettings(actual);
-    const fields: FieldChange[] = diffSettings(current, desired).filter(
-      (f) =>
-        f.field !== "enabled" &&
-        !(f.field === "expiresAt" && sameExpiry(current.expiresAt, desired.expiresAt)),
-    );
-    const recordedIds = [...new Set(actual.deliveries.map((r) => r.destination))];
-    const wanted = new Set(destinations.map((d) => d.id));
-    const undeliver = recordedExcept(actual, (id) => wanted.has(id) || claimed.has(id));
-    const dropped = recordedIds.filter((id) => !wanted.has(id));
+/** Taking over another owner's token: its settings converge to the spec's. */
+function adoptChange(token: ResolvedToken, actual: Token, adoptFrom: Token): Change {
+  const desired = desiredSettings(token, new Date(actual.rotatedAt));
+  return {
+    kind: "adopt",
+    name: token.name,
+    id: actual.id,
+    version: actual.version,
+    desired: token,
+    from: adoptFrom.labels[OWNER_LABEL] ?? null,
+    fields: diffSettings(actualSettings(actual), desired).filter(
+      (f) => !(f.field === "expiresAt" && sameExpiry(actual.expiresAt, desired.expiresAt)),
+    ),
+  };
+}
 
-    // A roll or a re-delivery claims the destinations it writes; otherwise claims that differ from the
-    // spec's (a token from before claims, a dropped destination) are written with the settings.
-    const missing = token.enabled && !rollReason ? missingDeliveries(actual, destinations) : [];
-    const delivering = rollReason !== undefined || missing.length > 0;
-    const claimsDiffer =
-      canonicalJson([...(actual.destinations ?? [])].sort()) !== canonicalJson(wantedClaims);
-    if (renamedFrom !== undefined) fields.unshift({ field: "name", from: renamedFrom, to: token.name });
-    if (claimsDiffer && !delivering && dropped.length === 0 && !adoptFrom) {
-      fields.push({ field: "destinations", from: [...(actual.destinations ?? [])].sort(), to: wantedClaims });
-    }
+/** Settings, name, claims and dropped destinations of an own token: update, drift and enable/disable. */
+function planSettings(
+  token: ResolvedToken,
+  actual: Token,
+  roll: RollDecision,
+  ctx: PlanContext,
+  parts: PlanParts,
+): void {
+  // A roll restarts a relative expiry, so compare expiry against the anchor the token will have.
+  const desired = desiredSettings(token, new Date(actual.rotatedAt));
+  const current = actualSettings(actual);
+  const fields: FieldChange[] = diffSettings(current, desired).filter(
+    (f) =>
+      f.field !== "enabled" && !(f.field === "expiresAt" && sameExpiry(current.expiresAt, desired.expiresAt)),
+  );
+  const recordedIds = [...new Set(actual.deliveries.map((r) => r.destination))];
+  const wanted = new Set(token.deliver.map(destinationId));
+  const undeliver = recordedExcept(actual, (id) => wanted.has(id) || ctx.claimed.has(id));
+  const dropped = recordedIds.filter((id) => !wanted.has(id));
+  // A roll or a re-delivery claims the destinations it writes; otherwise claims that differ from the
+  // spec's (a token from before claims, a dropped destination) are written with the settings.
+  const wantedClaims = token.deliver.map((d) => claimId(d, ctx.host)).sort();
+  const claimsDiffer = canonicalJson([...(actual.destinations ?? [])].sort()) !== canonicalJson(wantedClaims);
+  if (actual.name !== token.name) fields.unshift({ field: "name", from: actual.name, to: token.name });
+  if (claimsDiffer && roll.action === "none" && dropped.length === 0) {
+    fields.push({ field: "destinations", from: [...(actual.destinations ?? [])].sort(), to: wantedClaims });
+  }
+  const drift = driftReport(token, actual, current, desired, ctx);
+  if (drift) parts.drift.push(drift);
+  if (fields.length > 0 || dropped.length > 0) {
+    parts.changes.push({
+      kind: "update",
+      name: token.name,
+      id: actual.id,
+      version: actual.version,
+      desired: token,
+      fields:
+        dropped.length > 0 ? [...fields, { field: "deliver", from: recordedIds, to: [...wanted] }] : fields,
+      undeliver,
+    });
+  }
+  if (current.enabled !== desired.enabled) {
+    parts.changes.push({
+      kind: desired.enabled ? "enable" : "disable",
+      name: token.name,
+      id: actual.id,
+      version: actual.version,
+      desired: token,
+    });
+  }
+}
 
-    // Drift: the service's settings no longer hash to what tokenform last applied (another owner's
-    // settings are not drift: adopting them is the change).
-    const applied = actual.labels[APPLIED_LABEL];
-    if (!adoptFrom && applied !== undefined && applied !== settingsHash(current)) {
-      // Changes by others since tokenform last touched the token; their audit entries name the fields.
-      const history = historyOf(input.audit, actual.id);
-      const selfIndex = history.findIndex((e) => isSelf(e.actor));
-      const sinceSelf = selfIndex === -1 ? history : history.slice(0, selfIndex);
-      const outside = sinceSelf.find((e) => !isSelf(e.actor));
-      const touched = new Set(sinceSelf.flatMap((e) => Object.keys(e.changes)));
-      const driftFields = diffSettings(current, desired).filter(
-        (f) =>
-          !(f.field === "expiresAt" && sameExpiry(current.expiresAt, desired.expiresAt)) &&
-          (touched.size === 0 || touched.has(f.field)),
-      );
-      drift.push({
-        name: token.name,
-        id: actual.id,
-        fields: driftFields,
-        ...(outside ? { changedBy: outside.actor, changedAt: outside.at } : {}),
-      });
-    }
+/**
+ * Drift: the service's settings no longer hash to what tokenform last applied; the audit entries since
+ * tokenform last touched the token say who changed which fields.
+ */
+function driftReport(
+  token: ResolvedToken,
+  actual: Token,
+  current: ManagedSettings,
+  desired: ManagedSettings,
+  ctx: PlanContext,
+): DriftReport | undefined {
+  const applied = actual.labels[APPLIED_LABEL];
+  if (applied === undefined || applied === settingsHash(current)) return undefined;
+  const history = historyOf(ctx.input.audit, actual.id);
+  const selfIndex = history.findIndex((e) => ctx.isSelf(e.actor));
+  const sinceSelf = selfIndex === -1 ? history : history.slice(0, selfIndex);
+  const outside = sinceSelf.find((e) => !ctx.isSelf(e.actor));
+  const touched = new Set(sinceSelf.flatMap((e) => Object.keys(e.changes)));
+  const fields = diffSettings(current, desired).filter(
+    (f) =>
+      !(f.field === "expiresAt" && sameExpiry(current.expiresAt, desired.expiresAt)) &&
+      (touched.size === 0 || touched.has(f.field)),
+  );
+  return {
+    name: token.name,
+    id: actual.id,
+    fields,
+    ...(outside ? { changedBy: outside.actor, changedAt: outside.at } : {}),
+  };
+}
 
-    if (!adoptFrom && (fields.length > 0 || dropped.length > 0)) {
-      changes.push({
-        kind: "update",
-        name: token.name,
-        id: actual.id,
-        version: actual.version,
-        desired: token,
-        fields:
-          dropped.length > 0 ? [...fields, { field: "deliver", from: recordedIds, to: [...wanted] }] : fields,
-        undeliver,
-      });
-    }
-    if (!adoptFrom && current.enabled !== desired.enabled) {
-      changes.push({
-        kind: desired.enabled ? "enable" : "disable",
-        name: token.name,
-        id: actual.id,
-        version: actual.version,
-        desired: token,
-      });
-    }
-    const overlapSeconds =
-      input.rotate?.names.includes(token.name) && input.rotate.overlapSeconds !== undefined
-        ? input.rotate.overlapSeconds
-        : (token.rotation?.overlapSeconds ?? 0);
-    if (rollReason) {
-      changes.push({
-        kind: "rotate",
-        name: token.name,
-        id: actual.id,
-        version: actual.version,
-        desired: token,
-        reason: rollReason,
-        overlapSeconds: rollReason === "expired" ? 0 : overlapSeconds,
-        destinations,
-      });
-    } else if (token.enabled) {
-      // Destinations that have the current secret on record but no longer hold it (a drift check found it).
-      const drifted = destinations.flatMap((d) => {
-        const reason = missing.includes(d) ? undefined : driftOf(actual.name, d.id);
-        return reason === undefined ? [] : [{ ...d, drift: reason }];
-      });
-      if (missing.length > 0 || drifted.length > 0) {
-        const reasons = [
-          ...(missing.length > 0
-            ? [
-                `${missing.map((d) => d.description).join(", ")} ${missing.length === 1 ? "is" : "are"} missing the current secret`,
-              ]
-            : []),
-          ...(drifted.length > 0
-            ? [`destination drift: ${drifted.map((d) => `${d.description}: ${d.drift}`).join("; ")}`]
-            : []),
-        ];
-        changes.push({
-          kind: "redeliver",
-          name: token.name,
-          id: actual.id,
-          version: actual.version,
-          desired: token,
-          reason: reasons.join("; "),
-          // Existing destinations keep the old secret until they receive the new one.
-          overlapSeconds: Math.max(token.rotation?.overlapSeconds ?? 0, REDELIVER_MIN_OVERLAP_SECONDS),
-          destinations,
-          missing: [...missing, ...drifted],
-        });
-      }
-    }
+/** The rotate or redeliver change, if the secret rolls or a destination lost it (the drift check). */
+function planRoll(
+  token: ResolvedToken,
+  actual: Token,
+  roll: RollDecision,
+  destinations: PlannedDestination[],
+  ctx: PlanContext,
+  parts: PlanParts,
+): void {
+  const base = { name: token.name, id: actual.id, version: actual.version, desired: token, destinations };
+  if (roll.action === "rotate") {
+    const reason = ROLL_REASON_WORDS[roll.reasons[0]!];
+    parts.changes.push({ kind: "rotate", ...base, reason, overlapSeconds: roll.overlapSeconds });
+    return;
+  }
+  if (!token.enabled) return;
+  const lacking = new Set(roll.missing);
+  const missing = destinations.filter((d) => lacking.has(d.id));
+  // Destinations that have the current secret on record but no longer hold it (a drift check found it).
+  const drifted = destinations.flatMap((d) => {
+    const reason = lacking.has(d.id) ? undefined : ctx.driftOf(actual.name, d.id);
+    return reason === undefined ? [] : [{ ...d, drift: reason }];
+  });
+  if (missing.length === 0 && drifted.length === 0) return;
+  const reasons = [
+    ...(missing.length > 0
+      ? [
+          `${missing.map((d) => d.description).join(", ")} ${missing.length === 1 ? "is" : "are"} missing the current secret`,
+        ]
+      : []),
+    ...(drifted.length > 0
+      ? [`destination drift: ${drifted.map((d) => `${d.description}: ${d.drift}`).join("; ")}`]
+      : []),
+  ];
+  parts.changes.push({
+    kind: "redeliver",
+    ...base,
+    reason: reasons.join("; "),
+    // Existing destinations keep the old secret until they receive the new one.
+    overlapSeconds: redeliverOverlap(token),
+    missing: [...missing, ...drifted],
+  });
+}
 
-    // Reports on tokens that need no change.
-    if (actual.status === "active") {
-      const lastUse = actual.lastUsedAt ?? actual.createdAt;
-      const days = Math.floor((now.getTime() - Date.parse(lastUse)) / DAY_MS);
-      if (days >= staleDays)
-        reports.stale.push({ name: actual.name, id: actual.id, lastUsedAt: actual.lastUsedAt, days });
-      if (actual.expiresAt && !rollReason) {
-        const left = (Date.parse(actual.expiresAt) - now.getTime()) / DAY_MS;
-        if (left <= expiringDays) {
-          reports.expiring.push({
-            name: actual.name,
-            id: actual.id,
-            expiresAt: actual.expiresAt,
-            days: Math.floor(left),
-          });
-        }
-      }
+/** Reports on a token that needs no change: stale, expiring. */
+function reportOn(actual: Token, roll: RollDecision, input: PlanInput, reports: PlanReports): void {
+  if (actual.status !== "active") return;
+  const now = input.now.getTime();
+  const lastUse = actual.lastUsedAt ?? actual.createdAt;
+  const days = Math.floor((now - Date.parse(lastUse)) / DAY_MS);
+  if (days >= (input.staleAfterDays ?? DEFAULT_STALE_AFTER_DAYS))
+    reports.stale.push({ name: actual.name, id: actual.id, lastUsedAt: actual.lastUsedAt, days });
+  if (actual.expiresAt && roll.action !== "rotate") {
+    const left = (Date.parse(actual.expiresAt) - now) / DAY_MS;
+    if (left <= (input.expiringWithinDays ?? DEFAULT_EXPIRING_WITHIN_DAYS)) {
+      reports.expiring.push({
+        name: actual.name,
+        id: actual.id,
+        expiresAt: actual.expiresAt,
+        days: Math.floor(left),
+      });
     }
   }
+}
 
-  // Tokens of this owner that the spec no longer declares (a renamed token is still declared).
-  for (const actual of input.actual) {
-    if (matched.has(actual.id)) continue;
-    const undeliver = recordedExcept(actual, (id) => claimed.has(id));
-    const recorded = [...new Set(actual.deliveries.map((r) => r.destination))].sort();
-    const removal = { id: actual.id, version: actual.version, recorded };
-    if (actual.status === "pending") {
-      changes.push({
-        kind: "delete",
-        name: actual.name,
-        ...removal,
-        reason: "unconfirmed pending token",
-        undeliver,
-      });
-      continue;
-    }
-    const policy = actual.labels[ON_REMOVE_LABEL] ?? set.defaults.onRemove;
-    const graceLabel = Number(actual.labels[REMOVAL_GRACE_LABEL]);
-    const graceSeconds = Number.isFinite(graceLabel) ? graceLabel : set.defaults.removalGraceSeconds;
-    if (policy === "orphan") {
-      changes.push({ kind: "orphan", name: actual.name, id: actual.id, version: actual.version });
-    } else if (policy === "delete") {
-      changes.push({
-        kind: "delete",
-        name: actual.name,
-        ...removal,
-        reason: "removed from the spec",
-        undeliver,
-      });
-    } else {
-      const retiredAt = actual.labels[RETIRED_AT_LABEL];
-      if (retiredAt === undefined) {
-        changes.push({
-          kind: "retire",
-          name: actual.name,
-          ...removal,
-          graceSeconds,
-        });
-      } else {
-        const deleteAfter = new Date(Date.parse(retiredAt) + graceSeconds * 1000);
-        if (deleteAfter.getTime() <= now.getTime()) {
-          changes.push({
-            kind: "delete",
-            name: actual.name,
-            ...removal,
-            reason: `retired at ${retiredAt}; grace period over`,
-            undeliver,
-          });
-        } else {
-          reports.retiring.push({ name: actual.name, id: actual.id, deleteAfter: deleteAfter.toISOString() });
-        }
-      }
-    }
+/** A token of this owner the spec no longer declares: retired, deleted or orphaned as its policy says. */
+function planRemoval(actual: Token, ctx: PlanContext, parts: PlanParts): void {
+  const { set, now } = ctx.input;
+  const undeliver = recordedExcept(actual, (id) => ctx.claimed.has(id));
+  const recorded = [...new Set(actual.deliveries.map((r) => r.destination))].sort();
+  const removal = { id: actual.id, version: actual.version, recorded };
+  const remove = (reason: string) => {
+    parts.changes.push({ kind: "delete", name: actual.name, ...removal, reason, undeliver });
+  };
+  if (actual.status === "pending") {
+    remove("unconfirmed pending token");
+    return;
   }
+  const policy = actual.labels[ON_REMOVE_LABEL] ?? set.defaults.onRemove;
+  const graceLabel = Number(actual.labels[REMOVAL_GRACE_LABEL]);
+  const graceSeconds = Number.isFinite(graceLabel) ? graceLabel : set.defaults.removalGraceSeconds;
+  if (policy === "orphan") {
+    parts.changes.push({ kind: "orphan", name: actual.name, id: actual.id, version: actual.version });
+    return;
+  }
+  if (policy === "delete") {
+    remove("removed from the spec");
+    return;
+  }
+  const retiredAt = actual.labels[RETIRED_AT_LABEL];
+  if (retiredAt === undefined) {
+    parts.changes.push({ kind: "retire", name: actual.name, ...removal, graceSeconds });
+    return;
+  }
+  const deleteAfter = new Date(Date.parse(retiredAt) + graceSeconds * 1000);
+  if (deleteAfter.getTime() <= now.getTime()) remove(`retired at ${retiredAt}; grace period over`);
+  else
+    parts.reports.retiring.push({ name: actual.name, id: actual.id, deleteAfter: deleteAfter.toISOString() });
+}
 
+/** The plan from its parts: each list in its order, the summary counted, the hash taken. */
+function assemble(input: PlanInput, parts: PlanParts): Plan {
+  const { changes, errors, drift, reports } = parts;
   const order = (c: Change) => CHANGE_KINDS.indexOf(c.kind);
   changes.sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
   drift.sort((a, b) => a.name.localeCompare(b.name));
   for (const list of [reports.stale, reports.expiring, reports.retiring])
     list.sort((a, b) => a.name.localeCompare(b.name));
+  errors.sort((a, b) => a.name.localeCompare(b.name) || a.message.localeCompare(b.message));
 
   const summary = Object.fromEntries(
     [...CHANGE_KINDS, "drift", "errors"].map((k) => [k, 0]),
   ) as unknown as PlanSummary;
   for (const change of changes) summary[change.kind] += 1;
   summary.drift = drift.length;
-
-  errors.sort((a, b) => a.name.localeCompare(b.name) || a.message.localeCompare(b.message));
   summary.errors = errors.length;
 
   return {
     formatVersion: PLAN_FORMAT_VERSION,
-    owner: set.owner,
-    generatedAt: now.toISOString(),
-    hash: planHash(set.owner, changes, errors),
+    owner: input.set.owner,
+    generatedAt: input.now.toISOString(),
+    hash: planHash(input.set.owner, changes, errors),
     changes,
     errors,
     drift,
@@ -524,6 +544,22 @@ export function computePlan(input: PlanInput): Plan {
     summary,
     ...(input.destinationChecks ? { destinationChecks: input.destinationChecks } : {}),
   };
+}
+
+/** Computes the plan. Deterministic for the same inputs; `hash` ignores `generatedAt`. */
+export function computePlan(input: PlanInput): Plan {
+  const { ctx, tokens } = planContext(input);
+  const parts: PlanParts = {
+    changes: [],
+    errors: [],
+    drift: [],
+    reports: { stale: [], expiring: [], retiring: [] },
+    matched: new Set(),
+  };
+  for (const token of tokens) planDeclared(token, ctx, parts);
+  // Tokens of this owner the spec no longer declares (a renamed token is still declared).
+  for (const actual of input.actual) if (!parts.matched.has(actual.id)) planRemoval(actual, ctx, parts);
+  return assemble(input, parts);
 }
 
 /** The hash covers what apply acts on: kinds, targets, versions, fields and desired settings (and errors). */

@@ -52,6 +52,11 @@ function isoSeconds(value: string | null): string | null {
   return Number.isNaN(ms) ? value : new Date(Math.floor(ms / 1000) * 1000).toISOString();
 }
 
+/** The expiry `seconds` after `anchor`, in whole seconds (as the apply engine writes expiries). */
+export function expiresAfter(anchor: Date, seconds: number): string {
+  return isoSeconds(new Date(anchor.getTime() + seconds * 1000).toISOString()) as string;
+}
+
 /** Desired expiry for a token whose current secret generation started at `anchor` (its rotatedAt). */
 export function desiredExpiresAt(token: ResolvedToken, anchor: Date): string | null {
   switch (token.expiry.kind) {
@@ -60,7 +65,7 @@ export function desiredExpiresAt(token: ResolvedToken, anchor: Date): string | n
     case "at":
       return isoSeconds(token.expiry.at);
     case "in":
-      return isoSeconds(new Date(anchor.getTime() + token.expiry.seconds * 1000).toISOString());
+      return expiresAfter(anchor, token.expiry.seconds);
   }
 }
 

@@ -29,7 +29,9 @@ describe("public exports", () => {
     expectTypeOf(applyPlan).returns.resolves.toEqualTypeOf<ApplyResult>();
     expectTypeOf(planTokenSet).returns.resolves.toEqualTypeOf<Plan>();
     // @ts-expect-error a client needs at least a base URL
-    expect(() => new TokenformClient({})).toThrow();
+    expect(() => new TokenformClient({})).toThrow(
+      /^the token service URL is missing: give the token service's base URL, e\.g\. http:\/\/127\.0\.0\.1:8787$/,
+    );
     expect(String(new SecretValue("mcp_sk_abcdEFGH0123456789abcdefghijklmnopqrstu"))).toBe(
       "mcp_sk_abcd…[redacted]",
     );

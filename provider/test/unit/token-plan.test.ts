@@ -2,9 +2,13 @@
  * Planning and state for tokenform_token, with the real spec rules: what a plan shows for creates,
  * in-place updates, rolls, replacements and drift, and how service values map back onto state.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Token } from "../../../src/api/schemas.js";
 import { generateToken } from "../../../src/spec/token-format.js";
+import { startHarness } from "../../../test/support/harness.js";
+import { type ApplyDeps, applyToken } from "../../src/resources/token/apply.js";
 import { withFileKeys } from "../../src/resources/token/file-keys.js";
 import { validateTokenConfig } from "../../src/resources/token/impl.js";
 import { planToken, rollReasons } from "../../src/resources/token/plan.js";
@@ -368,10 +372,62 @@ describe("state", () => {
     });
   });
 
-  it("never contains anything that looks like a secret", () => {
-    const state = JSON.stringify(stateFromToken(token(), cfg()), (_k, v) =>
-      typeof v === "bigint" ? String(v) : v,
-    );
-    expect(state).not.toMatch(/mcp_sk_[A-Za-z0-9]{20,}/);
+  it("never contains anything that looks like a secret", async () => {
+    // A real create and roll through the apply engine, delivering to a file: the secrets exist, and the
+    // state the provider records after each must hold neither.
+    await using h = await startHarness();
+    const file = join(h.outDir, "ci.env");
+    const delivered = async () => (await readFile(file, "utf8")).match(/^BACKEND_CI=(.+)$/m)?.[1];
+    const resolve = (config: TfObject, prior: TfObject | null) => {
+      const check = rules.check(toSpec(withFileKeys(config, prior), OWNER).set);
+      if (!check.resolved) throw new Error(check.issues.map((i) => i.message).join("; "));
+      return check.resolved;
+    };
+    const deps: ApplyDeps = {
+      api: h.api,
+      sinks: h.sinks,
+      owner: OWNER,
+      signal: new AbortController().signal,
+      resolve,
+      fileKeys: withFileKeys,
+      destinations: (state) =>
+        resolve(cfg({ name: state.name ?? null, file: state.file ?? [] }), state).deliver,
+    };
+    const plainJson = (state: TfObject | null) =>
+      JSON.stringify(state, (_k, v) => (typeof v === "bigint" ? String(v) : v));
+
+    const c = cfg({ file: [{ path: file, format: null, key: null }] });
+    const created = planToken({
+      prior: null,
+      proposed: c,
+      config: withFileKeys(c, null),
+      resolved: resolve(c, null),
+      now: new Date(),
+      owner: OWNER,
+    });
+    const first = await applyToken({ prior: null, planned: created.planned, config: c }, deps);
+    expect(first.diagnostics).toEqual([]);
+    const secret = await delivered();
+    expect(secret).toMatch(/^mcp_sk_[A-Za-z0-9]{20,}$/);
+    expect(plainJson(first.state)).not.toContain(secret);
+    expect(plainJson(first.state)).not.toMatch(/mcp_sk_[A-Za-z0-9]{20,}/);
+
+    const rolled = cfg({ rotate_trigger: "again", file: [{ path: file, format: null, key: null }] });
+    const prior = first.state!;
+    const planned = planToken({
+      prior,
+      proposed: proposed(prior, rolled),
+      config: withFileKeys(rolled, prior),
+      resolved: resolve(rolled, prior),
+      now: new Date(),
+      owner: OWNER,
+    });
+    const second = await applyToken({ prior, planned: planned.planned, config: rolled }, deps);
+    expect(second.diagnostics).toEqual([]);
+    const next = await delivered();
+    expect(next).toMatch(/^mcp_sk_[A-Za-z0-9]{20,}$/);
+    expect(next).not.toBe(secret);
+    expect(plainJson(second.state)).not.toContain(next);
+    expect(plainJson(second.state)).not.toMatch(/mcp_sk_[A-Za-z0-9]{20,}/);
   });
 });

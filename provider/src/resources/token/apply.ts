@@ -8,7 +8,7 @@
  */
 import type { TokenformApi } from "../../../../src/api/contract.js";
 import { ApiError } from "../../../../src/api/errors.js";
-import { OWNER_LABEL, type Token } from "../../../../src/api/schemas.js";
+import type { Token } from "../../../../src/api/schemas.js";
 import {
   ApplyStepError,
   convergeSettings,
@@ -20,19 +20,15 @@ import {
   rollAndDeliver,
   type StepContext,
 } from "../../../../src/apply/index.js";
-import { holdsCurrentSecret } from "../../../../src/plan/compute.js";
-import { RETIRED_AT_LABEL } from "../../../../src/plan/desired.js";
 import { ownerSelector } from "../../../../src/plan/fetch.js";
+import { factsOf, nameTakenCase, redeliverOverlap, rollDecision } from "../../../../src/plan/token-rules.js";
 import type { SinkRegistry } from "../../../../src/sinks/types.js";
 import { type Destination, destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
 import { type Diagnostic, error } from "../../runtime/diagnostics.js";
 import { type TfObject, Unknown } from "../../runtime/values.js";
-import { rollReasons } from "./plan.js";
+import { stateFacts } from "./plan.js";
 import { stateFromToken } from "./state.js";
 import { DELIVERY_BLOCK_NAMES } from "./to-spec.js";
-
-/** Overlap of a roll that only re-delivers (a new destination): existing holders keep working an hour. */
-const REDELIVER_MIN_OVERLAP_SECONDS = 3600;
 
 /** Everything apply needs from the configured provider. */
 export interface ApplyDeps {
@@ -66,11 +62,6 @@ function stateBasis(planned: TfObject, config: TfObject, prior: TfObject | null,
   const basis: TfObject = { ...planned };
   for (const block of DELIVERY_BLOCK_NAMES) basis[block] = effective[block] ?? [];
   return basis;
-}
-
-/** The overlap of a roll that only re-delivers: whoever holds the current secret keeps it an hour at least. */
-function redeliverOverlap(desired: ResolvedToken): number {
-  return Math.max(desired.rotation?.overlapSeconds ?? 0, REDELIVER_MIN_OVERLAP_SECONDS);
 }
 
 /** The field a 409 was about (`name` or `destination`), from its details. */
@@ -156,17 +147,13 @@ async function create(planned: TfObject, config: TfObject, deps: ApplyDeps): Pro
         ],
       };
     }
-    // A token with this name exists. A pending leftover of an interrupted apply is replaced; one this
-    // owner retired (a destroy, or the first half of a replacement) is renamed aside to free the name;
-    // anything else belongs to someone and must be imported deliberately.
+    // A token with this name exists: what that means is the planning rules' (`nameTakenCase`).
     const existing = await findByName(deps.api, deps.owner, desired.name);
-    const ours = existing !== undefined && existing.labels[OWNER_LABEL] === deps.owner;
-    const retired = ours && existing.labels[RETIRED_AT_LABEL] !== undefined && !existing.enabled;
-    const adoptable = existing && existing.status !== "pending" && !retired && existing.type === desired.type;
-    if (adoptable && config.adopt === true) {
+    const taken = existing ? nameTakenCase(existing, desired, deps.owner, config.adopt === true) : "refuse";
+    if (existing && taken === "adopt") {
       return { state: stateFromToken(await adopt(ctx, existing, desired), basis), diagnostics: [] };
     }
-    if (!existing || (existing.status !== "pending" && !retired)) {
+    if (!existing || taken === "refuse") {
       return {
         state: null,
         diagnostics: [
@@ -181,7 +168,7 @@ async function create(planned: TfObject, config: TfObject, deps: ApplyDeps): Pro
       };
     }
     try {
-      if (retired) {
+      if (taken === "rename-aside") {
         await deps.api.updateToken(
           existing.id,
           { name: asideName(existing.name) },
@@ -211,8 +198,8 @@ async function create(planned: TfObject, config: TfObject, deps: ApplyDeps): Pro
  */
 async function adopt(ctx: StepContext, existing: Token, desired: ResolvedToken): Promise<Token> {
   const current = await convergeSettings(ctx, existing, desired);
-  const missing = desired.deliver.some((d) => !holdsCurrentSecret(current, destinationId(d)));
-  if (!current.enabled || !missing) return current;
+  const { missing } = rollDecision(desired, factsOf(current), new Date());
+  if (!current.enabled || missing.length === 0) return current;
   return rollAndDeliver(ctx, current.id, desired, redeliverOverlap(desired), { current });
 }
 
@@ -246,21 +233,10 @@ async function update(
   current = await convergeSettings(ctx, current, desired, undeliver);
   // The plan marked the generation unknown exactly when the secret must be rolled.
   if (planned.generation instanceof Unknown) {
-    const reasons = rollReasons({
-      prior,
-      config,
-      enabled: desired.enabled,
-      resolved: desired,
-      now: new Date(),
-    });
-    const why = reasons instanceof Unknown ? [] : reasons;
-    const overlap = why.includes("expired")
-      ? 0
-      : why.length > 0 && why.every((r) => r === "new-destination")
-        ? redeliverOverlap(desired)
-        : (desired.rotation?.overlapSeconds ?? 0);
+    // Its overlap is the planning rules' for the state's facts (no reason left at apply: the rotation's).
+    const { overlapSeconds } = rollDecision(desired, stateFacts(prior), new Date());
     try {
-      current = await rollAndDeliver(ctx, id, desired, overlap);
+      current = await rollAndDeliver(ctx, id, desired, overlapSeconds);
     } catch (err) {
       if (!(err instanceof ApplyStepError)) throw err;
       // The roll happened and some destinations have the new secret: record that, and say what failed.

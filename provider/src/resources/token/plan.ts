@@ -6,12 +6,18 @@
  * through the API, say) shows up as a diff back to the configured value.
  */
 
-import { isRotationDue } from "../../../../src/plan/rotation.js";
+import { expiresAfter } from "../../../../src/plan/desired.js";
+import {
+  type RollReason as EngineRollReason,
+  rollDecision,
+  sameExpiry,
+  type TokenFacts,
+  typeChanges,
+} from "../../../../src/plan/token-rules.js";
 import { formatDuration, parseDuration } from "../../../../src/spec/duration.js";
 import { destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
 import { type AttributePath, type Diagnostic, path, warning } from "../../runtime/diagnostics.js";
 import { isObject, type TfObject, type TfValue, UNKNOWN, Unknown } from "../../runtime/values.js";
-import { sameInstant } from "./state.js";
 
 /** Attributes only the service sets. */
 const COMPUTED = [
@@ -28,8 +34,19 @@ const COMPUTED = [
 /** Attributes that change when the secret is rolled. */
 const ROLLED = ["display_prefix", "fingerprint", "generation", "rotated_at", "delivered"];
 
-/** Why a roll is planned (the same reasons `tokenform plan` rotates or re-delivers for). */
-export type RollReason = "expired" | "rotation-due" | "rotate-trigger" | "new-destination";
+/**
+ * Why a roll is planned: the reasons `tokenform plan` rotates for (a rotate trigger is Terraform's way to
+ * ask for one), or a destination lacking the current secret (`tokenform plan` re-delivers for that).
+ */
+export type RollReason = Exclude<EngineRollReason, "requested"> | "new-destination";
+
+/** A planned roll: why, how long the previous secret keeps working, and the destinations lacking it. */
+export interface PlannedRoll {
+  reasons: RollReason[];
+  /** Ids of configured destinations lacking the current secret. */
+  missing: string[];
+  overlapSeconds: number;
+}
 
 /** The outcome of planning. */
 export interface TokenPlan {
@@ -51,12 +68,6 @@ export interface PlanInputs {
   now: Date;
 }
 
-/** Seconds as an RFC 3339 time, whole seconds (as the apply engine writes expiries). */
-function isoAfter(anchor: string, seconds: number): string {
-  const ms = Date.parse(anchor) + seconds * 1000;
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString();
-}
-
 /** The planned value of an optional+computed attribute: the configured value, else the default. */
 function defaulted(config: TfObject, name: string, fallback: TfValue): TfValue {
   const v = config[name] ?? null;
@@ -68,46 +79,60 @@ function graceText(seconds: number, prior: TfValue | undefined): string {
   return typeof prior === "string" && parseDuration(prior) === seconds ? prior : formatDuration(seconds);
 }
 
+/** The facts the planning rules need, as Terraform state holds them (`delivered`: ids at the current generation). */
+export function stateFacts(prior: TfObject): TokenFacts {
+  const have = new Set(Array.isArray(prior.delivered) ? (prior.delivered as string[]) : []);
+  return {
+    status: typeof prior.status === "string" ? prior.status : "",
+    rotatedAt: typeof prior.rotated_at === "string" ? prior.rotated_at : undefined,
+    rotateTrigger: typeof prior.rotate_trigger === "string" ? prior.rotate_trigger : undefined,
+    holdsCurrentSecret: (id) => have.has(id),
+  };
+}
+
 /**
- * Whether the secret must be rolled: a list of reasons, `UNKNOWN` when it depends on values not known yet,
- * or an empty list. The rules are the plan engine's (src/plan/compute.ts): only enabled tokens roll; an
- * expired one, a changed rotate trigger, a due rotation, or a destination missing the current secret.
+ * Whether the secret must be rolled, why, with what overlap and for which destinations: the plan engine's
+ * decision (src/plan/token-rules.ts) on the known values, `UNKNOWN` when it depends on values not known yet
+ * (unless a known reason already rolls it). Only Terraform's unknown values are handled here.
  */
-export function rollReasons(inputs: {
+export function plannedRoll(inputs: {
   prior: TfObject;
   config: TfObject;
   enabled: TfValue;
   resolved: ResolvedToken | undefined;
   now: Date;
-}): RollReason[] | Unknown {
+}): PlannedRoll | Unknown {
   const { prior, config, resolved, now } = inputs;
-  if (inputs.enabled === false) return [];
-  const reasons: RollReason[] = [];
-  let unknown = inputs.enabled instanceof Unknown;
-  if (prior.status === "expired") reasons.push("expired");
-  const trigger = config.rotate_trigger ?? null;
-  if (trigger instanceof Unknown) unknown = true;
-  else if (typeof trigger === "string" && trigger !== prior.rotate_trigger) reasons.push("rotate-trigger");
-
+  if (inputs.enabled === false) return { reasons: [], missing: [], overlapSeconds: 0 };
+  if (resolved === undefined) return UNKNOWN;
   const rotation = config.rotation ?? null;
-  if (rotation instanceof Unknown) unknown = true;
-  else if (isObject(rotation)) {
-    const every = rotation.every ?? null;
-    if (every instanceof Unknown) unknown = true;
-    else if (typeof every === "string" && typeof prior.rotated_at === "string") {
-      const seconds = parseDuration(every);
-      if (seconds !== undefined && isRotationDue(prior.rotated_at, seconds, now))
-        reasons.push("rotation-due");
-    }
-  }
+  // An unknown `every` resolves to a placeholder: no schedule can be judged from it.
+  const everyUnknown = isObject(rotation) && (rotation.every ?? null) instanceof Unknown;
+  const deliveryUnknown = hasUnknownDelivery(config);
+  const unknown =
+    inputs.enabled instanceof Unknown ||
+    (config.rotate_trigger ?? null) instanceof Unknown ||
+    rotation instanceof Unknown ||
+    everyUnknown ||
+    deliveryUnknown;
+  const desired = { ...resolved, enabled: true, ...(everyUnknown ? { rotation: undefined } : {}) };
+  const decision = rollDecision(desired, stateFacts(prior), now);
+  const missing = deliveryUnknown ? [] : decision.missing;
+  const reasons: RollReason[] = [
+    ...decision.reasons.filter((r): r is Exclude<EngineRollReason, "requested"> => r !== "requested"),
+    ...(missing.length > 0 ? (["new-destination"] as const) : []),
+  ];
+  if (reasons.length === 0 && unknown) return UNKNOWN;
+  return { reasons, missing, overlapSeconds: decision.overlapSeconds };
+}
 
-  if (resolved === undefined || hasUnknownDelivery(config)) unknown = true;
-  else {
-    const have = new Set(Array.isArray(prior.delivered) ? (prior.delivered as string[]) : []);
-    if (resolved.deliver.some((d) => !have.has(destinationId(d)))) reasons.push("new-destination");
-  }
-  if (reasons.length > 0) return reasons;
-  return unknown ? UNKNOWN : reasons;
+/**
+ * Whether the secret must be rolled: a list of reasons, `UNKNOWN` when it depends on values not known yet,
+ * or an empty list (see `plannedRoll`).
+ */
+export function rollReasons(inputs: Parameters<typeof plannedRoll>[0]): RollReason[] | Unknown {
+  const roll = plannedRoll(inputs);
+  return roll instanceof Unknown ? roll : roll.reasons;
 }
 
 /** Whether a delivery block (or one of its values) is not known yet. */
@@ -175,7 +200,11 @@ export function planToken(inputs: PlanInputs): TokenPlan {
   );
 
   const requiresReplace: AttributePath[] = [];
-  if (typeof planned.type === "string" && typeof prior.type === "string" && planned.type !== prior.type) {
+  if (
+    typeof planned.type === "string" &&
+    typeof prior.type === "string" &&
+    typeChanges({ type: planned.type }, { type: prior.type })
+  ) {
     requiresReplace.push(path("type"));
   }
   return { planned, requiresReplace, diagnostics };
@@ -205,8 +234,8 @@ function plannedExpiry(config: TfObject, anchor: TfValue | undefined, prior: TfV
     return UNKNOWN;
   const seconds = parseDuration(expiresIn);
   if (seconds === undefined) return UNKNOWN;
-  const value = isoAfter(anchor, seconds);
-  return typeof prior === "string" && sameInstant(prior, value) ? prior : value;
+  const value = expiresAfter(new Date(anchor), seconds);
+  return typeof prior === "string" && sameExpiry(prior, value) ? prior : value;
 }
 
 /** A destroy: nothing planned; a warning when the token outlives the resource. */

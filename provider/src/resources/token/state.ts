@@ -12,6 +12,7 @@ import {
   RESERVED_LABEL_PREFIX,
   ROTATE_TRIGGER_LABEL,
 } from "../../../../src/plan/desired.js";
+import { sameExpiry } from "../../../../src/plan/token-rules.js";
 import { formatDuration, parseDuration } from "../../../../src/spec/duration.js";
 import { DEFAULT_ON_REMOVE } from "../../../../src/spec/resolve.js";
 import { DEFAULT_REMOVAL_GRACE } from "../../../../src/spec/schema.js";
@@ -23,20 +24,6 @@ import { DELIVERY_BLOCK_NAMES } from "./to-spec.js";
 export function canonicalCidr(entry: string): string {
   const check = checkCidr(entry);
   return check.ok ? check.cidr : entry;
-}
-
-/**
- * How far apart two expiry times may be and still count as the same: the apply engine anchors a relative
- * expiry at the client's clock on create and at the service's `rotatedAt` afterwards, which can differ
- * by a moment (the plan engine, src/plan/compute.ts, allows the same minute).
- */
-export const EXPIRY_TOLERANCE_MS = 60_000;
-
-/** The same expiry? (RFC 3339 strings in other precisions or offsets, within `EXPIRY_TOLERANCE_MS`.) */
-export function sameInstant(a: string, b: string): boolean {
-  const x = Date.parse(a);
-  const y = Date.parse(b);
-  return !Number.isNaN(x) && !Number.isNaN(y) && Math.abs(x - y) < EXPIRY_TOLERANCE_MS;
 }
 
 function strings(v: TfValue | undefined): string[] | undefined {
@@ -110,7 +97,7 @@ export function stateFromToken(token: Token, basis: TfObject | null): TfObject {
   const expiresAt =
     token.expiresAt === null
       ? null
-      : typeof b.expires_at === "string" && sameInstant(b.expires_at, token.expiresAt)
+      : typeof b.expires_at === "string" && sameExpiry(b.expires_at, token.expiresAt)
         ? b.expires_at
         : token.expiresAt;
   const state: TfObject = {
