@@ -231,11 +231,14 @@ export type BodyOf<K extends OperationId> = (typeof API_ROUTES)[K] extends {
   ? z.output<S>
   : undefined;
 
-/** The query parameters a route's handler receives, as sent (checked as `QueryParam` says). */
+/**
+ * The query parameters a route's handler receives: enum parameters as checked by the router, the others
+ * as sent (see `QueryParam`).
+ */
 export type QueryOf<K extends OperationId> = (typeof API_ROUTES)[K] extends {
   query: infer Q extends Record<string, QueryParam>;
 }
-  ? { [P in keyof Q]?: string }
+  ? { [P in keyof Q]?: Q[P]["schema"] extends z.ZodEnum ? z.output<Q[P]["schema"]> : string }
   : Record<string, never>;
 
 /** The table as a list, each definition with its `operationId`. */

@@ -11,14 +11,10 @@ import {
   type QueryOf,
   type RouteDefinition,
 } from "../../api/routes.js";
-import type { TokenStatus } from "../../api/schemas.js";
-import type { TokenType } from "../../spec/schema.js";
 import type { TokenManager } from "../tokens.js";
 import type { Verifier } from "../verifier.js";
 import type { Reply, RequestContext } from "./context.js";
 import { verifyResponseOf } from "./verdict.js";
-
-export { parseBody, parseIfMatch } from "./request.js";
 
 /** A route of the table with its handler, as the router dispatches it. */
 export interface Route extends RouteDefinition {
@@ -65,15 +61,7 @@ function handlers(deps: RouteDeps): Handlers {
         body: { account: actor.account, tokenId: actor.tokenId, name: actor.name, scopes: [...actor.scopes] },
       };
     },
-    listTokens: async ({ actor, query }) => {
-      const page = await manager.list(actor!, {
-        ...query,
-        // Checked against the route's enums by the router.
-        status: query.status as TokenStatus | undefined,
-        type: query.type as TokenType | undefined,
-      });
-      return { status: 200, body: page };
-    },
+    listTokens: async ({ actor, query }) => ({ status: 200, body: await manager.list(actor!, query) }),
     createToken: async (ctx) => {
       const issued = await manager.create(ctx.actor!, ctx.body);
       return tokenReply(201, issued, {
