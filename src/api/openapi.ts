@@ -1,6 +1,7 @@
 /**
- * The OpenAPI 3.1 document of the management API, generated from the same zod schemas the server
- * validates with and the client types against (`z.toJSONSchema` for the components). `npm run
+ * The OpenAPI 3.1 document of the management API, generated from the route table (`routes.ts`: paths,
+ * parameters, bodies, responses) and the same zod schemas the server validates with and the client types
+ * against (`z.toJSONSchema` for the components). `npm run
  * generate:openapi` writes it to `src/api/openapi.json` (committed); the service serves it at
  * `/openapi.json`; a test fails when the committed file drifts from what this module builds.
  */
@@ -9,6 +10,15 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { API_ERROR_STATUS } from "./errors.js";
 import {
+  API_ROUTE_LIST,
+  AuditPageSchema,
+  errorStatuses,
+  PATH_PARAMETERS,
+  type RouteAccess,
+  type RouteDefinition,
+  TokenPageSchema,
+} from "./routes.js";
+import {
   API_ERROR_CODES,
   ApiErrorBodySchema,
   AuditEntrySchema,
@@ -16,7 +26,6 @@ import {
   CreateTokenRequestSchema,
   CreateTokenResponseSchema,
   DeliveryRecordSchema,
-  pageSchema,
   RollTokenRequestSchema,
   TokenSchema,
   UpdateTokenRequestSchema,
@@ -42,8 +51,8 @@ const COMPONENTS = {
   Whoami: WhoamiSchema,
   AuditEntry: AuditEntrySchema,
   Usage: UsageSchema,
-  TokenPage: pageSchema(TokenSchema),
-  AuditPage: pageSchema(AuditEntrySchema),
+  TokenPage: TokenPageSchema,
+  AuditPage: AuditPageSchema,
   Error: ApiErrorBodySchema,
 } as const;
 
@@ -67,45 +76,102 @@ function componentSchemas(): Record<string, Json> {
   return schemas;
 }
 
-const ref = (name: keyof typeof COMPONENTS) => ({ $ref: `#/components/schemas/${name}` });
-const json = (name: keyof typeof COMPONENTS) => ({ "application/json": { schema: ref(name) } });
+/** The component name of each schema a route refers to. */
+const COMPONENT_NAMES = new Map<z.ZodType, string>(
+  Object.entries(COMPONENTS).map(([name, schema]) => [schema as z.ZodType, name]),
+);
 
-function errors(...statuses: number[]): Record<string, Json> {
+function ref(schema: z.ZodType): Json {
+  const name = COMPONENT_NAMES.get(schema);
+  if (name === undefined) throw new Error("a route refers to a schema that is not an OpenAPI component");
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+const json = (schema: z.ZodType) => ({ "application/json": { schema: ref(schema) } });
+
+/** A standalone schema (a parameter's) as JSON Schema, as a client may send it. */
+function inlineSchema(schema: z.ZodType): Json {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
+    target: "draft-2020-12",
+    io: "input",
+    unrepresentable: "any",
+  }) as Json;
+  return rest;
+}
+
+function errors(statuses: number[]): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const status of statuses) {
     const codes = API_ERROR_CODES.filter((c) => API_ERROR_STATUS[c] === status);
-    out[String(status)] = { description: `Error: ${codes.join(", ")}`, content: json("Error") };
+    out[String(status)] = { description: `Error: ${codes.join(", ")}`, content: json(ApiErrorBodySchema) };
   }
   return out;
 }
 
-const AUTH_ERRORS = [400, 401, 403];
-const idParam = {
-  name: "id",
-  in: "path",
-  required: true,
-  schema: { type: "string" },
-  description: "Token id (`tok_…`).",
-};
-const etag = {
+const ETAG = {
   ETag: { description: 'The token\'s version as an entity tag, e.g. `"3"`.', schema: { type: "string" } },
 };
-const ifMatch = {
+const IF_MATCH = {
   name: "If-Match",
   in: "header",
   required: false,
   schema: { type: "string" },
   description: "The ETag last read; the request fails with 412 if the token changed since.",
 };
-const pageParams = [
-  {
-    name: "cursor",
+
+/** Who may call: public routes need nothing; `/v1/verify` also takes loopback callers without a key. */
+const SECURITY: Partial<Record<RouteAccess, Json[]>> = {
+  public: [],
+  verify: [{ bearer: [] }, { apiKey: [] }, {}],
+};
+
+function pathParameters(path: string): Json[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
+    const description = PATH_PARAMETERS[name!];
+    if (description === undefined) throw new Error(`path parameter {${name}} of ${path} is not documented`);
+    return { name, in: "path", required: true, schema: { type: "string" }, description };
+  });
+}
+
+/** One route as an OpenAPI operation. */
+function operation(route: RouteDefinition & { operationId: string }): Json {
+  const parameters: Json[] = Object.entries(route.query ?? {}).map(([name, param]) => ({
+    name,
     in: "query",
-    schema: { type: "string" },
-    description: "`nextCursor` of the previous page.",
-  },
-  { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 100 } },
-];
+    schema: inlineSchema(param.schema),
+    ...(param.description === undefined ? {} : { description: param.description }),
+  }));
+  if (route.ifMatch) parameters.push(IF_MATCH);
+  const { status, description, schema, etag } = route.response;
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(SECURITY[route.access] === undefined ? {} : { security: SECURITY[route.access] }),
+    ...(parameters.length === 0 ? {} : { parameters }),
+    ...(route.body === undefined
+      ? {}
+      : { requestBody: { required: route.body.required, content: json(route.body.schema) } }),
+    responses: {
+      [String(status)]: {
+        description,
+        ...(etag ? { headers: ETAG } : {}),
+        ...(schema === undefined ? {} : { content: json(schema) }),
+      },
+      ...errors(errorStatuses(route)),
+    },
+  };
+}
+
+/** The `paths` object: every route of the table, path parameters declared once per path. */
+function paths(): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const route of API_ROUTE_LIST) {
+    const params = pathParameters(route.path);
+    out[route.path] ??= params.length === 0 ? {} : { parameters: params };
+    out[route.path]![route.method.toLowerCase()] = operation(route);
+  }
+  return out;
+}
 
 /** Builds the whole document. */
 export function buildOpenApiDocument(): Json {
@@ -124,169 +190,7 @@ export function buildOpenApiDocument(): Json {
     },
     servers: [{ url: "http://127.0.0.1:8787" }],
     security: [{ bearer: [] }, { apiKey: [] }],
-    paths: {
-      "/healthz": {
-        get: {
-          operationId: "health",
-          security: [],
-          summary: "Liveness check.",
-          responses: { "200": { description: "The service is up." } },
-        },
-      },
-      "/openapi.json": {
-        get: {
-          operationId: "openapi",
-          security: [],
-          summary: "This document.",
-          responses: { "200": { description: "OpenAPI 3.1 document." } },
-        },
-      },
-      "/v1/whoami": {
-        get: {
-          operationId: "whoami",
-          summary: "The calling admin token: account, id, name and scopes.",
-          responses: {
-            "200": { description: "The caller.", content: json("Whoami") },
-            ...errors(...AUTH_ERRORS),
-          },
-        },
-      },
-      "/v1/tokens": {
-        get: {
-          operationId: "listTokens",
-          summary: "List the account's tokens (scope tokens:read).",
-          parameters: [
-            {
-              name: "selector",
-              in: "query",
-              schema: { type: "string" },
-              description: "Label selector: `k=v`, `k!=v`, `k`, `!k`, comma-separated (all must hold).",
-            },
-            { name: "status", in: "query", schema: { enum: ["pending", "active", "disabled", "expired"] } },
-            { name: "type", in: "query", schema: { enum: ["mcp", "agent", "admin"] } },
-            {
-              name: "name",
-              in: "query",
-              schema: { type: "string" },
-              description: "Only the token with this name.",
-            },
-            {
-              name: "destination",
-              in: "query",
-              schema: { type: "string" },
-              description: "Only the token holding this destination (a claim id).",
-            },
-            ...pageParams,
-          ],
-          responses: {
-            "200": { description: "A page of tokens.", content: json("TokenPage") },
-            ...errors(...AUTH_ERRORS),
-          },
-        },
-        post: {
-          operationId: "createToken",
-          summary: "Create a token (scope tokens:write). The secret is returned only here (and by roll).",
-          requestBody: { required: true, content: json("CreateTokenRequest") },
-          responses: {
-            "201": { description: "Created.", headers: etag, content: json("CreateTokenResponse") },
-            ...errors(...AUTH_ERRORS, 409, 413, 415, 422),
-          },
-        },
-      },
-      "/v1/tokens/{id}": {
-        parameters: [idParam],
-        get: {
-          operationId: "getToken",
-          summary: "Read a token (scope tokens:read).",
-          responses: {
-            "200": { description: "The token.", headers: etag, content: json("Token") },
-            ...errors(...AUTH_ERRORS, 404),
-          },
-        },
-        patch: {
-          operationId: "updateToken",
-          summary: "Change a token's settings (scope tokens:write); honours If-Match.",
-          parameters: [ifMatch],
-          requestBody: { required: true, content: json("UpdateTokenRequest") },
-          responses: {
-            "200": { description: "The updated token.", headers: etag, content: json("Token") },
-            ...errors(...AUTH_ERRORS, 404, 409, 412, 413, 415, 422, 428),
-          },
-        },
-        delete: {
-          operationId: "deleteToken",
-          summary: "Delete a token now (scope tokens:write): its key is refused on the next request.",
-          parameters: [ifMatch],
-          responses: { "204": { description: "Deleted." }, ...errors(...AUTH_ERRORS, 404, 412, 428) },
-        },
-      },
-      "/v1/tokens/{id}/confirm": {
-        parameters: [idParam],
-        post: {
-          operationId: "confirmToken",
-          summary:
-            "Confirm delivery of a pending token or pending roll; may record deliveries (merged by destination).",
-          requestBody: { required: false, content: json("ConfirmTokenRequest") },
-          responses: {
-            "200": { description: "The token.", headers: etag, content: json("Token") },
-            ...errors(...AUTH_ERRORS, 404, 412, 413, 415, 422),
-          },
-        },
-      },
-      "/v1/tokens/{id}/roll": {
-        parameters: [idParam],
-        post: {
-          operationId: "rollToken",
-          summary:
-            "Issue a new secret with the same settings; the old one works for `overlap` (or until confirm + overlap when pending).",
-          requestBody: { required: false, content: json("RollTokenRequest") },
-          responses: {
-            "200": {
-              description: "The token and its new secret.",
-              headers: etag,
-              content: json("CreateTokenResponse"),
-            },
-            ...errors(...AUTH_ERRORS, 404, 412, 413, 415, 422),
-          },
-        },
-      },
-      "/v1/tokens/{id}/usage": {
-        parameters: [idParam],
-        get: {
-          operationId: "tokenUsage",
-          summary: "Requests and failures per hour (48 h) and day (30 d), last use (scope tokens:read).",
-          responses: {
-            "200": { description: "Usage.", content: json("Usage") },
-            ...errors(...AUTH_ERRORS, 404),
-          },
-        },
-      },
-      "/v1/audit": {
-        get: {
-          operationId: "listAudit",
-          summary: "The account's audit log, newest first (scope tokens:read).",
-          parameters: [{ name: "targetId", in: "query", schema: { type: "string" } }, ...pageParams],
-          responses: {
-            "200": { description: "A page of audit entries.", content: json("AuditPage") },
-            ...errors(...AUTH_ERRORS),
-          },
-        },
-      },
-      "/v1/verify": {
-        post: {
-          operationId: "verify",
-          summary:
-            "Verify a key for a request. 200 for any well-formed request: the verdict is in the body. Callers: an " +
-            "admin token with tokens:verify or tokens:read (only its account's keys), or anyone over loopback.",
-          security: [{ bearer: [] }, { apiKey: [] }, {}],
-          requestBody: { required: true, content: json("VerifyRequest") },
-          responses: {
-            "200": { description: "The verdict.", content: json("VerifyResponse") },
-            ...errors(...AUTH_ERRORS, 413, 415, 422),
-          },
-        },
-      },
-    },
+    paths: paths(),
     components: {
       securitySchemes: {
         bearer: {

@@ -13,6 +13,7 @@
  */
 import type { z } from "zod";
 import { holderOf } from "../api/holder.js";
+import { PAGE_DEFAULT, PAGE_MAX } from "../api/routes.js";
 import type {
   AuditEntry,
   CreateTokenRequestSchema,
@@ -79,8 +80,6 @@ export const FIRST_ADMIN_SCOPES = ["tokens:*"];
 /** The actor name for changes the service makes by itself (sweeper, bootstrap). */
 export const SYSTEM_ACTOR = "tokenform";
 
-const PAGE_DEFAULT = 100;
-const PAGE_MAX = 500;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** Usage history returned: the last 48 hours by hour, the last 30 days by day. */

@@ -2,20 +2,24 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Actor } from "../tokens.js";
 
-/** One request as handlers see it. */
-export interface RequestContext {
+/**
+ * One request as handlers see it, its inputs already read and checked as the route declares them
+ * (src/api/routes.ts): `Body` is the validated body, `Query` the declared query parameters.
+ */
+export interface RequestContext<Body = unknown, Query = Record<string, string | undefined>> {
   req: IncomingMessage;
   res: ServerResponse;
-  /** Path parameters (e.g. `id`). */
+  /** Path parameters (e.g. `id`), decoded. */
   params: Record<string, string>;
-  query: URLSearchParams;
+  /** The declared query parameters that were sent. */
+  query: Query;
   /** The client address (X-Forwarded-For honoured only from trusted proxies). */
   clientIp: string | undefined;
   requestId: string;
-  /** Reads and parses the JSON body; undefined when the body is empty. */
-  json(): Promise<unknown>;
-  /** The raw body bytes once `json()` has been called. */
-  rawBody: Buffer | undefined;
+  /** The validated body; undefined for routes without one. */
+  body: Body;
+  /** The version `If-Match` names, for routes that honour it; undefined when absent or `*`. */
+  ifMatch: number | undefined;
   /** The authenticated admin token, for routes that require one. */
   actor: Actor | undefined;
 }

@@ -1,33 +1,26 @@
 /**
- * The management API v1 route table: method, path, who may call it, and a small handler that validates
- * input with the shared zod schemas (src/api/schemas.ts), calls the `TokenManager` or `Verifier`, and
- * returns a reply. Authentication and errors are handled once, in `server.ts`.
+ * The management API's handlers, one per route of the table in src/api/routes.ts (keyed by `operationId`:
+ * a route without a handler does not compile). A handler receives its inputs already read and validated
+ * as its route declares them, calls the `TokenManager` or `Verifier`, and returns a reply. Dispatch,
+ * authentication and errors are handled once, in `router.ts` and `server.ts`.
  */
-import type { z } from "zod";
 import {
-  ConfirmTokenRequestSchema,
-  CreateTokenRequestSchema,
-  RollTokenRequestSchema,
-  TokenStatusSchema,
-  UpdateTokenRequestSchema,
-  VerifyRequestSchema,
-} from "../../api/schemas.js";
-import { maskSecrets } from "../../api/secret.js";
-import { TOKEN_TYPES, type TokenType } from "../../spec/schema.js";
-import { ServiceError } from "../errors.js";
+  API_ROUTE_LIST,
+  type BodyOf,
+  type OperationId,
+  type QueryOf,
+  type RouteDefinition,
+} from "../../api/routes.js";
 import type { TokenManager } from "../tokens.js";
 import type { Verifier } from "../verifier.js";
 import type { Reply, RequestContext } from "./context.js";
 import { verifyResponseOf } from "./verdict.js";
 
-/** Who may call a route: nobody in particular, any admin key, or an admin key with a scope. */
-export type RouteAccess = "public" | "admin" | "read" | "write" | "verify";
-
-export interface Route {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
-  /** OpenAPI-style template, e.g. `/v1/tokens/{id}`. */
-  path: string;
-  access: RouteAccess;
+/** A route of the table with its handler, as the router dispatches it. */
+export interface Route extends RouteDefinition {
+  operationId: OperationId;
+  /** `If-Match` must be sent (428 without): the route's If-Match is `configurable` and the service asks. */
+  ifMatchRequired: boolean;
   handle(ctx: RequestContext): Promise<Reply>;
 }
 
@@ -41,54 +34,10 @@ export interface RouteDeps {
   requireIfMatch: boolean;
 }
 
-/** Longest piece of a refused input (a key, a path segment) an error message repeats. */
-const ECHO_MAX = 24;
-
-/** A refused piece of input as an error message may show it: masked, and cut to a short prefix. */
-function echo(text: string): string {
-  const masked = maskSecrets(text);
-  return masked.length > ECHO_MAX ? `${masked.slice(0, ECHO_MAX)}…` : masked;
-}
-
-/** A zod issue as the API reports it: the path and message, never more of the input than a short prefix. */
-function safeIssue(issue: z.core.$ZodIssue): { path: string; code: string; message: string } {
-  const path = issue.path.map((p) => echo(String(p))).join(".") || "(body)";
-  const message =
-    issue.code === "unrecognized_keys"
-      ? `unrecognized key${issue.keys.length === 1 ? "" : "s"}: ${issue.keys.map((k) => JSON.stringify(echo(k))).join(", ")}`
-      : maskSecrets(issue.message);
-  return { path, code: issue.code, message };
-}
-
-/** Parses a body against a schema: 422 with every issue when it does not fit. */
-export function parseBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map(safeIssue);
-  throw new ServiceError(
-    "unprocessable",
-    `invalid request body: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-    {},
-    { issues },
-  );
-}
-
-/** Parses `If-Match`: a version number, `*` (any) or absent. */
-export function parseIfMatch(header: string | undefined, required: boolean): number | undefined {
-  if (header === undefined || header.trim() === "") {
-    if (required)
-      throw new ServiceError(
-        "precondition_required",
-        'this request needs an If-Match header (the ETag, e.g. "3")',
-      );
-    return undefined;
-  }
-  const value = header.trim();
-  if (value === "*") return undefined;
-  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value);
-  if (!match) throw new ServiceError("bad_request", 'If-Match must be an ETag such as "3"');
-  return Number(match[1]);
-}
+/** One handler per operation, typed by its route's body and query. */
+type Handlers = {
+  [K in OperationId]: (ctx: RequestContext<BodyOf<K>, QueryOf<K>>) => Promise<Reply>;
+};
 
 function tokenReply(
   status: number,
@@ -99,172 +48,72 @@ function tokenReply(
   return { status, body, headers: { ETag: `"${version}"`, ...extra } };
 }
 
-function queryValue(query: URLSearchParams, name: string): string | undefined {
-  const value = query.get(name);
-  return value === null ? undefined : value;
+/** The handlers over their collaborators. */
+function handlers(deps: RouteDeps): Handlers {
+  const { manager, verifier } = deps;
+  return {
+    health: async () => ({ status: 200, body: { status: "ok" } }),
+    openapi: async () => ({ status: 200, body: deps.openapi() }),
+    whoami: async (ctx) => {
+      const actor = ctx.actor!;
+      return {
+        status: 200,
+        body: { account: actor.account, tokenId: actor.tokenId, name: actor.name, scopes: [...actor.scopes] },
+      };
+    },
+    listTokens: async ({ actor, query }) => ({ status: 200, body: await manager.list(actor!, query) }),
+    createToken: async (ctx) => {
+      const issued = await manager.create(ctx.actor!, ctx.body);
+      return tokenReply(201, issued, {
+        Location: `/v1/tokens/${issued.token.id}`,
+        "Cache-Control": "no-store",
+      });
+    },
+    getToken: async (ctx) => tokenReply(200, await manager.get(ctx.actor!, ctx.params.id!)),
+    updateToken: async (ctx) =>
+      tokenReply(200, await manager.update(ctx.actor!, ctx.params.id!, ctx.body, ctx.ifMatch)),
+    deleteToken: async (ctx) => {
+      await manager.delete(ctx.actor!, ctx.params.id!, ctx.ifMatch);
+      return { status: 204 };
+    },
+    confirmToken: async (ctx) =>
+      tokenReply(200, await manager.confirm(ctx.actor!, ctx.params.id!, ctx.body.deliveries, ctx.ifMatch)),
+    rollToken: async (ctx) => {
+      const issued = await manager.roll(ctx.actor!, ctx.params.id!, ctx.body, ctx.ifMatch);
+      return tokenReply(200, issued, { "Cache-Control": "no-store" });
+    },
+    tokenUsage: async (ctx) => ({ status: 200, body: await manager.usage(ctx.actor!, ctx.params.id!) }),
+    listAudit: async ({ actor, query }) => ({ status: 200, body: await manager.audit(actor!, query) }),
+    verify: async (ctx) => {
+      const input = ctx.body;
+      const request = {
+        token: input.token,
+        ip: input.ip,
+        scopes: input.scopes,
+        write: input.write,
+        tools: input.tools,
+        // An authenticated caller only ever learns about its own account's keys.
+        account: ctx.actor?.account,
+        signed: input.signature && {
+          timestamp: input.signature.timestamp,
+          signature: input.signature.signature,
+          method: input.signature.method,
+          path: input.signature.path,
+          body: Buffer.from(input.signature.body, "base64"),
+        },
+      };
+      const verdict = verifier.verifyCached(request) ?? (await verifier.verify(request));
+      return { status: 200, body: verifyResponseOf(verdict), headers: { "Cache-Control": "no-store" } };
+    },
+  };
 }
 
+/** The route table of src/api/routes.ts, each route bound to its handler. */
 export function buildRoutes(deps: RouteDeps): Route[] {
-  const { manager, verifier } = deps;
-  const ifMatch = (ctx: RequestContext) => parseIfMatch(ctx.req.headers["if-match"], deps.requireIfMatch);
-  return [
-    {
-      method: "GET",
-      path: "/healthz",
-      access: "public",
-      handle: async () => ({ status: 200, body: { status: "ok" } }),
-    },
-    {
-      method: "GET",
-      path: "/openapi.json",
-      access: "public",
-      handle: async () => ({ status: 200, body: deps.openapi() }),
-    },
-    {
-      method: "GET",
-      path: "/v1/whoami",
-      access: "admin",
-      handle: async (ctx) => {
-        const actor = ctx.actor!;
-        return {
-          status: 200,
-          body: {
-            account: actor.account,
-            tokenId: actor.tokenId,
-            name: actor.name,
-            scopes: [...actor.scopes],
-          },
-        };
-      },
-    },
-    {
-      method: "GET",
-      path: "/v1/tokens",
-      access: "read",
-      handle: async (ctx) => {
-        const status = queryValue(ctx.query, "status");
-        const type = queryValue(ctx.query, "type");
-        if (status !== undefined && !TokenStatusSchema.safeParse(status).success) {
-          throw new ServiceError("bad_request", "status must be one of pending, active, disabled, expired");
-        }
-        if (type !== undefined && !(TOKEN_TYPES as readonly string[]).includes(type)) {
-          throw new ServiceError("bad_request", `type must be one of ${TOKEN_TYPES.join(", ")}`);
-        }
-        const page = await manager.list(ctx.actor!, {
-          selector: queryValue(ctx.query, "selector"),
-          status: status as z.infer<typeof TokenStatusSchema> | undefined,
-          type: type as TokenType | undefined,
-          name: queryValue(ctx.query, "name"),
-          destination: queryValue(ctx.query, "destination"),
-          cursor: queryValue(ctx.query, "cursor"),
-          limit: queryValue(ctx.query, "limit"),
-        });
-        return { status: 200, body: page };
-      },
-    },
-    {
-      method: "POST",
-      path: "/v1/tokens",
-      access: "write",
-      handle: async (ctx) => {
-        const input = parseBody(CreateTokenRequestSchema, await ctx.json());
-        const issued = await manager.create(ctx.actor!, input);
-        return tokenReply(201, issued, {
-          Location: `/v1/tokens/${issued.token.id}`,
-          "Cache-Control": "no-store",
-        });
-      },
-    },
-    {
-      method: "GET",
-      path: "/v1/tokens/{id}",
-      access: "read",
-      handle: async (ctx) => tokenReply(200, await manager.get(ctx.actor!, ctx.params.id!)),
-    },
-    {
-      method: "PATCH",
-      path: "/v1/tokens/{id}",
-      access: "write",
-      handle: async (ctx) => {
-        const version = ifMatch(ctx);
-        const patch = parseBody(UpdateTokenRequestSchema, await ctx.json());
-        return tokenReply(200, await manager.update(ctx.actor!, ctx.params.id!, patch, version));
-      },
-    },
-    {
-      method: "DELETE",
-      path: "/v1/tokens/{id}",
-      access: "write",
-      handle: async (ctx) => {
-        await manager.delete(ctx.actor!, ctx.params.id!, ifMatch(ctx));
-        return { status: 204 };
-      },
-    },
-    {
-      method: "POST",
-      path: "/v1/tokens/{id}/confirm",
-      access: "write",
-      handle: async (ctx) => {
-        const input = parseBody(ConfirmTokenRequestSchema, (await ctx.json()) ?? {});
-        const version = parseIfMatch(ctx.req.headers["if-match"], false);
-        return tokenReply(200, await manager.confirm(ctx.actor!, ctx.params.id!, input.deliveries, version));
-      },
-    },
-    {
-      method: "POST",
-      path: "/v1/tokens/{id}/roll",
-      access: "write",
-      handle: async (ctx) => {
-        const input = parseBody(RollTokenRequestSchema, (await ctx.json()) ?? {});
-        const version = parseIfMatch(ctx.req.headers["if-match"], false);
-        const issued = await manager.roll(ctx.actor!, ctx.params.id!, input, version);
-        return tokenReply(200, issued, { "Cache-Control": "no-store" });
-      },
-    },
-    {
-      method: "GET",
-      path: "/v1/tokens/{id}/usage",
-      access: "read",
-      handle: async (ctx) => ({ status: 200, body: await manager.usage(ctx.actor!, ctx.params.id!) }),
-    },
-    {
-      method: "GET",
-      path: "/v1/audit",
-      access: "read",
-      handle: async (ctx) => ({
-        status: 200,
-        body: await manager.audit(ctx.actor!, {
-          cursor: queryValue(ctx.query, "cursor"),
-          limit: queryValue(ctx.query, "limit"),
-          targetId: queryValue(ctx.query, "targetId"),
-        }),
-      }),
-    },
-    {
-      method: "POST",
-      path: "/v1/verify",
-      access: "verify",
-      handle: async (ctx) => {
-        const input = parseBody(VerifyRequestSchema, await ctx.json());
-        const request = {
-          token: input.token,
-          ip: input.ip,
-          scopes: input.scopes,
-          write: input.write,
-          tools: input.tools,
-          // An authenticated caller only ever learns about its own account's keys.
-          account: ctx.actor?.account,
-          signed: input.signature && {
-            timestamp: input.signature.timestamp,
-            signature: input.signature.signature,
-            method: input.signature.method,
-            path: input.signature.path,
-            body: Buffer.from(input.signature.body, "base64"),
-          },
-        };
-        const verdict = verifier.verifyCached(request) ?? (await verifier.verify(request));
-        return { status: 200, body: verifyResponseOf(verdict), headers: { "Cache-Control": "no-store" } };
-      },
-    },
-  ];
+  const bound = handlers(deps) as Record<OperationId, Route["handle"]>;
+  return API_ROUTE_LIST.map((route) => ({
+    ...route,
+    ifMatchRequired: route.ifMatch === "configurable" && deps.requireIfMatch,
+    handle: bound[route.operationId],
+  }));
 }

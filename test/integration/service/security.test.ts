@@ -1,45 +1,75 @@
 /**
- * The shared security suite (like unkey's runCommonRouteTests): every management route is called with no
- * key, a malformed key, a key with a bad checksum, a key of another account, a key without the route's
- * scope, a disabled, an expired and a pending admin key, a non-admin key and a key from a disallowed IP,
- * and must refuse each the same way.
+ * The shared security suite (like unkey's runCommonRouteTests), generated from the route table
+ * (src/api/routes.ts): every management route is called with no key, a malformed key, a key with a bad
+ * checksum, a key of another account, a key without the route's scope, a disabled, an expired and a
+ * pending admin key, a non-admin key and a key from a disallowed IP, and must refuse each the same way;
+ * every route that takes a body refuses a malformed, oversized, mistyped or ill-shaped one. A route added
+ * to the table is covered without touching this file (a route with a body needs a sample body below, or
+ * this file does not compile).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import {
+  API_ROUTE_LIST,
+  type API_ROUTES,
+  type OperationId,
+  type RouteDefinition,
+} from "../../../src/api/routes.js";
 import type { CreateTokenRequest } from "../../../src/api/schemas.js";
 import type { SecretValue } from "../../../src/api/secret.js";
 import { generateToken } from "../../../src/spec/token-format.js";
 import { type ServiceHarness, serviceHarness } from "./harness.js";
 
-interface RouteCase {
-  method: string;
-  /** `{id}` is replaced by a token of the default account. */
-  path: string;
-  scope: "tokens:read" | "tokens:write" | null;
-  body?: unknown;
-}
+type Listed = RouteDefinition & { operationId: OperationId };
 
-const ROUTES: RouteCase[] = [
-  { method: "GET", path: "/v1/whoami", scope: null },
-  { method: "GET", path: "/v1/tokens", scope: "tokens:read" },
-  { method: "POST", path: "/v1/tokens", scope: "tokens:write", body: { name: "sec-new" } },
-  { method: "GET", path: "/v1/tokens/{id}", scope: "tokens:read" },
-  { method: "PATCH", path: "/v1/tokens/{id}", scope: "tokens:write", body: { description: "x" } },
-  { method: "DELETE", path: "/v1/tokens/{id}", scope: "tokens:write" },
-  { method: "POST", path: "/v1/tokens/{id}/confirm", scope: "tokens:write", body: {} },
-  { method: "POST", path: "/v1/tokens/{id}/roll", scope: "tokens:write", body: { overlap: "0s" } },
-  { method: "GET", path: "/v1/tokens/{id}/usage", scope: "tokens:read" },
-  { method: "GET", path: "/v1/audit", scope: "tokens:read" },
-];
+/** Routes that take a body, each with the input type its schema accepts. */
+type BodyInput = {
+  [K in OperationId]: (typeof API_ROUTES)[K] extends { body: { schema: infer S extends z.ZodType } }
+    ? [K, z.input<S>]
+    : never;
+}[OperationId];
+
+/** A valid body for every route that takes one (`{id}` and the keys exist once `beforeAll` has run). */
+const BODIES: { [P in BodyInput as P[0]]: () => P[1] } = {
+  createToken: () => ({ name: "sec-new" }),
+  updateToken: () => ({ description: "x" }),
+  confirmToken: () => ({}),
+  rollToken: () => ({ overlap: "0s" }),
+  verify: () => ({ token: targetSecret.reveal() }),
+};
+
+/** The scope each access needs, and keys that lack it (by name in `keys`). */
+const LACKING: Record<RouteDefinition["access"], string[]> = {
+  public: [],
+  admin: [],
+  read: ["writeOnly", "verifyOnly"],
+  write: ["readOnly", "verifyOnly"],
+  verify: ["writeOnly"],
+};
+
+/** Every route that needs a key; `{id}` is replaced by a token of the default account. */
+const ROUTES = API_ROUTE_LIST.filter((route) => route.access !== "public");
+const PUBLIC = API_ROUTE_LIST.filter((route) => route.access === "public");
+const WITH_BODY = ROUTES.filter((route) => route.body !== undefined);
+
+function bodyOf(route: Listed): unknown {
+  const sample = (BODIES as Partial<Record<OperationId, () => unknown>>)[route.operationId];
+  return sample?.();
+}
 
 let h: ServiceHarness;
 let target: string;
+let targetSecret: SecretValue;
 /** A `tokens:*` admin key with no restrictions: stronger than the weaker and restricted keys below. */
 let strong: string;
 const keys: Record<string, SecretValue> = {};
 
 beforeAll(async () => {
-  h = await serviceHarness({ pendingTtlSeconds: 7200 });
-  target = (await h.admin.createToken({ name: "target", labels: { secret: "of-default" } })).token.id;
+  // Keyless verification over loopback is off, so /v1/verify refuses like every other route.
+  h = await serviceHarness({ pendingTtlSeconds: 7200, anonymousLoopbackVerify: false, bodyLimitBytes: 4096 });
+  const made = await h.admin.createToken({ name: "target", labels: { secret: "of-default" } });
+  target = made.token.id;
+  targetSecret = made.secret;
   const other = await h.service.createAccount("other-co");
   keys.otherAccount = other.adminToken;
   const make = async (name: string, body: Omit<CreateTokenRequest, "name">) => {
@@ -69,9 +99,23 @@ afterAll(async () => {
   await h[Symbol.asyncDispose]();
 });
 
-function call(route: RouteCase, headers: Record<string, string>, token?: SecretValue) {
-  return h.http(route.method, route.path.replace("{id}", target), { token, headers, body: route.body });
+function call(route: Listed, headers: Record<string, string>, token?: SecretValue) {
+  return h.http(route.method, route.path.replace("{id}", target), { token, headers, body: bodyOf(route) });
 }
+
+describe("security: the route table", () => {
+  it("covers /v1/verify and every route that needs a key", () => {
+    expect(ROUTES.map((r) => `${r.method} ${r.path}`)).toContain("POST /v1/verify");
+    expect(ROUTES.length).toBe(API_ROUTE_LIST.length - PUBLIC.length);
+    for (const route of WITH_BODY) expect(bodyOf(route), route.operationId).toBeDefined();
+  });
+});
+
+describe.each(PUBLIC)("security: $method $path (public)", (route) => {
+  it("answers without a key", async () => {
+    expect((await call(route, {})).status).toBe(route.response.status);
+  });
+});
 
 describe.each(ROUTES)("security: $method $path", (route) => {
   it("401 without a key, with WWW-Authenticate", async () => {
@@ -131,18 +175,16 @@ describe.each(ROUTES)("security: $method $path", (route) => {
   });
 
   it("403 without the route's scope", async () => {
-    const lacking =
-      route.scope === "tokens:read"
-        ? [keys.writeOnly!, keys.verifyOnly!]
-        : route.scope === "tokens:write"
-          ? [keys.readOnly!, keys.verifyOnly!]
-          : [];
-    for (const key of lacking) {
-      const res = await call(route, {}, key);
-      expect(res.status).toBe(403);
+    for (const name of LACKING[route.access]) {
+      const res = await call(route, {}, keys[name]);
+      expect(res.status, name).toBe(403);
       expect(res.body.error.code).toBe("insufficient_scope");
     }
-    if (route.scope === null) expect((await call(route, {}, keys.verifyOnly)).status).toBe(200);
+    if (route.access === "admin") expect((await call(route, {}, keys.verifyOnly)).status).toBe(200);
+    if (route.access === "verify") {
+      for (const name of ["verifyOnly", "readOnly"])
+        expect((await call(route, {}, keys[name])).status, name).toBe(200);
+    }
   });
 
   it("never shows or touches another account's tokens (404, not 403)", async () => {
@@ -177,22 +219,18 @@ describe("security: cross-account", () => {
 });
 
 /** Every management write aimed at a stronger admin key, by a weaker, a restricted and another account's key. */
-const WRITES: RouteCase[] = [
-  {
-    method: "POST",
-    path: "/v1/tokens",
-    scope: "tokens:write",
-    body: { name: "sec-twin", type: "admin", scopes: ["tokens:*"] },
-  },
-  { method: "PATCH", path: "/v1/tokens/{strong}", scope: "tokens:write", body: { description: "mine" } },
-  { method: "DELETE", path: "/v1/tokens/{strong}", scope: "tokens:write" },
-  { method: "POST", path: "/v1/tokens/{strong}/confirm", scope: "tokens:write", body: {} },
-  { method: "POST", path: "/v1/tokens/{strong}/roll", scope: "tokens:write", body: { overlap: "0s" } },
-];
+const WRITES = API_ROUTE_LIST.filter((route) => route.access === "write");
+/** Bodies aimed at the stronger key: creating its twin, reshaping it. */
+const WRITE_BODIES: Partial<Record<OperationId, unknown>> = {
+  createToken: { name: "sec-twin", type: "admin", scopes: ["tokens:*"] },
+  updateToken: { description: "mine" },
+};
+const writeBody = (route: Listed) =>
+  route.operationId in WRITE_BODIES ? WRITE_BODIES[route.operationId] : bodyOf(route);
 
 describe.each(WRITES)("authority: $method $path", (route) => {
   const send = (token: SecretValue) =>
-    h.http(route.method, route.path.replace("{strong}", strong), { token, body: route.body });
+    h.http(route.method, route.path.replace("{id}", strong), { token, body: writeBody(route) });
 
   it("403 authority_exceeded for a weaker key (fewer scopes) and a restricted one (IP, expiry)", async () => {
     for (const [name, part] of [
@@ -208,13 +246,52 @@ describe.each(WRITES)("authority: $method $path", (route) => {
   });
 });
 
-describe.each(WRITES.filter((r) => r.path.includes("{strong}")))("authority: $method $path", (route) => {
+describe.each(WRITES.filter((r) => r.path.includes("{id}")))("authority: $method $path", (route) => {
   it("404 for another account's admin key", async () => {
-    const res = await h.http(route.method, route.path.replace("{strong}", strong), {
+    const res = await h.http(route.method, route.path.replace("{id}", strong), {
       token: keys.otherAccount,
-      body: route.body,
+      body: writeBody(route),
     });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe("not_found");
+  });
+});
+
+/** A body far over the service's limit (4 KiB in this suite). */
+const OVERSIZED = JSON.stringify({ description: "x".repeat(16_384) });
+
+describe.each(WITH_BODY)("bodies: $method $path", (route) => {
+  const send = (body: string, contentType = "application/json") =>
+    h.http(route.method, route.path.replace("{id}", target), {
+      token: h.adminToken,
+      headers: { "content-type": contentType },
+      body,
+    });
+
+  it("400 invalid_body for a body that is not JSON", async () => {
+    const res = await send('{"name": ');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("invalid_body");
+  });
+
+  it("413 payload_too_large for a body over the limit", async () => {
+    const res = await send(OVERSIZED);
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe("payload_too_large");
+  });
+
+  it("415 unsupported_media_type for a body that is not sent as JSON", async () => {
+    const res = await send(JSON.stringify(bodyOf(route)), "text/plain");
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe("unsupported_media_type");
+  });
+
+  it("422 unprocessable, naming the key, for a body its schema refuses", async () => {
+    const res = await send(JSON.stringify({ ...(bodyOf(route) as object), unexpected: 1 }));
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("unprocessable");
+    expect(res.body.error.details.issues).toContainEqual(
+      expect.objectContaining({ code: "unrecognized_keys", message: 'unrecognized key: "unexpected"' }),
+    );
   });
 });

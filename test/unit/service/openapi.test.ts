@@ -28,6 +28,13 @@ describe("OpenAPI document", () => {
         `${route.method} ${route.path}`,
       ).toBeDefined();
     }
+    // And nothing else: each documented operation is a route.
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((key) => key !== "parameters")
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
     for (const code of API_ERROR_CODES)
       expect(doc.info.description).toContain(`| \`${code}\` | ${API_ERROR_STATUS[code]} |`);
   });
