@@ -35,7 +35,7 @@ import {
   RETIRED_AT_LABEL,
   settingsHash,
 } from "./desired.js";
-import { destinationHeldMessage, nameHeldMessage } from "./held.js";
+import { destinationHeldMessage, heldByAnother, nameHeldMessage } from "./held.js";
 import {
   factsOf,
   type RecreateReason,
@@ -237,7 +237,7 @@ function existingFor(
   const heldElsewhere = token.deliver.flatMap((d) => {
     const claim = claimId(d, ctx.host);
     const holder = ctx.claimHolders.get(claim);
-    if (!holder || holder.id === actual?.id || holder.labels[OWNER_LABEL] === ctx.input.set.owner) return [];
+    if (!heldByAnother(holder, ctx.input.set.owner, [actual?.id])) return [];
     const who = holderOf(holder);
     return [
       {

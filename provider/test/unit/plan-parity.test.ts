@@ -10,74 +10,36 @@ import type { Token } from "../../../src/api/schemas.js";
 import { computePlan } from "../../../src/plan/compute.js";
 import { REDELIVER_MIN_OVERLAP_SECONDS, ROLL_REASON_WORDS } from "../../../src/plan/token-rules.js";
 import { validateDocuments } from "../../../src/spec/validate.js";
+import { applied, OWNER, T0 } from "../../../test/support/builders.js";
 import { withFileKeys } from "../../src/resources/token/file-keys.js";
 import { plannedRoll, planToken } from "../../src/resources/token/plan.js";
 import { specRules } from "../../src/resources/token/spec-rules.js";
 import { stateFromToken } from "../../src/resources/token/state.js";
 import { toSpec } from "../../src/resources/token/to-spec.js";
 import { type TfObject, Unknown } from "../../src/runtime/values.js";
+import { tokenConfig } from "../support/config.js";
 
-const OWNER = "acme/platform";
-const NOW = new Date("2026-06-01T00:00:00Z");
+/** 60 days after the token was issued: a 30-day rotation is due, a 90-day one is not. */
+const NOW = new Date(T0.getTime() + 60 * 86_400_000);
 const rules = specRules("/work");
 const X = { path: "/tmp/x.env", format: null, key: null };
 const Y = { path: "/tmp/y.env", format: null, key: null };
 const X_ID = "file:/tmp/x.env#BACKEND_CI";
 const Y_ID = "file:/tmp/y.env#BACKEND_CI";
 
-function cfg(overrides: TfObject = {}): TfObject {
-  return {
-    name: "backend-ci",
-    scopes: ["contexts:read"],
-    github_secret: [],
-    gitlab_variable: [],
-    file: [X],
-    ...overrides,
-  };
+/** The scenarios' base configuration: delivered to x.env. */
+const cfg = (overrides: TfObject = {}) => tokenConfig({ file: [X], ...overrides });
+
+/** The resolved spec token of a configuration (the spec module's resolution, as both front ends use). */
+function resolvedOf(config: TfObject) {
+  const resolved = rules.check(toSpec(withFileKeys(config, null), OWNER).set).resolved;
+  if (!resolved) throw new Error("the scenario's configuration must resolve");
+  return resolved;
 }
 
-/** The token in the service: issued 2026-05-01, its secret delivered to x.env. */
-function token(overrides: Partial<Token> = {}): Token {
-  return {
-    id: "tok_1",
-    account: "acct",
-    name: "backend-ci",
-    description: "",
-    type: "mcp",
-    scopes: ["contexts:read"],
-    readOnly: true,
-    labels: { "tokenform.dev/owner": OWNER },
-    ipAllowlist: [],
-    tools: null,
-    destinations: [],
-    rateLimit: { perMinute: null, perHour: null },
-    status: "active",
-    enabled: true,
-    displayPrefix: "mcp_sk_AbCd",
-    fingerprint: "sha256:0123456789abcdef",
-    generation: 1,
-    previousSecrets: [],
-    deliveries: [
-      {
-        destination: X_ID,
-        generation: 1,
-        fingerprint: "sha256:0123456789abcdef",
-        deliveredAt: "2026-05-01T00:00:00.000Z",
-      },
-    ],
-    createdAt: "2026-05-01T00:00:00.000Z",
-    createdBy: "admin",
-    updatedAt: "2026-05-01T00:00:00.000Z",
-    rotatedAt: "2026-05-01T00:00:00.000Z",
-    expiresAt: null,
-    pendingExpiresAt: null,
-    lastUsedAt: null,
-    lastUsedIp: null,
-    requestCount: 0,
-    failedAttempts: 0,
-    version: 3,
-    ...overrides,
-  };
+/** The token in the service as applying `from` left it (issued at T0, delivered where it says). */
+function token(overrides: Partial<Token> = {}, from: TfObject = cfg()): Token {
+  return applied(resolvedOf(from), overrides);
 }
 
 /** What both front ends are compared on. */
@@ -181,18 +143,12 @@ const scenarios: Array<{ title: string; config: TfObject; actual: Token; expecte
   {
     title: "destination lost the current secret (its record is of an older generation)",
     config: cfg({ file: [X, Y] }),
-    actual: token({
+    // Applied to both, then rolled: the roll reached y.env only.
+    actual: ((t: Token) => ({
+      ...t,
       generation: 2,
-      deliveries: [
-        ...token().deliveries,
-        {
-          destination: Y_ID,
-          generation: 2,
-          fingerprint: "sha256:0123456789abcdef",
-          deliveredAt: "2026-05-02T00:00:00.000Z",
-        },
-      ],
-    }),
+      deliveries: t.deliveries.map((r) => ({ ...r, generation: r.destination === X_ID ? 1 : 2 })),
+    }))(token({}, cfg({ file: [X, Y] }))),
     expected: { action: "redeliver", overlapSeconds: REDELIVER_MIN_OVERLAP_SECONDS, missing: [X_ID] },
   },
   {

@@ -16,21 +16,13 @@ import { specRules } from "../../src/resources/token/spec-rules.js";
 import { stateFromToken } from "../../src/resources/token/state.js";
 import { toSpec } from "../../src/resources/token/to-spec.js";
 import { type TfObject, UNKNOWN, Unknown } from "../../src/runtime/values.js";
+import { tokenConfig } from "../support/config.js";
 
 const rules = specRules("/work");
 const NOW = new Date("2026-06-01T00:00:00Z");
 const OWNER = "acme/platform";
 
-function cfg(overrides: TfObject = {}): TfObject {
-  return {
-    name: "backend-ci",
-    scopes: ["contexts:read"],
-    github_secret: [],
-    gitlab_variable: [],
-    file: [],
-    ...overrides,
-  };
-}
+const cfg = tokenConfig;
 
 function resolved(config: TfObject) {
   return rules.check(toSpec(config, "acme/platform").set).resolved;

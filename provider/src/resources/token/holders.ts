@@ -8,8 +8,8 @@
  */
 import type { TokenformApi } from "../../../../src/api/contract.js";
 import { type ClaimHolder, holderOf } from "../../../../src/api/holder.js";
-import { OWNER_LABEL, type Token } from "../../../../src/api/schemas.js";
-import { destinationHeldMessage, nameHeldMessage } from "../../../../src/plan/held.js";
+import type { Token } from "../../../../src/api/schemas.js";
+import { destinationHeldMessage, heldByAnother, nameHeldMessage } from "../../../../src/plan/held.js";
 import { claimId, destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
 import { type AttributePath, type Diagnostic, error, path, warning } from "../../runtime/diagnostics.js";
 import type { TfObject } from "../../runtime/values.js";
@@ -125,12 +125,12 @@ async function destinationDiagnostics(
 ): Promise<Diagnostic[]> {
   const { resolved, host } = input;
   if (!resolved || input.deliveryUnknown) return [];
-  const mine = new Set([input.prior?.id, adopted?.id].filter((id) => typeof id === "string"));
+  const mine = [input.prior?.id, adopted?.id].filter((id) => typeof id === "string");
   const checks = resolved.deliver.map(async (d, index) => {
     if (input.delivered.has(destinationId(d))) return undefined;
     const claim = claimId(d, host);
     const [holder] = (await api.listTokens({ destination: claim, limit: 1 })).items;
-    if (!holder || mine.has(holder.id) || holder.labels[OWNER_LABEL] === input.owner) return undefined;
+    if (!heldByAnother(holder, input.owner, mine)) return undefined;
     const who: ClaimHolder = holderOf(holder);
     return error(
       `A destination of ${resolved.name} is held by another owner`,

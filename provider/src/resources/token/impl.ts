@@ -68,24 +68,112 @@ function notFound(err: unknown): boolean {
   return err instanceof ApiError && err.code === "not_found";
 }
 
+type TokenResource = ResourceType<Configured>;
+
+/** The provider's owner; the default before the provider is configured (a plan may run before that). */
+function ownerOfContext(ctx: CallContext<Configured>): string {
+  try {
+    return ctx.configured().owner;
+  } catch {
+    return DEFAULT_OWNER;
+  }
+}
+
+/** The API client; undefined before the provider is configured (only the checks on state run then). */
+function apiOrUndefined(ctx: CallContext<Configured>) {
+  try {
+    return ctx.configured().api;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Plans a change (plan.ts), then adds who-holds-what diagnostics (holders.ts). */
+async function planChange(
+  rules: SpecRules,
+  change: Parameters<TokenResource["plan"]>[0],
+  ctx: CallContext<Configured>,
+): ReturnType<TokenResource["plan"]> {
+  const owner = ownerOfContext(ctx);
+  const config = change.config ? withFileKeys(change.config, change.prior) : null;
+  const resolved = config ? resolveOrUndefined(rules, config, owner) : undefined;
+  const plan = planToken({ ...change, config, owner, resolved, now: new Date() });
+  if (config === null || plan.planned === null) return plan;
+  const view = toSpec(config, owner);
+  const held = await holderDiagnostics({
+    api: apiOrUndefined(ctx),
+    owner,
+    host: hostname(),
+    prior: change.prior,
+    config,
+    resolved,
+    deliveryUnknown: hasUnknownDelivery(config),
+    delivered: new Set(Array.isArray(change.prior?.delivered) ? (change.prior.delivered as string[]) : []),
+    deliveryPath: (index) => view.toAttributePath(["tokens", 0, "deliver", index]),
+  });
+  return { ...plan, diagnostics: [...plan.diagnostics, ...held] };
+}
+
+/** Imports a token by id; `adopt:<id>` takes one another owner holds (see `ADOPT_IMPORT_PREFIX`). */
+async function importToken(
+  importId: string,
+  ctx: CallContext<Configured>,
+): ReturnType<TokenResource["import"]> {
+  const configured = ctx.configured();
+  const adopting = importId.startsWith(ADOPT_IMPORT_PREFIX);
+  const id = adopting ? importId.slice(ADOPT_IMPORT_PREFIX.length) : importId;
+  let token: Awaited<ReturnType<ReturnType<typeof apiOf>["getToken"]>>;
+  try {
+    token = await apiOf(configured).getToken(id);
+  } catch (err) {
+    if (notFound(err)) {
+      return {
+        state: null,
+        diagnostics: [
+          error(
+            "Cannot import a token that does not exist",
+            `The token service has no token with id ${JSON.stringify(id)}.`,
+          ),
+        ],
+      };
+    }
+    throw err;
+  }
+  const diagnostics: Diagnostic[] = [];
+  const owner = ownerOf(token);
+  if (owner !== undefined && owner !== configured.owner) {
+    if (!adopting) {
+      return {
+        state: null,
+        diagnostics: [
+          error(
+            `Token ${token.name} belongs to owner ${owner}`,
+            `Token ${id} carries tokenform.dev/owner=${owner}: another configuration manages it, and importing it would take it from that configuration.\n\nTo adopt it deliberately, set adopt = true on the resource and import it with the id ${ADOPT_IMPORT_PREFIX}${id}:\n  terraform import <address> ${ADOPT_IMPORT_PREFIX}${id}\n(or id = "${ADOPT_IMPORT_PREFIX}${id}" in an import block; Terraform shows the provider only the id when importing, so the id says it too).`,
+          ),
+        ],
+      };
+    }
+    diagnostics.push(
+      warning(
+        `Token ${token.name} is imported for adoption from owner ${owner}`,
+        `Nothing has changed yet. The next plan shows owner ${owner} -> ${configured.owner} and needs adopt = true on the resource; apply then relabels it.`,
+      ),
+    );
+  } else if (owner === undefined) {
+    diagnostics.push(
+      warning(
+        `Token ${token.name} is not managed by any tokenform configuration`,
+        `The next apply labels it with this provider's owner (${configured.owner}).`,
+      ),
+    );
+  }
+  return { state: stateFromToken(token, null), diagnostics };
+}
+
 /** The resource's behaviour; `rules` defaults to src/spec's (tests may pass their own base directory). */
 export function tokenResourceImpl(
   rules: SpecRules = specRules(),
-): Omit<ResourceType<Configured>, "typeName" | "schema"> {
-  const ownerOfContext = (ctx: CallContext<Configured>) => {
-    try {
-      return ctx.configured().owner;
-    } catch {
-      return DEFAULT_OWNER;
-    }
-  };
-  const apiOrUndefined = (ctx: CallContext<Configured>) => {
-    try {
-      return ctx.configured().api;
-    } catch {
-      return undefined;
-    }
-  };
+): Omit<TokenResource, "typeName" | "schema"> {
   return {
     validate: async (config) => validateTokenConfig(rules, config),
 
@@ -101,28 +189,7 @@ export function tokenResourceImpl(
       }
     },
 
-    async plan(change, ctx) {
-      const owner = ownerOfContext(ctx);
-      const config = change.config ? withFileKeys(change.config, change.prior) : null;
-      const resolved = config ? resolveOrUndefined(rules, config, owner) : undefined;
-      const plan = planToken({ ...change, config, owner, resolved, now: new Date() });
-      if (config === null || plan.planned === null) return plan;
-      const view = toSpec(config, owner);
-      const held = await holderDiagnostics({
-        api: apiOrUndefined(ctx),
-        owner,
-        host: hostname(),
-        prior: change.prior,
-        config,
-        resolved,
-        deliveryUnknown: hasUnknownDelivery(config),
-        delivered: new Set(
-          Array.isArray(change.prior?.delivered) ? (change.prior.delivered as string[]) : [],
-        ),
-        deliveryPath: (index) => view.toAttributePath(["tokens", 0, "deliver", index]),
-      });
-      return { ...plan, diagnostics: [...plan.diagnostics, ...held] };
-    },
+    plan: (change, ctx) => planChange(rules, change, ctx),
 
     async apply(change, ctx) {
       const configured = ctx.configured();
@@ -137,56 +204,6 @@ export function tokenResourceImpl(
       });
     },
 
-    async import(importId, ctx) {
-      const configured = ctx.configured();
-      const adopting = importId.startsWith(ADOPT_IMPORT_PREFIX);
-      const id = adopting ? importId.slice(ADOPT_IMPORT_PREFIX.length) : importId;
-      let token: Awaited<ReturnType<ReturnType<typeof apiOf>["getToken"]>>;
-      try {
-        token = await apiOf(configured).getToken(id);
-      } catch (err) {
-        if (notFound(err)) {
-          return {
-            state: null,
-            diagnostics: [
-              error(
-                "Cannot import a token that does not exist",
-                `The token service has no token with id ${JSON.stringify(id)}.`,
-              ),
-            ],
-          };
-        }
-        throw err;
-      }
-      const diagnostics: Diagnostic[] = [];
-      const owner = ownerOf(token);
-      if (owner !== undefined && owner !== configured.owner) {
-        if (!adopting) {
-          return {
-            state: null,
-            diagnostics: [
-              error(
-                `Token ${token.name} belongs to owner ${owner}`,
-                `Token ${id} carries tokenform.dev/owner=${owner}: another configuration manages it, and importing it would take it from that configuration.\n\nTo adopt it deliberately, set adopt = true on the resource and import it with the id ${ADOPT_IMPORT_PREFIX}${id}:\n  terraform import <address> ${ADOPT_IMPORT_PREFIX}${id}\n(or id = "${ADOPT_IMPORT_PREFIX}${id}" in an import block; Terraform shows the provider only the id when importing, so the id says it too).`,
-              ),
-            ],
-          };
-        }
-        diagnostics.push(
-          warning(
-            `Token ${token.name} is imported for adoption from owner ${owner}`,
-            `Nothing has changed yet. The next plan shows owner ${owner} -> ${configured.owner} and needs adopt = true on the resource; apply then relabels it.`,
-          ),
-        );
-      } else if (owner === undefined) {
-        diagnostics.push(
-          warning(
-            `Token ${token.name} is not managed by any tokenform configuration`,
-            `The next apply labels it with this provider's owner (${configured.owner}).`,
-          ),
-        );
-      }
-      return { state: stateFromToken(token, null), diagnostics };
-    },
+    import: importToken,
   };
 }
