@@ -11,7 +11,9 @@ import ts from "typescript";
 const args = process.argv.slice(2);
 const overIndex = args.indexOf("--over");
 const over = overIndex >= 0 ? Number(args[overIndex + 1]) : undefined;
-const count = Number(args.find((arg, index) => /^\d+$/.test(arg) && index !== overIndex + 1) ?? 5);
+const count = Number(
+  args.find((arg, index) => /^\d+$/.test(arg) && (overIndex < 0 || index !== overIndex + 1)) ?? 5,
+);
 
 const files = globSync(["src/**/*.ts", "provider/src/**/*.ts", "reconciler/src/**/*.ts"], {
   ignore: ["**/gen/**", "**/proto/**", "**/*.d.ts"],
