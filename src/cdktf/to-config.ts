@@ -16,17 +16,18 @@ type CdktfBlock<Key> = Key extends keyof TokenformTokenConfig
   : never;
 type Kinds = typeof DESTINATION_KINDS;
 /**
- * Compile-time check that every destination kind's CDKTF mapping names a block list of the generated
- * `tokenform_token` config and builds one of its blocks (a new kind needs the bindings regenerated).
+ * The kinds whose CDKTF mapping does not name a block list of the generated `tokenform_token` config or
+ * does not build one of its blocks (a new kind needs the bindings regenerated: `npm run generate`).
  */
-type CdktfBlocksFit = {
+type CdktfMisfits = {
   [K in DestinationKindName]: ReturnType<Kinds[K]["cdktf"]["block"]> extends CdktfBlock<
     Kinds[K]["cdktf"]["key"]
   >
-    ? true
+    ? never
     : K;
 }[DestinationKindName];
-const cdktfBlocksFit: CdktfBlocksFit = true;
+/** Compile-time check: fails naming each misfit kind. */
+const cdktfBlocksFit: [CdktfMisfits] extends [never] ? true : CdktfMisfits = true;
 void cdktfBlocksFit;
 
 /** The resource configuration for `token` (without `provider` and other meta-arguments). */

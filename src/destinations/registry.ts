@@ -7,7 +7,7 @@
 import { file } from "./file/index.js";
 import { github } from "./github/index.js";
 import { gitlab } from "./gitlab/index.js";
-import type { DestinationKind } from "./kind.js";
+import type { CommonSinkOptions, DestinationKind, SinkConfig } from "./kind.js";
 
 /** Every kind, by name (the key is the kind's `kind`). */
 export const DESTINATION_KINDS = { github, gitlab, file } as const satisfies {
@@ -34,7 +34,11 @@ export type Delivery = {
 }[DestinationKindName];
 
 /** The options kind `K` adds to `createSinks`. */
-export type SinkOptionsOf<K extends DestinationKindName> = Parameters<Kinds[K]["sink"]>[0]["options"];
+export type SinkOptionsOf<K extends DestinationKindName> = Kinds[K]["sink"] extends (
+  config: SinkConfig<infer Options>,
+) => unknown
+  ? Options & CommonSinkOptions
+  : CommonSinkOptions;
 
 /** The fields the kinds add to the Action's parsed inputs. */
 export type ActionInputField = {
