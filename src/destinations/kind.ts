@@ -180,11 +180,6 @@ export function lazySink<D extends { kind: string }>(kind: D["kind"], load: () =
   };
 }
 
-/** For the default branch of a switch over kinds: a kind left out is a compile error. */
-export function assertNever(value: never, what = "value"): never {
-  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
-}
-
 /** Attribute builders for `TerraformFacet.attributes`. */
 export const tf = {
   required: (name: string, type: TerraformAttributeType, description: string): TerraformAttribute => ({
