@@ -9,7 +9,7 @@
 import { chmodSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Metafile } from "esbuild";
+import type { Metafile, Plugin } from "esbuild";
 import { readProtoFiles } from "./src/proto/source.js";
 import { parseProto } from "./src/runtime/proto.js";
 
@@ -59,6 +59,31 @@ function assertNoService(metafile: Metafile): void {
 }
 
 /**
+ * The handshake bundle reaches the destination kinds' registry (`cli.ts` prints the provider schema, whose
+ * delivery blocks the kinds declare); each kind loads its sink with `import()` on first use, which only the
+ * methods bundle ever does. Those imports stay out of the handshake bundle, which would otherwise carry
+ * octokit and libsodium (~700 KB) into every start; `assertNoSinks` checks that they did.
+ */
+const sinksOnlyInMethods: Plugin = {
+  name: "tokenform-sinks-only-in-methods",
+  setup(b) {
+    b.onResolve({ filter: /\/sinks\// }, (args) =>
+      args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined,
+    );
+  },
+};
+
+/** Refuses a handshake bundle that carries the sinks (see `sinksOnlyInMethods`). */
+function assertNoSinks(metafile: Metafile): void {
+  const sinks = Object.keys(metafile.inputs).filter((p) => p.includes("src/sinks/"));
+  if (sinks.length > 0) {
+    throw new Error(
+      `the provider's handshake bundle must not contain the sinks: ${sinks.slice(0, 5).join(", ")}`,
+    );
+  }
+}
+
+/**
  * Builds the bundle; returns its path. Two passes: methods.ts (handlers, API client, sinks, spec rules —
  * ~1.3 MB) is compiled to CommonJS text first and embedded in main.ts's bundle as a string, which main
  * evaluates on the first RPC. A start that only hand-shakes then parses ~20 KB instead of all of it.
@@ -100,6 +125,7 @@ export async function buildProvider(options: BuildOptions = {}): Promise<string>
     ...common,
     // main.ts imports methods.ts only when not bundled; the bundle evaluates the embedded text instead.
     external: [...NATIVE_EXTERNALS, "./methods.js"],
+    plugins: [sinksOnlyInMethods],
     entryPoints: [join(PROVIDER_DIR, "src", "main.ts")],
     outfile,
     banner: { js: BANNER },
@@ -111,6 +137,7 @@ export async function buildProvider(options: BuildOptions = {}): Promise<string>
     },
   });
   assertNoService(main.metafile);
+  assertNoSinks(main.metafile);
   chmodSync(outfile, 0o755);
   return outfile;
 }

@@ -3,8 +3,10 @@
  * provider schema` (`terraform providers schema -json` format) and the committed provider/schema.json the
  * CDKTF bindings are generated from. Attribute names are the TokenSpec's fields in snake_case.
  *
- * This module imports no validation code (zod): it is loaded on every provider start.
+ * This module imports no validation code (zod): it is loaded on every provider start. The destination
+ * kinds' registry it reads the delivery blocks from loads none either.
  */
+import { allKinds } from "../../src/destinations/registry.js";
 import type {
   AttributeSchema,
   BlockSchema,
@@ -113,58 +115,12 @@ const rotationBlock: NestedBlockSchema = {
   ),
 };
 
-const githubBlock: NestedBlockSchema = {
-  typeName: "github_secret",
+/** One list block per destination kind (`github_secret`, `gitlab_variable`, `file`), as each kind declares it. */
+const deliveryBlocks: NestedBlockSchema[] = allKinds().map(({ terraform }) => ({
+  typeName: terraform.typeName,
   nesting: "list",
-  block: block("Deliver the secret to a GitHub Actions secret (credentials: GITHUB_TOKEN).", [
-    optional("repository", "string", "Repository (`owner/repo`) for a repository or environment secret."),
-    optional("environment", "string", "Deployment environment (with `repository`)."),
-    optional("organization", "string", "Organisation for an organisation secret."),
-    optional(
-      "visibility",
-      "string",
-      "Which repositories may use an organisation secret: all, private or selected.",
-    ),
-    optional(
-      "repositories",
-      STRING_LIST,
-      "Repository names that may use an organisation secret with visibility selected.",
-    ),
-    required("secret", "string", "Secret name."),
-  ]),
-};
-
-const gitlabBlock: NestedBlockSchema = {
-  typeName: "gitlab_variable",
-  nesting: "list",
-  block: block("Deliver the secret to a GitLab CI/CD variable (credentials: GITLAB_TOKEN, GITLAB_URL).", [
-    optional("project", "string", "Project path (`group/project`) or numeric id."),
-    optional("group", "string", "Group path or numeric id."),
-    required("variable", "string", "Variable key."),
-    optional("environment_scope", "string", "Environment scope (default `*`)."),
-    optional("protected", "bool", "Only exported to protected branches and tags (default false)."),
-    optional("masked", "bool", "Masked in job logs (default true)."),
-    optional("hidden", "bool", "Masked and hidden in the UI; can only be set at creation."),
-    optional("raw", "bool", "Not expanded (default true)."),
-  ]),
-};
-
-const fileBlock: NestedBlockSchema = {
-  typeName: "file",
-  nesting: "list",
-  block: block(
-    "Deliver the secret to a local file (mode 0600; refused inside a git work tree unless git-ignored).",
-    [
-      required("path", "string", "File path; `~` is the home directory."),
-      optional("format", "string", "`env` writes KEY=value (default), `raw` writes the bare secret."),
-      defaulted(
-        "key",
-        "string",
-        "Variable name for format env. Default: derived from the token name when the block is added (`laptop-dev` → `LAPTOP_DEV`), then kept: renaming the token does not rename the variable.",
-      ),
-    ],
-  ),
-};
+  block: block(terraform.description, terraform.attributes),
+}));
 
 /** `resource "tokenform_token"`: one TokenSpec entry, its deliveries included. Never holds the secret. */
 export const tokenResourceSchema: Schema = {
@@ -249,7 +205,7 @@ export const tokenResourceSchema: Schema = {
       computed("rotated_at", "string", "Time of the last roll (the creation time before the first)."),
       computed("delivered", STRING_LIST, "Destination ids holding the current secret generation."),
     ],
-    [rateLimitBlock, rotationBlock, githubBlock, gitlabBlock, fileBlock],
+    [rateLimitBlock, rotationBlock, ...deliveryBlocks],
   ),
 };
 

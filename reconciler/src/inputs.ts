@@ -6,25 +6,24 @@
 import * as core from "@actions/core";
 import { z } from "zod";
 import { parseApiUrl } from "../../src/api/endpoint.js";
+import type { ActionInput } from "../../src/destinations/kind.js";
+import { type ActionInputField, allKinds } from "../../src/destinations/registry.js";
 
 /** How the Action decides what to do; `auto` picks from the triggering event (see `mode.ts`). */
 export const MODES = ["auto", "plan", "apply", "rotate"] as const;
 export type Mode = (typeof MODES)[number];
 
+/** The inputs the destination kinds declare (`github-token`, `gitlab-token`, `gitlab-url`), by field. */
+type KindInputs = { [F in ActionInputField]?: string };
+
 /** Validated inputs. Credentials are plain strings here, already masked in the log. */
-export interface ActionInputs {
+export interface ActionInputs extends KindInputs {
   /** Spec files, directories or glob patterns (newline- or comma-separated in the input). */
   specs: string[];
   /** Base URL of the token service; absent when not given (validation and secret scan only). */
   apiUrl?: string;
   /** Admin token for the token service (`tokens:read`, plus `tokens:write` to apply). */
   apiToken?: string;
-  /** Token that writes GitHub Actions secrets (a GitHub App installation token or a PAT). */
-  githubToken?: string;
-  /** Token that writes GitLab CI/CD variables. */
-  gitlabToken?: string;
-  /** GitLab instance URL (default https://gitlab.com, decided by the sink). */
-  gitlabUrl?: string;
   /** Token for this repository's REST calls (PR files, comments): the workflow's `GITHUB_TOKEN`. */
   repoToken?: string;
   mode: Mode;
@@ -69,6 +68,14 @@ const flag = (name: string, fallback: boolean) =>
     .refine((s) => s === "" || s in BOOLEAN_WORDS, { message: `${name} must be true or false` })
     .transform((s) => (s === "" ? fallback : BOOLEAN_WORDS[s]!));
 
+/** Each kind's inputs (`src/destinations/<kind>`, `action.inputs`), in registry order. */
+const KIND_INPUT_LIST: readonly ActionInput<ActionInputField>[] = allKinds().flatMap(
+  (kind) => kind.action.inputs as readonly ActionInput<ActionInputField>[],
+);
+const KIND_INPUTS = Object.fromEntries(
+  KIND_INPUT_LIST.map((input) => [input.name, input.url ? url(input.name) : optional]),
+);
+
 const InputsSchema = z.object({
   specs: z
     .string()
@@ -88,9 +95,7 @@ const InputsSchema = z.object({
     return z.NEVER;
   }),
   "api-token": optional,
-  "github-token": optional,
-  "gitlab-token": optional,
-  "gitlab-url": url("gitlab-url"),
+  ...KIND_INPUTS,
   "repo-token": optional,
   mode: z
     .string()
@@ -103,7 +108,11 @@ const InputsSchema = z.object({
 });
 
 /** The credentials among the inputs: masked as soon as they are read. */
-const SECRET_INPUTS = ["api-token", "github-token", "gitlab-token", "repo-token"] as const;
+const SECRET_INPUTS = [
+  "api-token",
+  ...KIND_INPUT_LIST.filter((input) => input.secret).map((input) => input.name),
+  "repo-token",
+];
 
 /**
  * Reads and validates the inputs. `env` supplies the fallback for `repo-token` (`GITHUB_TOKEN`, which a
@@ -118,7 +127,9 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
   if (!parsed.success) {
     throw new InputError(`invalid input: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
   }
-  const v = parsed.data;
+  const v = parsed.data as typeof parsed.data & Record<string, string | undefined>;
+  const kindInputs: KindInputs = {};
+  for (const input of KIND_INPUT_LIST) if (v[input.name]) kindInputs[input.field] = v[input.name];
   return {
     specs: v.specs,
     mode: v.mode,
@@ -128,9 +139,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     force: v.force,
     ...(v["api-url"] ? { apiUrl: v["api-url"] } : {}),
     ...(v["api-token"] ? { apiToken: v["api-token"] } : {}),
-    ...(v["github-token"] ? { githubToken: v["github-token"] } : {}),
-    ...(v["gitlab-token"] ? { gitlabToken: v["gitlab-token"] } : {}),
-    ...(v["gitlab-url"] ? { gitlabUrl: v["gitlab-url"] } : {}),
+    ...kindInputs,
     ...(v["repo-token"] ? { repoToken: v["repo-token"] } : {}),
   };
 }

@@ -4,6 +4,7 @@
  * behind on a self-hosted one — and the person who needs the file is not there. Such a token is skipped
  * whole (one secret cannot be half delivered) and reported; everything else in the plan is applied.
  */
+import { kindOf } from "../../src/destinations/registry.js";
 import { selectChanges } from "../../src/plan/filter.js";
 import { CHANGE_KINDS, type Change, type Plan } from "../../src/plan/types.js";
 
@@ -15,14 +16,16 @@ export interface SplitPlan {
   local: Change[];
 }
 
-/** True when `change` issues a secret and one of its destinations is a file. */
+/** True when `change` issues a secret and one of its destinations is of a kind the Action refuses (a file). */
 export function deliversToFile(change: Change): boolean {
   switch (change.kind) {
     case "create":
     case "recreate":
     case "rotate":
     case "redeliver":
-      return change.destinations.some((d) => d.destination?.kind === "file");
+      return change.destinations.some(
+        (d) => d.destination !== undefined && kindOf(d.destination.kind).action.onRunner === "refuse",
+      );
     default:
       return false;
   }

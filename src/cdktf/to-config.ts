@@ -4,21 +4,34 @@
  * plan` show what will be applied; empty collections are left out (the provider reads them as unset).
  * Durations are written back in the spec's notation (`15552000` seconds → `180d`).
  */
+import { definedOnly } from "../destinations/kind.js";
+import { allKinds, type DESTINATION_KINDS, type DestinationKindName } from "../destinations/registry.js";
 import { formatDuration } from "../spec/duration.js";
-import type { Destination, ResolvedToken } from "../spec/resolved.js";
-import type {
-  TokenformTokenConfig,
-  TokenformTokenFile,
-  TokenformTokenGithubSecret,
-  TokenformTokenGitlabVariable,
-} from "./deps.js";
+import type { ResolvedToken } from "../spec/resolved.js";
+import type { TokenformTokenConfig } from "./deps.js";
+
+/** One block of the generated config's list under `Key` (`githubSecret` → `TokenformTokenGithubSecret`). */
+type CdktfBlock<Key> = Key extends keyof TokenformTokenConfig
+  ? Extract<NonNullable<TokenformTokenConfig[Key]>, readonly unknown[]>[number]
+  : never;
+type Kinds = typeof DESTINATION_KINDS;
+/**
+ * The kinds whose CDKTF mapping does not name a block list of the generated `tokenform_token` config or
+ * does not build one of its blocks (a new kind needs the bindings regenerated: `npm run generate`).
+ */
+type CdktfMisfits = {
+  [K in DestinationKindName]: ReturnType<Kinds[K]["cdktf"]["block"]> extends CdktfBlock<
+    Kinds[K]["cdktf"]["key"]
+  >
+    ? never
+    : K;
+}[DestinationKindName];
+/** Compile-time check: fails naming each misfit kind. */
+const cdktfBlocksFit: [CdktfMisfits] extends [never] ? true : CdktfMisfits = true;
+void cdktfBlocksFit;
 
 /** The resource configuration for `token` (without `provider` and other meta-arguments). */
 export function tokenConfig(token: ResolvedToken): TokenformTokenConfig {
-  const github: TokenformTokenGithubSecret[] = [];
-  const gitlab: TokenformTokenGitlabVariable[] = [];
-  const files: TokenformTokenFile[] = [];
-  for (const destination of token.deliver) addDestination(destination, github, gitlab, files);
   const rateLimit = definedOnly(token.rateLimit);
   return {
     name: token.name,
@@ -44,9 +57,7 @@ export function tokenConfig(token: ResolvedToken): TokenformTokenConfig {
     ...(token.adopt ? { adopt: true } : {}),
     onRemove: token.onRemove,
     removalGrace: formatDuration(token.removalGraceSeconds),
-    ...(github.length > 0 ? { githubSecret: github } : {}),
-    ...(gitlab.length > 0 ? { gitlabVariable: gitlab } : {}),
-    ...(files.length > 0 ? { file: files } : {}),
+    ...deliveryBlocks(token),
   };
 }
 
@@ -61,49 +72,15 @@ function expiry(token: ResolvedToken): Pick<TokenformTokenConfig, "expiresIn" | 
   }
 }
 
-/** Appends `d` to the block list of its kind (blocks keep the spec's order within a kind). */
-function addDestination(
-  d: Destination,
-  github: TokenformTokenGithubSecret[],
-  gitlab: TokenformTokenGitlabVariable[],
-  files: TokenformTokenFile[],
-): void {
-  switch (d.kind) {
-    case "github":
-      github.push(
-        definedOnly({
-          repository: d.repository,
-          environment: d.environment,
-          organization: d.organization,
-          visibility: d.visibility,
-          repositories: d.repositories ? [...d.repositories] : undefined,
-          secret: d.secret,
-        }),
-      );
-      return;
-    case "gitlab":
-      gitlab.push(
-        definedOnly({
-          project: d.project,
-          group: d.group,
-          variable: d.variable,
-          environmentScope: d.environmentScope,
-          protected: d.protected,
-          masked: d.masked,
-          hidden: d.hidden,
-          raw: d.raw,
-        }),
-      );
-      return;
-    case "file":
-      // A derived key is left to the provider, which keeps the key the file already has (a rename never
-      // renames the variable) and derives it from the name only for a new file.
-      files.push({ path: d.path, format: d.format, ...(d.keyDerived ? {} : { key: d.key }) });
-      return;
+/**
+ * The destinations as block lists, one per kind that has any, in the registry's order (blocks keep the
+ * spec's order within a kind), each block as its kind maps it (`cdktf` of `src/destinations/<kind>`).
+ */
+function deliveryBlocks(token: ResolvedToken): Partial<TokenformTokenConfig> {
+  const out: Record<string, object[]> = {};
+  for (const { kind, cdktf } of allKinds()) {
+    const blocks = token.deliver.filter((d) => d.kind === kind).map((d) => cdktf.block(d));
+    if (blocks.length > 0) out[cdktf.key] = blocks;
   }
-}
-
-/** `value` without its undefined fields (so synthesized JSON has no nulls for unset attributes). */
-function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  return out as Partial<TokenformTokenConfig>;
 }

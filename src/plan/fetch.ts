@@ -7,6 +7,7 @@
 import { hostname } from "node:os";
 import type { TokenformApi } from "../api/contract.js";
 import { type AuditEntry, OWNER_LABEL } from "../api/schemas.js";
+import { DESTINATION_KIND_NAMES } from "../destinations/registry.js";
 import type { SinkRegistry } from "../sinks/types.js";
 import type { Destination, ResolvedTokenSet } from "../spec/resolved.js";
 import { computePlan, type PlanInput } from "./compute.js";
@@ -103,7 +104,7 @@ export async function planTokenSet(
   };
   let first = computePlan(input);
   if (options.sinks && options.checkDestinations !== false) {
-    const kinds = new Set(options.checkKinds ?? ["github", "gitlab", "file"]);
+    const kinds = new Set(options.checkKinds ?? DESTINATION_KIND_NAMES);
     const targets = destinationsToCheck(first, actual).filter((c) => kinds.has(c.record.target.kind));
     const checks = await checkDestinations(options.sinks, set.owner, targets, {
       ...(options.signal ? { signal: options.signal } : {}),

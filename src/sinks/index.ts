@@ -1,16 +1,20 @@
 /**
- * The sinks' front door: `createSinks` builds the registry apply uses (GitHub, GitLab, local file), with
- * credentials taken from the environment only (`GITHUB_TOKEN`, optional `GITHUB_API_URL` for GitHub
- * Enterprise Server, `GITLAB_TOKEN`, optional `GITLAB_URL`), never from flags. A missing credential does
- * not fail here: the sink that needs it fails with a DeliveryError saying what is needed when first used.
+ * The sinks' front door: `createSinks` builds the registry apply uses, one sink per destination kind (each
+ * kind's `sink` in `src/destinations`), with credentials taken from the environment only (`GITHUB_TOKEN`,
+ * optional `GITHUB_API_URL` for GitHub Enterprise Server, `GITLAB_TOKEN`, optional `GITLAB_URL`), never
+ * from flags. A missing credential does not fail here: the sink that needs it fails with a DeliveryError
+ * saying what is needed when first used.
  *
- * A new destination kind (Vault, AWS Secrets Manager) is one more class implementing `Sink` and one more
- * entry here and in the `Destination` union.
+ * A new destination kind (Vault, AWS Secrets Manager) is one more class implementing `Sink`, built by the
+ * `sink` of its kind module.
  */
 
-import { FileSink } from "./file/sink.js";
-import { GithubSink, type GithubSinkOptions } from "./github/sink.js";
-import { GitlabSink, type GitlabSinkOptions } from "./gitlab/sink.js";
+import {
+  DESTINATION_KIND_NAMES,
+  type DestinationKindName,
+  kindOf,
+  type SinkOptionsOf,
+} from "../destinations/registry.js";
 import { maskingLogger, type SinkLogger } from "./logger.js";
 import type { SinkRegistry } from "./types.js";
 
@@ -33,44 +37,32 @@ export type {
 } from "./types.js";
 export { DeliveryError } from "./types.js";
 
-/** Options of `createSinks`. All optional: production reads everything from `process.env`. */
-export interface CreateSinksOptions {
+/** Every kind's own options of `createSinks` in one object type (`githubBaseUrl`, `gitlab`, …). */
+type KindOptions = {
+  [K in DestinationKindName]: (options: SinkOptionsOf<K>) => void;
+}[DestinationKindName] extends (options: infer All) => void
+  ? All
+  : never;
+
+/**
+ * Options of `createSinks`. All optional: production reads everything from `process.env`. Besides these,
+ * each kind declares its own (`src/destinations/<kind>`): `githubBaseUrl` and `github` (write interval,
+ * retries, rate-limit waits), `gitlabUrl` and `gitlab` (retries, timeout).
+ */
+export type CreateSinksOptions = KindOptions & {
   /** Where credentials and URLs are read from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
-  /** GitHub REST root; overrides `GITHUB_API_URL` (default https://api.github.com). */
-  githubBaseUrl?: string;
-  /** GitLab instance URL; overrides `GITLAB_URL` (default https://gitlab.com). */
-  gitlabUrl?: string;
-  /** Fetch implementation for both HTTP sinks (default: Node's global fetch). */
+  /** Fetch implementation for the HTTP sinks (default: Node's global fetch). */
   fetch?: typeof globalThis.fetch;
   logger?: SinkLogger;
-  /** Fine tuning of the GitHub sink (write interval, retries, rate-limit waits); tests and benchmarks lower them. */
-  github?: Omit<GithubSinkOptions, "token" | "baseUrl" | "fetch" | "logger">;
-  /** Fine tuning of the GitLab sink (retries, timeout). */
-  gitlab?: Omit<GitlabSinkOptions, "token" | "url" | "fetch" | "logger">;
-}
+};
 
 /** The registry of every sink, configured from the environment. Never throws for missing credentials. */
 export function createSinks(options: CreateSinksOptions = {}): SinkRegistry {
   const env = options.env ?? process.env;
   const logger = options.logger ? maskingLogger(options.logger) : undefined;
-  const common = {
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(logger ? { logger } : {}),
-  };
-  return {
-    github: new GithubSink({
-      ...options.github,
-      ...common,
-      token: env.GITHUB_TOKEN,
-      baseUrl: options.githubBaseUrl || env.GITHUB_API_URL || undefined,
-    }),
-    gitlab: new GitlabSink({
-      ...options.gitlab,
-      ...common,
-      token: env.GITLAB_TOKEN,
-      url: options.gitlabUrl || env.GITLAB_URL || undefined,
-    }),
-    file: new FileSink(logger ? { logger } : {}),
-  };
+  const config = { env, options: { ...options, logger } };
+  return Object.fromEntries(
+    DESTINATION_KIND_NAMES.map((name) => [name, kindOf(name).sink(config)]),
+  ) as unknown as SinkRegistry;
 }

@@ -39,7 +39,7 @@ export interface DeliveryContext {
   signal?: AbortSignal;
 }
 
-export interface Sink<D extends Destination = Destination> {
+export interface Sink<D extends { kind: string } = Destination> {
   readonly kind: D["kind"];
   /** Writes `secret` to `destination`, creating or replacing it. */
   deliver(destination: D, secret: SecretValue, context: DeliveryContext): Promise<DeliveryReceipt>;

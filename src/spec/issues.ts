@@ -5,18 +5,10 @@
  * (`validate.ts`); here every diagnostic has only a path.
  */
 import { z } from "zod";
+import { allKinds } from "../destinations/registry.js";
 import type { DiagnosticCode, DiagnosticPath, RelatedLocation, Severity } from "./diagnostics.js";
 import { DURATION_PATTERN } from "./duration.js";
-import {
-  GITHUB_ORGANIZATION_PATTERN,
-  GITHUB_REPOSITORY_PATTERN,
-  GITHUB_SECRET_PATTERN,
-  GITLAB_KEY_PATTERN,
-  type IssueParams,
-  OWNER_PATTERN,
-  SCOPE_PATTERN,
-  TOOL_PATTERN,
-} from "./schema.js";
+import { type IssueParams, OWNER_PATTERN, SCOPE_PATTERN, TOOL_PATTERN } from "./schema.js";
 import { valueAt } from "./source.js";
 import { closest } from "./suggest.js";
 
@@ -41,10 +33,7 @@ const PATTERN_CODES = new Map<string, DiagnosticCode>(
       [SCOPE_PATTERN, "invalid_scope"],
       [TOOL_PATTERN, "invalid_tool_pattern"],
       [DURATION_PATTERN, "invalid_duration"],
-      [GITHUB_SECRET_PATTERN, "invalid_secret_name"],
-      [GITHUB_REPOSITORY_PATTERN, "invalid_repository"],
-      [GITHUB_ORGANIZATION_PATTERN, "invalid_repository"],
-      [GITLAB_KEY_PATTERN, "invalid_variable_name"],
+      ...allKinds().flatMap((kind) => kind.spec.patternCodes),
     ] as const
   ).map(([pattern, code]) => [String(new RegExp(pattern)), code]),
 );

@@ -8,10 +8,9 @@
  * expiry as a whole; `rotation` replaces the default rotation as a whole.
  */
 
-import { homedir } from "node:os";
-import { isAbsolute, join, resolve as resolvePath } from "node:path";
+import type { ResolveContext } from "../destinations/kind.js";
+import { deliveryKind, kindOf } from "../destinations/registry.js";
 import { parseDuration } from "./duration.js";
-import { envVariableOf } from "./identifiers.js";
 import type { Destination, Expiry, ResolvedToken, ResolvedTokenSet, SourceLocation } from "./resolved.js";
 import {
   DEFAULT_REMOVAL_GRACE,
@@ -31,13 +30,8 @@ export const DEFAULT_TOKEN_TYPE: TokenType = "mcp";
 /** What happens to a token removed from the spec when nothing says otherwise. */
 export const DEFAULT_ON_REMOVE: OnRemove = "disable-then-delete";
 
-/** Where relative paths and `~` point while resolving. */
-export interface ResolveContext {
-  /** Directory of the spec file (relative `file` destinations are resolved against it). */
-  baseDir: string;
-  /** Home directory for `~` (default: the current user's). */
-  homeDir?: string;
-}
+export { envKeyFor } from "../destinations/file/index.js";
+export type { ResolveContext } from "../destinations/kind.js";
 
 /** One document to resolve, with where it came from. */
 export interface TokenSetPart {
@@ -143,63 +137,14 @@ function normaliseAllowlist(entries: readonly string[]): string[] {
   return [...out];
 }
 
-/** Completes one delivery with its defaults (see the README's table). */
+/** Completes one delivery with its defaults (see the README's table; each kind's `resolve`). */
 export function resolveDestination(
   delivery: Delivery,
   tokenName: string,
   context: ResolveContext,
 ): Destination {
-  if ("github" in delivery) {
-    const g = delivery.github;
-    if (g.organization !== undefined) {
-      const visibility = g.visibility ?? "private";
-      return {
-        kind: "github",
-        organization: g.organization,
-        visibility,
-        ...(visibility === "selected" ? { repositories: [...(g.repositories ?? [])] } : {}),
-        secret: g.secret,
-      };
-    }
-    return {
-      kind: "github",
-      repository: g.repository,
-      ...(g.environment !== undefined ? { environment: g.environment } : {}),
-      secret: g.secret,
-    };
-  }
-  if ("gitlab" in delivery) {
-    const g = delivery.gitlab;
-    return {
-      kind: "gitlab",
-      ...(g.group !== undefined ? { group: String(g.group) } : { project: String(g.project) }),
-      variable: g.variable,
-      environmentScope: g.environmentScope ?? "*",
-      protected: g.protected ?? false,
-      masked: g.masked ?? true,
-      hidden: g.hidden ?? false,
-      raw: g.raw ?? true,
-    };
-  }
-  const f = delivery.file;
-  return {
-    kind: "file",
-    path: filePath(f.path, context),
-    format: f.format ?? "env",
-    key: f.key ?? envKeyFor(tokenName),
-    ...(f.key === undefined ? { keyDerived: true as const } : {}),
-  };
-}
-
-/** `~` and `~/x` are the home directory; other relative paths are relative to the spec's directory. */
-function filePath(path: string, context: ResolveContext): string {
-  if (path === "~" || path.startsWith("~/")) return join(context.homeDir ?? homedir(), path.slice(1));
-  return isAbsolute(path) ? resolvePath(path) : resolvePath(context.baseDir, path);
-}
-
-/** Default variable name for a file: the token name's variable form (`envVariableOf`: `Cursor MCP` → `CURSOR_MCP`). */
-export function envKeyFor(tokenName: string): string {
-  return envVariableOf(tokenName);
+  const name = deliveryKind(delivery);
+  return kindOf(name).resolve((delivery as Record<string, unknown>)[name], tokenName, context);
 }
 
 function seconds(duration: string): number {

@@ -10,7 +10,12 @@
  * live in `validate.ts`; turning a valid document into resolved tokens lives in `resolve.ts`.
  */
 import { z } from "zod";
-import type { DiagnosticCode } from "./diagnostics.js";
+import {
+  DESTINATION_KIND_NAMES,
+  DESTINATION_KINDS,
+  type Delivery,
+  type DestinationKindName,
+} from "../destinations/registry.js";
 import { DURATION_PATTERN, isDuration, parseDuration } from "./duration.js";
 import { MAX_NAME_LENGTH, nameProblem } from "./identifiers.js";
 import {
@@ -20,6 +25,7 @@ import {
   MAX_SCOPES,
   MAX_TOOL_PATTERNS,
 } from "./limits.js";
+import { report } from "./report.js";
 import { checkCidr, labelKeyProblem, labelValueProblem } from "./values.js";
 
 /** The only apiVersion this release reads. */
@@ -45,40 +51,20 @@ export const SCOPE_PATTERN = "^(?:\\*|(?:\\*|[a-z][a-z0-9_.-]*):(?:\\*|[a-z][a-z
 export const TOOL_PATTERN = "^[A-Za-z0-9_.:/*-]{1,128}$";
 /** Owner of a set: `org/team` style, also used as the owner label value in the service. */
 export const OWNER_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)*$";
-/** GitHub secret names: letters, digits and `_`, not starting with a digit (the `GITHUB_` rule is in validate). */
-export const GITHUB_SECRET_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
-/** GitHub `owner/repo`. */
-export const GITHUB_REPOSITORY_PATTERN = "^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$";
-/** GitHub organisation logins: letters, digits and single hyphens, at most 39 characters. */
-export const GITHUB_ORGANIZATION_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$";
-/** GitHub reserves secret names starting with `GITHUB_` (in any case). */
-export const GITHUB_RESERVED_SECRET_PREFIX = "GITHUB_";
-/** GitLab CI/CD variable keys: `[A-Za-z0-9_]`, at most 255 characters. */
-export const GITLAB_KEY_PATTERN = "^[A-Za-z0-9_]{1,255}$";
+export {
+  GITHUB_ORGANIZATION_PATTERN,
+  GITHUB_REPOSITORY_PATTERN,
+  GITHUB_RESERVED_SECRET_PREFIX,
+  GITHUB_SECRET_PATTERN,
+} from "../destinations/github/index.js";
+export { GITLAB_KEY_PATTERN } from "../destinations/gitlab/index.js";
 
 /** Rotation overlap when a spec gives none (the seeds: "monitor for 24–48 hours"). */
 export const DEFAULT_ROTATION_OVERLAP = "48h";
 /** How long a token removed from the spec stays disabled before it is deleted, when not set. */
 export const DEFAULT_REMOVAL_GRACE = "7d";
 
-/** What a refinement puts in a zod issue's `params` so the diagnostics know its code and target. */
-export interface IssueParams {
-  code: DiagnosticCode;
-  /** `key` when the mapping key is at fault (label keys); the value otherwise. */
-  at?: "key";
-}
-
-/** Adds a custom issue carrying a diagnostic code. */
-function report(
-  ctx: { addIssue(issue: z.core.$ZodRawIssue | z.core.$ZodSuperRefineIssue): void },
-  code: DiagnosticCode,
-  message: string,
-  path: PropertyKey[] = [],
-  at?: "key",
-): void {
-  const params: IssueParams = at ? { code, at } : { code };
-  ctx.addIssue({ code: "custom", message, path, params, input: undefined });
-}
+export type { IssueParams } from "./report.js";
 
 /**
  * A token name: printable Unicode text of 1 to 128 characters, no control, bidi-override or invisible
@@ -165,171 +151,22 @@ const expiresAt = z.iso
   .datetime({ offset: true, error: "expected an RFC 3339 time such as 2030-06-30T00:00:00Z" })
   .describe("Absolute expiry time (RFC 3339).");
 
+/** Each destination kind's block (`src/destinations`), built with this module's zod. */
+const DELIVERY_BLOCK_SCHEMAS = Object.fromEntries(
+  DESTINATION_KIND_NAMES.map((name) => [name, DESTINATION_KINDS[name].spec.schema(z)]),
+) as unknown as { [K in DestinationKindName]: ReturnType<(typeof DESTINATION_KINDS)[K]["spec"]["schema"]> };
+
 /** A GitHub Actions secret: repository, environment or organisation secret. */
-export const GithubDeliverySchema = z
-  .strictObject({
-    repository: z
-      .string()
-      .regex(new RegExp(GITHUB_REPOSITORY_PATTERN), { message: "expected owner/repo" })
-      .optional()
-      .describe("Repository (`owner/repo`) for a repository or environment secret."),
-    environment: z
-      .string()
-      .min(1)
-      .max(255)
-      .optional()
-      .describe("Deployment environment (with `repository`)."),
-    organization: z
-      .string()
-      .regex(new RegExp(GITHUB_ORGANIZATION_PATTERN), {
-        message: "expected a GitHub organisation login such as acme",
-      })
-      .optional()
-      .describe("Organisation for an organisation secret."),
-    visibility: z
-      .enum(["all", "private", "selected"])
-      .optional()
-      .describe("Which repositories may use an organisation secret."),
-    repositories: z
-      .array(z.string().min(1))
-      .optional()
-      .describe("Repository names that may use an organisation secret with `visibility: selected`."),
-    secret: z
-      .string()
-      .regex(new RegExp(GITHUB_SECRET_PATTERN), {
-        message: "GitHub secret names may contain only letters, digits and _ and must not start with a digit",
-      })
-      .superRefine((name, ctx) => {
-        if (name.toUpperCase().startsWith(GITHUB_RESERVED_SECRET_PREFIX)) {
-          report(
-            ctx,
-            "reserved_secret_name",
-            `GitHub reserves secret names starting with ${GITHUB_RESERVED_SECRET_PREFIX}; choose another name such as MCP_API_KEY`,
-          );
-        }
-      })
-      .describe("Secret name."),
-  })
-  .superRefine((github, ctx) => {
-    if (github.repository === undefined && github.organization === undefined) {
-      report(
-        ctx,
-        "invalid_destination",
-        "a GitHub destination needs exactly one of repository or organization",
-      );
-    }
-    if (github.repository !== undefined && github.organization !== undefined) {
-      report(
-        ctx,
-        "invalid_destination",
-        "a GitHub destination takes repository or organization, not both (write two deliveries for both)",
-        ["organization"],
-        "key",
-      );
-    }
-    if (github.environment !== undefined && github.repository === undefined) {
-      report(
-        ctx,
-        "invalid_destination",
-        "environment is only for repository secrets (environment secrets belong to one repository)",
-        ["environment"],
-        "key",
-      );
-    }
-    for (const key of ["visibility", "repositories"] as const) {
-      if (github[key] !== undefined && github.organization === undefined) {
-        report(
-          ctx,
-          "invalid_destination",
-          `${key} is only for organisation secrets (with organization)`,
-          [key],
-          "key",
-        );
-      }
-    }
-    if (
-      github.repositories !== undefined &&
-      github.organization !== undefined &&
-      github.visibility !== "selected"
-    ) {
-      report(
-        ctx,
-        "invalid_destination",
-        "repositories is only used with visibility: selected; add it or remove the list",
-        ["repositories"],
-        "key",
-      );
-    }
-  })
-  .describe("Deliver to a GitHub Actions secret.");
-
+export const GithubDeliverySchema = DELIVERY_BLOCK_SCHEMAS.github;
 /** A GitLab CI/CD variable on a project or a group. */
-export const GitlabDeliverySchema = z
-  .strictObject({
-    project: z
-      .union([z.string().min(1), z.int().positive()])
-      .optional()
-      .describe("Project path (`group/project`) or numeric id."),
-    group: z
-      .union([z.string().min(1), z.int().positive()])
-      .optional()
-      .describe("Group path or numeric id."),
-    variable: z
-      .string()
-      .regex(new RegExp(GITLAB_KEY_PATTERN), {
-        error: (issue) =>
-          typeof issue.input === "string" && issue.input.length > 255
-            ? `GitLab variable keys are at most 255 characters (this one has ${issue.input.length})`
-            : "GitLab variable keys may contain only A-Z, a-z, 0-9 and _",
-      })
-      .describe("Variable key."),
-    environmentScope: z.string().min(1).optional().describe("Environment scope (default `*`)."),
-    protected: z
-      .boolean()
-      .optional()
-      .describe("Only exported to protected branches and tags (default false)."),
-    masked: z.boolean().optional().describe("Masked in job logs (default true)."),
-    hidden: z.boolean().optional().describe("Masked and hidden in the UI; can only be set at creation."),
-    raw: z.boolean().optional().describe("Not expanded (default true)."),
-  })
-  .superRefine((gitlab, ctx) => {
-    if ((gitlab.project === undefined) === (gitlab.group === undefined)) {
-      report(
-        ctx,
-        "invalid_destination",
-        "a GitLab destination needs exactly one of project or group",
-        gitlab.project === undefined ? [] : ["group"],
-        gitlab.project === undefined ? undefined : "key",
-      );
-    }
-    if (gitlab.hidden === true && gitlab.masked === false) {
-      report(ctx, "invalid_destination", "a hidden GitLab variable must also be masked", ["masked"]);
-    }
-  })
-  .describe("Deliver to a GitLab CI/CD variable.");
-
+export const GitlabDeliverySchema = DELIVERY_BLOCK_SCHEMAS.gitlab;
 /** A local file, written 0600 by atomic replace; refused inside a git work tree unless git-ignored. */
-export const FileDeliverySchema = z
-  .strictObject({
-    path: z.string().min(1).describe("File path; `~` is the home directory."),
-    format: z
-      .enum(["env", "raw"])
-      .optional()
-      .describe("`env` writes `KEY=value` (default), `raw` writes the bare secret."),
-    key: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "expected an environment variable name" })
-      .optional()
-      .describe("Variable name for `format: env` (default derived from the token name)."),
-  })
-  .describe("Deliver to a local file.");
+export const FileDeliverySchema = DELIVERY_BLOCK_SCHEMAS.file;
 
-/** One destination: exactly one of `github`, `gitlab`, `file`. */
-export const DeliverySchema = z.union([
-  z.strictObject({ github: GithubDeliverySchema }),
-  z.strictObject({ gitlab: GitlabDeliverySchema }),
-  z.strictObject({ file: FileDeliverySchema }),
-]);
+/** One destination: exactly one of the kinds' blocks (`github`, `gitlab`, `file`), under the kind's name. */
+export const DeliverySchema = z.union(
+  DESTINATION_KIND_NAMES.map((name) => z.strictObject({ [name]: DELIVERY_BLOCK_SCHEMAS[name] })),
+) as unknown as z.ZodType<Delivery, Delivery>;
 
 const labels = z
   .record(z.string(), z.string())
@@ -466,10 +303,10 @@ export const TokenSetSchema = z
 
 export type RateLimit = z.infer<typeof RateLimitSchema>;
 export type Rotation = z.infer<typeof RotationSchema>;
-export type GithubDelivery = z.infer<typeof GithubDeliverySchema>;
-export type GitlabDelivery = z.infer<typeof GitlabDeliverySchema>;
-export type FileDelivery = z.infer<typeof FileDeliverySchema>;
-export type Delivery = z.infer<typeof DeliverySchema>;
+export type { FileDelivery } from "../destinations/file/index.js";
+export type { GithubDelivery } from "../destinations/github/index.js";
+export type { GitlabDelivery } from "../destinations/gitlab/index.js";
+export type { Delivery } from "../destinations/registry.js";
 export type TokenSpec = z.infer<typeof TokenSpecSchema>;
 export type Defaults = z.infer<typeof DefaultsSchema>;
 export type TokenSet = z.infer<typeof TokenSetSchema>;

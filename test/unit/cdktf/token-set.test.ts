@@ -7,7 +7,9 @@
 import "./setup.js";
 import { join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { BlockSchema } from "../../../provider/src/runtime/schema.js";
+import { tokenResourceSchema } from "../../../provider/src/schema.js";
 import {
   TokenformProvider,
   TokenformToken,
@@ -448,10 +450,52 @@ describe("warnings", () => {
 });
 
 describe("secrets", () => {
-  it("never appear in synthesized output: there are none to synthesize", () => {
-    const stack = new TerraformStack(Testing.app(), "stack");
-    new TokenSet(stack, "tokens", { paths: ["tokens/"], cwd: fixture("valid") });
-    const out = Testing.synth(stack);
+  it("never appear in synthesized output: there are none to synthesize", async () => {
+    // The service credential is in the environment, as when `cdktf synth` runs in a deploy job: it is the
+    // provider's to read at plan time, never the construct's to write into cdktf.out.
+    const apiToken = generateToken("mcp_adm_");
+    vi.stubEnv("TOKENFORM_API_TOKEN", apiToken);
+    let out: string;
+    try {
+      const stack = new TerraformStack(Testing.app(), "stack");
+      new TokenSet(stack, "tokens", { paths: ["tokens/"], cwd: fixture("valid") });
+      out = Testing.synth(stack);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(out).not.toContain(apiToken);
+    expect((JSON.parse(out) as { provider: unknown }).provider).toEqual({
+      tokenform: [{ owner: "acme/platform" }],
+    });
+    const resources = Object.values(tokenResources(out));
+    // Every token of the spec was synthesized (an empty output would prove nothing)…
+    const spec = await loadTokenSet(["tokens/"], { cwd: fixture("valid") });
+    expect(resources.map((r) => r.name).sort()).toEqual(spec.set!.tokens.map((t) => t.name).sort());
+    expect(resources.length).toBeGreaterThan(0);
+    // …and each sets only what a configuration may set: no attribute of tokenform_token that is sensitive
+    // or set by the provider (the secret's fingerprint and prefix), in the token or in a delivery block.
+    const configurable = (block: BlockSchema): Set<string> =>
+      new Set([
+        ...block.attributes.filter((a) => (a.required || a.optional) && !a.sensitive).map((a) => a.name),
+        ...block.blocks.map((b) => b.typeName),
+      ]);
+    const tokenAttributes = configurable(tokenResourceSchema.block);
+    const attributesSet = new Set<string>();
+    for (const resource of resources) {
+      for (const [name, value] of Object.entries(resource)) {
+        if (name === "provider") continue;
+        expect(tokenAttributes).toContain(name);
+        attributesSet.add(name);
+        const nested = tokenResourceSchema.block.blocks.find((b) => b.typeName === name);
+        if (nested === undefined) continue;
+        const blockAttributes = configurable(nested.block);
+        for (const item of Array.isArray(value) ? value : [value]) {
+          for (const key of Object.keys(item as object)) expect(blockAttributes).toContain(key);
+        }
+      }
+    }
+    expect(attributesSet).toContain("github_secret");
+    expect(attributesSet).not.toContain("fingerprint");
     expect(findTokens(out)).toEqual([]);
     expect(findSecrets(out)).toEqual([]);
   });

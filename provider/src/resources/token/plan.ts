@@ -18,6 +18,7 @@ import { formatDuration, parseDuration } from "../../../../src/spec/duration.js"
 import { destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
 import { type AttributePath, type Diagnostic, path, warning } from "../../runtime/diagnostics.js";
 import { isObject, type TfObject, type TfValue, UNKNOWN, Unknown } from "../../runtime/values.js";
+import { DELIVERY_BLOCK_NAMES } from "./to-spec.js";
 
 /** Attributes only the service sets. */
 const COMPUTED = [
@@ -137,7 +138,7 @@ export function rollReasons(inputs: Parameters<typeof plannedRoll>[0]): RollReas
 
 /** Whether a delivery block (or one of its values) is not known yet. */
 export function hasUnknownDelivery(config: TfObject): boolean {
-  for (const name of ["github_secret", "gitlab_variable", "file"]) {
+  for (const name of DELIVERY_BLOCK_NAMES) {
     const blocks = config[name] ?? null;
     if (blocks instanceof Unknown) return true;
     if (

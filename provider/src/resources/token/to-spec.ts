@@ -4,6 +4,7 @@
  * `tokenform plan` apply the same rules and defaults. Unknown values are left out (and their diagnostics
  * dropped); spec diagnostic paths map back to Terraform attribute paths.
  */
+import { allKinds } from "../../../../src/destinations/registry.js";
 import { type AttributePath, path } from "../../runtime/diagnostics.js";
 import { BigDecimal, isObject, type TfObject, type TfValue, Unknown } from "../../runtime/values.js";
 
@@ -34,37 +35,16 @@ const SCALARS: Record<string, string> = {
   adopt: "adopt",
 };
 
-/** Delivery blocks: Terraform block → spec key, and attribute → field. */
-const DELIVERY_BLOCKS = {
-  github_secret: {
-    key: "github",
-    fields: {
-      repository: "repository",
-      environment: "environment",
-      organization: "organization",
-      visibility: "visibility",
-      repositories: "repositories",
-      secret: "secret",
-    },
-  },
-  gitlab_variable: {
-    key: "gitlab",
-    fields: {
-      project: "project",
-      group: "group",
-      variable: "variable",
-      environment_scope: "environmentScope",
-      protected: "protected",
-      masked: "masked",
-      hidden: "hidden",
-      raw: "raw",
-    },
-  },
-  file: { key: "file", fields: { path: "path", format: "format", key: "key" } },
-} as const;
+/** Delivery blocks, as the destination kinds declare them: Terraform block → spec key, and attribute → field. */
+const DELIVERY_BLOCKS: Readonly<Record<string, { key: string; fields: Readonly<Record<string, string>> }>> =
+  Object.fromEntries(
+    allKinds().map(({ kind, terraform }) => [terraform.typeName, { key: kind, fields: terraform.fields }]),
+  );
 
-export type DeliveryBlockName = keyof typeof DELIVERY_BLOCKS;
-export const DELIVERY_BLOCK_NAMES = Object.keys(DELIVERY_BLOCKS) as DeliveryBlockName[];
+/** A delivery block's type name (`github_secret`, `gitlab_variable`, `file`). */
+export type DeliveryBlockName = string;
+/** The delivery blocks' type names, in the registry's order. */
+export const DELIVERY_BLOCK_NAMES: readonly DeliveryBlockName[] = Object.keys(DELIVERY_BLOCKS);
 
 const invert = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [v, k]));
 const SCALARS_BY_FIELD = invert(SCALARS);
@@ -138,11 +118,12 @@ export function toSpec(config: TfObject, owner: string): SpecView {
     token.rotation = r;
   } else if (rotation instanceof Unknown) unknown.add("tokens/0/rotation");
 
-  // Deliveries: every github_secret block, then gitlab_variable, then file; remember where each came from.
+  // Deliveries: every block of the first kind, then the next (github_secret, gitlab_variable, file);
+  // remember where each came from.
   const deliver: unknown[] = [];
   const origin: Array<{ block: DeliveryBlockName; index: number }> = [];
   for (const blockName of DELIVERY_BLOCK_NAMES) {
-    const { key, fields } = DELIVERY_BLOCKS[blockName];
+    const { key, fields } = DELIVERY_BLOCKS[blockName]!;
     const blocks = config[blockName] ?? null;
     if (blocks instanceof Unknown) {
       unknown.add(`tokens/0/deliver/${blockName}`);
@@ -202,7 +183,7 @@ export function toSpec(config: TfObject, owner: string): SpecView {
     if (field === "deliver") {
       const from = typeof rest[0] === "number" ? origin[rest[0]] : undefined;
       if (!from) return undefined;
-      const fields = invert(DELIVERY_BLOCKS[from.block].fields);
+      const fields = invert(DELIVERY_BLOCKS[from.block]!.fields);
       const attr = typeof rest[2] === "string" ? fields[rest[2]] : undefined;
       const tail = attr ? [attr, ...(typeof rest[3] === "number" ? [rest[3]] : [])] : [];
       return path(from.block, from.index, ...tail);
