@@ -70,31 +70,74 @@ function toBytes(value: unknown): Buffer {
 /** When a column is written: on insert and update, on insert only (identity), or never (the database's). */
 type Written = "always" | "insert" | "never";
 
-/** One column of a table whose rows map to records `R`. */
-export interface Column<R> {
+/** What a column holds, which decides its codec and PostgreSQL type. */
+type Kind = "text" | "int" | "bigint" | "flag" | "json" | "digest";
+
+const KINDS: Record<Kind, { codec: Codec; pgType: string; pgJson?: (ref: string) => string }> = {
+  text: { codec: PLAIN, pgType: "text" },
+  int: { codec: PLAIN, pgType: "int" },
+  bigint: { codec: PLAIN, pgType: "bigint" },
+  flag: { codec: FLAG, pgType: "boolean" },
+  json: { codec: JSON_VALUE, pgType: "json" },
+  digest: { codec: DIGEST, pgType: "bytea", pgJson: (ref) => `encode(${ref}, 'hex')` },
+};
+
+/**
+ * Every field of `R` but those in `Elsewhere` (kept in other tables), each with when it is written and
+ * what it holds: a field without its column does not compile. The column is the field in snake_case.
+ */
+export type ColumnSpecs<R, Elsewhere extends keyof R = never> = {
+  [K in Exclude<keyof R, Elsewhere> & string]: readonly [Written, Kind];
+};
+
+/** One column of a table whose rows read back as records `R` and are written from records `W`. */
+interface Column<R, W> {
   /** Column name. */
   name: string;
   /** The record field it holds; absent for a column derived from the record and never read back. */
   field?: keyof R & string;
   /** For a derived column: its value from the record. */
-  derive?: (record: R) => unknown;
+  derive?: (record: W) => unknown;
   codec: Codec;
   written: Written;
   /** PostgreSQL type, for array parameters (`unnest($1::text[])`). */
-  pgType: "text" | "int" | "bigint" | "bytea";
+  pgType: string;
   /** PostgreSQL expression rendering the column inside a JSON sub-select (default: the column itself). */
   pgJson?: (ref: string) => string;
 }
 
-/** A table's columns, with the statements and mappings both stores build from them. */
-export class Table<R> {
-  readonly #decoders: Record<Dialect, Array<[string, keyof R & string, (value: unknown) => unknown]>>;
-  readonly #written: Record<"insert" | "update", Column<R>[]>;
+/** `camelCase` → `camel_case`. */
+function snakeCase(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
 
+/**
+ * A table's columns, with the statements and mappings both stores build from them. Rows read back as `R`
+ * and are written from `W` (which lacks what the database assigns, such as `seq`).
+ */
+export class Table<R, W = R> {
+  readonly #decoders: Record<Dialect, Array<[string, keyof R & string, (value: unknown) => unknown]>>;
+  readonly #written: Record<"insert" | "update", Column<R, W>[]>;
+
+  readonly columns: readonly Column<R, W>[];
+
+  /** `derived`: columns computed from the record on every write and never read back (e.g. a search key). */
   constructor(
     readonly name: string,
-    readonly columns: readonly Column<R>[],
+    specs: { [K in keyof R & string]?: readonly [Written, Kind] },
+    derived: Record<string, readonly [Kind, (record: W) => unknown]> = {},
   ) {
+    const fields = Object.entries(specs as Record<string, readonly [Written, Kind]>);
+    const columns: Column<R, W>[] = fields.map(([field, [written, kind]]) => ({
+      name: snakeCase(field),
+      field: field as keyof R & string,
+      written,
+      ...KINDS[kind],
+    }));
+    for (const [name, [kind, derive]] of Object.entries(derived)) {
+      columns.push({ name, derive, written: "always", ...KINDS[kind] });
+    }
+    this.columns = columns;
     this.#written = {
       insert: columns.filter((c) => c.written !== "never"),
       update: columns.filter((c) => c.written === "always"),
@@ -110,15 +153,27 @@ export class Table<R> {
   }
 
   /** Columns written by an insert (`"insert"`) or by an update too (`"always"`). */
-  written(on: "insert" | "update"): readonly Column<R>[] {
+  written(on: "insert" | "update"): readonly Column<R, W>[] {
     return this.#written[on];
   }
 
   /** The record's values for `columns`, as statement parameters of `dialect`. */
-  values(record: R, columns: readonly Column<R>[], dialect: Dialect): unknown[] {
+  values(record: W, columns: readonly Column<R, W>[], dialect: Dialect): unknown[] {
+    // A written column's field is a field of `W` too: `R` differs from `W` only in what is never written.
     return columns.map((c) =>
-      c.codec.encode[dialect](c.derive ? c.derive(record) : record[c.field as keyof R]),
+      c.codec.encode[dialect](c.derive ? c.derive(record) : record[c.field as unknown as keyof W]),
     );
+  }
+
+  /** A row of all the table's columns, as a record. */
+  read(row: Record<string, unknown>, dialect: Dialect): R {
+    // Every field has its column (checked at compile time below), so the decoded row is the whole record.
+    return this.decode(row, dialect) as R;
+  }
+
+  /** The parameters of `insertSql` (after any leading columns). */
+  insertValues(record: W, dialect: Dialect): unknown[] {
+    return this.values(record, this.written("insert"), dialect);
   }
 
   /** The record fields a row holds (the fields kept in other tables are the caller's to add). */
@@ -171,7 +226,7 @@ export class Table<R> {
   }
 
   /** The parameters after `$1` of `unnestInsertSql` (`on` insert) or `unnestUpdateSql` (`on` update). */
-  columnArrays(records: readonly R[], on: "insert" | "update"): unknown[][] {
+  columnArrays(records: readonly W[], on: "insert" | "update"): unknown[][] {
     const columns = this.written(on);
     const rows = records.map((r) => this.values(r, columns, "postgres"));
     return columns.map((_, i) => rows.map((row) => row[i]));
@@ -201,98 +256,87 @@ export function placeholder(dialect: Dialect, n: number): string {
   return dialect === "sqlite" ? "?" : `$${n}`;
 }
 
-/** A column holding a record field as is. */
-function col<R>(
-  name: string,
-  field: keyof R & string,
-  written: Written,
-  pgType: Column<R>["pgType"] = "text",
-  codec: Codec = PLAIN,
-): Column<R> {
-  return { name, field, written, pgType, codec };
+/** The usage columns of `tokens`: only the usage flush writes them (see `usage-merge.ts`). */
+const USAGE_SPECS = {
+  lastUsedAt: ["always", "bigint"],
+  lastUsedIp: ["always", "text"],
+  requestCount: ["always", "bigint"],
+  failedAttempts: ["always", "bigint"],
+} as const satisfies ColumnSpecs<UsageFields>;
+
+/** `specs` as columns this table only reads (another table writes them). */
+function writtenElsewhere<S extends Record<string, readonly [Written, Kind]>>(
+  specs: S,
+): { [K in keyof S]: readonly [Written, Kind] } {
+  const entries = Object.entries(specs).map(([field, [, kind]]) => [field, ["never", kind] as const]);
+  return Object.fromEntries(entries) as { [K in keyof S]: readonly [Written, Kind] };
 }
 
-/** The usage columns of `tokens`: only the usage flush writes them (see `usage-merge.ts`). */
-export const USAGE = new Table<UsageFields>("tokens", [
-  col("last_used_at", "lastUsedAt", "always", "bigint"),
-  col("last_used_ip", "lastUsedIp", "always"),
-  col("request_count", "requestCount", "always", "bigint"),
-  col("failed_attempts", "failedAttempts", "always", "bigint"),
-]);
+/** The usage columns of `tokens`, as their own table for the usage flush. */
+export const USAGE = new Table<UsageFields>("tokens", USAGE_SPECS);
 
 /**
  * The `tokens` table. A token's secrets and destination claims live in their own tables; its labels are
- * also indexed in `token_labels`. Usage counters are written only by the usage flush.
+ * also indexed in `token_labels`. `name_key` is the name's comparison key (unique per account).
  */
-export const TOKENS = new Table<StoredToken>("tokens", [
-  col("seq", "seq", "never", "bigint"),
-  col("id", "id", "insert"),
-  col("account", "account", "insert"),
-  col("name", "name", "always"),
-  { name: "name_key", derive: (t) => nameKey(t.name), written: "always", pgType: "text", codec: PLAIN },
-  col("description", "description", "always"),
-  col("type", "type", "always"),
-  col("scopes", "scopes", "always", "text", JSON_VALUE),
-  col("read_only", "readOnly", "always", "text", FLAG),
-  col("labels", "labels", "always", "text", JSON_VALUE),
-  col("ip_allowlist", "ipAllowlist", "always", "text", JSON_VALUE),
-  col("tools", "tools", "always", "text", JSON_VALUE),
-  col("rate_per_minute", "ratePerMinute", "always", "int"),
-  col("rate_per_hour", "ratePerHour", "always", "int"),
-  col("enabled", "enabled", "always", "text", FLAG),
-  col("pending", "pending", "always", "text", FLAG),
-  col("pending_expires_at", "pendingExpiresAt", "always", "bigint"),
-  col("expires_at", "expiresAt", "always", "bigint"),
-  col("deliveries", "deliveries", "always", "text", JSON_VALUE),
-  col("created_at", "createdAt", "insert", "bigint"),
-  col("created_by", "createdBy", "insert"),
-  col("updated_at", "updatedAt", "always", "bigint"),
-  col("rotated_at", "rotatedAt", "always", "bigint"),
-  col("last_generation", "lastGeneration", "always", "int"),
-  col("version", "version", "always", "int"),
-  ...USAGE.columns.map((c): Column<StoredToken> => ({ ...c, written: "never" })),
-]);
+export const TOKENS = new Table<StoredToken, TokenRecord>(
+  "tokens",
+  {
+    seq: ["never", "bigint"],
+    id: ["insert", "text"],
+    account: ["insert", "text"],
+    name: ["always", "text"],
+    description: ["always", "text"],
+    type: ["always", "text"],
+    scopes: ["always", "json"],
+    readOnly: ["always", "flag"],
+    labels: ["always", "json"],
+    ipAllowlist: ["always", "json"],
+    tools: ["always", "json"],
+    ratePerMinute: ["always", "int"],
+    ratePerHour: ["always", "int"],
+    enabled: ["always", "flag"],
+    pending: ["always", "flag"],
+    pendingExpiresAt: ["always", "bigint"],
+    expiresAt: ["always", "bigint"],
+    deliveries: ["always", "json"],
+    createdAt: ["insert", "bigint"],
+    createdBy: ["insert", "text"],
+    updatedAt: ["always", "bigint"],
+    rotatedAt: ["always", "bigint"],
+    lastGeneration: ["always", "int"],
+    version: ["always", "int"],
+    ...writtenElsewhere(USAGE_SPECS),
+  } satisfies ColumnSpecs<StoredToken, "secrets" | "destinations">,
+  { name_key: ["text", (t) => nameKey(t.name)] },
+);
 
-/** The `secrets` table (keyed by digest; `token_id` is the owner's, bound by the caller). */
-export const SECRETS = new Table<SecretRecord>("secrets", [
-  { ...col("digest", "digest", "insert", "bytea", DIGEST), pgJson: (ref) => `encode(${ref}, 'hex')` },
-  col("display_prefix", "displayPrefix", "insert"),
-  col("fingerprint", "fingerprint", "insert"),
-  col("generation", "generation", "insert", "int"),
-  col("state", "state", "insert"),
-  col("expires_at", "expiresAt", "insert", "bigint"),
-  col("overlap_seconds", "overlapSeconds", "insert", "int"),
-  col("created_at", "createdAt", "insert", "bigint"),
-]);
+/** The `secrets` table (keyed by digest; `token_id`, the owner, is bound by the caller). */
+export const SECRETS = new Table<SecretRecord>("secrets", {
+  digest: ["insert", "digest"],
+  displayPrefix: ["insert", "text"],
+  fingerprint: ["insert", "text"],
+  generation: ["insert", "int"],
+  state: ["insert", "text"],
+  expiresAt: ["insert", "bigint"],
+  overlapSeconds: ["insert", "int"],
+  createdAt: ["insert", "bigint"],
+} satisfies ColumnSpecs<SecretRecord>);
 
 /** The `audit` table. */
-export const AUDIT = new Table<StoredAudit>("audit", [
-  col("seq", "seq", "never", "bigint"),
-  col("id", "id", "insert"),
-  col("account", "account", "insert"),
-  col("at", "at", "insert", "bigint"),
-  col("actor", "actor", "insert"),
-  col("actor_token_id", "actorTokenId", "insert"),
-  col("action", "action", "insert"),
-  col("target_id", "targetId", "insert"),
-  col("target_name", "targetName", "insert"),
-  col("changes", "changes", "insert", "text", JSON_VALUE),
-  col("source_ip", "sourceIp", "insert"),
-]);
-
-/** Fields of a stored token kept outside the `tokens` row (read by the store from their own tables). */
-type TokenChildren = "secrets" | "destinations";
-
-/** Compile-time check: every field is a column of its table (a new field without a column fails here). */
-type Unmapped<R, T extends Table<R>, Elsewhere extends keyof R = never> = Exclude<
-  keyof R,
-  NonNullable<T["columns"][number]["field"]> | Elsewhere
->;
-const _allTokenFields: [Unmapped<StoredToken, typeof TOKENS, TokenChildren>] extends [never] ? true : never =
-  true;
-const _allSecretFields: [Unmapped<SecretRecord, typeof SECRETS>] extends [never] ? true : never = true;
-const _allAuditFields: [Unmapped<StoredAudit, typeof AUDIT>] extends [never] ? true : never = true;
-void [_allTokenFields, _allSecretFields, _allAuditFields];
+export const AUDIT = new Table<StoredAudit, AuditRecord>("audit", {
+  seq: ["never", "bigint"],
+  id: ["insert", "text"],
+  account: ["insert", "text"],
+  at: ["insert", "bigint"],
+  actor: ["insert", "text"],
+  actorTokenId: ["insert", "text"],
+  action: ["insert", "text"],
+  targetId: ["insert", "text"],
+  targetName: ["insert", "text"],
+  changes: ["insert", "json"],
+  sourceIp: ["insert", "text"],
+} satisfies ColumnSpecs<StoredAudit>);
 
 /** A `tokens` row (as the driver returns it) with the token's secrets and claims, as a token. */
 export function tokenFromRow(
@@ -304,16 +348,6 @@ export function tokenFromRow(
   return { ...TOKENS.decode(row, dialect), secrets, destinations } as StoredToken;
 }
 
-/** A `secrets` row (SQLite) or JSON element (PostgreSQL), as a secret. */
-export function secretFromRow(row: Record<string, unknown>, dialect: Dialect): SecretRecord {
-  return SECRETS.decode(row, dialect) as SecretRecord;
-}
-
-/** An `audit` row, as an entry. */
-export function auditFromRow(row: Record<string, unknown>, dialect: Dialect): StoredAudit {
-  return AUDIT.decode(row, dialect) as StoredAudit;
-}
-
 /** Insert and update statements of a token's row, with their parameters. */
 export const TOKEN_WRITES = {
   insertSql: { sqlite: TOKENS.insertSql("sqlite"), postgres: TOKENS.insertSql("postgres") },
@@ -323,15 +357,10 @@ export const TOKEN_WRITES = {
     postgres: TOKENS.updateSql("postgres", ["id", "account", "version"]),
   },
   insertValues(token: TokenRecord, dialect: Dialect): unknown[] {
-    return TOKENS.values(token as StoredToken, TOKENS.written("insert"), dialect);
+    return TOKENS.insertValues(token, dialect);
   },
   updateValues(token: TokenRecord, expectedVersion: number, dialect: Dialect): unknown[] {
-    const values = TOKENS.values(token as StoredToken, TOKENS.written("update"), dialect);
+    const values = TOKENS.values(token, TOKENS.written("update"), dialect);
     return [...values, token.id, token.account, expectedVersion];
   },
 };
-
-/** Parameters of an audit entry's insert. */
-export function auditValues(audit: AuditRecord, dialect: Dialect): unknown[] {
-  return AUDIT.values(audit as StoredAudit, AUDIT.written("insert"), dialect);
-}

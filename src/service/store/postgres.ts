@@ -21,17 +21,7 @@ import type { Pool, PoolClient } from "pg";
 import { OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
 import { nameKey } from "../../spec/identifiers.js";
-import {
-  AUDIT,
-  auditFromRow,
-  auditValues,
-  SECRETS,
-  secretFromRow,
-  TOKEN_WRITES,
-  TOKENS,
-  tokenFromRow,
-  USAGE,
-} from "./columns.js";
+import { AUDIT, SECRETS, TOKEN_WRITES, TOKENS, tokenFromRow, USAGE } from "./columns.js";
 import type { Migration } from "./migrations.js";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
 import {
@@ -87,7 +77,7 @@ const SELECT_TOKEN = `SELECT ${TOKENS.selectList("t")}, ${SECRETS_JSON}, ${CLAIM
 
 /** A row of `SELECT_TOKEN`, as a token. */
 function tokenOf(row: Row): StoredToken {
-  const secrets = (row.secrets as Row[]).map((s) => secretFromRow(s, "postgres"));
+  const secrets = (row.secrets as Row[]).map((s) => SECRETS.read(s, "postgres"));
   return tokenFromRow(row, "postgres", secrets, row.destinations as string[]);
 }
 
@@ -383,7 +373,7 @@ export class PostgresStore implements TokenStore {
   }
 
   async #writeAudit(client: Queryable, audit: AuditRecord | null): Promise<void> {
-    if (audit) await client.query(AUDIT.insertSql("postgres"), auditValues(audit, "postgres"));
+    if (audit) await client.query(AUDIT.insertSql("postgres"), AUDIT.insertValues(audit, "postgres"));
   }
 
   /**
@@ -579,7 +569,7 @@ export class PostgresStore implements TokenStore {
       `SELECT ${AUDIT.selectList()} FROM audit WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $${params.length}`,
       params,
     );
-    return rows.map((row) => auditFromRow(row, "postgres"));
+    return rows.map((row) => AUDIT.read(row, "postgres"));
   }
 
   async applyUsage(deltas: readonly UsageDelta[]): Promise<void> {

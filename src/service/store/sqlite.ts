@@ -10,17 +10,7 @@ import Database from "better-sqlite3";
 import { OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
 import { nameKey } from "../../spec/identifiers.js";
-import {
-  AUDIT,
-  auditFromRow,
-  auditValues,
-  SECRETS,
-  secretFromRow,
-  TOKEN_WRITES,
-  TOKENS,
-  tokenFromRow,
-  USAGE,
-} from "./columns.js";
+import { AUDIT, SECRETS, TOKEN_WRITES, TOKENS, tokenFromRow, USAGE } from "./columns.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
 import {
   type AccountRecord,
@@ -213,7 +203,7 @@ export class SqliteStore implements TokenStore {
         list = [];
         out.set(owner, list);
       }
-      list.push(secretFromRow(row, "sqlite"));
+      list.push(SECRETS.read(row, "sqlite"));
     }
     return out;
   }
@@ -301,7 +291,7 @@ export class SqliteStore implements TokenStore {
   }
 
   #writeAudit(audit: AuditRecord | null): void {
-    if (audit) this.#stmt(AUDIT.insertSql("sqlite")).run(auditValues(audit, "sqlite"));
+    if (audit) this.#stmt(AUDIT.insertSql("sqlite")).run(AUDIT.insertValues(audit, "sqlite"));
   }
 
   #conflict(error: unknown, token: TokenRecord): never {
@@ -395,7 +385,7 @@ export class SqliteStore implements TokenStore {
     ) as Row | undefined;
     if (!secretRow) return undefined;
     const token = this.#readToken(secretRow.token_id as string);
-    return token && { token, secret: secretFromRow(secretRow, "sqlite") };
+    return token && { token, secret: SECRETS.read(secretRow, "sqlite") };
   }
 
   async listTokens(
@@ -499,7 +489,7 @@ export class SqliteStore implements TokenStore {
       before: query.beforeSeq,
       limit: query.limit,
     }) as Row[];
-    return rows.map((row) => auditFromRow(row, "sqlite"));
+    return rows.map((row) => AUDIT.read(row, "sqlite"));
   }
 
   async applyUsage(deltas: readonly UsageDelta[]): Promise<void> {
