@@ -2,7 +2,7 @@
  * The shared store for scaling out: PostgreSQL through a `pg` Pool, with the same semantics as the SQLite
  * store (see `TokenStore`): optimistic versions, name conflicts as `StoreConflictError`, insertion-order
  * cursors (`seq`, an identity column), each write and its audit entry in one transaction, usage batches in
- * one transaction of set-based upserts into hourly buckets. Versioned migrations (`postgres-migrations.ts`)
+ * one transaction of set-based upserts into hourly buckets. Versioned migrations (`migrations.ts`)
  * run under an advisory lock, so several instances may start against one database at once.
  *
  * Every read of a token is a single statement that brings the token's secrets along as a JSON array, so it
@@ -22,8 +22,8 @@ import { OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
 import { nameKey } from "../../spec/identifiers.js";
 import { AUDIT, SECRETS, TOKEN_WRITES, TOKENS, tokenFromRow, USAGE } from "./columns.js";
-import type { Migration } from "./migrations.js";
-import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
+import { type Migration, POSTGRES_MIGRATIONS } from "./migrations.js";
+
 import {
   type AccountRecord,
   type AuditRecord,
