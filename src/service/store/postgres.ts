@@ -20,10 +20,9 @@
 import type { Pool, PoolClient } from "pg";
 import { OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
-import { nameKey } from "../../spec/identifiers.js";
 import { AUDIT, SECRETS, TOKEN_WRITES, TOKENS, tokenFromRow, USAGE } from "./columns.js";
 import { type Migration, POSTGRES_MIGRATIONS } from "./migrations.js";
-
+import { tokenListing } from "./token-filter.js";
 import {
   type AccountRecord,
   type AuditRecord,
@@ -471,65 +470,8 @@ export class PostgresStore implements TokenStore {
     afterSeq: number | null,
     limit: number,
   ): Promise<StoredToken[]> {
-    const params: unknown[] = [];
-    /** Binds a value and returns its placeholder. */
-    const bind = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    const where = [
-      `t.account = ${bind(account)}`,
-      `NOT (t.pending AND t.pending_expires_at <= ${bind(filter.now)})`,
-    ];
-    if (afterSeq !== null) where.push(`t.seq > ${bind(afterSeq)}`);
-    if (filter.type) where.push(`t.type = ${bind(filter.type)}`);
-    if (filter.name !== undefined) where.push(`t.name_key = ${bind(nameKey(filter.name))}`);
-    if (filter.destination !== undefined) {
-      where.push(
-        `EXISTS (SELECT 1 FROM destination_claims c WHERE c.token_id = t.id AND c.destination = ${bind(filter.destination)})`,
-      );
-    }
-    switch (filter.status) {
-      case undefined:
-        break;
-      case "pending":
-        where.push("t.pending");
-        break;
-      case "disabled":
-        where.push("NOT t.pending AND NOT t.enabled");
-        break;
-      case "expired":
-        where.push(
-          `NOT t.pending AND t.enabled AND t.expires_at IS NOT NULL AND t.expires_at <= ${bind(filter.now)}`,
-        );
-        break;
-      case "active":
-        where.push(
-          `NOT t.pending AND t.enabled AND (t.expires_at IS NULL OR t.expires_at > ${bind(filter.now)})`,
-        );
-        break;
-    }
-    const label = "SELECT 1 FROM token_labels l WHERE l.token_id = t.id AND l.key =";
-    for (const r of filter.requirements) {
-      switch (r.op) {
-        case "eq":
-          where.push(`EXISTS (${label} ${bind(r.key)} AND l.value = ${bind(r.value)})`);
-          break;
-        case "neq":
-          where.push(`NOT EXISTS (${label} ${bind(r.key)} AND l.value = ${bind(r.value)})`);
-          break;
-        case "exists":
-          where.push(`EXISTS (${label} ${bind(r.key)})`);
-          break;
-        case "absent":
-          where.push(`NOT EXISTS (${label} ${bind(r.key)})`);
-          break;
-      }
-    }
-    const { rows } = await this.#db.query<Row>(
-      `${SELECT_TOKEN} WHERE ${where.join(" AND ")} ORDER BY t.seq LIMIT ${bind(limit)}`,
-      params,
-    );
+    const { clause, params } = tokenListing("postgres", account, filter, afterSeq, limit);
+    const { rows } = await this.#db.query<Row>(`${SELECT_TOKEN} ${clause}`, params);
     return rows.map(tokenOf);
   }
 

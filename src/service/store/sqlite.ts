@@ -9,9 +9,9 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
-import { nameKey } from "../../spec/identifiers.js";
 import { AUDIT, SECRETS, TOKEN_WRITES, TOKENS, tokenFromRow, USAGE } from "./columns.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
+import { tokenListing } from "./token-filter.js";
 import {
   type AccountRecord,
   type AuditRecord,
@@ -394,67 +394,10 @@ export class SqliteStore implements TokenStore {
     afterSeq: number | null,
     limit: number,
   ): Promise<StoredToken[]> {
-    const where = ["t.account = ?", "NOT (t.pending = 1 AND t.pending_expires_at <= ?)"];
-    const params: unknown[] = [account, filter.now];
-    if (afterSeq !== null) {
-      where.push("t.seq > ?");
-      params.push(afterSeq);
-    }
-    if (filter.type) {
-      where.push("t.type = ?");
-      params.push(filter.type);
-    }
-    if (filter.name !== undefined) {
-      where.push("t.name_key = ?");
-      params.push(nameKey(filter.name));
-    }
-    if (filter.destination !== undefined) {
-      where.push("EXISTS (SELECT 1 FROM destination_claims c WHERE c.token_id = t.id AND c.destination = ?)");
-      params.push(filter.destination);
-    }
-    switch (filter.status) {
-      case undefined:
-        break;
-      case "pending":
-        where.push("t.pending = 1");
-        break;
-      case "disabled":
-        where.push("t.pending = 0 AND t.enabled = 0");
-        break;
-      case "expired":
-        where.push("t.pending = 0 AND t.enabled = 1 AND t.expires_at IS NOT NULL AND t.expires_at <= ?");
-        params.push(filter.now);
-        break;
-      case "active":
-        where.push("t.pending = 0 AND t.enabled = 1 AND (t.expires_at IS NULL OR t.expires_at > ?)");
-        params.push(filter.now);
-        break;
-    }
-    const label = "SELECT 1 FROM token_labels l WHERE l.token_id = t.id AND l.key = ?";
-    for (const r of filter.requirements) {
-      switch (r.op) {
-        case "eq":
-          where.push(`EXISTS (${label} AND l.value = ?)`);
-          params.push(r.key, r.value);
-          break;
-        case "neq":
-          where.push(`NOT EXISTS (${label} AND l.value = ?)`);
-          params.push(r.key, r.value);
-          break;
-        case "exists":
-          where.push(`EXISTS (${label})`);
-          params.push(r.key);
-          break;
-        case "absent":
-          where.push(`NOT EXISTS (${label})`);
-          params.push(r.key);
-          break;
-      }
-    }
-    params.push(limit);
-    const rows = this.#stmt(
-      `SELECT ${TOKENS.selectList("t")} FROM tokens t WHERE ${where.join(" AND ")} ORDER BY t.seq LIMIT ?`,
-    ).all(...params) as Row[];
+    const { clause, params } = tokenListing("sqlite", account, filter, afterSeq, limit);
+    const rows = this.#stmt(`SELECT ${TOKENS.selectList("t")} FROM tokens t ${clause}`).all(
+      ...params,
+    ) as Row[];
     return this.#hydrate(rows);
   }
 
