@@ -45,6 +45,16 @@ type Row = Record<string, unknown>;
 const TOKEN_COLUMNS = TOKENS.selectList();
 const SECRET_COLUMNS = `token_id, ${SECRETS.selectList()}`;
 
+/**
+ * The verify path's reads, built once: the statement cache is keyed by SQL text, and one string object
+ * keeps its hash (a template literal per call would be hashed again on every lookup).
+ */
+const READ = {
+  tokenById: `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`,
+  secretByDigest: `SELECT ${SECRET_COLUMNS} FROM secrets WHERE digest = ?`,
+  secretsOfToken: `SELECT ${SECRET_COLUMNS} FROM secrets WHERE token_id = ? ORDER BY generation DESC`,
+};
+
 function isUniqueViolation(error: unknown): boolean {
   return (
     error instanceof Error &&
@@ -189,9 +199,7 @@ export class SqliteStore implements TokenStore {
     if (ids.length === 0) return out;
     const rows = (
       ids.length === 1
-        ? this.#stmt(`SELECT ${SECRET_COLUMNS} FROM secrets WHERE token_id = ? ORDER BY generation DESC`).all(
-            ids[0],
-          )
+        ? this.#stmt(READ.secretsOfToken).all(ids[0])
         : this.#stmt(
             `SELECT ${SECRET_COLUMNS} FROM secrets WHERE token_id IN (${ids.map(() => "?").join(",")}) ORDER BY generation DESC`,
           ).all(...ids)
@@ -276,7 +284,7 @@ export class SqliteStore implements TokenStore {
   }
 
   #readToken(id: string): StoredToken | undefined {
-    const row = this.#stmt(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`).get(id) as Row | undefined;
+    const row = this.#stmt(READ.tokenById).get(id) as Row | undefined;
     return row ? this.#hydrate([row])[0] : undefined;
   }
 
@@ -380,9 +388,7 @@ export class SqliteStore implements TokenStore {
   }
 
   async findBySecret(digest: string): Promise<{ token: StoredToken; secret: SecretRecord } | undefined> {
-    const secretRow = this.#stmt(`SELECT ${SECRET_COLUMNS} FROM secrets WHERE digest = ?`).get(
-      Buffer.from(digest, "base64"),
-    ) as Row | undefined;
+    const secretRow = this.#stmt(READ.secretByDigest).get(Buffer.from(digest, "base64")) as Row | undefined;
     if (!secretRow) return undefined;
     const token = this.#readToken(secretRow.token_id as string);
     return token && { token, secret: SECRETS.read(secretRow, "sqlite") };
