@@ -6,6 +6,7 @@
 import type { Token, TokenStatus } from "../api/schemas.js";
 import { iso, isoOrNull } from "./clock.js";
 import type { SecretRecord, StoredToken, TokenRecord } from "./store/types.js";
+import { laterUse } from "./store/usage-merge.js";
 
 /** Whether an unconfirmed pending token has passed its deadline (it is then gone for every purpose). */
 export function pendingLapsed(token: TokenRecord, now: number): boolean {
@@ -66,8 +67,7 @@ export function toApiToken(token: StoredToken, now: number, unflushed?: PendingU
       // The current secret during a pending roll keeps working until confirm + overlap: no end yet.
       expiresAt: s.state === "current" ? null : isoOrNull(s.expiresAt),
     }));
-  const newer =
-    unflushed?.lastUsedAt != null && (token.lastUsedAt === null || unflushed.lastUsedAt >= token.lastUsedAt);
+  const lastUse = unflushed ? laterUse(token, unflushed) : token;
   return {
     id: token.id,
     account: token.account,
@@ -94,8 +94,8 @@ export function toApiToken(token: StoredToken, now: number, unflushed?: PendingU
     rotatedAt: iso(token.rotatedAt),
     expiresAt: isoOrNull(token.expiresAt),
     pendingExpiresAt: isoOrNull(token.pendingExpiresAt),
-    lastUsedAt: isoOrNull(newer ? unflushed!.lastUsedAt : token.lastUsedAt),
-    lastUsedIp: newer ? unflushed!.lastUsedIp : token.lastUsedIp,
+    lastUsedAt: isoOrNull(lastUse.lastUsedAt),
+    lastUsedIp: lastUse.lastUsedIp,
     requestCount: token.requestCount + (unflushed?.requests ?? 0),
     failedAttempts: token.failedAttempts + (unflushed?.failures ?? 0),
     version: token.version,

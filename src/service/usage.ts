@@ -7,6 +7,7 @@
 import type { Logger } from "pino";
 import type { PendingUsage } from "./lifecycle.js";
 import type { TokenStore, UsageDelta } from "./store/types.js";
+import { isLaterUse, mergeUsage } from "./store/usage-merge.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -72,9 +73,10 @@ export class UsageAccumulator {
     const c = this.#counter(tokenId, now);
     c.requests++;
     c.hourCounts.requests++;
-    if (c.lastUsedAt === null || now >= c.lastUsedAt) {
+    const lastUsedIp = ip ?? null;
+    if (isLaterUse({ lastUsedAt: now, lastUsedIp }, c)) {
       c.lastUsedAt = now;
-      c.lastUsedIp = ip ?? null;
+      c.lastUsedIp = lastUsedIp;
     }
   }
 
@@ -144,19 +146,8 @@ export class UsageAccumulator {
         this.#counters.set(tokenId, old);
         continue;
       }
-      now.requests += old.requests;
-      now.failures += old.failures;
-      if (old.lastUsedAt !== null && (now.lastUsedAt === null || old.lastUsedAt > now.lastUsedAt)) {
-        now.lastUsedAt = old.lastUsedAt;
-        now.lastUsedIp = old.lastUsedIp;
-      }
-      for (const [hour, counts] of old.hours) {
-        const into = now.hours.get(hour);
-        if (into) {
-          into.requests += counts.requests;
-          into.failures += counts.failures;
-        } else now.hours.set(hour, counts);
-      }
+      const merged = mergeUsage(old, now);
+      this.#counters.set(tokenId, { ...merged, hour: now.hour, hourCounts: merged.hours.get(now.hour)! });
     }
   }
 }

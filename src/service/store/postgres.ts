@@ -2,7 +2,7 @@
  * The shared store for scaling out: PostgreSQL through a `pg` Pool, with the same semantics as the SQLite
  * store (see `TokenStore`): optimistic versions, name conflicts as `StoreConflictError`, insertion-order
  * cursors (`seq`, an identity column), each write and its audit entry in one transaction, usage batches in
- * one transaction of set-based upserts into hourly buckets. Versioned migrations (`postgres-migrations.ts`)
+ * one transaction of set-based upserts into hourly buckets. Versioned migrations (`migrations.ts`)
  * run under an advisory lock, so several instances may start against one database at once.
  *
  * Every read of a token is a single statement that brings the token's secrets along as a JSON array, so it
@@ -18,19 +18,17 @@
  */
 
 import type { Pool, PoolClient } from "pg";
-import { type DeliveryRecord, OWNER_LABEL } from "../../api/schemas.js";
+import { OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
-import { nameKey } from "../../spec/identifiers.js";
-import type { TokenType } from "../../spec/schema.js";
-import type { Migration } from "./migrations.js";
-import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
+import { AUDIT, SECRETS, TOKEN_WRITES, TOKENS, tokenFromRow, USAGE } from "./columns.js";
+import { type Migration, POSTGRES_MIGRATIONS } from "./migrations.js";
+import { tokenListing } from "./token-filter.js";
 import {
   type AccountRecord,
   type AuditRecord,
   describeHolder,
   SESSION_LABEL,
   type SecretRecord,
-  type SecretState,
   StoreConflictError,
   type StoredAudit,
   type StoredToken,
@@ -40,8 +38,10 @@ import {
   type TokenStore,
   type UsageBucket,
   type UsageDelta,
+  type UsageFields,
   type WriteResult,
 } from "./types.js";
+import { foldDeltas, storedAfter } from "./usage-merge.js";
 
 /** Connections one instance keeps at most: the verify path needs one only on a cache miss. */
 const DEFAULT_MAX_CONNECTIONS = 10;
@@ -58,72 +58,12 @@ const UNIQUE_VIOLATION = "23505";
 /** A pool or a checked-out connection (inside a transaction): both run queries. */
 type Queryable = Pool | PoolClient;
 
-/** A secret as `SECRETS_JSON` renders it (digest in hex; pg parses the JSON). */
-interface SecretJson {
-  digest: string;
-  display_prefix: string;
-  fingerprint: string;
-  generation: number;
-  state: string;
-  expires_at: number | null;
-  overlap_seconds: number | null;
-  created_at: number;
-}
-
-/** A `tokens` row with its secrets, as `SELECT_TOKEN` returns it (BIGINT parsed to number, JSON parsed). */
-interface TokenRow {
-  seq: number;
-  id: string;
-  account: string;
-  name: string;
-  description: string;
-  type: string;
-  scopes: string[];
-  read_only: boolean;
-  labels: Record<string, string>;
-  ip_allowlist: string[];
-  tools: string[] | null;
-  rate_per_minute: number | null;
-  rate_per_hour: number | null;
-  enabled: boolean;
-  pending: boolean;
-  pending_expires_at: number | null;
-  expires_at: number | null;
-  deliveries: DeliveryRecord[];
-  created_at: number;
-  created_by: string;
-  updated_at: number;
-  rotated_at: number;
-  last_generation: number;
-  version: number;
-  last_used_at: number | null;
-  last_used_ip: string | null;
-  request_count: number;
-  failed_attempts: number;
-  secrets: SecretJson[];
-  destinations: string[];
-}
-
-interface AuditRow {
-  seq: number;
-  id: string;
-  account: string;
-  at: number;
-  actor: string;
-  actor_token_id: string | null;
-  action: string;
-  target_id: string | null;
-  target_name: string | null;
-  changes: Record<string, { from: unknown; to: unknown }>;
-  source_ip: string | null;
-}
+/** A row as `pg` returns it (BIGINT parsed to number, JSON parsed): column name → value. */
+type Row = Record<string, unknown>;
 
 /** A token's secrets, newest generation first, as one JSON array (one statement = one snapshot). */
 const SECRETS_JSON = `COALESCE((
-  SELECT json_agg(json_build_object(
-    'digest', encode(s.digest, 'hex'), 'display_prefix', s.display_prefix, 'fingerprint', s.fingerprint,
-    'generation', s.generation, 'state', s.state, 'expires_at', s.expires_at,
-    'overlap_seconds', s.overlap_seconds, 'created_at', s.created_at) ORDER BY s.generation DESC)
+  SELECT json_agg(${SECRETS.jsonObject("s")} ORDER BY s.generation DESC)
   FROM secrets s WHERE s.token_id = t.id), '[]'::json) AS secrets`;
 
 /** A token's destination claims, sorted, as one JSON array. */
@@ -132,7 +72,13 @@ const CLAIMS_JSON = `COALESCE((
 ), '[]'::json) AS destinations`;
 
 /** Selects tokens (alias `t`) with their secrets and claims; append `WHERE …`. */
-const SELECT_TOKEN = `SELECT t.*, ${SECRETS_JSON}, ${CLAIMS_JSON} FROM tokens t`;
+const SELECT_TOKEN = `SELECT ${TOKENS.selectList("t")}, ${SECRETS_JSON}, ${CLAIMS_JSON} FROM tokens t`;
+
+/** A row of `SELECT_TOKEN`, as a token. */
+function tokenOf(row: Row): StoredToken {
+  const secrets = (row.secrets as Row[]).map((s) => SECRETS.read(s, "postgres"));
+  return tokenFromRow(row, "postgres", secrets, row.destinations as string[]);
+}
 
 /** BIGINT values (epoch ms, counters, seq) as numbers: they stay far below 2^53. */
 function parseInt8(text: string): number {
@@ -140,70 +86,6 @@ function parseInt8(text: string): number {
   if (!Number.isSafeInteger(value))
     throw new Error(`PostgreSQL BIGINT ${text} does not fit a JavaScript number`);
   return value;
-}
-
-function secretFromJson(json: SecretJson): SecretRecord {
-  return {
-    digest: Buffer.from(json.digest, "hex").toString("base64"),
-    displayPrefix: json.display_prefix,
-    fingerprint: json.fingerprint,
-    generation: json.generation,
-    state: json.state as SecretState,
-    expiresAt: json.expires_at,
-    overlapSeconds: json.overlap_seconds,
-    createdAt: json.created_at,
-  };
-}
-
-function tokenFromRow(row: TokenRow): StoredToken {
-  return {
-    seq: row.seq,
-    id: row.id,
-    account: row.account,
-    name: row.name,
-    description: row.description,
-    type: row.type as TokenType,
-    scopes: row.scopes,
-    readOnly: row.read_only,
-    labels: row.labels,
-    ipAllowlist: row.ip_allowlist,
-    tools: row.tools,
-    destinations: row.destinations,
-    ratePerMinute: row.rate_per_minute,
-    ratePerHour: row.rate_per_hour,
-    enabled: row.enabled,
-    pending: row.pending,
-    pendingExpiresAt: row.pending_expires_at,
-    expiresAt: row.expires_at,
-    deliveries: row.deliveries,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    updatedAt: row.updated_at,
-    rotatedAt: row.rotated_at,
-    lastGeneration: row.last_generation,
-    version: row.version,
-    secrets: row.secrets.map(secretFromJson),
-    lastUsedAt: row.last_used_at,
-    lastUsedIp: row.last_used_ip,
-    requestCount: row.request_count,
-    failedAttempts: row.failed_attempts,
-  };
-}
-
-function auditFromRow(row: AuditRow): StoredAudit {
-  return {
-    seq: row.seq,
-    id: row.id,
-    account: row.account,
-    at: row.at,
-    actor: row.actor,
-    actorTokenId: row.actor_token_id,
-    action: row.action,
-    targetId: row.target_id,
-    targetName: row.target_name,
-    changes: row.changes,
-    sourceIp: row.source_ip,
-  };
 }
 
 /** The unique constraint a query broke, if it broke one (pg's `DatabaseError` carries SQLSTATE and name). */
@@ -258,30 +140,6 @@ export interface PostgresStoreOptions {
 }
 
 /** The PostgreSQL implementation of `TokenStore`. */
-/**
- * The values of the columns `name` … `deliveries`, in table order, then `tools` (added by migration 2): the
- * part of a token row that insert and update both write.
- */
-function settingValues(token: TokenRecord): unknown[] {
-  return [
-    token.name,
-    token.description,
-    token.type,
-    JSON.stringify(token.scopes),
-    token.readOnly,
-    JSON.stringify(token.labels),
-    JSON.stringify(token.ipAllowlist),
-    token.ratePerMinute,
-    token.ratePerHour,
-    token.enabled,
-    token.pending,
-    token.pendingExpiresAt,
-    token.expiresAt,
-    JSON.stringify(token.deliveries),
-    token.tools === null ? null : JSON.stringify(token.tools),
-  ];
-}
-
 export class PostgresStore implements TokenStore {
   /** The database, without credentials (for logs and messages). */
   readonly location: string;
@@ -453,8 +311,8 @@ export class PostgresStore implements TokenStore {
   }
 
   async #readToken(db: Queryable, id: string): Promise<StoredToken | undefined> {
-    const { rows } = await db.query<TokenRow>(`${SELECT_TOKEN} WHERE t.id = $1`, [id]);
-    return rows[0] && tokenFromRow(rows[0]);
+    const { rows } = await db.query<Row>(`${SELECT_TOKEN} WHERE t.id = $1`, [id]);
+    return rows[0] && tokenOf(rows[0]);
   }
 
   /** Replaces a token's labels (the index `listTokens` filters on) and secrets. */
@@ -506,115 +364,30 @@ export class PostgresStore implements TokenStore {
     }
     await client.query("DELETE FROM secrets WHERE token_id = $1", [token.id]);
     if (token.secrets.length > 0) {
-      const s = token.secrets;
-      await client.query(
-        `INSERT INTO secrets (digest, token_id, display_prefix, fingerprint, generation, state, expires_at,
-           overlap_seconds, created_at)
-         SELECT decode(s.digest, 'hex'), $1, s.display_prefix, s.fingerprint, s.generation, s.state, s.expires_at,
-           s.overlap_seconds, s.created_at
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::bigint[], $8::int[], $9::bigint[])
-           AS s(digest, display_prefix, fingerprint, generation, state, expires_at, overlap_seconds, created_at)`,
-        [
-          token.id,
-          s.map((x) => Buffer.from(x.digest, "base64").toString("hex")),
-          s.map((x) => x.displayPrefix),
-          s.map((x) => x.fingerprint),
-          s.map((x) => x.generation),
-          s.map((x) => x.state),
-          s.map((x) => x.expiresAt),
-          s.map((x) => x.overlapSeconds),
-          s.map((x) => x.createdAt),
-        ],
-      );
+      await client.query(SECRETS.unnestInsertSql("token_id"), [
+        token.id,
+        ...SECRETS.columnArrays(token.secrets, "insert"),
+      ]);
     }
   }
 
-  async #writeAudit(client: Pool | PoolClient, audit: AuditRecord | null): Promise<void> {
-    if (!audit) return;
-    await client.query(
-      `INSERT INTO audit (id, account, at, actor, actor_token_id, action, target_id, target_name, changes, source_ip)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        audit.id,
-        audit.account,
-        audit.at,
-        audit.actor,
-        audit.actorTokenId,
-        audit.action,
-        audit.targetId,
-        audit.targetName,
-        JSON.stringify(audit.changes),
-        audit.sourceIp,
-      ],
-    );
+  async #writeAudit(client: Queryable, audit: AuditRecord | null): Promise<void> {
+    if (audit) await client.query(AUDIT.insertSql("postgres"), AUDIT.insertValues(audit, "postgres"));
   }
 
-  async insertToken(token: TokenRecord, audit: AuditRecord | null): Promise<StoredToken> {
-    try {
-      return await this.#transaction(async (client) => {
-        await client.query(
-          `INSERT INTO tokens (id, account, name, description, type, scopes, read_only, labels, ip_allowlist,
-             rate_per_minute, rate_per_hour, enabled, pending, pending_expires_at, expires_at, deliveries, tools,
-             created_at, created_by, updated_at, rotated_at, last_generation, version, name_key)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-             $21, $22, $23, $24)`,
-          [
-            token.id,
-            token.account,
-            ...settingValues(token),
-            token.createdAt,
-            token.createdBy,
-            token.updatedAt,
-            token.rotatedAt,
-            token.lastGeneration,
-            token.version,
-            nameKey(token.name),
-          ],
-        );
-        await this.#writeChildren(client, token);
-        await this.#writeClaims(client, token);
-        await this.#writeAudit(client, audit);
-        return (await this.#readToken(client, token.id))!;
-      });
-    } catch (error) {
-      rethrowNameConflict(error, token);
-    }
-  }
-
-  async saveToken(
+  /**
+   * Writes a token's row with `writeRow` (which reports a missing row or version), then its labels, secrets,
+   * claims and audit entry, in one transaction; a duplicate name becomes `StoreConflictError`.
+   */
+  async #writeToken(
     token: TokenRecord,
-    expectedVersion: number,
     audit: AuditRecord | null,
+    writeRow: (client: PoolClient) => Promise<WriteResult<void>>,
   ): Promise<WriteResult<StoredToken>> {
     try {
       return await this.#transaction(async (client): Promise<WriteResult<StoredToken>> => {
-        // Under READ COMMITTED a concurrent writer of the same row makes this wait, then re-check the
-        // version against the committed row: exactly one of two racing saves wins.
-        const result = await client.query(
-          `UPDATE tokens SET name = $4, description = $5, type = $6, scopes = $7, read_only = $8, labels = $9,
-             ip_allowlist = $10, rate_per_minute = $11, rate_per_hour = $12, enabled = $13, pending = $14,
-             pending_expires_at = $15, expires_at = $16, deliveries = $17, tools = $18, updated_at = $19,
-             rotated_at = $20, last_generation = $21, version = $22, name_key = $23
-           WHERE id = $1 AND account = $2 AND version = $3`,
-          [
-            token.id,
-            token.account,
-            expectedVersion,
-            ...settingValues(token),
-            token.updatedAt,
-            token.rotatedAt,
-            token.lastGeneration,
-            token.version,
-            nameKey(token.name),
-          ],
-        );
-        if (result.rowCount === 0) {
-          const exists = await client.query("SELECT 1 FROM tokens WHERE id = $1 AND account = $2", [
-            token.id,
-            token.account,
-          ]);
-          return { ok: false, reason: exists.rowCount ? "version_mismatch" : "not_found" };
-        }
+        const written = await writeRow(client);
+        if (!written.ok) return written;
         await this.#writeChildren(client, token);
         await this.#writeClaims(client, token);
         await this.#writeAudit(client, audit);
@@ -625,6 +398,34 @@ export class PostgresStore implements TokenStore {
     }
   }
 
+  async insertToken(token: TokenRecord, audit: AuditRecord | null): Promise<StoredToken> {
+    const result = await this.#writeToken(token, audit, async (client) => {
+      await client.query(TOKEN_WRITES.insertSql.postgres, TOKEN_WRITES.insertValues(token, "postgres"));
+      return { ok: true, value: undefined };
+    });
+    if (!result.ok) throw new Error(`token ${token.id} vanished while it was inserted`);
+    return result.value;
+  }
+
+  async saveToken(
+    token: TokenRecord,
+    expectedVersion: number,
+    audit: AuditRecord | null,
+  ): Promise<WriteResult<StoredToken>> {
+    return this.#writeToken(token, audit, async (client) => {
+      // Under READ COMMITTED a concurrent writer of the same row makes this wait, then re-check the
+      // version against the committed row: exactly one of two racing saves wins.
+      const values = TOKEN_WRITES.updateValues(token, expectedVersion, "postgres");
+      const result = await client.query(TOKEN_WRITES.updateSql.postgres, values);
+      if (result.rowCount !== 0) return { ok: true, value: undefined };
+      const exists = await client.query("SELECT 1 FROM tokens WHERE id = $1 AND account = $2", [
+        token.id,
+        token.account,
+      ]);
+      return { ok: false, reason: exists.rowCount ? "version_mismatch" : "not_found" };
+    });
+  }
+
   async deleteToken(
     account: string,
     id: string,
@@ -633,8 +434,8 @@ export class PostgresStore implements TokenStore {
   ): Promise<WriteResult<StoredToken>> {
     return this.#transaction(async (client): Promise<WriteResult<StoredToken>> => {
       // Lock the row first so the version checked is the version deleted.
-      const { rows } = await client.query<TokenRow>(`${SELECT_TOKEN} WHERE t.id = $1 FOR UPDATE OF t`, [id]);
-      const existing = rows[0] && tokenFromRow(rows[0]);
+      const { rows } = await client.query<Row>(`${SELECT_TOKEN} WHERE t.id = $1 FOR UPDATE OF t`, [id]);
+      const existing = rows[0] && tokenOf(rows[0]);
       if (!existing || existing.account !== account) return { ok: false, reason: "not_found" };
       if (expectedVersion !== null && existing.version !== expectedVersion) {
         return { ok: false, reason: "version_mismatch" };
@@ -646,19 +447,19 @@ export class PostgresStore implements TokenStore {
   }
 
   async getToken(account: string, id: string): Promise<StoredToken | undefined> {
-    const { rows } = await this.#db.query<TokenRow>(`${SELECT_TOKEN} WHERE t.id = $1 AND t.account = $2`, [
+    const { rows } = await this.#db.query<Row>(`${SELECT_TOKEN} WHERE t.id = $1 AND t.account = $2`, [
       id,
       account,
     ]);
-    return rows[0] && tokenFromRow(rows[0]);
+    return rows[0] && tokenOf(rows[0]);
   }
 
   async findBySecret(digest: string): Promise<{ token: StoredToken; secret: SecretRecord } | undefined> {
-    const { rows } = await this.#db.query<TokenRow>(
+    const { rows } = await this.#db.query<Row>(
       `${SELECT_TOKEN} WHERE t.id = (SELECT token_id FROM secrets WHERE digest = $1)`,
       [Buffer.from(digest, "base64")],
     );
-    const token = rows[0] && tokenFromRow(rows[0]);
+    const token = rows[0] && tokenOf(rows[0]);
     const secret = token?.secrets.find((s) => s.digest === digest);
     return token && secret && { token, secret };
   }
@@ -669,70 +470,13 @@ export class PostgresStore implements TokenStore {
     afterSeq: number | null,
     limit: number,
   ): Promise<StoredToken[]> {
-    const params: unknown[] = [];
-    /** Binds a value and returns its placeholder. */
-    const bind = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    const where = [
-      `t.account = ${bind(account)}`,
-      `NOT (t.pending AND t.pending_expires_at <= ${bind(filter.now)})`,
-    ];
-    if (afterSeq !== null) where.push(`t.seq > ${bind(afterSeq)}`);
-    if (filter.type) where.push(`t.type = ${bind(filter.type)}`);
-    if (filter.name !== undefined) where.push(`t.name_key = ${bind(nameKey(filter.name))}`);
-    if (filter.destination !== undefined) {
-      where.push(
-        `EXISTS (SELECT 1 FROM destination_claims c WHERE c.token_id = t.id AND c.destination = ${bind(filter.destination)})`,
-      );
-    }
-    switch (filter.status) {
-      case undefined:
-        break;
-      case "pending":
-        where.push("t.pending");
-        break;
-      case "disabled":
-        where.push("NOT t.pending AND NOT t.enabled");
-        break;
-      case "expired":
-        where.push(
-          `NOT t.pending AND t.enabled AND t.expires_at IS NOT NULL AND t.expires_at <= ${bind(filter.now)}`,
-        );
-        break;
-      case "active":
-        where.push(
-          `NOT t.pending AND t.enabled AND (t.expires_at IS NULL OR t.expires_at > ${bind(filter.now)})`,
-        );
-        break;
-    }
-    const label = "SELECT 1 FROM token_labels l WHERE l.token_id = t.id AND l.key =";
-    for (const r of filter.requirements) {
-      switch (r.op) {
-        case "eq":
-          where.push(`EXISTS (${label} ${bind(r.key)} AND l.value = ${bind(r.value)})`);
-          break;
-        case "neq":
-          where.push(`NOT EXISTS (${label} ${bind(r.key)} AND l.value = ${bind(r.value)})`);
-          break;
-        case "exists":
-          where.push(`EXISTS (${label} ${bind(r.key)})`);
-          break;
-        case "absent":
-          where.push(`NOT EXISTS (${label} ${bind(r.key)})`);
-          break;
-      }
-    }
-    const { rows } = await this.#db.query<TokenRow>(
-      `${SELECT_TOKEN} WHERE ${where.join(" AND ")} ORDER BY t.seq LIMIT ${bind(limit)}`,
-      params,
-    );
-    return rows.map(tokenFromRow);
+    const { clause, params } = tokenListing("postgres", account, filter, afterSeq, limit);
+    const { rows } = await this.#db.query<Row>(`${SELECT_TOKEN} ${clause}`, params);
+    return rows.map(tokenOf);
   }
 
   async listDue(now: number, limit: number): Promise<StoredToken[]> {
-    const { rows } = await this.#db.query<TokenRow>(
+    const { rows } = await this.#db.query<Row>(
       `${SELECT_TOKEN} WHERE t.seq IN (
          SELECT seq FROM tokens WHERE pending_expires_at <= $1
          UNION SELECT x.seq FROM tokens x JOIN secrets s ON s.token_id = x.id WHERE s.expires_at <= $1
@@ -741,7 +485,7 @@ export class PostgresStore implements TokenStore {
        ) ORDER BY t.seq LIMIT $2`,
       [now, limit, SESSION_LABEL],
     );
-    return rows.map(tokenFromRow);
+    return rows.map(tokenOf);
   }
 
   async appendAudit(audit: AuditRecord): Promise<void> {
@@ -763,51 +507,43 @@ export class PostgresStore implements TokenStore {
       where.push(`seq < $${params.length}`);
     }
     params.push(query.limit);
-    const { rows } = await this.#db.query<AuditRow>(
-      `SELECT * FROM audit WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $${params.length}`,
+    const { rows } = await this.#db.query<Row>(
+      `SELECT ${AUDIT.selectList()} FROM audit WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $${params.length}`,
       params,
     );
-    return rows.map(auditFromRow);
+    return rows.map((row) => AUDIT.read(row, "postgres"));
   }
 
   async applyUsage(deltas: readonly UsageDelta[]): Promise<void> {
     if (deltas.length === 0) return;
-    const merged = mergeDeltas(deltas);
-    const ids = [...merged.keys()].sort();
-    const counters = ids.map((id) => merged.get(id)!);
-    const hours = counters.flatMap((d) =>
-      [...d.hours].map(([hour, counts]) => ({ id: d.tokenId, hour, ...counts })),
-    );
+    const batch = foldDeltas(deltas);
     await this.#transaction(async (client) => {
       // Lock the tokens in one global order (by id) so concurrent flushes of several instances queue up
       // instead of deadlocking; a token deleted meanwhile is simply not found, and its deltas are dropped.
-      await client.query("SELECT 1 FROM tokens WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE", [
-        ids,
+      const { rows } = await client.query<Row>(
+        `SELECT id, ${USAGE.selectList()} FROM tokens WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`,
+        [batch.map((d) => d.tokenId)],
+      );
+      const stored = new Map(
+        rows.map((row) => [row.id as string, USAGE.decode(row, "postgres") as UsageFields]),
+      );
+      const found = batch.filter((d) => stored.has(d.tokenId));
+      if (found.length === 0) return;
+      await client.query(USAGE.unnestUpdateSql("id"), [
+        found.map((d) => d.tokenId),
+        ...USAGE.columnArrays(
+          found.map((d) => storedAfter(stored.get(d.tokenId)!, d)),
+          "update",
+        ),
       ]);
-      await client.query(
-        `UPDATE tokens t SET request_count = t.request_count + d.requests,
-           failed_attempts = t.failed_attempts + d.failures,
-           last_used_at = CASE WHEN d.last_used_at IS NOT NULL AND (t.last_used_at IS NULL OR t.last_used_at <= d.last_used_at)
-                               THEN d.last_used_at ELSE t.last_used_at END,
-           last_used_ip = CASE WHEN d.last_used_at IS NOT NULL AND (t.last_used_at IS NULL OR t.last_used_at <= d.last_used_at)
-                               THEN d.last_used_ip ELSE t.last_used_ip END
-         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])
-           AS d(id, requests, failures, last_used_at, last_used_ip)
-         WHERE t.id = d.id`,
-        [
-          ids,
-          counters.map((d) => d.requests),
-          counters.map((d) => d.failures),
-          counters.map((d) => d.lastUsedAt),
-          counters.map((d) => d.lastUsedIp),
-        ],
+      const hours = found.flatMap((d) =>
+        [...d.hours].map(([hour, counts]) => ({ id: d.tokenId, hour, ...counts })),
       );
       if (hours.length === 0) return;
       await client.query(
         `INSERT INTO usage_hourly (token_id, hour, requests, failures)
          SELECT d.token_id, d.hour, d.requests, d.failures
          FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS d(token_id, hour, requests, failures)
-         JOIN tokens t ON t.id = d.token_id
          ON CONFLICT (token_id, hour) DO UPDATE SET requests = usage_hourly.requests + excluded.requests,
            failures = usage_hourly.failures + excluded.failures`,
         [
@@ -845,38 +581,6 @@ export class PostgresStore implements TokenStore {
     const result = await this.#db.query("DELETE FROM seen_signatures WHERE expires_at <= $1", [now]);
     return result.rowCount ?? 0;
   }
-}
-
-/**
- * Folds deltas of the same token into one (the accumulator sends one per token, but a set-based UPDATE or
- * ON CONFLICT must not meet the same row twice in one statement).
- */
-function mergeDeltas(deltas: readonly UsageDelta[]): Map<string, UsageDelta> {
-  const out = new Map<string, UsageDelta>();
-  for (const delta of deltas) {
-    const into = out.get(delta.tokenId);
-    if (!into) {
-      out.set(delta.tokenId, {
-        ...delta,
-        hours: new Map([...delta.hours].map(([hour, counts]) => [hour, { ...counts }])),
-      });
-      continue;
-    }
-    into.requests += delta.requests;
-    into.failures += delta.failures;
-    if (delta.lastUsedAt !== null && (into.lastUsedAt === null || delta.lastUsedAt >= into.lastUsedAt)) {
-      into.lastUsedAt = delta.lastUsedAt;
-      into.lastUsedIp = delta.lastUsedIp;
-    }
-    for (const [hour, counts] of delta.hours) {
-      const bucket = into.hours.get(hour);
-      if (bucket) {
-        bucket.requests += counts.requests;
-        bucket.failures += counts.failures;
-      } else into.hours.set(hour, { ...counts });
-    }
-  }
-  return out;
 }
 
 /** Whether a `--db` value names a PostgreSQL database (`postgres://` or `postgresql://`) rather than a file. */

@@ -7,11 +7,11 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { type DeliveryRecord, OWNER_LABEL } from "../../api/schemas.js";
+import { OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
-import { nameKey } from "../../spec/identifiers.js";
-import type { TokenType } from "../../spec/schema.js";
+import { AUDIT, SECRETS, TOKEN_WRITES, TOKENS, tokenFromRow, USAGE } from "./columns.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
+import { tokenListing } from "./token-filter.js";
 import {
   type AccountRecord,
   type AuditRecord,
@@ -19,7 +19,6 @@ import {
   describeHolder,
   SESSION_LABEL,
   type SecretRecord,
-  type SecretState,
   StoreConflictError,
   type StoredAudit,
   type StoredToken,
@@ -28,8 +27,10 @@ import {
   type TokenStore,
   type UsageBucket,
   type UsageDelta,
+  type UsageFields,
   type WriteResult,
 } from "./types.js";
+import { foldDeltas, storedAfter } from "./usage-merge.js";
 
 /** Default database location, relative to the working directory. */
 export const DEFAULT_DB_PATH = ".tokenform/tokenform.db";
@@ -37,139 +38,22 @@ export const DEFAULT_DB_PATH = ".tokenform/tokenform.db";
 /** Milliseconds SQLite waits for a lock held by another connection before failing. */
 const BUSY_TIMEOUT_MS = 5000;
 
-interface TokenRow {
-  seq: number;
-  id: string;
-  account: string;
-  name: string;
-  description: string;
-  type: string;
-  scopes: string;
-  read_only: number;
-  labels: string;
-  ip_allowlist: string;
-  tools: string | null;
-  rate_per_minute: number | null;
-  rate_per_hour: number | null;
-  enabled: number;
-  pending: number;
-  pending_expires_at: number | null;
-  expires_at: number | null;
-  deliveries: string;
-  created_at: number;
-  created_by: string;
-  updated_at: number;
-  rotated_at: number;
-  last_generation: number;
-  version: number;
-  last_used_at: number | null;
-  last_used_ip: string | null;
-  request_count: number;
-  failed_attempts: number;
-}
+/** A row as better-sqlite3 returns it: column name → value. */
+type Row = Record<string, unknown>;
 
-interface SecretRow {
-  digest: Buffer;
-  token_id: string;
-  display_prefix: string;
-  fingerprint: string;
-  generation: number;
-  state: string;
-  expires_at: number | null;
-  overlap_seconds: number | null;
-  created_at: number;
-}
+/** The SELECT list of a token row and of a secret row (with its owner). */
+const TOKEN_COLUMNS = TOKENS.selectList();
+const SECRET_COLUMNS = `token_id, ${SECRETS.selectList()}`;
 
-interface AuditRow {
-  seq: number;
-  id: string;
-  account: string;
-  at: number;
-  actor: string;
-  actor_token_id: string | null;
-  action: string;
-  target_id: string | null;
-  target_name: string | null;
-  changes: string;
-  source_ip: string | null;
-}
-
-function secretFromRow(row: SecretRow): SecretRecord {
-  return {
-    digest: row.digest.toString("base64"),
-    displayPrefix: row.display_prefix,
-    fingerprint: row.fingerprint,
-    generation: row.generation,
-    state: row.state as SecretState,
-    expiresAt: row.expires_at,
-    overlapSeconds: row.overlap_seconds,
-    createdAt: row.created_at,
-  };
-}
-
-function tokenFromRow(row: TokenRow, secrets: SecretRecord[], destinations: string[]): StoredToken {
-  return {
-    seq: row.seq,
-    id: row.id,
-    account: row.account,
-    name: row.name,
-    description: row.description,
-    type: row.type as TokenType,
-    scopes: JSON.parse(row.scopes) as string[],
-    readOnly: row.read_only === 1,
-    labels: JSON.parse(row.labels) as Record<string, string>,
-    ipAllowlist: JSON.parse(row.ip_allowlist) as string[],
-    tools: row.tools === null ? null : (JSON.parse(row.tools) as string[]),
-    destinations,
-    ratePerMinute: row.rate_per_minute,
-    ratePerHour: row.rate_per_hour,
-    enabled: row.enabled === 1,
-    pending: row.pending === 1,
-    pendingExpiresAt: row.pending_expires_at,
-    expiresAt: row.expires_at,
-    deliveries: JSON.parse(row.deliveries) as DeliveryRecord[],
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    updatedAt: row.updated_at,
-    rotatedAt: row.rotated_at,
-    lastGeneration: row.last_generation,
-    version: row.version,
-    secrets,
-    lastUsedAt: row.last_used_at,
-    lastUsedIp: row.last_used_ip,
-    requestCount: row.request_count,
-    failedAttempts: row.failed_attempts,
-  };
-}
-
-function tokenParams(token: TokenRecord) {
-  return {
-    id: token.id,
-    account: token.account,
-    name: token.name,
-    name_key: nameKey(token.name),
-    description: token.description,
-    type: token.type,
-    scopes: JSON.stringify(token.scopes),
-    read_only: token.readOnly ? 1 : 0,
-    labels: JSON.stringify(token.labels),
-    ip_allowlist: JSON.stringify(token.ipAllowlist),
-    tools: token.tools === null ? null : JSON.stringify(token.tools),
-    rate_per_minute: token.ratePerMinute,
-    rate_per_hour: token.ratePerHour,
-    enabled: token.enabled ? 1 : 0,
-    pending: token.pending ? 1 : 0,
-    pending_expires_at: token.pendingExpiresAt,
-    expires_at: token.expiresAt,
-    deliveries: JSON.stringify(token.deliveries),
-    created_at: token.createdAt,
-    created_by: token.createdBy,
-    updated_at: token.updatedAt,
-    rotated_at: token.rotatedAt,
-    last_generation: token.lastGeneration,
-    version: token.version,
-  };
-}
+/**
+ * The verify path's reads, built once: the statement cache is keyed by SQL text, and one string object
+ * keeps its hash (a template literal per call would be hashed again on every lookup).
+ */
+const READ = {
+  tokenById: `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`,
+  secretByDigest: `SELECT ${SECRET_COLUMNS} FROM secrets WHERE digest = ?`,
+  secretsOfToken: `SELECT ${SECRET_COLUMNS} FROM secrets WHERE token_id = ? ORDER BY generation DESC`,
+};
 
 function isUniqueViolation(error: unknown): boolean {
   return (
@@ -315,18 +199,19 @@ export class SqliteStore implements TokenStore {
     if (ids.length === 0) return out;
     const rows = (
       ids.length === 1
-        ? this.#stmt("SELECT * FROM secrets WHERE token_id = ? ORDER BY generation DESC").all(ids[0])
+        ? this.#stmt(READ.secretsOfToken).all(ids[0])
         : this.#stmt(
-            `SELECT * FROM secrets WHERE token_id IN (${ids.map(() => "?").join(",")}) ORDER BY generation DESC`,
+            `SELECT ${SECRET_COLUMNS} FROM secrets WHERE token_id IN (${ids.map(() => "?").join(",")}) ORDER BY generation DESC`,
           ).all(...ids)
-    ) as SecretRow[];
+    ) as Row[];
     for (const row of rows) {
-      let list = out.get(row.token_id);
+      const owner = row.token_id as string;
+      let list = out.get(owner);
       if (!list) {
         list = [];
-        out.set(row.token_id, list);
+        out.set(owner, list);
       }
-      list.push(secretFromRow(row));
+      list.push(SECRETS.read(row, "sqlite"));
     }
     return out;
   }
@@ -341,11 +226,13 @@ export class SqliteStore implements TokenStore {
     return out;
   }
 
-  #hydrate(rows: TokenRow[]): StoredToken[] {
-    const ids = rows.map((r) => r.id);
+  #hydrate(rows: Row[]): StoredToken[] {
+    const ids = rows.map((r) => r.id as string);
     const secrets = this.#secretsOf(ids);
     const claims = this.#claimsOf(ids);
-    return rows.map((row) => tokenFromRow(row, secrets.get(row.id) ?? [], claims.get(row.id) ?? []));
+    return rows.map((row, i) =>
+      tokenFromRow(row, "sqlite", secrets.get(ids[i]!) ?? [], claims.get(ids[i]!) ?? []),
+    );
   }
 
   /** The token holding `destination` in `account`, if any. */
@@ -397,7 +284,7 @@ export class SqliteStore implements TokenStore {
   }
 
   #readToken(id: string): StoredToken | undefined {
-    const row = this.#stmt("SELECT * FROM tokens WHERE id = ?").get(id) as TokenRow | undefined;
+    const row = this.#stmt(READ.tokenById).get(id) as Row | undefined;
     return row ? this.#hydrate([row])[0] : undefined;
   }
 
@@ -406,42 +293,13 @@ export class SqliteStore implements TokenStore {
     const label = this.#stmt("INSERT INTO token_labels (token_id, key, value) VALUES (?, ?, ?)");
     for (const [key, value] of Object.entries(token.labels)) label.run(token.id, key, value);
     this.#stmt("DELETE FROM secrets WHERE token_id = ?").run(token.id);
-    const secret = this.#stmt(
-      `INSERT INTO secrets (digest, token_id, display_prefix, fingerprint, generation, state, expires_at, overlap_seconds, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    for (const s of token.secrets) {
-      secret.run(
-        Buffer.from(s.digest, "base64"),
-        token.id,
-        s.displayPrefix,
-        s.fingerprint,
-        s.generation,
-        s.state,
-        s.expiresAt,
-        s.overlapSeconds,
-        s.createdAt,
-      );
-    }
+    const secret = this.#stmt(SECRETS.insertSql("sqlite", ["token_id"]));
+    const columns = SECRETS.written("insert");
+    for (const s of token.secrets) secret.run(token.id, ...SECRETS.values(s, columns, "sqlite"));
   }
 
   #writeAudit(audit: AuditRecord | null): void {
-    if (!audit) return;
-    this.#stmt(
-      `INSERT INTO audit (id, account, at, actor, actor_token_id, action, target_id, target_name, changes, source_ip)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      audit.id,
-      audit.account,
-      audit.at,
-      audit.actor,
-      audit.actorTokenId,
-      audit.action,
-      audit.targetId,
-      audit.targetName,
-      JSON.stringify(audit.changes),
-      audit.sourceIp,
-    );
+    if (audit) this.#stmt(AUDIT.insertSql("sqlite")).run(AUDIT.insertValues(audit, "sqlite"));
   }
 
   #conflict(error: unknown, token: TokenRecord): never {
@@ -454,51 +312,19 @@ export class SqliteStore implements TokenStore {
     throw error;
   }
 
-  async insertToken(token: TokenRecord, audit: AuditRecord | null): Promise<StoredToken> {
-    try {
-      return this.#db.transaction(() => {
-        this.#stmt(
-          `INSERT INTO tokens (id, account, name, name_key, description, type, scopes, read_only, labels, ip_allowlist,
-             tools, rate_per_minute, rate_per_hour, enabled, pending, pending_expires_at, expires_at, deliveries,
-             created_at, created_by, updated_at, rotated_at, last_generation, version)
-           VALUES (@id, @account, @name, @name_key, @description, @type, @scopes, @read_only, @labels, @ip_allowlist,
-             @tools, @rate_per_minute, @rate_per_hour, @enabled, @pending, @pending_expires_at, @expires_at, @deliveries,
-             @created_at, @created_by, @updated_at, @rotated_at, @last_generation, @version)`,
-        ).run(tokenParams(token));
-        this.#writeChildren(token);
-        this.#writeClaims(token);
-        this.#writeAudit(audit);
-        return this.#readToken(token.id)!;
-      })();
-    } catch (error) {
-      this.#conflict(error, token);
-    }
-  }
-
-  async saveToken(
+  /**
+   * Writes a token's row with `writeRow` (which reports a missing row or version), then its labels, secrets,
+   * claims and audit entry, in one transaction; a duplicate name becomes `StoreConflictError`.
+   */
+  #writeToken(
     token: TokenRecord,
-    expectedVersion: number,
     audit: AuditRecord | null,
-  ): Promise<WriteResult<StoredToken>> {
+    writeRow: () => WriteResult<void>,
+  ): WriteResult<StoredToken> {
     try {
       return this.#db.transaction((): WriteResult<StoredToken> => {
-        const { created_at: _c, created_by: _b, id: _i, account: _a, ...params } = tokenParams(token);
-        const result = this.#stmt(
-          `UPDATE tokens SET name = @name, name_key = @name_key, description = @description, type = @type, scopes = @scopes,
-             read_only = @read_only, labels = @labels, ip_allowlist = @ip_allowlist, tools = @tools,
-             rate_per_minute = @rate_per_minute, rate_per_hour = @rate_per_hour, enabled = @enabled,
-             pending = @pending, pending_expires_at = @pending_expires_at, expires_at = @expires_at,
-             deliveries = @deliveries, updated_at = @updated_at, rotated_at = @rotated_at,
-             last_generation = @last_generation, version = @version
-           WHERE id = @id AND account = @account AND version = @expected`,
-        ).run({ ...params, id: token.id, account: token.account, expected: expectedVersion });
-        if (result.changes === 0) {
-          const exists = this.#stmt("SELECT 1 FROM tokens WHERE id = ? AND account = ?").get(
-            token.id,
-            token.account,
-          );
-          return { ok: false, reason: exists ? "version_mismatch" : "not_found" };
-        }
+        const written = writeRow();
+        if (!written.ok) return written;
         this.#writeChildren(token);
         this.#writeClaims(token);
         this.#writeAudit(audit);
@@ -507,6 +333,32 @@ export class SqliteStore implements TokenStore {
     } catch (error) {
       this.#conflict(error, token);
     }
+  }
+
+  async insertToken(token: TokenRecord, audit: AuditRecord | null): Promise<StoredToken> {
+    const result = this.#writeToken(token, audit, () => {
+      this.#stmt(TOKEN_WRITES.insertSql.sqlite).run(TOKEN_WRITES.insertValues(token, "sqlite"));
+      return { ok: true, value: undefined };
+    });
+    if (!result.ok) throw new Error(`token ${token.id} vanished while it was inserted`);
+    return result.value;
+  }
+
+  async saveToken(
+    token: TokenRecord,
+    expectedVersion: number,
+    audit: AuditRecord | null,
+  ): Promise<WriteResult<StoredToken>> {
+    return this.#writeToken(token, audit, () => {
+      const values = TOKEN_WRITES.updateValues(token, expectedVersion, "sqlite");
+      if (this.#stmt(TOKEN_WRITES.updateSql.sqlite).run(values).changes > 0)
+        return { ok: true, value: undefined };
+      const exists = this.#stmt("SELECT 1 FROM tokens WHERE id = ? AND account = ?").get(
+        token.id,
+        token.account,
+      );
+      return { ok: false, reason: exists ? "version_mismatch" : "not_found" };
+    });
   }
 
   async deleteToken(
@@ -528,19 +380,18 @@ export class SqliteStore implements TokenStore {
   }
 
   async getToken(account: string, id: string): Promise<StoredToken | undefined> {
-    const row = this.#stmt("SELECT * FROM tokens WHERE id = ? AND account = ?").get(id, account) as
-      | TokenRow
-      | undefined;
+    const row = this.#stmt(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ? AND account = ?`).get(
+      id,
+      account,
+    ) as Row | undefined;
     return row ? this.#hydrate([row])[0] : undefined;
   }
 
   async findBySecret(digest: string): Promise<{ token: StoredToken; secret: SecretRecord } | undefined> {
-    const secretRow = this.#stmt("SELECT * FROM secrets WHERE digest = ?").get(
-      Buffer.from(digest, "base64"),
-    ) as SecretRow | undefined;
+    const secretRow = this.#stmt(READ.secretByDigest).get(Buffer.from(digest, "base64")) as Row | undefined;
     if (!secretRow) return undefined;
-    const token = this.#readToken(secretRow.token_id);
-    return token && { token, secret: secretFromRow(secretRow) };
+    const token = this.#readToken(secretRow.token_id as string);
+    return token && { token, secret: SECRETS.read(secretRow, "sqlite") };
   }
 
   async listTokens(
@@ -549,79 +400,22 @@ export class SqliteStore implements TokenStore {
     afterSeq: number | null,
     limit: number,
   ): Promise<StoredToken[]> {
-    const where = ["t.account = ?", "NOT (t.pending = 1 AND t.pending_expires_at <= ?)"];
-    const params: unknown[] = [account, filter.now];
-    if (afterSeq !== null) {
-      where.push("t.seq > ?");
-      params.push(afterSeq);
-    }
-    if (filter.type) {
-      where.push("t.type = ?");
-      params.push(filter.type);
-    }
-    if (filter.name !== undefined) {
-      where.push("t.name_key = ?");
-      params.push(nameKey(filter.name));
-    }
-    if (filter.destination !== undefined) {
-      where.push("EXISTS (SELECT 1 FROM destination_claims c WHERE c.token_id = t.id AND c.destination = ?)");
-      params.push(filter.destination);
-    }
-    switch (filter.status) {
-      case undefined:
-        break;
-      case "pending":
-        where.push("t.pending = 1");
-        break;
-      case "disabled":
-        where.push("t.pending = 0 AND t.enabled = 0");
-        break;
-      case "expired":
-        where.push("t.pending = 0 AND t.enabled = 1 AND t.expires_at IS NOT NULL AND t.expires_at <= ?");
-        params.push(filter.now);
-        break;
-      case "active":
-        where.push("t.pending = 0 AND t.enabled = 1 AND (t.expires_at IS NULL OR t.expires_at > ?)");
-        params.push(filter.now);
-        break;
-    }
-    const label = "SELECT 1 FROM token_labels l WHERE l.token_id = t.id AND l.key = ?";
-    for (const r of filter.requirements) {
-      switch (r.op) {
-        case "eq":
-          where.push(`EXISTS (${label} AND l.value = ?)`);
-          params.push(r.key, r.value);
-          break;
-        case "neq":
-          where.push(`NOT EXISTS (${label} AND l.value = ?)`);
-          params.push(r.key, r.value);
-          break;
-        case "exists":
-          where.push(`EXISTS (${label})`);
-          params.push(r.key);
-          break;
-        case "absent":
-          where.push(`NOT EXISTS (${label})`);
-          params.push(r.key);
-          break;
-      }
-    }
-    params.push(limit);
-    const rows = this.#stmt(
-      `SELECT t.* FROM tokens t WHERE ${where.join(" AND ")} ORDER BY t.seq LIMIT ?`,
-    ).all(...params) as TokenRow[];
+    const { clause, params } = tokenListing("sqlite", account, filter, afterSeq, limit);
+    const rows = this.#stmt(`SELECT ${TOKENS.selectList("t")} FROM tokens t ${clause}`).all(
+      ...params,
+    ) as Row[];
     return this.#hydrate(rows);
   }
 
   async listDue(now: number, limit: number): Promise<StoredToken[]> {
     const rows = this.#stmt(
-      `SELECT * FROM tokens WHERE seq IN (
+      `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE seq IN (
          SELECT seq FROM tokens WHERE pending_expires_at <= @now
          UNION SELECT t.seq FROM tokens t JOIN secrets s ON s.token_id = t.id WHERE s.expires_at <= @now
          UNION SELECT t.seq FROM tokens t JOIN token_labels l ON l.token_id = t.id
            WHERE l.key = @session AND t.expires_at <= @now
        ) ORDER BY seq LIMIT @limit`,
-    ).all({ now, limit, session: SESSION_LABEL }) as TokenRow[];
+    ).all({ now, limit, session: SESSION_LABEL }) as Row[];
     return this.#hydrate(rows);
   }
 
@@ -634,7 +428,7 @@ export class SqliteStore implements TokenStore {
     query: { targetId?: string; beforeSeq: number | null; limit: number },
   ): Promise<StoredAudit[]> {
     const rows = this.#stmt(
-      `SELECT * FROM audit WHERE account = @account
+      `SELECT ${AUDIT.selectList()} FROM audit WHERE account = @account
          AND (@target IS NULL OR target_id = @target)
          AND (@before IS NULL OR seq < @before)
        ORDER BY seq DESC LIMIT @limit`,
@@ -643,52 +437,31 @@ export class SqliteStore implements TokenStore {
       target: query.targetId ?? null,
       before: query.beforeSeq,
       limit: query.limit,
-    }) as AuditRow[];
-    return rows.map((row) => ({
-      seq: row.seq,
-      id: row.id,
-      account: row.account,
-      at: row.at,
-      actor: row.actor,
-      actorTokenId: row.actor_token_id,
-      action: row.action,
-      targetId: row.target_id,
-      targetName: row.target_name,
-      changes: JSON.parse(row.changes),
-      sourceIp: row.source_ip,
-    }));
+    }) as Row[];
+    return rows.map((row) => AUDIT.read(row, "sqlite"));
   }
 
   async applyUsage(deltas: readonly UsageDelta[]): Promise<void> {
     if (deltas.length === 0) return;
-    const counters = this.#stmt(
-      `UPDATE tokens SET request_count = request_count + @requests, failed_attempts = failed_attempts + @failures,
-         last_used_at = CASE WHEN @last_used_at IS NOT NULL AND (last_used_at IS NULL OR last_used_at <= @last_used_at)
-                             THEN @last_used_at ELSE last_used_at END,
-         last_used_ip = CASE WHEN @last_used_at IS NOT NULL AND (last_used_at IS NULL OR last_used_at <= @last_used_at)
-                             THEN @last_used_ip ELSE last_used_ip END
-       WHERE id = @id`,
-    );
+    const read = this.#stmt(`SELECT ${USAGE.selectList()} FROM tokens WHERE id = ?`);
+    const write = this.#stmt(USAGE.updateSql("sqlite", ["id"]));
     const hourly = this.#stmt(
-      `INSERT INTO usage_hourly (token_id, hour, requests, failures)
-       SELECT id, @hour, @requests, @failures FROM tokens WHERE id = @id
+      `INSERT INTO usage_hourly (token_id, hour, requests, failures) VALUES (@id, @hour, @requests, @failures)
        ON CONFLICT (token_id, hour) DO UPDATE SET requests = requests + excluded.requests,
          failures = failures + excluded.failures`,
     );
-    this.#db.transaction(() => {
-      for (const delta of deltas) {
-        counters.run({
-          id: delta.tokenId,
-          requests: delta.requests,
-          failures: delta.failures,
-          last_used_at: delta.lastUsedAt,
-          last_used_ip: delta.lastUsedIp,
-        });
-        for (const [hour, counts] of delta.hours) {
-          hourly.run({ id: delta.tokenId, hour, requests: counts.requests, failures: counts.failures });
+    // IMMEDIATE: the counters are read, merged and written back, so no other connection may write between.
+    this.#db
+      .transaction(() => {
+        for (const delta of foldDeltas(deltas)) {
+          const row = read.get(delta.tokenId) as Row | undefined;
+          if (!row) continue; // deleted meanwhile: its usage goes with it
+          const usage = storedAfter(USAGE.decode(row, "sqlite") as UsageFields, delta);
+          write.run(...USAGE.values(usage, USAGE.written("update"), "sqlite"), delta.tokenId);
+          for (const [hour, counts] of delta.hours) hourly.run({ id: delta.tokenId, hour, ...counts });
         }
-      }
-    })();
+      })
+      .immediate();
   }
 
   async usageBuckets(tokenId: string, since: number): Promise<UsageBucket[]> {

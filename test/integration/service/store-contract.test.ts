@@ -611,6 +611,31 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     expect(await store.usageBuckets(gone.id, 0)).toEqual([]);
   });
 
+  it("settles a same-millisecond last use by the usage-merge rule, whatever the flush or batch order", async () => {
+    // Bug fixed: the use flushed last won a tie, so the IP stored depended on which instance flushed first.
+    const { store } = await fresh();
+    const [a, b, c, d, e] = await Promise.all(
+      ["flushed-a-b", "flushed-b-a", "batch-a-b", "batch-b-a", "ip-then-none"].map((n) =>
+        store.insertToken(token(n), null),
+      ),
+    );
+    const first = { lastUsedAt: NOW, lastUsedIp: "198.51.100.7" };
+    const last = { lastUsedAt: NOW, lastUsedIp: "203.0.113.9" }; // sorts last: wins the tie
+    await store.applyUsage([usage(a!.id, { requests: 1, ...first }), usage(b!.id, { requests: 1, ...last })]);
+    await store.applyUsage([usage(a!.id, { requests: 1, ...last }), usage(b!.id, { requests: 1, ...first })]);
+    await store.applyUsage([
+      usage(c!.id, { requests: 1, ...first }),
+      usage(c!.id, { requests: 1, ...last }),
+      usage(d!.id, { requests: 1, ...last }),
+      usage(d!.id, { requests: 1, ...first }),
+      usage(e!.id, { requests: 1, ...last }),
+    ]);
+    await store.applyUsage([usage(e!.id, { requests: 1, lastUsedAt: NOW, lastUsedIp: null })]);
+    for (const t of [a, b, c, d, e]) {
+      expect(await store.getToken(ACME, t!.id)).toMatchObject({ requestCount: 2, ...last });
+    }
+  });
+
   it("lists due work: lapsed pending deadlines, lapsed overlaps, expired session keys", async () => {
     const { store } = await fresh();
     const add = (name: string, overrides: Partial<TokenRecord> = {}) =>
