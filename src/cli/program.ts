@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { withSecretScope } from "../api/secret-registry.js";
 import { commands } from "./commands/index.js";
 import { reportError } from "./errors.js";
 
@@ -28,8 +29,15 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code. One command is one run:
+ * the secrets it handles are masked by value in its output and forgotten with it (src/api/secret-registry.ts).
+ */
+export function main(argv: string[]): Promise<number> {
+  return withSecretScope(() => runCommand(argv));
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: "user" });

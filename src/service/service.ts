@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { buildOpenApiDocument } from "../api/openapi.js";
 import { SecretValue } from "../api/secret.js";
+import { currentSecrets, withSecretScope } from "../api/secret-registry.js";
 import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS } from "../spec/limits.js";
 import { DEFAULT_PREFIXES, PREFIX_PATTERN, registerTokenPrefix } from "../spec/token-format.js";
 import {
@@ -276,8 +277,16 @@ function startSweeper(parts: ServiceParts, sweepMs: number): NodeJS.Timeout | un
   return sweeper;
 }
 
-/** Starts the token service. */
-export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
+/**
+ * Starts the token service. The instance is one run of the secret registry (src/api/secret-registry.ts):
+ * its requests, timers and `createAccount` register into and mask with the instance's own registry.
+ */
+export function startService(options: ServiceOptions = {}): Promise<RunningService> {
+  return withSecretScope(() => start(options));
+}
+
+async function start(options: ServiceOptions): Promise<RunningService> {
+  const secrets = currentSecrets();
   const parts = await wire(options);
   const { store, manager, usage, logger } = parts;
   const boot: BootstrapResult = await bootstrapAdminKey(
@@ -324,7 +333,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     manager,
     store,
     async createAccount(name, accountOptions) {
-      const created = await manager.createAccount(name, accountOptions);
+      const created = await withSecretScope(() => manager.createAccount(name, accountOptions), secrets);
       return { account: created.account, adminToken: created.adminToken };
     },
     flushUsage: () => usage.flush(),
