@@ -278,14 +278,11 @@ function startSweeper(parts: ServiceParts, sweepMs: number): NodeJS.Timeout | un
 }
 
 /**
- * Starts the token service. The instance is one run of the secret registry (src/api/secret-registry.ts):
- * its requests, timers and `createAccount` register into and mask with the instance's own registry.
+ * Starts the token service. Its secrets belong to the run that starts it (src/api/secret-registry.ts: a
+ * CLI command, a test's `withSecretScope`, or the process for `tokenform serve`); it opens no scope of its
+ * own, which on Node 20 would put a hook on every promise of its request path.
  */
-export function startService(options: ServiceOptions = {}): Promise<RunningService> {
-  return withSecretScope(() => start(options));
-}
-
-async function start(options: ServiceOptions): Promise<RunningService> {
+export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
   const secrets = currentSecrets();
   const parts = await wire(options);
   const { store, manager, usage, logger } = parts;
