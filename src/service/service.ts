@@ -11,7 +11,6 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { buildOpenApiDocument } from "../api/openapi.js";
 import { SecretValue } from "../api/secret.js";
-import { currentSecrets, withSecretScope } from "../api/secret-registry.js";
 import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS } from "../spec/limits.js";
 import { DEFAULT_PREFIXES, PREFIX_PATTERN, registerTokenPrefix } from "../spec/token-format.js";
 import {
@@ -283,7 +282,6 @@ function startSweeper(parts: ServiceParts, sweepMs: number): NodeJS.Timeout | un
  * own, which on Node 20 would put a hook on every promise of its request path.
  */
 export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
-  const secrets = currentSecrets();
   const parts = await wire(options);
   const { store, manager, usage, logger } = parts;
   const boot: BootstrapResult = await bootstrapAdminKey(
@@ -330,7 +328,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     manager,
     store,
     async createAccount(name, accountOptions) {
-      const created = await withSecretScope(() => manager.createAccount(name, accountOptions), secrets);
+      const created = await manager.createAccount(name, accountOptions);
       return { account: created.account, adminToken: created.adminToken };
     },
     flushUsage: () => usage.flush(),
