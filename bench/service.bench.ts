@@ -247,7 +247,7 @@ async function httpThroughput(): Promise<BenchRow[]> {
 async function largeStore(): Promise<BenchRow[]> {
   const { SqliteStore } = await import("../src/service/store/sqlite.js");
   const { TokenManager } = await import("../src/service/tokens.js");
-  const { KeyCache } = await import("../src/service/cache.js");
+  const { LocalInvalidation } = await import("../src/service/invalidation.js");
   const { Digester } = await import("../src/service/digest.js");
   const { UsageAccumulator } = await import("../src/service/usage.js");
   const { silentLogger } = await import("../src/service/logger.js");
@@ -259,7 +259,7 @@ async function largeStore(): Promise<BenchRow[]> {
   await store.init();
   const manager = new TokenManager({
     store,
-    cache: new KeyCache({ ttlMs: 0, maxEntries: 1 }),
+    invalidation: new LocalInvalidation(),
     clock: systemClock,
     digester: new Digester(),
     usage: new UsageAccumulator({ store, flushIntervalMs: 0, logger: silentLogger() }),

@@ -8,6 +8,7 @@ import * as core from "@actions/core";
 import { TokenformClient } from "../../src/api/client.js";
 import { ApiError } from "../../src/api/errors.js";
 import { onSecret, redactKnownSecrets, SecretValue } from "../../src/api/secret.js";
+import { withSecretScope } from "../../src/api/secret-registry.js";
 import { ConfigError } from "../../src/errors.js";
 import { EventError, readRunContext } from "./event.js";
 import type { JobContext, JobOutcome } from "./flows/context.js";
@@ -43,8 +44,15 @@ function failureMessage(error: unknown): string {
   return `tokenform failed unexpectedly: ${message}. This is a bug; please report it with the run's log.`;
 }
 
-/** Runs the Action once. Never throws: every failure ends in `core.setFailed`. */
-export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/**
+ * Runs the Action once. Never throws: every failure ends in `core.setFailed`. The run has its own secret
+ * registry (src/api/secret-registry.ts): every secret it handles is handed to `core.setSecret`.
+ */
+export function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return withSecretScope(() => runJob(env));
+}
+
+async function runJob(env: NodeJS.ProcessEnv): Promise<void> {
   const stopMasking = onSecret((secret) => core.setSecret(secret.reveal()));
   let api: TokenformClient | undefined;
   try {

@@ -295,10 +295,23 @@ export class TokenformClient implements TokenformApi {
     }
   }
 
-  async #attempt<T>(
-    spec: RequestSpec<T>,
+  /** One request: sent, read, and parsed into the value or an `ApiError`. */
+  async #attempt<T>(spec: RequestSpec<T>, label: string): Promise<Attempt<T>> {
+    const sent = await this.#exchange(spec, label);
+    if (!sent.ok) return sent;
+    const { status, text } = sent;
+    if (status >= 200 && status < 300) return parseSuccess(spec, text, status, label);
+    return { ok: false, unsent: false, error: errorFromResponse(status, text, sent.retryAfter, label) };
+  }
+
+  /** Sends the request and reads the whole body; a failure says whether the request surely never left. */
+  async #exchange(
+    spec: RequestSpec<unknown>,
     label: string,
-  ): Promise<{ ok: true; value: T } | { ok: false; error: ApiError; unsent: boolean }> {
+  ): Promise<
+    | { ok: true; status: number; text: string; retryAfter: string | string[] | undefined }
+    | { ok: false; error: ApiError; unsent: boolean }
+  > {
     const url = new URL(this.baseUrl + spec.path);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
@@ -343,9 +356,9 @@ export class TokenformClient implements TokenformApi {
         ),
       };
     }
-    let text: string;
     try {
-      text = await response.body.text();
+      const text = await response.body.text();
+      return { ok: true, status: response.statusCode, text, retryAfter: response.headers["retry-after"] };
     } catch (error) {
       const code = errorCode(error);
       return {
@@ -359,56 +372,58 @@ export class TokenformClient implements TokenformApi {
         ),
       };
     }
-    const status = response.statusCode;
-    if (status >= 200 && status < 300) {
-      if (!spec.schema) return { ok: true, value: undefined as T };
-      let data: unknown;
-      try {
-        data = JSON.parse(text);
-      } catch {
-        return {
-          ok: false,
-          unsent: false,
-          error: new ApiError("invalid_response", `${label}: the response is not JSON`, status, label),
-        };
-      }
-      const parsed = spec.schema.safeParse(data);
-      if (!parsed.success) {
-        return {
-          ok: false,
-          unsent: false,
-          error: new ApiError(
-            "invalid_response",
-            `${label}: unexpected response shape (${parsed.error.issues[0]?.message ?? "invalid"})`,
-            status,
-            label,
-          ),
-        };
-      }
-      return { ok: true, value: parsed.data };
-    }
-    let code = `http_${status}`;
-    let message = `${label} failed with HTTP ${status}`;
-    let details: unknown;
-    try {
-      const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
-      if (typeof body.error?.code === "string") code = body.error.code;
-      if (typeof body.error?.message === "string") message = `${label}: ${body.error.message}`;
-      details = body.error?.details;
-    } catch {
-      // Not our JSON error body (a proxy's page): keep the generic message.
-    }
+  }
+}
+
+/** The outcome of one attempt: the value, or the error and whether the request surely never left. */
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: ApiError; unsent: boolean };
+
+/** A 2xx body checked against the request's response schema. */
+function parseSuccess<T>(spec: RequestSpec<T>, text: string, status: number, label: string): Attempt<T> {
+  if (!spec.schema) return { ok: true, value: undefined as T };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return {
+      ok: false,
+      unsent: false,
+      error: new ApiError("invalid_response", `${label}: the response is not JSON`, status, label),
+    };
+  }
+  const parsed = spec.schema.safeParse(data);
+  if (!parsed.success) {
     return {
       ok: false,
       unsent: false,
       error: new ApiError(
-        code,
-        message,
+        "invalid_response",
+        `${label}: unexpected response shape (${parsed.error.issues[0]?.message ?? "invalid"})`,
         status,
         label,
-        retryAfterSeconds(response.headers["retry-after"]),
-        details,
       ),
     };
   }
+  return { ok: true, value: parsed.data };
+}
+
+/** The `ApiError` of a non-2xx answer: the service's JSON error body when there is one. */
+function errorFromResponse(
+  status: number,
+  text: string,
+  retryAfter: string | string[] | undefined,
+  label: string,
+): ApiError {
+  let code = `http_${status}`;
+  let message = `${label} failed with HTTP ${status}`;
+  let details: unknown;
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
+    if (typeof body.error?.code === "string") code = body.error.code;
+    if (typeof body.error?.message === "string") message = `${label}: ${body.error.message}`;
+    details = body.error?.details;
+  } catch {
+    // Not our JSON error body (a proxy's page): keep the generic message.
+  }
+  return new ApiError(code, message, status, label, retryAfterSeconds(retryAfter), details);
 }

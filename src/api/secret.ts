@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { inspect } from "node:util";
 import { findSecrets } from "../spec/secrets.js";
 import { findNearTokens, findTokens } from "../spec/token-format.js";
+import { currentSecrets } from "./secret-registry.js";
 
 /** How many characters after the type prefix a display prefix shows (enough to tell keys apart). */
 export const DISPLAY_CHARS = 4;
@@ -23,22 +24,18 @@ export function fingerprintOf(raw: string): string {
   return `sha256:${createHash("sha256").update(raw).digest("hex").slice(0, 16)}`;
 }
 
-const registry = new Set<string>();
-
-/** Called with every `SecretValue` made in this process, as it is made. */
+/** Called with every `SecretValue` made in the current run, as it is made. */
 export type SecretListener = (secret: SecretValue) => void;
 
-const listeners = new Set<SecretListener>();
-
 /**
- * Calls `listener` with each `SecretValue` created from now on (the GitHub Action masks every issued secret
- * with `core.setSecret` before anything could print it). Returns a function that stops listening.
+ * Calls `listener` with each `SecretValue` created from now on in the caller's run (src/api/secret-registry.ts;
+ * the GitHub Action masks every issued secret with `core.setSecret` before anything could print it).
+ * Returns a function that stops listening.
  */
 export function onSecret(listener: SecretListener): () => void {
-  listeners.add(listener);
-  return () => {
-    listeners.delete(listener);
-  };
+  return currentSecrets().listen((secret) => {
+    if (secret instanceof SecretValue) listener(secret);
+  });
 }
 
 export class SecretValue {
@@ -52,8 +49,7 @@ export class SecretValue {
     this.#raw = raw;
     this.displayPrefix = displayPrefixOf(raw);
     this.fingerprint = fingerprintOf(raw);
-    registry.add(raw);
-    for (const listener of listeners) listener(this);
+    currentSecrets().add(this);
   }
 
   /** The raw secret. Call only where it is written to its destination or sent to the token service. */
@@ -80,7 +76,7 @@ const MASK = "…[redacted]";
 /**
  * The one masking function every log line and error message goes through (service and gateway logs, CLI
  * output and errors, sink errors, the API's error bodies). It replaces, keeping only a safe prefix:
- * - every secret this process holds as a `SecretValue`;
+ * - every secret the current run holds as a `SecretValue` (src/api/secret-registry.ts);
  * - every tokenform key with a valid checksum, whatever its prefix;
  * - anything shaped like a key of a known prefix (`mcp_sk_`, `mcp_ag_`, `mcp_adm_` and configured ones)
  *   followed by token characters, valid checksum or not: a key one character off is nearly the key;
@@ -88,7 +84,7 @@ const MASK = "…[redacted]";
  */
 export function maskSecrets(text: string): string {
   let out = text;
-  for (const raw of registry) {
+  for (const raw of currentSecrets().secrets()) {
     if (out.includes(raw)) out = out.split(raw).join(`${displayPrefixOf(raw)}${MASK}`);
   }
   const spans: Array<{ index: number; length: number; shown: string }> = [];

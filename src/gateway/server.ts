@@ -80,6 +80,199 @@ interface Note {
   upstream?: number;
 }
 
+/** What the gateway's request handling works with. */
+interface Gateway {
+  upstream: URL;
+  /** The MCP endpoint's path, served here as upstream. */
+  path: string;
+  logger: Logger;
+  pool: Pool;
+  catalog: UpstreamCatalog;
+  guard: McpGuard;
+}
+
+/** What to do with each message the upstream sends back in answer to `outcome`'s request. */
+function inspector(
+  catalog: UpstreamCatalog,
+  outcome: Extract<GuardOutcome, { kind: "allowed" }> | undefined,
+) {
+  return (message: unknown): unknown => {
+    const m = message as { method?: unknown; id?: unknown; result?: unknown } | null;
+    if (m === null || typeof m !== "object") return undefined;
+    if (m.method === "notifications/tools/list_changed") {
+      catalog.invalidate();
+      return undefined;
+    }
+    if (outcome === undefined || m.result === undefined) return undefined;
+    const kind = outcome.lists.get(m.id as string | number);
+    if (kind !== "tools") return undefined;
+    catalog.learn(m.result);
+    const filtered = filterToolsResult(m.result, outcome.key);
+    return filtered === m.result ? undefined : { ...m, result: filtered };
+  };
+}
+
+/**
+ * Forwards an allowed (or preflight) request and streams the answer back. Built on undici's `stream()`,
+ * which writes the upstream's body straight into the Writable the factory returns — the client's
+ * response itself, or a filter in front of it — with no intermediate stream and no per-request
+ * pipeline: a proxy pays this on every message. A client that hangs up aborts the upstream request.
+ */
+function forward(
+  ctx: Gateway,
+  req: IncomingMessage,
+  res: ServerResponse,
+  outcome: Extract<GuardOutcome, { kind: "allowed" }> | undefined,
+  note: Note,
+): Promise<void> {
+  const { pool, path, guard, catalog, logger, upstream } = ctx;
+  const signal = new EventEmitter();
+  res.once("close", () => {
+    if (!res.writableFinished) signal.emit("abort");
+  });
+  const lists = outcome !== undefined && outcome.lists.size > 0;
+  // Change notifications are not tied to a request: servers send them on the GET stream (2025-06-18,
+  // 2025-11-25) or a subscriptions/listen answer (2026-07-28); only those are watched for them.
+  const listens =
+    req.method === "GET" || (outcome?.messages.some((m) => m.method === "subscriptions/listen") ?? false);
+  return pool
+    .stream(
+      {
+        path: req.url ?? path,
+        method: (req.method ?? "GET") as "GET",
+        headers: upstreamHeaders(req.headers, outcome?.key, guard.clientIp(req)),
+        body: outcome?.raw ?? null,
+        signal,
+        headersTimeout: UPSTREAM_HEADERS_TIMEOUT_MS,
+        bodyTimeout: 0,
+      },
+      ({ statusCode, headers }) => {
+        note.upstream = statusCode;
+        const type = String(headers["content-type"] ?? "");
+        if (type.includes("text/event-stream")) {
+          res.writeHead(statusCode, clientHeaders(headers, true));
+          if (listens) {
+            // A long-lived stream may stay quiet: the client should see it open now.
+            res.flushHeaders();
+            if (!lists) return new ListChangedWatch(res, () => catalog.invalidate());
+          }
+          if (!lists) return res;
+          const events = new SseEventStream(inspector(catalog, outcome));
+          events.pipe(res);
+          res.once("close", () => events.destroy());
+          return events;
+        }
+        if (lists && type.includes("json"))
+          return new JsonAnswerFilter(res, statusCode, headers, inspector(catalog, outcome));
+        res.writeHead(statusCode, clientHeaders(headers, false));
+        return res;
+      },
+    )
+    .then(
+      () => undefined,
+      (error: unknown) => {
+        if (res.destroyed || (res.writableEnded && !res.headersSent)) return;
+        if (res.headersSent) {
+          logger.debug({ err: error }, "an answer ended early");
+          res.destroy();
+          return;
+        }
+        logger.warn({ err: error, upstream: upstream.origin }, "the upstream could not be reached");
+        sendAnswer(
+          res,
+          jsonAnswer(
+            502,
+            errorResponse(
+              null,
+              502,
+              "the MCP server behind this gateway could not be reached; try again shortly",
+            ),
+          ),
+        );
+      },
+    );
+}
+
+/** Routes one request: the MCP path through the guard and on to the upstream, /healthz and /register here. */
+async function handle(ctx: Gateway, req: IncomingMessage, res: ServerResponse, note: Note): Promise<void> {
+  const { path, upstream, guard } = ctx;
+  const target = req.url ?? "/";
+  const cut = target.indexOf("?");
+  const pathname = cut < 0 ? target : target.slice(0, cut);
+  if (pathname !== path) {
+    if (pathname === "/healthz" && req.method === "GET") {
+      sendAnswer(res, jsonAnswer(200, { status: "ok", upstream: upstream.href }));
+    } else if (pathname === "/register" && req.method === "POST") {
+      sendAnswer(res, guard.registration(req));
+    } else {
+      sendAnswer(
+        res,
+        jsonAnswer(404, {
+          error: {
+            code: "no_route",
+            message: `this gateway serves MCP at ${path}`,
+            type: "invalid_request_error",
+          },
+        }),
+      );
+    }
+    return;
+  }
+  if (!FORWARDED_METHODS.has(req.method ?? "")) {
+    sendAnswer(
+      res,
+      jsonAnswer(
+        405,
+        {
+          error: {
+            code: "method_not_allowed",
+            message: `MCP uses POST, GET and DELETE; not ${req.method}`,
+            type: "invalid_request_error",
+          },
+        },
+        { Allow: "POST, GET, DELETE" },
+      ),
+    );
+    return;
+  }
+  const outcome = await guard.check(req);
+  if (outcome.kind === "answered" || outcome.kind === "allowed") note.tokenId = outcome.key.id;
+  switch (outcome.kind) {
+    case "refused":
+    case "answered":
+      sendAnswer(res, outcome.answer);
+      return;
+    case "preflight":
+      return forward(ctx, req, res, undefined, note);
+    case "allowed":
+      return forward(ctx, req, res, outcome, note);
+  }
+}
+
+/** Answers one request and writes its log line when it ends. */
+function onRequest(ctx: Gateway, req: IncomingMessage, res: ServerResponse): void {
+  const { logger } = ctx;
+  const started = performance.now();
+  const noted: Note = {};
+  res.on("close", () => {
+    logger.info(
+      {
+        method: req.method,
+        path: (req.url ?? "/").split("?")[0],
+        status: res.statusCode,
+        tokenId: noted.tokenId,
+        upstreamStatus: noted.upstream,
+        ms: Math.round((performance.now() - started) * 100) / 100,
+      },
+      "request",
+    );
+  });
+  handle(ctx, req, res, noted).catch((error: unknown) => {
+    logger.error({ err: error }, "request failed");
+    sendAnswer(res, jsonAnswer(500, errorResponse(null, 500, "the gateway failed on this request")));
+  });
+}
+
 /** Starts the gateway. */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const upstream = new URL(options.upstream);
@@ -104,157 +297,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     proxyTrust: trust,
     refusal: options.resourceMetadata === undefined ? {} : { resourceMetadata: options.resourceMetadata },
   });
-
-  /** What to do with each message the upstream sends back in answer to `outcome`'s request. */
-  function inspector(outcome: Extract<GuardOutcome, { kind: "allowed" }> | undefined) {
-    return (message: unknown): unknown => {
-      const m = message as { method?: unknown; id?: unknown; result?: unknown } | null;
-      if (m === null || typeof m !== "object") return undefined;
-      if (m.method === "notifications/tools/list_changed") {
-        catalog.invalidate();
-        return undefined;
-      }
-      if (outcome === undefined || m.result === undefined) return undefined;
-      const kind = outcome.lists.get(m.id as string | number);
-      if (kind !== "tools") return undefined;
-      catalog.learn(m.result);
-      const filtered = filterToolsResult(m.result, outcome.key);
-      return filtered === m.result ? undefined : { ...m, result: filtered };
-    };
-  }
-
-  /**
-   * Forwards an allowed (or preflight) request and streams the answer back. Built on undici's `stream()`,
-   * which writes the upstream's body straight into the Writable the factory returns — the client's
-   * response itself, or a filter in front of it — with no intermediate stream and no per-request
-   * pipeline: a proxy pays this on every message. A client that hangs up aborts the upstream request.
-   */
-  function forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    outcome: Extract<GuardOutcome, { kind: "allowed" }> | undefined,
-    note: Note,
-  ): Promise<void> {
-    const signal = new EventEmitter();
-    res.once("close", () => {
-      if (!res.writableFinished) signal.emit("abort");
-    });
-    const lists = outcome !== undefined && outcome.lists.size > 0;
-    // Change notifications are not tied to a request: servers send them on the GET stream (2025-06-18,
-    // 2025-11-25) or a subscriptions/listen answer (2026-07-28); only those are watched for them.
-    const listens =
-      req.method === "GET" || (outcome?.messages.some((m) => m.method === "subscriptions/listen") ?? false);
-    return pool
-      .stream(
-        {
-          path: req.url ?? path,
-          method: (req.method ?? "GET") as "GET",
-          headers: upstreamHeaders(req.headers, outcome?.key, guard.clientIp(req)),
-          body: outcome?.raw ?? null,
-          signal,
-          headersTimeout: UPSTREAM_HEADERS_TIMEOUT_MS,
-          bodyTimeout: 0,
-        },
-        ({ statusCode, headers }) => {
-          note.upstream = statusCode;
-          const type = String(headers["content-type"] ?? "");
-          if (type.includes("text/event-stream")) {
-            res.writeHead(statusCode, clientHeaders(headers, true));
-            if (listens) {
-              // A long-lived stream may stay quiet: the client should see it open now.
-              res.flushHeaders();
-              if (!lists) return new ListChangedWatch(res, () => catalog.invalidate());
-            }
-            if (!lists) return res;
-            const events = new SseEventStream(inspector(outcome));
-            events.pipe(res);
-            res.once("close", () => events.destroy());
-            return events;
-          }
-          if (lists && type.includes("json"))
-            return new JsonAnswerFilter(res, statusCode, headers, inspector(outcome));
-          res.writeHead(statusCode, clientHeaders(headers, false));
-          return res;
-        },
-      )
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          if (res.destroyed || (res.writableEnded && !res.headersSent)) return;
-          if (res.headersSent) {
-            logger.debug({ err: error }, "an answer ended early");
-            res.destroy();
-            return;
-          }
-          logger.warn({ err: error, upstream: upstream.origin }, "the upstream could not be reached");
-          sendAnswer(
-            res,
-            jsonAnswer(
-              502,
-              errorResponse(
-                null,
-                502,
-                "the MCP server behind this gateway could not be reached; try again shortly",
-              ),
-            ),
-          );
-        },
-      );
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse, note: Note): Promise<void> {
-    const target = req.url ?? "/";
-    const cut = target.indexOf("?");
-    const pathname = cut < 0 ? target : target.slice(0, cut);
-    if (pathname !== path) {
-      if (pathname === "/healthz" && req.method === "GET") {
-        sendAnswer(res, jsonAnswer(200, { status: "ok", upstream: upstream.href }));
-      } else if (pathname === "/register" && req.method === "POST") {
-        sendAnswer(res, guard.registration(req));
-      } else {
-        sendAnswer(
-          res,
-          jsonAnswer(404, {
-            error: {
-              code: "no_route",
-              message: `this gateway serves MCP at ${path}`,
-              type: "invalid_request_error",
-            },
-          }),
-        );
-      }
-      return;
-    }
-    if (!FORWARDED_METHODS.has(req.method ?? "")) {
-      sendAnswer(
-        res,
-        jsonAnswer(
-          405,
-          {
-            error: {
-              code: "method_not_allowed",
-              message: `MCP uses POST, GET and DELETE; not ${req.method}`,
-              type: "invalid_request_error",
-            },
-          },
-          { Allow: "POST, GET, DELETE" },
-        ),
-      );
-      return;
-    }
-    const outcome = await guard.check(req);
-    if (outcome.kind === "answered" || outcome.kind === "allowed") note.tokenId = outcome.key.id;
-    switch (outcome.kind) {
-      case "refused":
-      case "answered":
-        sendAnswer(res, outcome.answer);
-        return;
-      case "preflight":
-        return forward(req, res, undefined, note);
-      case "allowed":
-        return forward(req, res, outcome, note);
-    }
-  }
+  const ctx: Gateway = { upstream, path, logger, pool, catalog, guard };
 
   const server: Server = createServer(
     {
@@ -264,27 +307,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       requestTimeout: HEADERS_TIMEOUT_MS + BODY_TIMEOUT_MS,
       connectionsCheckingInterval: 1000,
     },
-    (req, res) => {
-      const started = performance.now();
-      const noted: Note = {};
-      res.on("close", () => {
-        logger.info(
-          {
-            method: req.method,
-            path: (req.url ?? "/").split("?")[0],
-            status: res.statusCode,
-            tokenId: noted.tokenId,
-            upstreamStatus: noted.upstream,
-            ms: Math.round((performance.now() - started) * 100) / 100,
-          },
-          "request",
-        );
-      });
-      handle(req, res, noted).catch((error: unknown) => {
-        logger.error({ err: error }, "request failed");
-        sendAnswer(res, jsonAnswer(500, errorResponse(null, 500, "the gateway failed on this request")));
-      });
-    },
+    (req, res) => onRequest(ctx, req, res),
   );
   const host = options.host ?? "127.0.0.1";
   await listen(server, options.port ?? DEFAULT_GATEWAY_PORT, host);

@@ -174,30 +174,9 @@ export class McpGuard {
     if (credential.kind !== "key")
       return { kind: "refused", answer: refusalAnswer(credentialRefusal(credential.kind), context) };
 
-    let messages: JsonRpcMessage[] = [];
-    let batch = false;
-    let body: unknown;
-    let raw: Buffer | undefined;
-    if (method === "POST") {
-      try {
-        raw = preread ?? (await readBody(req, this.#bodyLimit));
-      } catch (error) {
-        return { kind: "refused", answer: bodyFailure(error, this.#bodyLimit) };
-      }
-      const parsed = parseMessages(raw);
-      if (!parsed.ok) {
-        return { kind: "refused", answer: jsonAnswer(400, errorResponse(null, parsed.code, parsed.message)) };
-      }
-      const mismatch = headerMismatch(req.headers, parsed.messages, parsed.batch);
-      if (mismatch !== undefined) {
-        const id = parsed.batch ? null : parsed.messages[0]!.id;
-        return {
-          kind: "refused",
-          answer: jsonAnswer(400, errorResponse(id, JSONRPC_ERRORS.headerMismatch, mismatch)),
-        };
-      }
-      ({ messages, batch, body } = parsed);
-    }
+    const read = method === "POST" ? await this.#readMessages(req, preread) : NO_MESSAGES;
+    if (!read.ok) return { kind: "refused", answer: read.answer };
+    const { messages, batch, body, raw } = read;
 
     const toolNames = messages.flatMap((m) =>
       m.method === "tools/call" && typeof m.params?.name === "string" ? [m.params.name] : [],
@@ -206,37 +185,10 @@ export class McpGuard {
     const catalog = this.#catalog;
     const hints = (name: string) => catalog?.hints(name);
     const needs = messages.map((m) => classifyMessage(m, hints));
-    // Beyond POST (messages), GET (a server stream) and DELETE (a session's end), MCP defines no method:
-    // anything else counts as a write, as an unknown MCP method does.
-    const foreign = method !== "POST" && method !== "GET" && method !== "HEAD" && method !== "DELETE";
-
     // One verification for the whole request. A lone list message is verified without its feature's
     // scope: a key that lacks it gets the list empty rather than a refusal.
     const lone = !batch && needs.length === 1 ? needs[0]! : undefined;
-    const scopes = new Set<string>(
-      typeof this.#scopes === "function" ? this.#scopes(req) : (this.#scopes ?? NO_SCOPES),
-    );
-    for (const need of needs) {
-      if (need === lone && need.list !== undefined) continue;
-      for (const scope of need.scopes) scopes.add(scope);
-    }
-    const signatureHeader = single(req.headers["x-mcp-signature"]);
-    const input: GuardVerifyInput = {
-      token: credential.key,
-      ip: this.clientIp(req),
-      scopes: [...scopes],
-      write: foreign || needs.some((n) => n.write),
-      tools: [...new Set(needs.flatMap((n) => (n.tool === undefined ? [] : [n.tool])))],
-    };
-    if (signatureHeader !== undefined) {
-      input.signed = {
-        timestamp: single(req.headers["x-mcp-timestamp"]),
-        signature: signatureHeader,
-        method,
-        path: signedPathOf(req),
-        body: raw ?? Buffer.alloc(0),
-      };
-    }
+    const input = this.#verifyInput(req, method, credential.key, needs, lone, raw);
     const id = lone?.id;
     let verdict: Verdict;
     try {
@@ -275,7 +227,83 @@ export class McpGuard {
     }
     return allowed;
   }
+
+  /** Reads and parses a POST's JSON-RPC messages, checking them against the MCP headers. */
+  async #readMessages(req: IncomingMessage, preread: Buffer | undefined): Promise<ReadMessages> {
+    let raw: Buffer;
+    try {
+      raw = preread ?? (await readBody(req, this.#bodyLimit));
+    } catch (error) {
+      return { ok: false, answer: bodyFailure(error, this.#bodyLimit) };
+    }
+    const parsed = parseMessages(raw);
+    if (!parsed.ok) {
+      return { ok: false, answer: jsonAnswer(400, errorResponse(null, parsed.code, parsed.message)) };
+    }
+    const mismatch = headerMismatch(req.headers, parsed.messages, parsed.batch);
+    if (mismatch !== undefined) {
+      const id = parsed.batch ? null : parsed.messages[0]!.id;
+      return {
+        ok: false,
+        answer: jsonAnswer(400, errorResponse(id, JSONRPC_ERRORS.headerMismatch, mismatch)),
+      };
+    }
+    return { ok: true, messages: parsed.messages, batch: parsed.batch, body: parsed.body, raw };
+  }
+
+  /** The one verification a request needs: every message's scopes, write and tools, and its signature. */
+  #verifyInput(
+    req: IncomingMessage,
+    method: string,
+    token: string,
+    needs: readonly MessageNeeds[],
+    lone: MessageNeeds | undefined,
+    raw: Buffer | undefined,
+  ): GuardVerifyInput {
+    // Beyond POST (messages), GET (a server stream) and DELETE (a session's end), MCP defines no method:
+    // anything else counts as a write, as an unknown MCP method does.
+    const foreign = method !== "POST" && method !== "GET" && method !== "HEAD" && method !== "DELETE";
+    const scopes = new Set<string>(
+      typeof this.#scopes === "function" ? this.#scopes(req) : (this.#scopes ?? NO_SCOPES),
+    );
+    for (const need of needs) {
+      if (need === lone && need.list !== undefined) continue;
+      for (const scope of need.scopes) scopes.add(scope);
+    }
+    const signatureHeader = single(req.headers["x-mcp-signature"]);
+    const input: GuardVerifyInput = {
+      token,
+      ip: this.clientIp(req),
+      scopes: [...scopes],
+      write: foreign || needs.some((n) => n.write),
+      tools: [...new Set(needs.flatMap((n) => (n.tool === undefined ? [] : [n.tool])))],
+    };
+    if (signatureHeader !== undefined) {
+      input.signed = {
+        timestamp: single(req.headers["x-mcp-timestamp"]),
+        signature: signatureHeader,
+        method,
+        path: signedPathOf(req),
+        body: raw ?? Buffer.alloc(0),
+      };
+    }
+    return input;
+  }
 }
+
+/** A request's JSON-RPC messages, or the answer that refuses it. */
+type ReadMessages =
+  | { ok: true; messages: JsonRpcMessage[]; batch: boolean; body: unknown; raw: Buffer | undefined }
+  | { ok: false; answer: HttpAnswer };
+
+/** What a request other than POST carries: no messages. */
+const NO_MESSAGES: ReadMessages = Object.freeze({
+  ok: true,
+  messages: [],
+  batch: false,
+  body: undefined,
+  raw: undefined,
+});
 
 /** The refusal for a request without a usable credential. */
 export function credentialRefusal(kind: "missing" | "malformed"): Extract<Verdict, { valid: false }> {

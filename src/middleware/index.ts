@@ -24,8 +24,8 @@ import type { SecretValue } from "../api/secret.js";
 import { authInfoOf, callerOf, type McpCaller, type SdkAuthInfo } from "../mcp/auth-info.js";
 import { credentialRefusal, type GuardOutcome, McpGuard, type ToolCatalog } from "../mcp/guard.js";
 import type { ToolHints } from "../mcp/methods.js";
-import { apiRefusalAnswer, sendAnswer, unavailableAnswer } from "../mcp/refusals.js";
-import { verifyBackend } from "../mcp/verify.js";
+import { apiRefusalAnswer, type HttpAnswer, sendAnswer, unavailableAnswer } from "../mcp/refusals.js";
+import { type VerifyBackend, verifyBackend } from "../mcp/verify.js";
 import type { VerifiedKey } from "../service/cache.js";
 import { type ProxyTrustSetting, proxyTrust } from "../service/client-address.js";
 import { credentialFromHeaders } from "../service/credentials.js";
@@ -145,65 +145,16 @@ export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandl
     refusal,
   });
 
-  /** The `http` protocol: one verification per request, write by HTTP method. */
-  async function httpOutcome(req: IncomingMessage): Promise<GuardOutcome> {
-    const credential = credentialFromHeaders(req.headers);
-    if (credential.kind !== "key") {
-      return { kind: "refused", answer: apiRefusalAnswer(credentialRefusal(credential.kind), refusal) };
-    }
-    const scopes = typeof options.scopes === "function" ? options.scopes(req) : (options.scopes ?? []);
-    const write =
-      typeof options.write === "function"
-        ? options.write(req)
-        : (options.write ?? !READ_METHODS.has((req.method ?? "GET").toUpperCase()));
-    let signed: SignedRequest | undefined;
-    const signature = req.headers["x-mcp-signature"];
-    if (signature !== undefined) {
-      const body = req.rawBody ?? (await readBody(req, MAX_MCP_BODY_BYTES));
-      req.rawBody = body;
-      const timestamp = req.headers["x-mcp-timestamp"];
-      signed = {
-        timestamp: Array.isArray(timestamp) ? timestamp[0] : timestamp,
-        signature: Array.isArray(signature) ? signature[0] : signature,
-        method: (req.method ?? "GET").toUpperCase(),
-        path: signedPathOf(req),
-        body,
-      };
-    }
-    let verdict: Verdict;
-    try {
-      verdict = await backend.verify({
-        token: credential.key,
-        ip: guard.clientIp(req),
-        scopes,
-        write,
-        tools: [],
-        ...(signed ? { signed } : {}),
-      });
-    } catch {
-      return { kind: "refused", answer: unavailableAnswer("api") };
-    }
-    if (!verdict.valid) return { kind: "refused", answer: apiRefusalAnswer(verdict, { ...refusal, scopes }) };
-    return { kind: "allowed", key: verdict.token, verdict, messages: [], lists: new Map() };
-  }
-
   const handler = async (req: IncomingMessage, res: ServerResponse, next: Next): Promise<void> => {
     let outcome: GuardOutcome;
     try {
-      outcome = protocol === "mcp" ? await guard.check(req, preread(req)) : await httpOutcome(req);
+      outcome =
+        protocol === "mcp"
+          ? await guard.check(req, preread(req))
+          : await httpOutcome(req, { options, backend, guard, refusal });
     } catch (error) {
       if (isTooLarge(error)) {
-        sendAnswer(res, {
-          status: 413,
-          headers: { "Content-Type": "application/json; charset=utf-8", Connection: "close" },
-          body: JSON.stringify({
-            error: {
-              code: "payload_too_large",
-              message: (error as Error).message,
-              type: "invalid_request_error",
-            },
-          }),
-        });
+        sendAnswer(res, tooLargeAnswer(error as Error));
         return;
       }
       next(error);
@@ -217,26 +168,100 @@ export function tokenformAuth(options: TokenformAuthOptions): TokenformAuthHandl
       case "preflight":
         next();
         return;
-      case "allowed": {
-        const credential = credentialFromHeaders(req.headers);
-        req.tokenform = tokenformInfo(outcome.key, outcome.verdict.ratelimit);
-        if (protocol === "mcp") {
-          if (credential.kind === "key") req.auth = authInfoOf(outcome.key, credential.key);
-          if (outcome.raw !== undefined) {
-            req.rawBody = outcome.raw;
-            req.body = outcome.body;
-          }
-        }
-        for (const [name, value] of Object.entries(rateLimitHeaders(outcome.verdict.ratelimit)))
-          res.setHeader(name, value);
+      case "allowed":
+        admit(req, res, outcome, protocol);
         next();
-      }
     }
   };
   return Object.assign(handler, {
     close: () => backend.close(),
     registration: (req: IncomingMessage, res: ServerResponse) => sendAnswer(res, guard.registration(req)),
   });
+}
+
+/** What the `http` protocol's verification works with. */
+interface HttpContext {
+  options: TokenformAuthOptions;
+  backend: VerifyBackend;
+  guard: McpGuard;
+  refusal: { resourceMetadata?: string };
+}
+
+/** The `http` protocol: one verification per request, write by HTTP method. */
+async function httpOutcome(req: IncomingMessage, ctx: HttpContext): Promise<GuardOutcome> {
+  const { options, backend, guard, refusal } = ctx;
+  const credential = credentialFromHeaders(req.headers);
+  if (credential.kind !== "key") {
+    return { kind: "refused", answer: apiRefusalAnswer(credentialRefusal(credential.kind), refusal) };
+  }
+  const scopes = typeof options.scopes === "function" ? options.scopes(req) : (options.scopes ?? []);
+  const write =
+    typeof options.write === "function"
+      ? options.write(req)
+      : (options.write ?? !READ_METHODS.has((req.method ?? "GET").toUpperCase()));
+  const signed = await signedRequestOf(req);
+  let verdict: Verdict;
+  try {
+    verdict = await backend.verify({
+      token: credential.key,
+      ip: guard.clientIp(req),
+      scopes,
+      write,
+      tools: [],
+      ...(signed ? { signed } : {}),
+    });
+  } catch {
+    return { kind: "refused", answer: unavailableAnswer("api") };
+  }
+  if (!verdict.valid) return { kind: "refused", answer: apiRefusalAnswer(verdict, { ...refusal, scopes }) };
+  return { kind: "allowed", key: verdict.token, verdict, messages: [], lists: new Map() };
+}
+
+/** The signing headers and body of a request that carries a signature (the body is kept on `rawBody`). */
+async function signedRequestOf(req: IncomingMessage): Promise<SignedRequest | undefined> {
+  const signature = req.headers["x-mcp-signature"];
+  if (signature === undefined) return undefined;
+  const body = req.rawBody ?? (await readBody(req, MAX_MCP_BODY_BYTES));
+  req.rawBody = body;
+  const timestamp = req.headers["x-mcp-timestamp"];
+  return {
+    timestamp: Array.isArray(timestamp) ? timestamp[0] : timestamp,
+    signature: Array.isArray(signature) ? signature[0] : signature,
+    method: (req.method ?? "GET").toUpperCase(),
+    path: signedPathOf(req),
+    body,
+  };
+}
+
+/** The 413 for a body over the limit. */
+function tooLargeAnswer(error: Error): HttpAnswer {
+  return {
+    status: 413,
+    headers: { "Content-Type": "application/json; charset=utf-8", Connection: "close" },
+    body: JSON.stringify({
+      error: { code: "payload_too_large", message: error.message, type: "invalid_request_error" },
+    }),
+  };
+}
+
+/** Attaches an allowed request's key (and, for MCP, its auth info and parsed body) and rate-limit headers. */
+function admit(
+  req: IncomingMessage,
+  res: ServerResponse,
+  outcome: Extract<GuardOutcome, { kind: "allowed" }>,
+  protocol: "mcp" | "http",
+): void {
+  const credential = credentialFromHeaders(req.headers);
+  req.tokenform = tokenformInfo(outcome.key, outcome.verdict.ratelimit);
+  if (protocol === "mcp") {
+    if (credential.kind === "key") req.auth = authInfoOf(outcome.key, credential.key);
+    if (outcome.raw !== undefined) {
+      req.rawBody = outcome.raw;
+      req.body = outcome.body;
+    }
+  }
+  for (const [name, value] of Object.entries(rateLimitHeaders(outcome.verdict.ratelimit)))
+    res.setHeader(name, value);
 }
 
 /** A body another middleware already read (Express's `express.json()` leaves it on `req.body`). */

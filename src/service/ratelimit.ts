@@ -6,7 +6,8 @@
  * request is counted against all of them only when all admit it, so a refused request consumes nothing.
  *
  * State is in memory and the process is single-threaded, so concurrent requests can never over-admit.
- * (Running several instances needs a shared limiter such as Redis; see DESIGN.md "Scale".)
+ * (Running several instances needs a shared limiter such as Redis; see DESIGN.md "Scale". Such a limiter
+ * implements `Limiter` below and is passed to `startService` as `limiter`.)
  */
 
 /** One limit to enforce: `limit` requests per `periodMs` for the bucket named `key`. */
@@ -27,6 +28,24 @@ export interface RateDecision {
   reset: number;
   /** Seconds to wait before a retry can succeed (only when refused; at least 1). */
   retryAfter?: number;
+}
+
+/**
+ * What the verifier needs of a rate limiter. `check` and `release` may answer at once (the in-memory
+ * limiter) or with a promise (a shared limiter needs a round trip); the verifier awaits only a promise.
+ */
+export interface Limiter {
+  /** Checks `rules` at time `now` (ms) and, when all admit, counts the request against each. */
+  check(rules: readonly RateRule[], now: number): RateDecision | Promise<RateDecision>;
+  /** Gives back the admission a `check(rules, at)` made (the request was refused by a later step). */
+  release(rules: readonly RateRule[], at: number): void | Promise<void>;
+  /** Forgets idle buckets; the service's sweeper calls it when present. */
+  prune?(now: number): void | Promise<void>;
+  /**
+   * True when `check` never returns a promise, so the verifier's synchronous path (`verifyCached`) may
+   * call it. Absent or false: cached keys are verified through `verify`, which awaits the answer.
+   */
+  readonly synchronous?: boolean;
 }
 
 /** The admission log of one bucket. */
@@ -72,8 +91,9 @@ class WindowLog {
   }
 }
 
-/** In-memory sliding-window-log limiter. */
-export class RateLimiter {
+/** In-memory sliding-window-log limiter (the service's default `Limiter`; answers synchronously). */
+export class RateLimiter implements Limiter {
+  readonly synchronous = true;
   readonly #logs = new Map<string, WindowLog>();
   readonly #scratch: WindowLog[] = [];
 

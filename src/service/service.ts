@@ -2,41 +2,43 @@
  * `startService`: the token service in one call — store, verifier, manager, HTTP server on a port, the
  * usage flusher and the sweeper — for `tokenform serve`, the CLI's embedded mode and the tests.
  *
- * Bootstrap: on a new database the first account (`default`) is created with an admin key named
- * `bootstrap-admin` (scopes `tokens:*`): the given `bootstrapToken` (a valid admin token, checksum checked),
- * or a freshly generated one. On an existing database `adminToken` is the `bootstrapToken` if the store
- * knows it; otherwise a session admin key is minted (labelled `tokenform.dev/session`, valid 24 h), which
- * `close()` deletes and the sweeper removes if the process died first.
+ * Its collaborators (store, rate limiter, usage sink, clock, logger, cache invalidation) come through its
+ * options, each with an in-process default, so a deployment of several instances can pass shared ones.
+ * Wiring is here; the first account and this process's admin key are src/service/bootstrap.ts.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { buildOpenApiDocument } from "../api/openapi.js";
 import { SecretValue } from "../api/secret.js";
-import { ConfigError } from "../errors.js";
 import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS } from "../spec/limits.js";
-import { checkToken, DEFAULT_PREFIXES, PREFIX_PATTERN, registerTokenPrefix } from "../spec/token-format.js";
+import { DEFAULT_PREFIXES, PREFIX_PATTERN, registerTokenPrefix } from "../spec/token-format.js";
+import {
+  type AdminTokenSource,
+  type BootstrapResult,
+  bootstrapAdminKey,
+  FIRST_ACCOUNT,
+} from "./bootstrap.js";
 import { KeyCache } from "./cache.js";
-import { type ProxyTrustSetting, proxyTrust } from "./client-address.js";
+import { type ProxyTrust, type ProxyTrustSetting, proxyTrust } from "./client-address.js";
 import { type Clock, systemClock } from "./clock.js";
 import { Digester } from "./digest.js";
 import { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS } from "./http/body.js";
 import { ConnectionCap } from "./http/connections.js";
 import { buildRoutes } from "./http/routes.js";
 import { createRequestHandler } from "./http/server.js";
+import { type Invalidation, LocalInvalidation } from "./invalidation.js";
 import { listen } from "./listen.js";
 import { silentLogger } from "./logger.js";
-import { RateLimiter } from "./ratelimit.js";
+import { type Limiter, RateLimiter } from "./ratelimit.js";
 import { DEFAULT_DB_PATH, SqliteStore } from "./store/sqlite.js";
 import type { TokenPrefixes, TokenStore } from "./store/types.js";
 import { TokenManager } from "./tokens.js";
 import { UsageAccumulator } from "./usage.js";
+import type { UsageSink } from "./usage-sink.js";
 import { type RateDefaults, Verifier } from "./verifier.js";
 
-/** Name of the account a new database starts with. */
-export const FIRST_ACCOUNT = "default";
-/** Lifetime of an embedded session admin key. */
-const SESSION_KEY_SECONDS = 24 * 3600;
+export { type AdminTokenSource, FIRST_ACCOUNT } from "./bootstrap.js";
 
 /** Options of `startService`; everything has a default. */
 export interface ServiceOptions {
@@ -52,6 +54,7 @@ export interface ServiceOptions {
   bootstrapToken?: string | SecretValue;
   /** Server-side secret mixed into every digest (HMAC-SHA256). Changing it invalidates every key. */
   pepper?: string | SecretValue;
+  /** Time for every expiry, overlap, pending deadline and rate window (default: the wall clock). */
   clock?: Clock;
   /** How long an unconfirmed pending token or roll lives (default 900 s = 15 min). */
   pendingTtlSeconds?: number;
@@ -59,6 +62,21 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Rate limits (defaults from the seeds: 100/min per key, 1000/h per account). */
   rateLimits?: Partial<RateDefaults>;
+  /**
+   * The rate limiter (default: an in-memory `RateLimiter`, pruned by the sweeper). A shared one (several
+   * instances) may answer with promises. The service does not close it.
+   */
+  limiter?: Limiter;
+  /**
+   * Where verification outcomes are counted (default: a `UsageAccumulator` flushed to the store every
+   * `usageFlushMs`). The service starts it once listening, and stops and flushes it on `close()`.
+   */
+  usage?: UsageSink;
+  /**
+   * Cache invalidation: the manager publishes the id of every token it writes and this instance's key
+   * cache subscribes (default: an in-process `LocalInvalidation`). The service unsubscribes on `close()`.
+   */
+  invalidation?: Invalidation;
   /**
    * How far `X-Forwarded-For` is believed (default: not at all): proxy addresses/CIDRs, a hop count, or
    * `true` for one hop (src/service/client-address.ts).
@@ -69,7 +87,7 @@ export interface ServiceOptions {
    * nor path) while clients move to version 2 (src/service/signing.ts). Default false.
    */
   allowLegacySignatures?: boolean;
-  /** Usage flush interval in ms (default 1000). */
+  /** Usage flush interval in ms (default 1000; only for the default usage sink). */
   usageFlushMs?: number;
   /** Sweeper interval in ms (default 30 000; 0 disables the timer — call `sweep()` yourself). */
   sweepIntervalMs?: number;
@@ -94,9 +112,6 @@ export interface ServiceOptions {
   /** Mint a session admin key when no admin key is known (default true). */
   sessionAdminKey?: boolean;
 }
-
-/** How `adminToken` came about. */
-export type AdminTokenSource = "generated" | "provided" | "session" | "none";
 
 /** A running service. */
 export interface RunningService {
@@ -133,8 +148,23 @@ function reveal(value: string | SecretValue | undefined): string | undefined {
   return value instanceof SecretValue ? value.reveal() : value;
 }
 
-/** Starts the token service. */
-export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
+/** The wired parts of a service, before bootstrap and before it listens. */
+interface ServiceParts {
+  clock: Clock;
+  logger: Logger;
+  prefixes: TokenPrefixes;
+  trust: ProxyTrust;
+  store: TokenStore;
+  limiter: Limiter;
+  usage: UsageSink;
+  verifier: Verifier;
+  manager: TokenManager;
+  /** Stops the cache following `invalidation`. */
+  unsubscribe: () => void;
+}
+
+/** Builds the collaborators (the given ones, or the in-process defaults) and wires them together. */
+async function wire(options: ServiceOptions): Promise<ServiceParts> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger();
   const prefixes: TokenPrefixes = { ...DEFAULT_PREFIXES, ...options.prefixes };
@@ -144,7 +174,6 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     registerTokenPrefix(prefix);
   }
   const trust = proxyTrust(options.trustedProxies, "trustedProxies");
-
   const store = options.store ?? new SqliteStore({ path: options.dbPath ?? DEFAULT_DB_PATH });
   await store.init();
   const digester = new Digester(reveal(options.pepper));
@@ -152,8 +181,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     ttlMs: options.cacheTtlMs ?? 60_000,
     maxEntries: options.cacheMaxEntries ?? 100_000,
   });
-  const usage = new UsageAccumulator({ store, flushIntervalMs: options.usageFlushMs ?? 1000, logger });
-  const limiter = new RateLimiter();
+  const invalidation = options.invalidation ?? new LocalInvalidation();
+  const unsubscribe = invalidation.subscribe((tokenId) => cache.invalidateToken(tokenId));
+  const usage =
+    options.usage ?? new UsageAccumulator({ store, flushIntervalMs: options.usageFlushMs ?? 1000, logger });
+  const limiter = options.limiter ?? new RateLimiter();
   const verifier = new Verifier({
     store,
     cache,
@@ -171,56 +203,22 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   });
   const manager = new TokenManager({
     store,
-    cache,
+    invalidation,
     clock,
     digester,
     usage,
     pendingTtlSeconds: options.pendingTtlSeconds ?? 900,
     defaultPrefixes: prefixes,
   });
+  return { clock, logger, prefixes, trust, store, limiter, usage, verifier, manager, unsubscribe };
+}
 
-  // Bootstrap the first account or find an admin key for this process.
-  const bootstrap = reveal(options.bootstrapToken);
-  if (bootstrap !== undefined) {
-    const check = checkToken(bootstrap);
-    if (!check.ok || check.prefix !== prefixes.admin) {
-      throw new ConfigError(
-        `the bootstrap token (TOKENFORM_BOOTSTRAP_TOKEN) is not a valid admin token (${prefixes.admin}…): ${check.ok ? "wrong prefix" : check.reason.replace("_", " ")}; fix it, or unset it to have one generated`,
-      );
-    }
-  }
-  let adminToken: SecretValue | undefined;
-  let adminTokenSource: AdminTokenSource = "none";
-  let sessionKeyId: string | undefined;
-  if ((await store.countAccounts()) === 0) {
-    const created = await manager.createAccount(FIRST_ACCOUNT, { bootstrapToken: bootstrap });
-    adminToken = bootstrap !== undefined ? new SecretValue(bootstrap) : created.adminToken;
-    adminTokenSource = bootstrap !== undefined ? "provided" : "generated";
-    logger.info(
-      { account: FIRST_ACCOUNT, fingerprint: adminToken.fingerprint },
-      "new database: created the first account and its admin key",
-    );
-  } else {
-    if (bootstrap !== undefined) {
-      const verdict = await verifier.verify({ token: bootstrap, rateLimit: false });
-      if (verdict.valid) {
-        adminToken = new SecretValue(bootstrap);
-        adminTokenSource = "provided";
-      } else {
-        logger.warn(
-          { code: verdict.code },
-          "the bootstrap token is not a usable key of this database; ignoring it",
-        );
-      }
-    }
-    if (adminToken === undefined && options.sessionAdminKey !== false) {
-      const session = await manager.createSessionKey(FIRST_ACCOUNT, SESSION_KEY_SECONDS);
-      adminToken = session.secret;
-      sessionKeyId = session.id;
-      adminTokenSource = "session";
-    }
-  }
-
+/** The HTTP server over the wired parts, listening. */
+async function serveHttp(
+  parts: ServiceParts,
+  options: ServiceOptions,
+): Promise<{ server: Server; host: string; port: number; url: string }> {
+  const { manager, verifier, logger, trust } = parts;
   const headersTimeoutMs = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const connections = new ConnectionCap(options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
@@ -261,16 +259,39 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return { server, host, port, url };
+}
+
+/** The sweeper's timer (none when `sweepMs` is 0): pending expiry, lapsed overlaps, idle limiter buckets. */
+function startSweeper(parts: ServiceParts, sweepMs: number): NodeJS.Timeout | undefined {
+  if (sweepMs <= 0) return undefined;
+  const { manager, limiter, clock, logger } = parts;
+  const sweeper = setInterval(() => {
+    manager.sweep().catch((error: unknown) => logger.error({ err: error }, "sweep failed"));
+    Promise.resolve(limiter.prune?.(clock.now())).catch((error: unknown) =>
+      logger.error({ err: error }, "rate-limit prune failed"),
+    );
+  }, sweepMs);
+  sweeper.unref();
+  return sweeper;
+}
+
+/**
+ * Starts the token service. Its secrets belong to the run that starts it (src/api/secret-registry.ts: a
+ * CLI command, a test's `withSecretScope`, or the process for `tokenform serve`); it opens no scope of its
+ * own, which on Node 20 would put a hook on every promise of its request path.
+ */
+export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
+  const parts = await wire(options);
+  const { store, manager, usage, logger } = parts;
+  const boot: BootstrapResult = await bootstrapAdminKey(
+    parts,
+    reveal(options.bootstrapToken),
+    options.sessionAdminKey !== false,
+  );
+  const { server, host, port, url } = await serveHttp(parts, options);
   usage.start();
-  const sweepMs = options.sweepIntervalMs ?? 30_000;
-  const sweeper =
-    sweepMs > 0
-      ? setInterval(() => {
-          manager.sweep().catch((error: unknown) => logger.error({ err: error }, "sweep failed"));
-          limiter.prune(clock.now());
-        }, sweepMs)
-      : undefined;
-  sweeper?.unref();
+  const sweeper = startSweeper(parts, options.sweepIntervalMs ?? 30_000);
   logger.info({ url, db: store instanceof SqliteStore ? store.path : "external" }, "token service listening");
 
   let closing: Promise<void> | undefined;
@@ -282,8 +303,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
         server.closeIdleConnections();
       });
       usage.stop();
-      if (sessionKeyId !== undefined) await manager.deleteSystem(FIRST_ACCOUNT, sessionKeyId);
+      if (boot.sessionKeyId !== undefined) await manager.deleteSystem(FIRST_ACCOUNT, boot.sessionKeyId);
       await usage.flush();
+      parts.unsubscribe();
       await store.close();
       logger.info("token service stopped");
     })();
@@ -296,13 +318,13 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     host,
     account: FIRST_ACCOUNT,
     get adminToken(): SecretValue {
-      if (adminToken === undefined) {
+      if (boot.adminToken === undefined) {
         throw new Error("no admin key is known to this process (existing database, sessionAdminKey: false)");
       }
-      return adminToken;
+      return boot.adminToken;
     },
-    adminTokenSource,
-    verifier,
+    adminTokenSource: boot.adminTokenSource,
+    verifier: parts.verifier,
     manager,
     store,
     async createAccount(name, accountOptions) {

@@ -34,12 +34,12 @@ import type { TokenType } from "../spec/schema.js";
 import { generateToken, randomBase62 } from "../spec/token-format.js";
 import { normaliseTools } from "../spec/tools.js";
 import { type Authority, exceedsAuthority, UNLIMITED } from "./authority.js";
-import type { KeyCache } from "./cache.js";
 import type { Clock } from "./clock.js";
 import { iso } from "./clock.js";
 import type { Digester } from "./digest.js";
 import { ServiceError } from "./errors.js";
 import { newAuditId, newTokenId } from "./ids.js";
+import type { Invalidation } from "./invalidation.js";
 import { effectiveToken, presentedSecret, toApiToken, tokenStatus } from "./lifecycle.js";
 import { parseSelector } from "./selector.js";
 import {
@@ -54,7 +54,7 @@ import {
   type TokenRecord,
   type TokenStore,
 } from "./store/types.js";
-import type { UsageAccumulator } from "./usage.js";
+import type { UsageSink } from "./usage-sink.js";
 
 export type CreateTokenInput = z.output<typeof CreateTokenRequestSchema>;
 export type UpdateTokenInput = z.output<typeof UpdateTokenRequestSchema>;
@@ -88,10 +88,11 @@ const USAGE_DAYS = 30;
 
 export interface TokenManagerOptions {
   store: TokenStore;
-  cache: KeyCache;
+  /** Told the id of every token written, so caches drop its secrets (src/service/invalidation.ts). */
+  invalidation: Invalidation;
   clock: Clock;
   digester: Digester;
-  usage: UsageAccumulator;
+  usage: UsageSink;
   /** How long an unconfirmed pending token or roll lives, in seconds. */
   pendingTtlSeconds: number;
   /** Prefixes for accounts created without their own. */
@@ -168,17 +169,17 @@ function mergeDeliveries(existing: DeliveryRecord[], incoming: DeliveryRecord[])
 
 export class TokenManager {
   readonly #store: TokenStore;
-  readonly #cache: KeyCache;
+  readonly #invalidation: Invalidation;
   readonly #clock: Clock;
   readonly #digester: Digester;
-  readonly #usage: UsageAccumulator;
+  readonly #usage: UsageSink;
   readonly #pendingTtlMs: number;
   readonly #defaultPrefixes: TokenPrefixes;
   readonly #accounts = new Map<string, AccountRecord>();
 
   constructor(options: TokenManagerOptions) {
     this.#store = options.store;
-    this.#cache = options.cache;
+    this.#invalidation = options.invalidation;
     this.#clock = options.clock;
     this.#digester = options.digester;
     this.#usage = options.usage;
@@ -585,7 +586,7 @@ export class TokenManager {
       if (error instanceof StoreConflictError) throw await this.#conflict(error, next);
       throw error;
     } finally {
-      this.#cache.invalidateToken(current.id);
+      await this.#invalidation.publish(current.id);
     }
   }
 
@@ -747,7 +748,7 @@ export class TokenManager {
             );
       }
     } finally {
-      this.#cache.invalidateToken(id);
+      await this.#invalidation.publish(id);
     }
   }
 
@@ -803,7 +804,7 @@ export class TokenManager {
           );
           if (result.ok) progressed = true;
         }
-        this.#cache.invalidateToken(stored.id);
+        await this.#invalidation.publish(stored.id);
         touched++;
       }
       if (!progressed || due.length < 200) break;
@@ -822,7 +823,7 @@ export class TokenManager {
       null,
       this.#auditRecord(actor, "token.delete", current, diff(current, null, this.#clock.now())),
     );
-    this.#cache.invalidateToken(id);
+    await this.#invalidation.publish(id);
   }
 }
 

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { PendingUsage } from "./lifecycle.js";
 import type { TokenStore, UsageDelta } from "./store/types.js";
 import { isLaterUse, mergeUsage } from "./store/usage-merge.js";
+import type { UsageSink } from "./usage-sink.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -27,7 +28,7 @@ export interface UsageAccumulatorOptions {
   logger: Logger;
 }
 
-export class UsageAccumulator {
+export class UsageAccumulator implements UsageSink {
   #counters = new Map<string, Counter>();
   readonly #store: TokenStore;
   readonly #logger: Logger;

@@ -23,10 +23,10 @@ import { type Digester, digestsEqual } from "./digest.js";
 import { checkGrant } from "./grant.js";
 import { ipAllowed, parseRanges } from "./ip.js";
 import { effectiveToken } from "./lifecycle.js";
-import type { RateDecision, RateLimiter, RateRule } from "./ratelimit.js";
+import type { Limiter, RateDecision, RateRule } from "./ratelimit.js";
 import { checkSignature, SIGNATURE_LABEL, type SignatureCheck, type SignedRequest } from "./signing.js";
 import type { SecretRecord, StoredToken, TokenStore } from "./store/types.js";
-import type { UsageAccumulator } from "./usage.js";
+import type { UsageSink } from "./usage-sink.js";
 
 /** Service-wide rate limits; per-token settings override `keyPerMinute`. */
 export interface RateDefaults {
@@ -39,11 +39,12 @@ export interface RateDefaults {
 export interface VerifierOptions {
   store: TokenStore;
   cache: KeyCache;
-  limiter: RateLimiter;
+  /** Rate limiter; one that answers with a promise is awaited (see `Limiter.synchronous`). */
+  limiter: Limiter;
   clock: Clock;
   logger: Logger;
   digester: Digester;
-  usage: UsageAccumulator;
+  usage: UsageSink;
   rateDefaults: RateDefaults;
   /** Also accept version-1 request signatures (`"<timestamp>.<body>"`, no method or path); default false. */
   allowLegacySignatures?: boolean;
@@ -118,11 +119,11 @@ const NOT_FOUND: Refusal = Object.freeze({
 export class Verifier {
   readonly #store: TokenStore;
   readonly #cache: KeyCache;
-  readonly #limiter: RateLimiter;
+  readonly #limiter: Limiter;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #digester: Digester;
-  readonly #usage: UsageAccumulator;
+  readonly #usage: UsageSink;
   readonly #allowLegacySignatures: boolean;
   readonly #rateDefaults: RateDefaults;
 
@@ -143,8 +144,9 @@ export class Verifier {
    * key that requires signed requests (admitting one records its signature in the store).
    */
   verify(input: VerifyInput): Promise<Verdict> {
-    const fast = this.#fast(input);
+    const fast = this.#fast(input, false);
     if (typeof fast === "string") return this.#lookup(fast, input);
+    if (fast instanceof Promise) return fast;
     if ("valid" in fast) return Promise.resolve(fast);
     return this.#decideSigned(fast, input, this.#clock.now());
   }
@@ -152,11 +154,12 @@ export class Verifier {
   /**
    * The synchronous fast path: the verdict when it needs no store access (cached key, or refused
    * offline), otherwise undefined — then call `verify`. Keys that require signed requests always need
-   * `verify`: the replay window is in the store.
+   * `verify`: the replay window is in the store; so do rate-limited requests when the limiter is not
+   * synchronous (`Limiter.synchronous`).
    */
   verifyCached(input: VerifyInput): Verdict | undefined {
-    const fast = this.#fast(input);
-    return typeof fast === "string" || !("valid" in fast) ? undefined : fast;
+    const fast = this.#fast(input, true);
+    return typeof fast === "string" || fast instanceof Promise || !("valid" in fast) ? undefined : fast;
   }
 
   /**
@@ -165,16 +168,21 @@ export class Verifier {
    * issued keys always carry a valid checksum; on a miss the checksum is checked before any store access,
    * so a mistyped or forged key never reaches the store. (Cached digests are found by `Map` lookup: what
    * is compared there is a SHA-256 of the candidate, never the secret; store hits are compared with
-   * `timingSafeEqual`.)
+   * `timingSafeEqual`.) With `sync`, a cached key whose rate check would need a round trip is returned
+   * undecided, like a key that requires signing.
    */
-  #fast(input: VerifyInput): Verdict | string | CachedKey {
+  #fast(input: VerifyInput, sync: boolean): Verdict | Promise<Verdict> | string | CachedKey {
     const token = input.token;
     if (token === undefined || token === "") return MISSING;
     if (token.length > MAX_KEY_LENGTH) return MALFORMED;
     const digest = this.#digester.digest(token);
     const now = this.#clock.now();
     const entry = this.#cache.get(digest, now);
-    if (entry !== undefined) return entry.requireSignature ? entry : this.#decide(entry, input, now);
+    if (entry !== undefined) {
+      const undecided =
+        entry.requireSignature || (sync && input.rateLimit !== false && this.#limiter.synchronous !== true);
+      return undecided ? entry : this.#decide(entry, input, now);
+    }
     const check = checkToken(token);
     if (!check.ok) return check.reason === "malformed" ? MALFORMED : BAD_CHECKSUM;
     return digest;
@@ -199,21 +207,31 @@ export class Verifier {
    */
   async #decideSigned(entry: CachedKey, input: VerifyInput, now: number): Promise<Verdict> {
     const signature = checkSignature(input.token!, input.signed, now, this.#allowLegacySignatures);
-    const verdict = this.#decide(entry, input, now, signature);
+    const verdict = await this.#decide(entry, input, now, signature);
     if (!verdict.valid || !signature.ok) return verdict;
     let claimed: boolean;
     try {
       claimed = await this.#store.claimSignature(entry.key.id, signature.replayId, signature.expiresAt, now);
     } catch (error) {
-      if (input.rateLimit !== false) this.#limiter.release(entry.rules, now);
+      await this.#release(entry, input, now);
       throw error;
     }
     if (!claimed) {
-      if (input.rateLimit !== false) this.#limiter.release(entry.rules, now);
+      await this.#release(entry, input, now);
       return this.#refuse(entry, { code: "REPLAYED", message: "this signed request was already used" }, now);
     }
     this.#usage.success(entry.key.id, input.ip, now);
     return verdict;
+  }
+
+  /** Gives back a rate-limit admission (a failure to do so is logged: the caller's outcome stands). */
+  async #release(entry: CachedKey, input: VerifyInput, at: number): Promise<void> {
+    if (input.rateLimit === false) return;
+    try {
+      await this.#limiter.release(entry.rules, at);
+    } catch (error) {
+      this.#logger.error({ err: error, tokenId: entry.key.id }, "rate-limit release failed");
+    }
   }
 
   /** Builds the cache entry for a secret of a token (undefined when the secret no longer counts). */
@@ -266,8 +284,14 @@ export class Verifier {
   /**
    * Everything after the key is known: account, status, IP, signature, rate limits, scopes, type. With
    * `signature` (a key that requires signing, checked by the caller) success is the caller's to record.
+   * A promise only when the limiter answers with one.
    */
-  #decide(entry: CachedKey, input: VerifyInput, now: number, signature?: SignatureCheck): Verdict {
+  #decide(
+    entry: CachedKey,
+    input: VerifyInput,
+    now: number,
+    signature?: SignatureCheck,
+  ): Verdict | Promise<Verdict> {
     const key = entry.key;
     if (input.account !== undefined && input.account !== key.account) return NOT_FOUND;
     const status = this.#status(entry, now);
@@ -283,22 +307,45 @@ export class Verifier {
       );
     }
     if (signature !== undefined && !signature.ok) return this.#refuse(entry, signature, now);
-    let ratelimit: RateLimitState | undefined;
-    if (input.rateLimit !== false) {
-      const decision: RateDecision = this.#limiter.check(entry.rules, now);
-      ratelimit = { limit: decision.limit, remaining: decision.remaining, reset: decision.reset };
-      if (!decision.allowed) {
-        this.#usage.failure(key.id, now);
-        return {
-          valid: false,
-          code: "RATE_LIMITED",
-          message: `rate limit of ${decision.limit} requests exceeded; retry in ${decision.retryAfter} s`,
-          token: key,
-          ratelimit,
-          retryAfter: decision.retryAfter ?? 1,
-        };
-      }
+    if (input.rateLimit === false) return this.#grant(entry, input, now, signature);
+    const decision = this.#limiter.check(entry.rules, now);
+    return decision instanceof Promise
+      ? decision.then((d) => this.#limited(entry, input, now, signature, d))
+      : this.#limited(entry, input, now, signature, decision);
+  }
+
+  /** The rest of `#decide` once the limiter has answered. */
+  #limited(
+    entry: CachedKey,
+    input: VerifyInput,
+    now: number,
+    signature: SignatureCheck | undefined,
+    decision: RateDecision,
+  ): Verdict {
+    const ratelimit = { limit: decision.limit, remaining: decision.remaining, reset: decision.reset };
+    if (!decision.allowed) {
+      this.#usage.failure(entry.key.id, now);
+      return {
+        valid: false,
+        code: "RATE_LIMITED",
+        message: `rate limit of ${decision.limit} requests exceeded; retry in ${decision.retryAfter} s`,
+        token: entry.key,
+        ratelimit,
+        retryAfter: decision.retryAfter ?? 1,
+      };
     }
+    return this.#grant(entry, input, now, signature, ratelimit);
+  }
+
+  /** Scopes, tool allowlist and read-only rule, then the verdict (and the success, unless signed). */
+  #grant(
+    entry: CachedKey,
+    input: VerifyInput,
+    now: number,
+    signature: SignatureCheck | undefined,
+    ratelimit?: RateLimitState,
+  ): Verdict {
+    const key = entry.key;
     const refusal = checkGrant(key, input);
     if (refusal !== undefined) return this.#refuse(entry, refusal, now, ratelimit);
     if (signature === undefined) this.#usage.success(key.id, input.ip, now);

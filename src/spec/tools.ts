@@ -14,20 +14,27 @@ export function normaliseTools(tools: readonly string[] | undefined | null): str
   return tools === undefined || tools === null ? null : [...new Set(tools)].sort();
 }
 
-const compiled = new Map<string, RegExp | string>();
-/** Most patterns kept compiled; beyond this the cache is cleared (patterns come from a bounded set of keys). */
-const MAX_COMPILED = 10_000;
+/**
+ * Compiled rules by allowlist array. The verifier's cached keys each hold one frozen allowlist, so a key's
+ * patterns are compiled once and forgotten with the key: the entries live as long as the arrays that own
+ * them, and no process-wide memo has to be bounded or shared between services.
+ */
+const compiledLists = new WeakMap<readonly string[], ReadonlyArray<RegExp | string>>();
 
 function compile(pattern: string): RegExp | string {
-  let found = compiled.get(pattern);
-  if (found === undefined) {
-    found = pattern.includes("*")
-      ? new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`, "s")
-      : pattern;
-    if (compiled.size >= MAX_COMPILED) compiled.clear();
-    compiled.set(pattern, found);
+  return pattern.includes("*")
+    ? new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`, "s")
+    : pattern;
+}
+
+/** The rules of an allowlist; kept only for a frozen array (one that cannot change under its rules). */
+function compileList(allowlist: readonly string[]): ReadonlyArray<RegExp | string> {
+  let rules = compiledLists.get(allowlist);
+  if (rules === undefined) {
+    rules = allowlist.map(compile);
+    if (Object.isFrozen(allowlist)) compiledLists.set(allowlist, rules);
   }
-  return found;
+  return rules;
 }
 
 function escapeRegExp(text: string): string {
@@ -37,8 +44,7 @@ function escapeRegExp(text: string): string {
 /** Whether `name` may be called under `allowlist` (null = no restriction; `[]` allows nothing). */
 export function toolAllowed(allowlist: readonly string[] | null, name: string): boolean {
   if (allowlist === null) return true;
-  for (const pattern of allowlist) {
-    const rule = compile(pattern);
+  for (const rule of compileList(allowlist)) {
     if (typeof rule === "string" ? rule === name : rule.test(name)) return true;
   }
   return false;

@@ -1,0 +1,36 @@
+/**
+ * Cache invalidation between the token manager (which publishes the id of every token it writes) and the
+ * verifier's key cache (which subscribes and drops that token's cached secrets). The in-process default
+ * delivers at once; a shared implementation (scale-out) also carries the ids to other instances.
+ */
+
+/** Called with the id of a token whose cached secrets must be dropped. */
+export type InvalidationHandler = (tokenId: string) => void;
+
+/** A channel of token-id invalidations. */
+export interface Invalidation {
+  /**
+   * Announces that `tokenId` changed. Handlers subscribed on this instance must have run before `publish`
+   * returns (or its promise settles), so a disabled key is refused on the very next request here; other
+   * instances may learn of it later (their cache TTL bounds the delay).
+   */
+  publish(tokenId: string): void | Promise<void>;
+  /** Calls `handler` with every id published from now on. Returns a function that unsubscribes. */
+  subscribe(handler: InvalidationHandler): () => void;
+}
+
+/** The in-process bus: `publish` calls every subscriber synchronously. */
+export class LocalInvalidation implements Invalidation {
+  readonly #handlers = new Set<InvalidationHandler>();
+
+  publish(tokenId: string): void {
+    for (const handler of this.#handlers) handler(tokenId);
+  }
+
+  subscribe(handler: InvalidationHandler): () => void {
+    this.#handlers.add(handler);
+    return () => {
+      this.#handlers.delete(handler);
+    };
+  }
+}
