@@ -77,12 +77,11 @@ function plain(v: TfValue, at: string, unknownPaths: Set<string>): unknown {
   return v;
 }
 
-/**
- * Builds the one-token TokenSet for `config`. `owner` is the provider's owner (a placeholder before
- * ConfigureProvider: owners are checked by the provider configuration, not here).
- */
-export function toSpec(config: TfObject, owner: string): SpecView {
-  const unknown = new Set<string>();
+/** Where each spec delivery came from: the Terraform block type and its index among those blocks. */
+type DeliveryOrigin = Array<{ block: DeliveryBlockName; index: number }>;
+
+/** The token's settings (everything but its deliveries) from `config`; unknown values are recorded. */
+function tokenSettings(config: TfObject, unknown: Set<string>): Record<string, unknown> {
   const token: Record<string, unknown> = {};
   for (const [attr, field] of Object.entries(SCALARS)) {
     const v = plain(config[attr] ?? null, `tokens/0/${field}`, unknown);
@@ -117,11 +116,16 @@ export function toSpec(config: TfObject, owner: string): SpecView {
     if (overlap !== undefined) r.overlap = overlap;
     token.rotation = r;
   } else if (rotation instanceof Unknown) unknown.add("tokens/0/rotation");
+  return token;
+}
 
-  // Deliveries: every block of the first kind, then the next (github_secret, gitlab_variable, file);
-  // remember where each came from.
+/**
+ * The spec's deliveries from `config`'s delivery blocks: every block of the first kind, then the next, in
+ * registry order; `origin` remembers where each came from.
+ */
+function deliveries(config: TfObject, unknown: Set<string>): { deliver: unknown[]; origin: DeliveryOrigin } {
   const deliver: unknown[] = [];
-  const origin: Array<{ block: DeliveryBlockName; index: number }> = [];
+  const origin: DeliveryOrigin = [];
   for (const blockName of DELIVERY_BLOCK_NAMES) {
     const { key, fields } = DELIVERY_BLOCKS[blockName]!;
     const blocks = config[blockName] ?? null;
@@ -146,6 +150,52 @@ export function toSpec(config: TfObject, owner: string): SpecView {
       origin.push({ block: blockName, index });
     });
   }
+  return { deliver, origin };
+}
+
+/** A spec path of the one-token set as the Terraform attribute it came from, for diagnostics. */
+function attributePathOf(
+  specPath: ReadonlyArray<string | number>,
+  origin: DeliveryOrigin,
+): AttributePath | undefined {
+  const [root, index, field, ...rest] = specPath;
+  if (root === "defaults" && index === "removalGrace") return path("removal_grace");
+  if (root !== "tokens" || index !== 0 || typeof field !== "string") return undefined;
+  if (field === "rotate") return path("rotate_trigger");
+  const scalar = SCALARS_BY_FIELD[field];
+  if (scalar) return path(scalar);
+  // Sets have no element paths in Terraform: point at the attribute.
+  if (field === "scopes") return path("scopes");
+  if (field === "ipAllowlist") return path("ip_allowlist");
+  if (field === "tools") return path("tools");
+  if (field === "labels")
+    return typeof rest[0] === "string" ? path("labels", { key: rest[0] }) : path("labels");
+  if (field === "rateLimit") {
+    const sub = rest[0] === "perMinute" ? "per_minute" : rest[0] === "perHour" ? "per_hour" : undefined;
+    return sub ? path("rate_limit", sub) : path("rate_limit");
+  }
+  if (field === "rotation") {
+    return typeof rest[0] === "string" ? path("rotation", rest[0]) : path("rotation");
+  }
+  if (field === "deliver") {
+    const from = typeof rest[0] === "number" ? origin[rest[0]] : undefined;
+    if (!from) return undefined;
+    const fields = invert(DELIVERY_BLOCKS[from.block]!.fields);
+    const attr = typeof rest[2] === "string" ? fields[rest[2]] : undefined;
+    const tail = attr ? [attr, ...(typeof rest[3] === "number" ? [rest[3]] : [])] : [];
+    return path(from.block, from.index, ...tail);
+  }
+  return undefined;
+}
+
+/**
+ * Builds the one-token TokenSet for `config`. `owner` is the provider's owner (a placeholder before
+ * ConfigureProvider: owners are checked by the provider configuration, not here).
+ */
+export function toSpec(config: TfObject, owner: string): SpecView {
+  const unknown = new Set<string>();
+  const token = tokenSettings(config, unknown);
+  const { deliver, origin } = deliveries(config, unknown);
   if (deliver.length > 0) token.deliver = deliver;
 
   const defaults: Record<string, unknown> = {};
@@ -160,37 +210,6 @@ export function toSpec(config: TfObject, owner: string): SpecView {
     tokens: [token],
   };
 
-  const toAttributePath = (specPath: ReadonlyArray<string | number>): AttributePath | undefined => {
-    const [root, index, field, ...rest] = specPath;
-    if (root === "defaults" && index === "removalGrace") return path("removal_grace");
-    if (root !== "tokens" || index !== 0 || typeof field !== "string") return undefined;
-    if (field === "rotate") return path("rotate_trigger");
-    const scalar = SCALARS_BY_FIELD[field];
-    if (scalar) return path(scalar);
-    // Sets have no element paths in Terraform: point at the attribute.
-    if (field === "scopes") return path("scopes");
-    if (field === "ipAllowlist") return path("ip_allowlist");
-    if (field === "tools") return path("tools");
-    if (field === "labels")
-      return typeof rest[0] === "string" ? path("labels", { key: rest[0] }) : path("labels");
-    if (field === "rateLimit") {
-      const sub = rest[0] === "perMinute" ? "per_minute" : rest[0] === "perHour" ? "per_hour" : undefined;
-      return sub ? path("rate_limit", sub) : path("rate_limit");
-    }
-    if (field === "rotation") {
-      return typeof rest[0] === "string" ? path("rotation", rest[0]) : path("rotation");
-    }
-    if (field === "deliver") {
-      const from = typeof rest[0] === "number" ? origin[rest[0]] : undefined;
-      if (!from) return undefined;
-      const fields = invert(DELIVERY_BLOCKS[from.block]!.fields);
-      const attr = typeof rest[2] === "string" ? fields[rest[2]] : undefined;
-      const tail = attr ? [attr, ...(typeof rest[3] === "number" ? [rest[3]] : [])] : [];
-      return path(from.block, from.index, ...tail);
-    }
-    return undefined;
-  };
-
   const isUnknown = (specPath: ReadonlyArray<string | number>): boolean => {
     const joined = specPath.join("/");
     if (token.name === UNKNOWN_NAME && joined.startsWith("tokens/0/name")) return true;
@@ -198,5 +217,5 @@ export function toSpec(config: TfObject, owner: string): SpecView {
     return false;
   };
 
-  return { set, toAttributePath, isUnknown };
+  return { set, toAttributePath: (specPath) => attributePathOf(specPath, origin), isUnknown };
 }
