@@ -158,6 +158,11 @@ export interface DestinationKind<
    * has among `existing` (where the token's secret went before), so a rename never renames it.
    */
   keepDerived?(d: D, existing: readonly { kind: string }[]): D;
+  /**
+   * Environment variables the sink cannot deliver without (`GITHUB_TOKEN`); empty when it needs none. A
+   * plan names those missing from the environment apply will run in, before apply finds out.
+   */
+  credentials: readonly string[];
   /** The sink for this kind, configured from `config.env`; never throws for a missing credential. */
   sink(config: SinkConfig<Options>): Sink<D>;
   terraform: TerraformFacet<Block>;

@@ -13,6 +13,7 @@ import type { Destination, ResolvedTokenSet } from "../spec/resolved.js";
 import { computePlan, type PlanInput } from "./compute.js";
 import { checkDestinations, currentDeliveries, type DestinationToCheck } from "./destinations.js";
 import type { ChangeKind, Plan } from "./types.js";
+import { planWarnings } from "./warnings.js";
 
 /** Audit pages read when looking for tokens deleted outside tokenform (bounded: a plan must stay fast). */
 const MAX_AUDIT_PAGES = 5;
@@ -36,6 +37,11 @@ export interface PlanOptions {
   checkKinds?: ReadonlyArray<Destination["kind"]>;
   /** Cancels the destination reads. */
   signal?: AbortSignal;
+  /**
+   * The environment apply will read destination credentials from: given, the plan warns about those
+   * missing (`src/plan/warnings.ts`).
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Changes after which a token's current destinations do not matter: it is rolled, replaced or leaves. */
@@ -113,8 +119,14 @@ export async function planTokenSet(
     first = computePlan(input);
   }
   const needsHistory = first.drift.length > 0 || first.changes.some((c) => c.kind === "create");
-  if (!needsHistory) return first;
+  if (!needsHistory) return withWarnings(first, options.env);
   const perToken = await Promise.all(first.drift.map((d) => api.audit({ targetId: d.id, limit: 50 })));
   const audit = [...(await recentAudit(api)), ...perToken.flatMap((p) => p.items)];
-  return computePlan({ ...input, audit });
+  return withWarnings(computePlan({ ...input, audit }), options.env);
+}
+
+/** `plan` with its warnings, when it has any. */
+function withWarnings(plan: Plan, env: NodeJS.ProcessEnv | undefined): Plan {
+  const warnings = planWarnings(plan, env);
+  return warnings.length > 0 ? { ...plan, warnings } : plan;
 }

@@ -5,6 +5,7 @@
  */
 import type { ClaimHolder } from "../api/holder.js";
 import type { Destination, ResolvedToken } from "../spec/resolved.js";
+import type { PlanWarning } from "./warnings.js";
 
 /** Version of the JSON plan format (`tokenform plan --format json`). Bump on incompatible change. */
 export const PLAN_FORMAT_VERSION = 1;
@@ -220,6 +221,8 @@ export interface Plan {
   summary: PlanSummary;
   /** The destination-drift check, when the plan ran one (not part of the hash; its re-deliveries are). */
   destinationChecks?: DestinationCheckReport;
+  /** What to look at before applying (`src/plan/warnings.ts`); not part of the hash. */
+  warnings?: PlanWarning[];
 }
 
 /** One destination a destination-drift check looked at: the token, the destination and what was found. */

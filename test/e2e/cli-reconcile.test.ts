@@ -107,6 +107,34 @@ describe("tokenform plan / apply / rotate / tokens list", () => {
     expect(md.stdout).toContain("### tokenform plan");
   });
 
+  it("warns before apply about a key nobody would hold and a credential the deliveries need", async () => {
+    await writeFile(
+      join(dir, "forge.yaml"),
+      `apiVersion: tokenform.dev/v1
+kind: TokenSet
+metadata: { owner: e2e/forge }
+tokens:
+  - name: docs-bot
+    deliver:
+      - github: { repository: acme/docs, secret: DOCS_MCP_API_KEY }
+  - name: nobody-holds-it
+`,
+    );
+    const r = run(["plan", "forge.yaml", "--no-check-destinations"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      "Warnings (2):\n" +
+        "  ! nobody-holds-it is created with no destination: a live key nobody holds. Add a deliver entry, or set enabled: false until it has one.\n" +
+        "  ! GITHUB_TOKEN is not set: applying this plan would fail at the destinations of docs-bot. Set it in the environment apply runs in.\n",
+    );
+    const withToken = runCli(["plan", "forge.yaml", "--no-check-destinations"], {
+      cwd: dir,
+      env: { GITHUB_TOKEN: "ghs_notUsedByAPlanWithoutChecks000" },
+    });
+    expect(withToken.stdout).toContain("Warnings (1):");
+    expect(withToken.stdout).not.toContain("GITHUB_TOKEN is not set");
+  });
+
   it("rotates one token now, revoking the previous secret", async () => {
     const before = await aliceSecret();
     const r = run(["rotate", "alice-cursor-dev", "tokens.yaml", "--now", "--auto-approve"]);

@@ -76,8 +76,9 @@ export async function planSpecs(
     import("../../plan/fetch.js"),
     import("../../sinks/index.js"),
   ]);
-  if (options.checkDestinations === false) return planTokenSet(api, set);
-  return planTokenSet(api, set, { sinks: createSinks({ env: options.env ?? process.env }) });
+  const env = options.env ?? process.env;
+  if (options.checkDestinations === false) return planTokenSet(api, set, { env });
+  return planTokenSet(api, set, { sinks: createSinks({ env }), env });
 }
 
 /**

@@ -44,6 +44,7 @@ export async function runRotate(
   try {
     const full = await planTokenSet(connection.api, set, {
       rotate: { names: [name], ...(options.now ? { overlapSeconds: 0 } : {}) },
+      env: process.env,
     });
     const plan = selectChanges({ ...full, changes: full.changes.filter((c) => c.name === name) }, ["rotate"]);
     if (plan.changes.length === 0) {

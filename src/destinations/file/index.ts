@@ -68,6 +68,7 @@ export const file = {
   id: (d) => (d.format === "env" ? `file:${d.path}#${d.key}` : `file:${d.path}`),
   describe: (d) => (d.format === "env" ? `file ${d.path} (${d.key})` : `file ${d.path}`),
   local: true,
+  credentials: [],
   recorded(d) {
     if (!d.keyDerived) return { ...d };
     const { keyDerived: _derived, ...rest } = d;

@@ -189,6 +189,7 @@ export const github = {
   },
   local: false,
   // Credentials: GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise Server.
+  credentials: ["GITHUB_TOKEN"],
   sink: ({ env, options }) =>
     lazySink("github", async () => {
       const { GithubSink } = await import("../../sinks/github/sink.js");

@@ -102,6 +102,7 @@ export const gitlab = {
   describe: (d) =>
     `GitLab ${d.group ? `group ${d.group}` : `project ${d.project}`} variable ${d.variable} (scope ${d.environmentScope})`,
   local: false,
+  credentials: ["GITLAB_TOKEN"],
   // Credentials: GITLAB_TOKEN; GITLAB_URL for a self-managed instance.
   sink: ({ env, options }) =>
     lazySink("gitlab", async () => {

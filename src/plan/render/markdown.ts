@@ -90,6 +90,12 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     if (stopping.length > 20) head.push(`> - …and ${stopping.length - 20} more`);
     head.push("");
   }
+  const warnings = plan.warnings ?? [];
+  if (warnings.length > 0) {
+    head.push("> [!NOTE]", "> Before applying:", ">");
+    for (const w of warnings) head.push(`> - ${cell(w.message)}`);
+    head.push("");
+  }
   if (plan.changes.length > 0 || plan.drift.length > 0) {
     head.push("| Change | Tokens |", "| --- | --- |");
     const kinds = [...new Set(plan.changes.map((c) => c.kind))];

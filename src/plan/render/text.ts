@@ -144,6 +144,12 @@ export function renderText(plan: Plan, options: TextOptions = {}): string {
     if (retiring.length > 0) out.push(`  • ${retiringLine(retiring)}`);
     out.push("");
   }
+  const warnings = plan.warnings ?? [];
+  if (warnings.length > 0) {
+    out.push(paint("yellow", `Warnings (${warnings.length}):`));
+    for (const w of warnings) out.push(`  ${paint("yellow", "!")} ${w.message}`);
+    out.push("");
+  }
   if (plan.changes.length > 0 || errors.length > 0) out.push(paint("bold", closingLine(plan)));
   return `${out.join("\n")}\n`;
 }

@@ -161,6 +161,13 @@ describe("the destination kinds' registry", () => {
           expect(input.field).toBe(toCamel(input.name.replace(/-/g, "_")));
           expect(input.env).toMatch(/^[A-Z_]+$/);
         }
+        // The credentials a plan checks for are the ones the Action passes as secret inputs.
+        expect([...kind.credentials].sort()).toEqual(
+          action.inputs
+            .filter((input) => input.secret)
+            .map((input) => input.env)
+            .sort(),
+        );
       }
     });
   });
@@ -171,7 +178,17 @@ describe("type-level: a kind must fill every place", () => {
     type Kind = DestinationKind<"x", { a: string }, { kind: "x" }>;
     type Required = { [F in keyof Kind]-?: object extends Pick<Kind, F> ? never : F }[keyof Kind];
     expectTypeOf<Required>().toEqualTypeOf<
-      "kind" | "spec" | "resolve" | "id" | "describe" | "local" | "sink" | "terraform" | "cdktf" | "action"
+      | "kind"
+      | "spec"
+      | "resolve"
+      | "id"
+      | "describe"
+      | "local"
+      | "credentials"
+      | "sink"
+      | "terraform"
+      | "cdktf"
+      | "action"
     >();
   });
 
