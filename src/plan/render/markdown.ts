@@ -112,6 +112,17 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     head.push("");
   }
   const body: string[] = [];
+  // Drift first, as terraform shows what changed outside of it before its actions.
+  if (plan.drift.length > 0) {
+    body.push("#### Changed outside tokenform", "", "Applying this plan sets it back:", "");
+    for (const d of plan.drift) {
+      const who = d.changedBy ? ` by \`${d.changedBy}\`${d.changedAt ? ` at ${d.changedAt}` : ""}` : "";
+      body.push(
+        `- \`${d.name}\`: ${cell(d.fields.map((f) => f.field).join(", ") || "settings")} changed${who}`,
+      );
+    }
+    body.push("");
+  }
   const kinds = [...new Set(plan.changes.map((c) => c.kind))];
   for (const kind of kinds) {
     const changes = plan.changes.filter((c) => c.kind === kind);
@@ -122,16 +133,6 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     );
     for (const change of changes) body.push(...diffLines(change));
     body.push("```", "", "</details>", "");
-  }
-  if (plan.drift.length > 0) {
-    body.push("#### Drift found", "", "Changed outside tokenform; applying this plan sets it back:", "");
-    for (const d of plan.drift) {
-      const who = d.changedBy ? ` by \`${d.changedBy}\`${d.changedAt ? ` at ${d.changedAt}` : ""}` : "";
-      body.push(
-        `- \`${d.name}\`: ${cell(d.fields.map((f) => f.field).join(", ") || "settings")} changed${who}`,
-      );
-    }
-    body.push("");
   }
   const unverified = plan.destinationChecks?.unverified ?? [];
   if (unverified.length > 0) {

@@ -78,78 +78,109 @@ function details(change: Change): string[] {
   }
 }
 
-export function renderText(plan: Plan, options: TextOptions = {}): string {
-  const paint = painter(options.color ?? false);
-  const out: string[] = [];
+type Paint = ReturnType<typeof painter>;
+
+function errorLines(plan: Plan, paint: Paint): string[] {
   const errors = plan.errors ?? [];
-  if (errors.length > 0) {
-    out.push(paint("red", "Errors: the spec cannot be applied as written."));
-    for (const e of errors) out.push(`  ${paint("red", "✗")} ${paint("bold", e.name)}: ${e.message}`);
-    out.push("");
-  }
-  if (plan.changes.length === 0 && errors.length > 0) {
-    // Nothing else to say: the closing line says what to do.
-  } else if (plan.changes.length === 0) {
-    out.push(`${paint("bold", "No changes.")} The tokens of ${plan.owner} match the spec.`);
-  } else {
-    out.push(`tokenform will perform the following actions for ${paint("bold", plan.owner)}:`, "");
-    for (const change of plan.changes) {
-      const colour = colourOf(change);
-      out.push(
-        `  ${paint(colour, SYMBOL[change.kind].padStart(3))} ${paint("bold", change.name)} ${headline(change)}`,
-      );
-      for (const line of details(change))
-        out.push(`        ${paint(colour, line.slice(0, 1))}${line.slice(1)}`);
-      out.push("");
-    }
-    const stopping = stoppingKeys(plan);
-    if (stopping.length > 0) {
-      out.push(paint("red", `Keys that stop working (${stopping.length}):`));
-      for (const key of stopping) out.push(`  ${paint("red", "✗")} ${stoppingLine(key)}`);
-      out.push("");
-    }
-  }
-  if (plan.drift.length > 0) {
-    out.push(paint("yellow", "Drift found (changed outside tokenform; this plan sets it back):"));
-    for (const d of plan.drift) {
+  if (errors.length === 0) return [];
+  return [
+    paint("red", "Errors: the spec cannot be applied as written."),
+    ...errors.map((e) => `  ${paint("red", "✗")} ${paint("bold", e.name)}: ${e.message}`),
+    "",
+  ];
+}
+
+/** Drift comes first, as terraform shows "changed outside of Terraform" before its actions. */
+function driftLines(plan: Plan, paint: Paint): string[] {
+  if (plan.drift.length === 0) return [];
+  return [
+    paint("yellow", "Changed outside tokenform (this plan sets it back):"),
+    ...plan.drift.map((d) => {
       const who = d.changedBy ? ` by ${d.changedBy}${d.changedAt ? ` at ${d.changedAt}` : ""}` : "";
       const what = d.fields.map((f) => f.field).join(", ") || "settings";
-      out.push(`  ! ${d.name}: ${what} changed${who}`);
-    }
-    out.push("");
+      return `  ! ${d.name}: ${what} changed${who}`;
+    }),
+    "",
+  ];
+}
+
+function changeLines(plan: Plan, paint: Paint): string[] {
+  if (plan.changes.length === 0) {
+    return (plan.errors ?? []).length > 0
+      ? [] // Nothing else to say: the closing line says what to do.
+      : [`${paint("bold", "No changes.")} The tokens of ${plan.owner} match the spec.`];
   }
-  const unverified = plan.destinationChecks?.unverified ?? [];
-  if (unverified.length > 0) {
+  const out = [`tokenform will perform the following actions for ${paint("bold", plan.owner)}:`, ""];
+  for (const change of plan.changes) {
+    const colour = colourOf(change);
     out.push(
-      paint(
-        "yellow",
-        `Could not check ${unverified.length} destination${unverified.length === 1 ? "" : "s"} for drift:`,
-      ),
+      `  ${paint(colour, SYMBOL[change.kind].padStart(3))} ${paint("bold", change.name)} ${headline(change)}`,
     );
-    for (const u of unverified.slice(0, MAX_UNVERIFIED_LINES))
-      out.push(`  ? ${u.name} → ${u.description}: ${u.reason}`);
-    if (unverified.length > MAX_UNVERIFIED_LINES)
-      out.push(`  … and ${unverified.length - MAX_UNVERIFIED_LINES} more (see --format json)`);
+    for (const line of details(change))
+      out.push(`        ${paint(colour, line.slice(0, 1))}${line.slice(1)}`);
     out.push("");
   }
+  const stopping = stoppingKeys(plan);
+  if (stopping.length > 0) {
+    out.push(paint("red", `Keys that stop working (${stopping.length}):`));
+    for (const key of stopping) out.push(`  ${paint("red", "✗")} ${stoppingLine(key)}`);
+    out.push("");
+  }
+  return out;
+}
+
+function unverifiedLines(plan: Plan, paint: Paint): string[] {
+  const unverified = plan.destinationChecks?.unverified ?? [];
+  if (unverified.length === 0) return [];
+  const out = [
+    paint(
+      "yellow",
+      `Could not check ${unverified.length} destination${unverified.length === 1 ? "" : "s"} for drift:`,
+    ),
+  ];
+  for (const u of unverified.slice(0, MAX_UNVERIFIED_LINES))
+    out.push(`  ? ${u.name} → ${u.description}: ${u.reason}`);
+  if (unverified.length > MAX_UNVERIFIED_LINES)
+    out.push(`  … and ${unverified.length - MAX_UNVERIFIED_LINES} more (see --format json)`);
+  out.push("");
+  return out;
+}
+
+function noteLines(plan: Plan): string[] {
   const { stale, expiring, retiring } = plan.reports;
-  if (stale.length + expiring.length + retiring.length > 0) {
-    out.push("Notes:");
-    for (const s of stale) {
-      out.push(
-        `  • ${s.name} has not been used for ${s.days} days${s.lastUsedAt ? "" : " (never used)"}; consider disabling it`,
-      );
-    }
-    for (const e of expiring) out.push(`  • ${e.name} expires ${e.expiresAt} (in ${e.days} days)`);
-    if (retiring.length > 0) out.push(`  • ${retiringLine(retiring)}`);
-    out.push("");
+  if (stale.length + expiring.length + retiring.length === 0) return [];
+  const out = ["Notes:"];
+  for (const s of stale) {
+    out.push(
+      `  • ${s.name} has not been used for ${s.days} days${s.lastUsedAt ? "" : " (never used)"}; consider disabling it`,
+    );
   }
+  for (const e of expiring) out.push(`  • ${e.name} expires ${e.expiresAt} (in ${e.days} days)`);
+  if (retiring.length > 0) out.push(`  • ${retiringLine(retiring)}`);
+  out.push("");
+  return out;
+}
+
+function warningLines(plan: Plan, paint: Paint): string[] {
   const warnings = plan.warnings ?? [];
-  if (warnings.length > 0) {
-    out.push(paint("yellow", `Warnings (${warnings.length}):`));
-    for (const w of warnings) out.push(`  ${paint("yellow", "!")} ${w.message}`);
-    out.push("");
-  }
-  if (plan.changes.length > 0 || errors.length > 0) out.push(paint("bold", closingLine(plan)));
+  if (warnings.length === 0) return [];
+  return [
+    paint("yellow", `Warnings (${warnings.length}):`),
+    ...warnings.map((w) => `  ${paint("yellow", "!")} ${w.message}`),
+    "",
+  ];
+}
+
+export function renderText(plan: Plan, options: TextOptions = {}): string {
+  const paint = painter(options.color ?? false);
+  const out = [
+    ...errorLines(plan, paint),
+    ...driftLines(plan, paint),
+    ...changeLines(plan, paint),
+    ...unverifiedLines(plan, paint),
+    ...noteLines(plan),
+    ...warningLines(plan, paint),
+  ];
+  if (plan.changes.length > 0 || (plan.errors ?? []).length > 0) out.push(paint("bold", closingLine(plan)));
   return `${out.join("\n")}\n`;
 }
