@@ -18,6 +18,7 @@ import { impliedType } from "../../src/runtime/schema.js";
 import { type TfObject, UNKNOWN, Unknown } from "../../src/runtime/values.js";
 import { providerSchema, providersSchemaJson, tokenResourceSchema } from "../../src/schema.js";
 import { providerBundle } from "../support/bundle.js";
+import { tokenConfig } from "../support/config.js";
 import {
   type ClientIdentity,
   createClientIdentity,
@@ -45,16 +46,7 @@ afterAll(async () => {
 });
 
 /** A valid configuration with every attribute present (as Terraform sends it). */
-function config(overrides: TfObject = {}): TfObject {
-  return {
-    name: "backend-ci",
-    scopes: ["contexts:read"],
-    github_secret: [],
-    gitlab_variable: [],
-    file: [],
-    ...overrides,
-  };
-}
+const config = tokenConfig;
 
 describe("handshake", () => {
   it("prints exactly one go-plugin line with the socket and an unpadded DER certificate", () => {
