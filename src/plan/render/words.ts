@@ -77,7 +77,7 @@ function graceText(seconds: number): string {
   return seconds <= 0 ? "no grace period" : formatDuration(seconds);
 }
 
-/** One key that stops working, as a line: `docs-bot (GitHub repo acme/docs secret X): on apply (…)`. */
+/** One key that stops working, as a line: `docs-bot (GitHub acme/docs secret X) stops working on apply (…)`. */
 export function stoppingLine(key: StoppingKey): string {
   const where = key.where.length > 0 ? key.where.join(", ") : "no recorded destination";
   return `${key.name} (${where}) stops working ${key.when}`;
