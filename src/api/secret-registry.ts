@@ -1,10 +1,12 @@
 /**
- * The secrets a run holds — a CLI command, an Action run, a service instance — so that `maskSecrets`
+ * The secrets a run holds — a CLI command, an Action run — so that `maskSecrets`
  * (src/api/secret.ts) masks them by value, and the listeners that want to hear of each (the Action hands
  * them to `core.setSecret`). A run opens its scope with `withSecretScope`; code it starts, synchronously
  * or asynchronously, registers into and masks with that run's registry (Node's AsyncLocalStorage carries
- * it). Code outside any run uses one process registry. A run opened inside another also registers into
- * the enclosing one and masks what the enclosing one knows (an embedded service inside a CLI command).
+ * it). Code outside any run uses one process registry: a server (`serve`, `gateway`) opens no scope, since
+ * on Node 20 any AsyncLocalStorage use hooks every promise of the process and halved awaited verify, and
+ * an embedded service belongs to the run that started it. A run opened inside another also registers into
+ * the enclosing one and masks what the enclosing one knows.
  *
  * Bounded: a registry keeps the last `SECRET_REGISTRY_CAPACITY` secrets registered; the oldest go first.
  * What an evicted tokenform key looks like is still masked by its shape (checksum and known prefixes);
