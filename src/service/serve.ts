@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { ConfigError } from "../errors.js";
 import type { ProxyTrustSetting } from "./client-address.js";
 import { createLogger } from "./logger.js";
+import { openRedis } from "./redis/connection.js";
 import { type RunningService, startService } from "./service.js";
 import { stopSignal } from "./stop-signal.js";
 import { isPostgresUrl, PostgresStore } from "./store/postgres.js";
@@ -21,6 +22,8 @@ export interface ServeOptions {
   logLevel?: string;
   /** How far X-Forwarded-For is believed: proxy addresses/CIDRs or a hop count (client-address.ts). */
   trustProxy?: ProxyTrustSetting;
+  /** Redis URL shared by several instances (default: TOKENFORM_REDIS_URL; none = single-instance state). */
+  redis?: string;
   /** Also accept version-1 request signatures (src/service/signing.ts). */
   allowLegacySignatures?: boolean;
   /** Bounds of slow clients (defaults in src/spec/limits.ts). */
@@ -80,9 +83,19 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
       })
     : undefined;
   if (store) logger.info({ db: store.location }, "using PostgreSQL");
+  const redisUrl = options.redis ?? (env.TOKENFORM_REDIS_URL || undefined);
+  const redis =
+    redisUrl === undefined
+      ? undefined
+      : await openRedis(redisUrl, { logger }).catch(async (error: unknown) => {
+          stop.release();
+          await store?.close();
+          throw error;
+        });
   const service = await startService({
     dbPath: store ? undefined : db,
     store,
+    redis,
     host: options.host ?? "127.0.0.1",
     port: options.port ?? DEFAULT_PORT,
     bootstrapToken: env.TOKENFORM_BOOTSTRAP_TOKEN || undefined,
@@ -100,6 +113,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     // A database that cannot be reached or migrated: release the pool so the process can exit.
     stop.release();
     await store?.close();
+    redis?.disconnect();
     throw error;
   });
   if (service.adminTokenSource === "generated") {
@@ -132,5 +146,6 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
   stop.release();
   logger.info({ signal }, "shutting down");
   await service.close();
+  await redis?.quit().catch(() => redis.disconnect());
   return 0;
 }

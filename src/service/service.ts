@@ -8,6 +8,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { buildOpenApiDocument } from "../api/openapi.js";
 import { SecretValue } from "../api/secret.js";
@@ -87,6 +88,12 @@ export interface ServiceOptions {
    * nor path) while clients move to version 2 (src/service/signing.ts). Default false.
    */
   allowLegacySignatures?: boolean;
+  /**
+   * Redis shared by every instance of a deployment (`tokenform serve --redis`): when given, the rate
+   * limiter, the signed-request replay window, the usage counters and cache invalidation that are not
+   * passed explicitly are built on it. The caller owns the client (the service does not quit it).
+   */
+  redis?: Redis;
   /** Usage flush interval in ms (default 1000; only for the default usage sink). */
   usageFlushMs?: number;
   /** Sweeper interval in ms (default 30 000; 0 disables the timer — call `sweep()` yourself). */

@@ -14,6 +14,10 @@ export function registerServe(program: Command): void {
       "--db <path|url>",
       "SQLite database file, or a postgres:// URL to share one database between instances (default: TOKENFORM_DATABASE_URL, TOKENFORM_DB or .tokenform/tokenform.db)",
     )
+    .option(
+      "--redis <url>",
+      "redis://HOST:PORT/DB shared by several instances: rate limits, replay window, usage counts and revocation (default: TOKENFORM_REDIS_URL)",
+    )
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (default 8787)", portArgument)
     .option("--trust-proxy <hops|cidr...>", TRUST_PROXY_HELP, trustProxyArgument)
@@ -41,11 +45,13 @@ export function registerServe(program: Command): void {
       "after",
       "\nEnvironment: TOKENFORM_BOOTSTRAP_TOKEN seeds the first admin key of a new database (otherwise one is\n" +
         "generated and printed once on stderr); TOKENFORM_PEPPER mixes a server secret into stored digests;\n" +
-        "TOKENFORM_DATABASE_URL (postgres://user:password@host:5432/db) selects PostgreSQL.",
+        "TOKENFORM_DATABASE_URL (postgres://user:password@host:5432/db) selects PostgreSQL;\n" +
+        "TOKENFORM_REDIS_URL (redis://host:6379/0) shares limits and revocation between instances.",
     )
     .action(
       async (options: {
         db?: string;
+        redis?: string;
         host: string;
         port?: number;
         trustProxy?: string[];
