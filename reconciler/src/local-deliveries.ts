@@ -6,7 +6,7 @@
  */
 import { kindOf } from "../../src/destinations/registry.js";
 import { selectChanges } from "../../src/plan/filter.js";
-import { CHANGE_KINDS, type Change, type Plan } from "../../src/plan/types.js";
+import { CHANGE_KINDS, type Change, deliveredTo, type Plan } from "../../src/plan/types.js";
 
 /** A plan split into what the Action applies and what it leaves for `tokenform apply`. */
 export interface SplitPlan {
@@ -18,17 +18,9 @@ export interface SplitPlan {
 
 /** True when `change` issues a secret and one of its destinations is of a kind the Action refuses (a file). */
 export function deliversToFile(change: Change): boolean {
-  switch (change.kind) {
-    case "create":
-    case "recreate":
-    case "rotate":
-    case "redeliver":
-      return change.destinations.some(
-        (d) => d.destination !== undefined && kindOf(d.destination.kind).action.onRunner === "refuse",
-      );
-    default:
-      return false;
-  }
+  return deliveredTo(change).some(
+    (d) => d.destination !== undefined && kindOf(d.destination.kind).action.onRunner === "refuse",
+  );
 }
 
 /** Splits `plan` into the part the Action applies and the part left for a workstation. */

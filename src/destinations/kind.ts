@@ -147,6 +147,12 @@ export interface DestinationKind<
   /** Human description for plans and logs; never contains a value. */
   describe(d: D): string;
   /**
+   * What a reviewer should see besides the description, as short phrases: each setting that differs from
+   * the kind's default (GitLab's `protected`, `masked: false`), and who can read the secret when that is
+   * not obvious (an organisation secret's visibility, always). Empty when there is nothing to add.
+   */
+  settings(d: D): string[];
+  /**
    * True when the destination lives on the machine that runs apply (a file): its claim in the token
    * service names that host, since the same path on two machines is two destinations.
    */

@@ -485,7 +485,8 @@ function planRemoval(actual: Token, ctx: PlanContext, parts: PlanParts): void {
   const { set, now } = ctx.input;
   const undeliver = recordedExcept(actual, (id) => ctx.claimed.has(id));
   const recorded = [...new Set(actual.deliveries.map((r) => r.destination))].sort();
-  const removal = { id: actual.id, version: actual.version, recorded };
+  const secretAt = recordedExcept(actual, () => false).sort((a, b) => a.id.localeCompare(b.id));
+  const removal = { id: actual.id, version: actual.version, recorded, secretAt };
   const remove = (reason: string) => {
     parts.changes.push({ kind: "delete", name: actual.name, ...removal, reason, undeliver });
   };

@@ -125,6 +125,8 @@ export interface RetireChange extends ChangeBase {
   graceSeconds: number;
   /** Destination ids the token's secret was delivered to (apply keeps it if a replacement failed there). */
   recorded: string[];
+  /** The same destinations, described: where a key stops working (the plan's impact lines). */
+  secretAt: PlannedDestination[];
 }
 
 export interface DeleteChange extends ChangeBase {
@@ -134,6 +136,8 @@ export interface DeleteChange extends ChangeBase {
   reason: string;
   /** Destination ids the token's secret was delivered to (apply keeps it if a replacement failed there). */
   recorded: string[];
+  /** The same destinations, described: where a key stops working (the plan's impact lines). */
+  secretAt: PlannedDestination[];
   /** Destinations whose copy of the (now dead) secret is removed; those claimed by other tokens are kept. */
   undeliver: PlannedDestination[];
 }
@@ -245,6 +249,24 @@ export interface DestinationCheckReport {
   checked: number;
   drifted: CheckedDestination[];
   unverified: CheckedDestination[];
+}
+
+/** The destinations `change` issues a new secret to (a create, replacement, rotation or re-delivery). */
+export function deliveredTo(change: Change): PlannedDestination[] {
+  switch (change.kind) {
+    case "create":
+    case "recreate":
+    case "rotate":
+    case "redeliver":
+      return change.destinations;
+    default:
+      return [];
+  }
+}
+
+/** The destinations `change` removes a secret from (a destination dropped from the spec, a deletion). */
+export function removedFrom(change: Change): PlannedDestination[] {
+  return change.kind === "update" || change.kind === "delete" ? change.undeliver : [];
 }
 
 /** True when applying the plan would change something. */

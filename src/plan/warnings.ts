@@ -6,7 +6,7 @@
  */
 import { kindOf } from "../destinations/registry.js";
 import type { Destination } from "../spec/resolved.js";
-import type { Change, Plan } from "./types.js";
+import { type Change, deliveredTo, type Plan, removedFrom } from "./types.js";
 
 /** One warning: a stable code, the token it concerns when it concerns one, and a sentence. */
 export interface PlanWarning {
@@ -18,25 +18,9 @@ export interface PlanWarning {
 
 /** The destinations `change` writes to or removes a secret from. */
 function touched(change: Change): Destination[] {
-  const planned = (() => {
-    switch (change.kind) {
-      case "create":
-      case "recreate":
-      case "rotate":
-      case "redeliver":
-        return change.destinations;
-      case "update":
-      case "delete":
-        return change.undeliver;
-      case "adopt":
-      case "enable":
-      case "disable":
-      case "retire":
-      case "orphan":
-        return [];
-    }
-  })();
-  return planned.flatMap((d) => (d.destination ? [d.destination] : []));
+  return [...deliveredTo(change), ...removedFrom(change)].flatMap((d) =>
+    d.destination ? [d.destination] : [],
+  );
 }
 
 /** Enabled tokens the plan creates with no destination. */

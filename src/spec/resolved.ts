@@ -96,6 +96,11 @@ export function claimId(d: Destination, host: string): string {
   return kindOf(d.kind).local ? `${d.kind}://${host}${id.slice(d.kind.length + 1)}` : id;
 }
 
+/** The destination's settings a reviewer should see besides its description (its kind's `settings`). */
+export function destinationSettings(d: Destination): string[] {
+  return kindOf(d.kind).settings(d);
+}
+
 /** Human description of a destination for plans and logs (never contains a value). */
 export function describeDestination(d: Destination): string {
   return kindOf(d.kind).describe(d);

@@ -67,6 +67,7 @@ export const file = {
   }),
   id: (d) => (d.format === "env" ? `file:${d.path}#${d.key}` : `file:${d.path}`),
   describe: (d) => (d.format === "env" ? `file ${d.path} (${d.key})` : `file ${d.path}`),
+  settings: (d) => (d.format === "raw" ? ["the raw secret, no variable name"] : []),
   local: true,
   credentials: [],
   recorded(d) {

@@ -187,6 +187,22 @@ export const github = {
       ? `GitHub ${d.repository} (environment ${d.environment}) secret ${d.secret}`
       : `GitHub ${d.repository} secret ${d.secret}`;
   },
+  settings(d) {
+    if (!d.organization) return [];
+    if (d.visibility === "selected") {
+      const names = d.repositories ?? [];
+      return [
+        names.length === 0
+          ? "readable by no repository yet (visibility selected)"
+          : `readable by ${names.join(", ")}`,
+      ];
+    }
+    return [
+      d.visibility === "all"
+        ? "readable by every repository of the organisation"
+        : "readable by the organisation's private repositories",
+    ];
+  },
   local: false,
   // Credentials: GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise Server.
   credentials: ["GITHUB_TOKEN"],

@@ -101,6 +101,11 @@ export const gitlab = {
       : `gitlab:project/${d.project}/${d.environmentScope}/${d.variable}`,
   describe: (d) =>
     `GitLab ${d.group ? `group ${d.group}` : `project ${d.project}`} variable ${d.variable} (scope ${d.environmentScope})`,
+  settings: (d) => [
+    ...(d.protected ? ["protected branches and tags only"] : []),
+    ...(d.hidden ? ["hidden"] : d.masked ? [] : ["not masked in job logs"]),
+    ...(d.raw ? [] : ["expanded (raw: false)"]),
+  ],
   local: false,
   credentials: ["GITLAB_TOKEN"],
   // Credentials: GITLAB_TOKEN; GITLAB_URL for a self-managed instance.

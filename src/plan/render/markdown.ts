@@ -4,9 +4,17 @@
  * dark themes), drift and reports. `maxLength` keeps it within GitHub's comment limit.
  */
 
-import { stoppingKeys } from "../impact.js";
+import { formatWhen, keyImpacts } from "../impact.js";
 import type { Change, ChangeKind, Plan } from "../types.js";
-import { closingLine, driftNote, headline, retiringLine, SYMBOL, show, stoppingLine } from "./words.js";
+import {
+  changeDetails,
+  closingLine,
+  type DetailLine,
+  headline,
+  retiringLine,
+  SYMBOL,
+  stoppingLine,
+} from "./words.js";
 
 /** GitHub rejects comment bodies over 65,536 characters; keep a margin for the marker and footer. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -39,35 +47,16 @@ function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
+/** The sign a detail line gets in a `diff` block: GitHub colours `+` green, `-` red and `!` orange. */
+const DIFF_SIGN: Record<DetailLine["sign"], string> = { "+": "+", "-": "-", "~": "!", "→": "+" };
+
+/** A change as `diff` lines: its headline, then the same details the terminal shows. */
 function diffLines(change: Change): string[] {
   const sign = SYMBOL[change.kind] === "+" ? "+" : SYMBOL[change.kind] === "-" ? "-" : "!";
-  const lines = [`${sign} ${change.name}: ${headline(change)}`];
-  switch (change.kind) {
-    case "create":
-    case "recreate":
-      lines.push(`+   scopes ${show(change.desired.scopes)}`);
-      if (change.desired.tools !== null) lines.push(`+   tools ${show(change.desired.tools)}`);
-      for (const d of change.destinations) lines.push(`+   deliver to ${d.description}`);
-      break;
-    case "update":
-      for (const f of change.fields) {
-        if (f.field === "deliver") continue;
-        lines.push(`-   ${f.field} ${show(f.from)}`, `+   ${f.field} ${show(f.to)}`);
-      }
-      for (const d of change.undeliver) lines.push(`-   deliver to ${d.description}`);
-      break;
-    case "rotate":
-    case "redeliver":
-      for (const d of change.destinations)
-        lines.push(`+   new secret to ${d.description}${driftNote(change, d.id)}`);
-      break;
-    case "delete":
-      for (const d of change.undeliver) lines.push(`-   secret removed from ${d.description}`);
-      break;
-    default:
-      break;
-  }
-  return lines;
+  return [
+    `${sign} ${change.name}: ${headline(change)}`,
+    ...changeDetails(change).map((l) => `${DIFF_SIGN[l.sign]}   ${l.sign === "→" ? "→ " : ""}${l.text}`),
+  ];
 }
 
 export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
@@ -79,7 +68,8 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     for (const e of errors) head.push(`> - \`${e.name}\`: ${cell(e.message)}`);
     head.push("");
   }
-  const stopping = stoppingKeys(plan);
+  const impacts = keyImpacts(plan);
+  const stopping = impacts.filter((k) => k.destructive);
   if (stopping.length > 0) {
     head.push(
       "> [!WARNING]",
@@ -131,8 +121,17 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
       "",
       "```diff",
     );
-    for (const change of changes) body.push(...diffLines(change));
+    changes.forEach((change, i) => {
+      if (i > 0) body.push("");
+      body.push(...diffLines(change));
+    });
     body.push("```", "", "</details>", "");
+  }
+  const later = impacts.filter((k) => !k.destructive);
+  if (later.length > 0) {
+    body.push(`#### Previous secrets that stop working later (${later.length})`, "");
+    for (const key of later) body.push(`- ${cell(stoppingLine(key))}`);
+    body.push("");
   }
   const unverified = plan.destinationChecks?.unverified ?? [];
   if (unverified.length > 0) {
@@ -144,7 +143,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   if (stale.length + expiring.length + retiring.length > 0) {
     body.push("<details><summary>Notes</summary>", "");
     for (const s of stale) body.push(`- \`${s.name}\` unused for ${s.days} days`);
-    for (const e of expiring) body.push(`- \`${e.name}\` expires ${e.expiresAt}`);
+    for (const e of expiring) body.push(`- \`${e.name}\` expires ${formatWhen(e.expiresAt)}`);
     if (retiring.length > 0) body.push(`- ${retiringLine(retiring)}`);
     body.push("", "</details>", "");
   }

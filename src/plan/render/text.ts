@@ -2,10 +2,9 @@
  * The terminal rendering of a plan, modelled on `terraform plan`: one block per change with `+ ~ ± -`
  * markers, field diffs, drift and reports, and a closing `Plan: …` line. Colour only when asked (a TTY).
  */
-import { formatDuration } from "../../spec/duration.js";
-import { stoppingKeys } from "../impact.js";
+import { formatWhen, keyImpacts } from "../impact.js";
 import type { Change, Plan } from "../types.js";
-import { closingLine, driftNote, headline, retiringLine, SYMBOL, show, stoppingLine } from "./words.js";
+import { changeDetails, closingLine, headline, retiringLine, SYMBOL, stoppingLine } from "./words.js";
 
 export interface TextOptions {
   /** ANSI colours (set for a TTY only). */
@@ -39,43 +38,15 @@ function colourOf(change: Change): keyof typeof ANSI {
   }
 }
 
+/** A change's detail lines, `field = value` aligned within the change as terraform aligns its attributes. */
 function details(change: Change): string[] {
-  switch (change.kind) {
-    case "create":
-    case "recreate": {
-      const t = change.desired;
-      const lines = [
-        `+ type        = ${show(t.type)}`,
-        `+ scopes      = ${show(t.scopes)}${t.readOnly ? " (read-only)" : ""}`,
-      ];
-      if (t.tools !== null) lines.push(`+ tools       = ${show(t.tools)}`);
-      if (t.ipAllowlist.length > 0) lines.push(`+ ipAllowlist = ${show(t.ipAllowlist)}`);
-      if (t.rateLimit.perMinute || t.rateLimit.perHour) lines.push(`+ rateLimit   = ${show(t.rateLimit)}`);
-      if (t.expiry.kind !== "never") {
-        lines.push(
-          `+ expires     = ${t.expiry.kind === "at" ? t.expiry.at : `${formatDuration(t.expiry.seconds)} after issue`}`,
-        );
-      }
-      if (!t.enabled) lines.push("+ enabled     = false");
-      for (const d of change.destinations) lines.push(`→ deliver to ${d.description}`);
-      return lines;
-    }
-    case "update": {
-      const lines = change.fields
-        .filter((f) => f.field !== "deliver")
-        .map((f) => `~ ${f.field}: ${show(f.from)} → ${show(f.to)}`);
-      for (const d of change.undeliver)
-        lines.push(`- stop delivering to ${d.description} (secret removed there)`);
-      return lines;
-    }
-    case "rotate":
-    case "redeliver":
-      return change.destinations.map((d) => `→ new secret to ${d.description}${driftNote(change, d.id)}`);
-    case "delete":
-      return change.undeliver.map((d) => `- secret removed from ${d.description}`);
-    default:
-      return [];
-  }
+  const lines = changeDetails(change);
+  const width = Math.max(0, ...lines.map((l) => (l.text.includes(" = ") ? l.text.indexOf(" = ") : 0)));
+  return lines.map((l) => {
+    const at = l.text.indexOf(" = ");
+    const text = at > 0 ? `${l.text.slice(0, at).padEnd(width)}${l.text.slice(at)}` : l.text;
+    return `${l.sign} ${text}`;
+  });
 }
 
 type Paint = ReturnType<typeof painter>;
@@ -120,10 +91,17 @@ function changeLines(plan: Plan, paint: Paint): string[] {
       out.push(`        ${paint(colour, line.slice(0, 1))}${line.slice(1)}`);
     out.push("");
   }
-  const stopping = stoppingKeys(plan);
+  const impacts = keyImpacts(plan);
+  const stopping = impacts.filter((k) => k.destructive);
   if (stopping.length > 0) {
-    out.push(paint("red", `Keys that stop working (${stopping.length}):`));
+    out.push(paint("red", `Keys that stop working on apply (${stopping.length}):`));
     for (const key of stopping) out.push(`  ${paint("red", "✗")} ${stoppingLine(key)}`);
+    out.push("");
+  }
+  const later = impacts.filter((k) => !k.destructive);
+  if (later.length > 0) {
+    out.push(paint("cyan", `Previous secrets that stop working later (${later.length}):`));
+    for (const key of later) out.push(`  ${paint("cyan", "…")} ${stoppingLine(key)}`);
     out.push("");
   }
   return out;
@@ -155,7 +133,7 @@ function noteLines(plan: Plan): string[] {
       `  • ${s.name} has not been used for ${s.days} days${s.lastUsedAt ? "" : " (never used)"}; consider disabling it`,
     );
   }
-  for (const e of expiring) out.push(`  • ${e.name} expires ${e.expiresAt} (in ${e.days} days)`);
+  for (const e of expiring) out.push(`  • ${e.name} expires ${formatWhen(e.expiresAt)} (in ${e.days} days)`);
   if (retiring.length > 0) out.push(`  • ${retiringLine(retiring)}`);
   out.push("");
   return out;

@@ -3,7 +3,9 @@
  * the symbol of each change kind, its verb, and the closing "Plan: …" line.
  */
 import { formatDuration } from "../../spec/duration.js";
-import type { StoppingKey } from "../impact.js";
+import { type Destination, destinationSettings } from "../../spec/resolved.js";
+import { formatWhen, type KeyImpact } from "../impact.js";
+import { createSettings, fieldDiff, type SettingLine } from "../settings.js";
 import type { Change, ChangeKind, Plan, PlanReports } from "../types.js";
 
 /** terraform-style markers: `+` create, `~` in place, `±` new secret, `-/+` replace, `-` remove. */
@@ -77,16 +79,79 @@ function graceText(seconds: number): string {
   return seconds <= 0 ? "no grace period" : formatDuration(seconds);
 }
 
-/** One key that stops working, as a line: `docs-bot (GitHub acme/docs secret X) stops working on apply (…)`. */
-export function stoppingLine(key: StoppingKey): string {
+/**
+ * One key that stops working, as a line: `docs-bot (GitHub acme/docs secret X) stops working on apply
+ * (…)`, or for a rotation `the previous secret of api-bot (…) stops working 2d after apply (about …)`.
+ */
+export function stoppingLine(key: KeyImpact): string {
   const where = key.where.length > 0 ? key.where.join(", ") : "no recorded destination";
-  return `${key.name} (${where}) stops working ${key.when}`;
+  const subject = key.previousSecret ? `the previous secret of ${key.name}` : key.name;
+  return `${subject} (${where}) stops working ${key.when}`;
+}
+
+/** One line of a change's details, the same in the terminal and the pull-request comment. */
+export interface DetailLine {
+  /** `+` set or added, `-` removed, `~` changed in place, `→` a secret delivered. */
+  sign: "+" | "-" | "~" | "→";
+  text: string;
+}
+
+/** A destination with the settings a reviewer should see: `GitLab project a/b variable X (scope *) · protected …`. */
+function withSettings(description: string, destination: Destination | undefined): string {
+  const settings = destination ? destinationSettings(destination) : [];
+  return [description, ...settings].join(" · ");
+}
+
+/** Setting lines as detail lines: `field = value` for a create, `field: value` for a diff. */
+function settingDetails(lines: readonly SettingLine[], separator: " = " | ": "): DetailLine[] {
+  return lines.map((l) => ({ sign: l.sign, text: `${l.field}${separator}${l.value}` }));
+}
+
+/**
+ * What a change does in detail: a create's every non-default setting and where its secret goes, an
+ * update's per-element diffs, the destinations a new secret reaches or a secret leaves.
+ */
+export function changeDetails(change: Change): DetailLine[] {
+  switch (change.kind) {
+    case "create":
+    case "recreate":
+      return [
+        ...settingDetails(createSettings(change.desired), " = "),
+        ...change.destinations.map((d) => ({
+          sign: "→" as const,
+          text: `deliver to ${withSettings(d.description, d.destination)}`,
+        })),
+      ];
+    case "adopt":
+      return settingDetails(change.fields.flatMap(fieldDiff), ": ");
+    case "update":
+      return [
+        ...settingDetails(change.fields.filter((f) => f.field !== "deliver").flatMap(fieldDiff), ": "),
+        ...change.undeliver.map((d) => ({
+          sign: "-" as const,
+          text: `stop delivering to ${d.description} (secret removed there)`,
+        })),
+      ];
+    case "rotate":
+    case "redeliver":
+      return change.destinations.map((d) => ({
+        sign: "→" as const,
+        text: `new secret to ${withSettings(d.description, d.destination)}${driftNote(change, d.id)}`,
+      }));
+    case "delete":
+      return change.undeliver.map((d) => ({
+        sign: "-" as const,
+        text: `secret removed from ${d.description}`,
+      }));
+    default:
+      return [];
+  }
 }
 
 /** Retired tokens waiting for deletion, folded into one line; "" when there are none. */
 export function retiringLine(retiring: PlanReports["retiring"]): string {
   if (retiring.length === 0) return "";
-  const listed = retiring.slice(0, 10).map((r) => `${r.name} (after ${r.deleteAfter})`);
+  const listed = retiring.slice(0, 10).map((r) => `${r.name} (after ${formatWhen(r.deleteAfter)})`);
   const more = retiring.length > 10 ? `, and ${retiring.length - 10} more` : "";
   return `${retiring.length === 1 ? "1 retired token waits" : `${retiring.length} retired tokens wait`} for deletion: ${listed.join(", ")}${more}`;
 }

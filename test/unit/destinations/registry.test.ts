@@ -183,6 +183,7 @@ describe("type-level: a kind must fill every place", () => {
       | "resolve"
       | "id"
       | "describe"
+      | "settings"
       | "local"
       | "credentials"
       | "sink"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { computePlan } from "../../../src/plan/compute.js";
-import { isDestructive, stoppingKeys } from "../../../src/plan/impact.js";
+import { isDestructive, keyImpacts, stoppingKeys } from "../../../src/plan/impact.js";
 import type { ResolvedToken } from "../../../src/spec/resolved.js";
 import { applied, resolved, T0, tokenSet } from "../../support/builders.js";
 
@@ -23,13 +23,28 @@ describe("what stops working on apply", () => {
     expect(isDestructive(p)).toBe(false);
   });
 
+  it("names a rotation with an overlap as a later impact, with the date the old secret stops", () => {
+    const rotating = resolved("ci", { rotation: { everySeconds: 86_400, overlapSeconds: 2 * 86_400 } });
+    const p = plan([rotating], [applied(rotating)]);
+    const impacts = keyImpacts(p);
+    expect(impacts).toHaveLength(1);
+    expect(impacts[0]).toMatchObject({ name: "ci", previousSecret: true, destructive: false });
+    expect(impacts[0]?.where).toEqual(["file /tmp/tf-ci.env (MCP_API_KEY)"]);
+    const expected = new Date(Date.parse(p.generatedAt) + 2 * 86_400_000).toISOString();
+    expect(impacts[0]?.when).toBe(
+      `at the end of its 2d overlap, about ${expected.slice(0, 10)} ${expected.slice(11, 16)} UTC if applied now; the new secret reaches its destination on apply`,
+    );
+  });
+
   it("names a retired token with where its secret was delivered, and when it is deleted", () => {
     const p = plan([], [applied(resolved("docs-bot"))]);
     expect(p.changes.map((c) => c.kind)).toEqual(["retire"]);
     const [key] = stoppingKeys(p);
     expect(key?.name).toBe("docs-bot");
-    expect(key?.where).toEqual(["file:/tmp/tf-docs-bot.env#MCP_API_KEY"]);
-    expect(key?.when).toMatch(/^on apply \(retired: disabled now, deleted after 7d\)$/);
+    expect(key?.where).toEqual(["file /tmp/tf-docs-bot.env (MCP_API_KEY)"]);
+    expect(key?.when).toMatch(
+      /^on apply \(retired: disabled now, deleted 7d after apply, about \d{4}-\d\d-\d\d \d\d:\d\d UTC if applied now\)$/,
+    );
     expect(isDestructive(p)).toBe(true);
   });
 
@@ -39,8 +54,10 @@ describe("what stops working on apply", () => {
       {
         name: "ops",
         kind: "disable",
+        previousSecret: false,
         where: ["file /tmp/tf-ops.env (MCP_API_KEY)"],
         when: "on apply (disabled)",
+        destructive: true,
       },
     ]);
   });
