@@ -97,7 +97,7 @@ describe("tokenform plan / apply / rotate / tokens list", () => {
     expect(r.stderr).toContain("the plan file is stale");
     const ok = run(["apply", "tokens.yaml", "--auto-approve"]);
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toContain("~ scopes:");
+    expect(ok.stdout).toContain('+ scopes: "tools:call"');
   });
 
   it("emits JSON and Markdown plans", () => {

@@ -413,7 +413,7 @@ describe("pull request", () => {
     expect(posted).toContain("### tokenform plan");
     expect(posted).toContain("Plan: 2 to create.");
     expect(posted).toContain("+ backend-ci-pipeline: will be created (mcp)");
-    expect(posted).toContain("+   deliver to");
+    expect(posted).toContain("+   → deliver to");
     expect(posted).toMatch(/analytics-pipeline/);
     // Which commit, when and which run: a reviewer can tell whether the comment is current.
     expect(posted.trimEnd().split("\n").pop()).toMatch(
@@ -491,7 +491,7 @@ describe("pull request", () => {
     const posted = planComment.posted();
     expect(posted).toContain("> [!WARNING]\n> **Applying this plan stops a key from working.**");
     expect(posted).toMatch(
-      /^> - analytics-pipeline \(github:repo\/acme\/analytics\/env\/production\/MCP_API_KEY, gitlab:project\/acme\/analytics\/\*\/MCP_API_KEY\) stops working on apply \(retired: disabled now, deleted after 7d\)$/m,
+      /^> - analytics-pipeline \(GitHub acme\/analytics \(environment production\) secret MCP_API_KEY, GitLab project acme\/analytics variable MCP_API_KEY \(scope \*\)\) stops working on apply \(retired: disabled now, deleted 7d after apply, about \d{4}-\d\d-\d\d \d\d:\d\d UTC if applied now\)$/m,
     );
     expect(planComment.labels()).toEqual(["tokenform:changes", "tokenform:destroy"]);
   });
