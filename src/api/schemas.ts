@@ -375,7 +375,9 @@ export const WhoamiSchema = z.object({
   account: z.string(),
   tokenId: z.string(),
   name: z.string(),
+  type: z.enum(TOKEN_TYPES).describe("Always `admin` today: only admin keys call the management API."),
   scopes: z.array(z.string()),
+  expiresAt: Timestamp.nullable().describe("When the calling key expires; null when it does not."),
 });
 export type Whoami = z.infer<typeof WhoamiSchema>;
 

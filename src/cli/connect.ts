@@ -1,11 +1,13 @@
 /**
- * Where the CLI's management API is: a remote token service (`--api-url` / `TOKENFORM_API_URL` with
- * `TOKENFORM_API_TOKEN`), or the embedded default — the token service started in-process on the SQLite file
- * under `.tokenform/`. Credentials come from the environment, never from flags.
+ * Where the CLI's management API is: a remote token service (`--api-url`, else `TOKENFORM_API_URL`, else
+ * the service last logged in to with `tokenform login`), or the embedded default — the token service
+ * started in-process on the SQLite file under `.tokenform/`. The key is `TOKENFORM_API_TOKEN`, else the
+ * one `tokenform login` stored for that URL (src/cli/credentials.ts); never a flag of these commands.
  */
 import { join } from "node:path";
 import type { TokenformClient } from "../api/client.js";
 import { apiUrl as normaliseApiUrl } from "../api/endpoint.js";
+import { storedLogin } from "./credentials.js";
 import { CliError } from "./errors.js";
 
 /** The embedded service's database, relative to the working directory (git-ignored by the service). */
@@ -31,22 +33,26 @@ export interface Connection {
 export async function connect(options: ConnectOptions): Promise<Connection> {
   const env = options.env ?? process.env;
   const given = options.apiUrl ?? (options.embedded ? undefined : env.TOKENFORM_API_URL);
+  const loggedIn = given === undefined && !options.embedded ? storedLogin(undefined, env) : undefined;
   const { TokenformClient } = await import("../api/client.js");
-  if (given) {
+  if (given || loggedIn) {
     const apiUrl =
-      options.apiUrl !== undefined
-        ? normaliseApiUrl(given, "--api-url", 2)
-        : normaliseApiUrl(given, "TOKENFORM_API_URL");
-    const token = env.TOKENFORM_API_TOKEN;
+      loggedIn !== undefined
+        ? loggedIn.url
+        : options.apiUrl !== undefined
+          ? normaliseApiUrl(given!, "--api-url", 2)
+          : normaliseApiUrl(given!, "TOKENFORM_API_URL");
+    const token = env.TOKENFORM_API_TOKEN || (loggedIn ?? storedLogin(apiUrl, env))?.token;
     if (!token) {
       throw new CliError(
         `no API token for ${apiUrl}`,
         1,
-        "set TOKENFORM_API_TOKEN to an admin token with tokens:read and tokens:write (tokens are never passed as flags)",
+        `set TOKENFORM_API_TOKEN to an admin token with tokens:read and tokens:write, or run tokenform login --url ${apiUrl} (tokens are never passed as flags)`,
       );
     }
     const api = new TokenformClient({ baseUrl: apiUrl, token });
-    return { api, where: apiUrl, url: apiUrl, close: () => api.close() };
+    const where = loggedIn !== undefined && !env.TOKENFORM_API_TOKEN ? `${apiUrl} (logged in)` : apiUrl;
+    return { api, where, url: apiUrl, close: () => api.close() };
   }
   const { startService } = await import("../service/index.js");
   const dbPath = join(options.cwd ?? process.cwd(), EMBEDDED_DB);

@@ -68,7 +68,7 @@ const RUN = new Set([
   "npx tokenform validate a.yaml more/ --format json",
   "npx tokenform provider install --dir ~/.terraform.d/tokenform-mirror",
   "npx tokenform provider install --dir ./tf-mirror",
-  ...SHELL.filter((l) => /^npx tokenform (plan|apply|rotate|tokens list) /.test(l)),
+  ...SHELL.filter((l) => /^npx tokenform (plan|apply|rotate|tokens list|login|whoami|logout)( |$)/.test(l)),
 ]);
 function readmeCommand(line: string): string {
   expect(SHELL, "the README no longer shows this command").toContain(line);
@@ -159,9 +159,11 @@ describe("the README's commands, as written", () => {
     expect(run).toEqual({ status: 0, stdout: "✓ 9 tokens valid in 1 file\n", stderr: "" });
   });
 
-  it("plan, apply, rotate and tokens list: every flag the synopsis shows exists", async () => {
-    for (const name of ["plan", "apply", "rotate", "tokens list"]) {
-      const synopsis = SHELL.find((l) => l.startsWith(`npx tokenform ${name} `))!;
+  it("plan, apply, rotate, tokens list, login, whoami, logout: every flag the synopsis shows exists", async () => {
+    for (const name of ["plan", "apply", "rotate", "tokens list", "login", "whoami", "logout"]) {
+      const synopsis = SHELL.find(
+        (l) => l === `npx tokenform ${name}` || l.startsWith(`npx tokenform ${name} `),
+      )!;
       readmeCommand(synopsis);
       const help = await sh(`npx tokenform ${name} --help`, work);
       expect(help.status, help.stderr).toBe(0);

@@ -91,15 +91,17 @@ export async function spawnCli(
  */
 export function runCliAsync(
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string },
 ): Promise<CliRun> {
   const env = cliEnv(options.env);
   const child = spawn(TSX, [CLI, ...args], {
     cwd: options.cwd,
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
     timeout: 120_000,
   });
+  // Empty input reads as end of file, as /dev/null would.
+  child.stdin.end(options.input ?? "");
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => {

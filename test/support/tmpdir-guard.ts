@@ -17,7 +17,13 @@ export default function setup(): () => void {
   // Traversable by every user, as /tmp is: the PostgreSQL tests run the server as its own user when root.
   chmodSync(dir, 0o755);
   process.env.TMPDIR = dir;
+  // No test reads the developer's own `tokenform login` credentials: the CLI looks in a directory that
+  // does not exist (tests of login point XDG_CONFIG_HOME at their own).
+  const previousConfig = process.env.XDG_CONFIG_HOME;
+  process.env.XDG_CONFIG_HOME = join(dir, "no-config-home");
   return () => {
+    if (previousConfig === undefined) delete process.env.XDG_CONFIG_HOME;
+    else process.env.XDG_CONFIG_HOME = previousConfig;
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
     const left = readdirSync(dir).filter((name) => !TOOL_CACHES.test(name));

@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { registerAdmin } from "./admin.js";
 import { registerGateway } from "./gateway.js";
+import { registerLogin } from "./login.js";
 import { registerProvider } from "./provider.js";
 import {
   registerApply,
@@ -30,5 +31,6 @@ export const commands: RegisterCommand[] = [
   registerAdmin,
   registerGateway,
   registerToken,
+  registerLogin,
   registerQuickstart,
 ];

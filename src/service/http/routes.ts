@@ -56,9 +56,17 @@ function handlers(deps: RouteDeps): Handlers {
     openapi: async () => ({ status: 200, body: deps.openapi() }),
     whoami: async (ctx) => {
       const actor = ctx.actor!;
+      const self = await manager.get(actor, actor.tokenId!);
       return {
         status: 200,
-        body: { account: actor.account, tokenId: actor.tokenId, name: actor.name, scopes: [...actor.scopes] },
+        body: {
+          account: actor.account,
+          tokenId: actor.tokenId,
+          name: actor.name,
+          type: self.type,
+          scopes: [...actor.scopes],
+          expiresAt: self.expiresAt,
+        },
       };
     },
     listTokens: async ({ actor, query }) => ({ status: 200, body: await manager.list(actor!, query) }),

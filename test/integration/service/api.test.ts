@@ -348,7 +348,9 @@ describe("management API: tokens", () => {
       account: "default",
       tokenId: expect.stringMatching(/^tok_/),
       name: "bootstrap-admin",
+      type: "admin",
       scopes: ["tokens:*"],
+      expiresAt: null,
     });
     expect((await h.http("GET", "/healthz")).body).toEqual({ status: "ok" });
     const doc = await h.http("GET", "/openapi.json");
