@@ -6,10 +6,11 @@
  * file others can read is refused, as ssh refuses a readable private key. Keys are never printed: the
  * file is the only place they are written.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../sinks/file/atomic.js";
 import { CliError } from "./errors.js";
 
 /** The file's shape (version 1). */
@@ -74,19 +75,22 @@ export function readCredentials(env: NodeJS.ProcessEnv = process.env): Credentia
   return result.data;
 }
 
-/** Writes `file` atomically with mode 0600 (its directory 0700). */
-export function writeCredentials(file: CredentialsFile, env: NodeJS.ProcessEnv = process.env): string {
+/** Writes `file` atomically with mode 0600 (its directory 0700: `writeFileAtomic`, as secret files are). */
+export async function writeCredentials(
+  file: CredentialsFile,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   const path = credentialsPath(env);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, path);
+  await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
   return path;
 }
 
 /** Stores `login` and makes its URL the current one. */
-export function saveLogin(login: StoredLogin, at: Date, env: NodeJS.ProcessEnv = process.env): string {
+export function saveLogin(
+  login: StoredLogin,
+  at: Date,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   const file = readCredentials(env);
   file.services[login.url] = {
     token: login.token,

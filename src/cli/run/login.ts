@@ -114,7 +114,7 @@ export async function runLogin(
   if (token.trim() === "")
     throw new CliError("no key given", 2, "pipe the key on stdin: tokenform login --url URL < key-file");
   const me = await whoIs(url, token.trim());
-  const path = saveLogin({ url, token: token.trim(), name: me.name }, new Date(), io.env);
+  const path = await saveLogin({ url, token: token.trim(), name: me.name }, new Date(), io.env);
   io.stdout.write(
     `Logged in to ${url} as ${me.name} (account ${me.account}). Key stored in ${path} (mode 0600).\n`,
   );
@@ -123,7 +123,7 @@ export async function runLogin(
 
 export async function runLogout(options: { url?: string }, io: LoginIo = processIo()): Promise<number> {
   const url = options.url !== undefined ? normaliseApiUrl(options.url, "--url", 2) : undefined;
-  const forgotten = forgetLogin(url, io.env);
+  const forgotten = await forgetLogin(url, io.env);
   io.stdout.write(
     forgotten === undefined
       ? `Not logged in${url ? ` to ${url}` : ""}; nothing to do (${credentialsPath(io.env)}).\n`
