@@ -5,7 +5,8 @@
  * request, as with one instance) and writes them to the store, where PostgreSQL adds every instance's
  * counts into one row per token and hour — so totals are never counted apart at rest. Redis coordinates:
  * a usage read on any instance (`flush()`, which `GET /v1/tokens/{id}/usage` calls) raises a flush
- * request in Redis (`INCR tokenform:usage:flush`), every instance polls it every `pollMs`, writes its
+ * request in Redis (`tokenform:usage:flush`, a number that only grows: the wall clock in ms, or one more
+ * than the last request — so it still grows after a Redis restart lost it), every instance polls it every `pollMs`, writes its
  * counts to the store and acknowledges (`tokenform:usage:ack:<instance>`, with a TTL that is also the
  * instance's heartbeat); the read waits until every live instance has acknowledged (at most `waitMs`),
  * then reads the store — so it includes every instance's verifications up to the moment of the read.
@@ -29,6 +30,19 @@ export const FLUSH_KEY = "tokenform:usage:flush";
 export const INSTANCES_KEY = "tokenform:usage:instances";
 /** Prefix of each instance's acknowledgement (the highest flush request it has written). */
 export const ACK_PREFIX = "tokenform:usage:ack:";
+
+/** KEYS: the flush-request key. ARGV: the wall clock (ms). Raises and returns the next request. */
+const RAISE = `
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+local next = math.max(last + 1, tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], next)
+return next
+`;
+
+/** The client with the script defined (`defineCommand` adds a method ioredis cannot type). */
+interface ScriptedRedis {
+  tokenformUsageFlush(key: string, now: number): Promise<number>;
+}
 
 export interface SharedUsageOptions {
   /** This instance's counts, written to the store (a `UsageAccumulator`). */
@@ -61,6 +75,7 @@ export class SharedUsage implements UsageSink {
     this.#logger = options.logger;
     this.#pollMs = options.pollMs ?? 100;
     this.#waitMs = options.waitMs ?? 2000;
+    this.#redis.defineCommand("tokenformUsageFlush", { lua: RAISE, numberOfKeys: 1 });
   }
 
   success(tokenId: string, ip: string | undefined, now: number): void {
@@ -111,7 +126,7 @@ export class SharedUsage implements UsageSink {
     if (this.#stopped) return this.#local.flush();
     let request: number;
     try {
-      request = await this.#redis.incr(FLUSH_KEY);
+      request = await (this.#redis as unknown as ScriptedRedis).tokenformUsageFlush(FLUSH_KEY, Date.now());
     } catch (error) {
       this.#failed(error);
       return this.#local.flush();

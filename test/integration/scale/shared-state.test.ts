@@ -3,17 +3,11 @@
  * limit holds across the instances (not once per instance), a signed request is admitted once whichever
  * instance sees it, and a usage read on any instance counts every instance's verifications.
  */
-import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { TokenformClient } from "../../../src/api/client.js";
 import { signRequest } from "../../../src/service/index.js";
-import { silentLogger } from "../../../src/service/logger.js";
-import { openRedis } from "../../../src/service/redis/connection.js";
-import { type RunningService, type ServiceOptions, startService } from "../../../src/service/service.js";
-import { PostgresStore } from "../../../src/service/store/postgres.js";
 import { usePostgres } from "../../support/postgres.js";
 import { type RedisServer, startRedis } from "../../support/redis.js";
-import { rawRequest } from "../service/harness.js";
+import { type Instances, startInstances, verifyCode } from "./instances.js";
 
 const cluster = usePostgres();
 let redisServer: RedisServer;
@@ -25,53 +19,21 @@ afterAll(async () => {
   await redisServer?.dispose();
 });
 
-const cleanups: Array<() => Promise<void>> = [];
+const running: Instances[] = [];
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  for (const r of running.splice(0)) await r.close();
 });
 
-/** `count` instances on one fresh PostgreSQL database, sharing one Redis database (its own per test). */
-async function instances(
-  count: number,
-  options: Partial<ServiceOptions> = {},
-): Promise<{ nodes: RunningService[]; redis: Redis }> {
-  const url = await cluster().createDatabase();
-  const redis = await openRedis(redisServer.url(++database % 16), { logger: silentLogger() });
-  await redis.flushdb();
-  cleanups.push(async () => redis.disconnect());
-  const started: RunningService[] = [];
-  for (let i = 0; i < count; i++) {
-    const service = await startService({
-      store: new PostgresStore({ connectionString: url }),
-      redis,
-      port: 0,
-      sweepIntervalMs: 0,
-      // Nothing is written by the timer: what a read shows comes from the instances, not from luck.
-      usageFlushMs: 3_600_000,
-      rateLimits: { keyPerMinute: 1000, accountPerHour: null },
-      ...options,
-    });
-    cleanups.push(() => service.close());
-    started.push(service);
-  }
-  return { nodes: started, redis };
-}
-
-function admin(service: RunningService): TokenformClient {
-  const client = new TokenformClient({ baseUrl: service.url, token: service.adminToken, retries: 0 });
-  cleanups.push(() => client.close());
-  return client;
-}
-
-async function verifyCode(service: RunningService, body: unknown): Promise<string> {
-  const res = await rawRequest(service.url, "POST", "/v1/verify", { body });
-  if (res.status !== 200) throw new Error(`verify answered ${res.status}: ${res.text}`);
-  return res.body.code as string;
+/** Three instances on one fresh PostgreSQL database, sharing one Redis database (its own per test). */
+async function instances(): Promise<Instances> {
+  const started = await startInstances(3, await cluster().createDatabase(), redisServer.url(++database % 16));
+  running.push(started);
+  return started;
 }
 
 describe("three instances on one PostgreSQL and one Redis", () => {
   it("admit a 5/min key exactly 5 times across instances, even 50 requests at once", async () => {
-    const { nodes, redis } = await instances(3);
+    const { nodes, redis, admin } = await instances();
     const issued = await admin(nodes[0]!).createToken({ name: "limited", rateLimit: { perMinute: 5 } });
     const token = issued.secret.reveal();
     // Ten in turn over two instances: five valid, then refusals.
@@ -101,7 +63,7 @@ describe("three instances on one PostgreSQL and one Redis", () => {
   });
 
   it("refuse a signed request replayed to another instance", async () => {
-    const { nodes, redis } = await instances(3);
+    const { nodes, redis, admin } = await instances();
     const raw = (
       await admin(nodes[0]!).createToken({
         name: "signed",
@@ -136,7 +98,7 @@ describe("three instances on one PostgreSQL and one Redis", () => {
   });
 
   it("count every instance's verifications in a usage read on any of them", async () => {
-    const { nodes } = await instances(3);
+    const { nodes, admin } = await instances();
     const issued = await admin(nodes[0]!).createToken({ name: "counted" });
     const token = issued.secret.reveal();
     const spread = [4, 3, 2];
