@@ -20,7 +20,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       "--redis-failure <closed|local>",
-      "while Redis is unreachable: closed answers verifies 503 with Retry-After (default), local falls back to per-instance limits with a warning (default: TOKENFORM_REDIS_FAILURE or closed)",
+      "while Redis is unreachable: closed answers verifies that need it 503 with Retry-After, local falls back to per-instance limits with a warning (default: TOKENFORM_REDIS_FAILURE, else closed)",
     )
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (default 8787)", portArgument)
