@@ -9,7 +9,7 @@ import { ConfigError } from "../errors.js";
 import type { ProxyTrustSetting } from "./client-address.js";
 import { createLogger } from "./logger.js";
 import { openRedis } from "./redis/connection.js";
-import { parseRedisFailure } from "./redis/failure.js";
+import { parseRedisFailure, type RedisFailureMode } from "./redis/failure.js";
 import { type RunningService, startService } from "./service.js";
 import { stopSignal } from "./stop-signal.js";
 import { isPostgresUrl, PostgresStore } from "./store/postgres.js";
@@ -66,6 +66,13 @@ function usageFlushMs(value: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** `--redis-failure`, else TOKENFORM_REDIS_FAILURE, checked (undefined: the service's default). */
+function redisFailureOf(flag: string | undefined, env: NodeJS.ProcessEnv): RedisFailureMode | undefined {
+  if (flag !== undefined) return parseRedisFailure(flag);
+  const value = env.TOKENFORM_REDIS_FAILURE;
+  return value ? parseRedisFailure(value, "TOKENFORM_REDIS_FAILURE") : undefined;
+}
+
 /** Default port of `tokenform serve`. */
 export const DEFAULT_PORT = 8787;
 
@@ -77,12 +84,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     destination: options.stdout,
   });
   const flushMs = usageFlushMs(env.TOKENFORM_USAGE_FLUSH_MS);
-  const redisFailure =
-    options.redisFailure !== undefined
-      ? parseRedisFailure(options.redisFailure)
-      : env.TOKENFORM_REDIS_FAILURE
-        ? parseRedisFailure(env.TOKENFORM_REDIS_FAILURE, "TOKENFORM_REDIS_FAILURE")
-        : undefined;
+  const redisFailure = redisFailureOf(options.redisFailure, env);
   const stop = stopSignal(options.signals);
   const db = resolveDatabase(options.db, env);
   const store = isPostgresUrl(db)
