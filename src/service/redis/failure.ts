@@ -94,6 +94,8 @@ export class FallbackLimiter implements Limiter {
       this.#outage.failed(error);
       if (this.#mode === "closed") throw redisUnavailable();
       const decision = this.#local.check(rules, now);
+      // Releases follow checks at once; a long outage without a sweeper must not grow this without bound.
+      if (this.#localTimes.size >= 10_000) this.#localTimes.clear();
       if (decision.allowed) this.#localTimes.add(now);
       return decision;
     }
