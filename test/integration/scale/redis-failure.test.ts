@@ -5,11 +5,15 @@
  * limits (and the store's replay window) with one warning. Never a 500; the instances reconnect by
  * themselves; no verification's usage is lost.
  */
-import { Writable } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { TokenformClient } from "../../../src/api/client.js";
 import type { RedisFailureMode } from "../../../src/service/redis/failure.js";
+import { serve } from "../../../src/service/serve.js";
+import type { RunningService } from "../../../src/service/service.js";
 import { signRequest } from "../../../src/service/signing.js";
+import { generateToken } from "../../../src/spec/token-format.js";
 import { usePostgres } from "../../support/postgres.js";
 import { type RedisServer, startRedis } from "../../support/redis.js";
 import { type Instances, startInstances, verifyAt, verifyCode } from "./instances.js";
@@ -212,5 +216,62 @@ describe.each(["closed", "local"] as const)("Redis killed and restarted under lo
     const usage = await c.admin(c.nodes[1]!).usage(issued.token.id);
     expect(usage.requestCount).toBe(valid);
     expect(usage.hourly.reduce((sum, h) => sum + h.requests, 0)).toBe(valid);
+  });
+});
+
+describe("tokenform serve --redis-failure", () => {
+  it("is read from TOKENFORM_REDIS_FAILURE by serve: two serves share limits, then fall back locally", async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.dispose());
+    const db = await cluster().createDatabase();
+    const bootstrap = generateToken("mcp_adm_");
+    const runs: Array<{ service: RunningService; logs: () => string; exited: Promise<number> }> = [];
+    for (const signal of ["SIGUSR2", "SIGWINCH"] as const) {
+      const stdout = new PassThrough();
+      let logs = "";
+      stdout.on("data", (chunk: Buffer) => {
+        logs += chunk.toString("utf8");
+      });
+      let listening: (service: RunningService) => void = () => undefined;
+      const started = new Promise<RunningService>((resolve) => {
+        listening = resolve;
+      });
+      const exited = serve({
+        db,
+        port: 0,
+        redis: redis.url(0),
+        env: { TOKENFORM_BOOTSTRAP_TOKEN: bootstrap, TOKENFORM_REDIS_FAILURE: "local" },
+        stdout,
+        stderr: new PassThrough(),
+        signals: [signal],
+        onListening: listening,
+      });
+      const service = await Promise.race([
+        started,
+        exited.then((code) => {
+          throw new Error(`serve exited early with ${code}: ${logs}`);
+        }),
+      ]);
+      runs.push({ service, logs: () => logs, exited });
+      cleanups.push(async () => {
+        process.emit(signal, signal);
+        expect(await exited).toBe(0);
+      });
+    }
+    const api = new TokenformClient({ baseUrl: runs[0]!.service.url, token: bootstrap, retries: 0 });
+    cleanups.push(() => api.close());
+    const token = (await api.createToken({ name: "served", rateLimit: { perMinute: 5 } })).secret.reveal();
+    const shared: string[] = [];
+    for (let i = 0; i < 6; i++) shared.push(await verifyCode(runs[i % 2]!.service, { token }));
+    expect(shared.filter((c) => c === "VALID")).toHaveLength(5);
+
+    await redis.stop();
+    // Local mode: each serve counts on its own from here (the shared admissions were in Redis), five each.
+    for (const run of runs) {
+      const codes: string[] = [];
+      for (let i = 0; i < 6; i++) codes.push(await verifyCode(run.service, { token }));
+      expect(codes.filter((c) => c === "VALID")).toHaveLength(5);
+      expect(run.logs()).toMatch(/"redisFailure":"local".*"msg":"Redis unreachable: rate limits fall back/);
+    }
   });
 });
