@@ -145,6 +145,8 @@ export class SharedUsage implements UsageSink {
       this.#failed(error);
       return;
     }
+    // Stopped meanwhile: the service's own last flush writes what is left, before the store closes.
+    if (this.#stopped) return;
     if (request > this.#acked) {
       try {
         await this.#local.flush();
@@ -158,6 +160,7 @@ export class SharedUsage implements UsageSink {
 
   /** Records that this instance's counts up to flush request `request` are in the store; heartbeat. */
   async #acknowledge(request: number): Promise<void> {
+    if (this.#stopped) return;
     if (request > this.#acked) this.#acked = request;
     await this.#redis
       .pipeline()
