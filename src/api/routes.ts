@@ -215,7 +215,9 @@ export const API_ROUTES = {
     access: "verify",
     summary:
       "Verify a key for a request. 200 for any well-formed request: the verdict is in the body. Callers: an " +
-      "admin token with tokens:verify or tokens:read (only its account's keys), or anyone over loopback.",
+      "admin token with tokens:verify or tokens:read (only its account's keys), or anyone over loopback. " +
+      "Behind several instances sharing Redis, 503 with Retry-After while Redis is unreachable and the " +
+      "service fails closed (`serve --redis-failure closed`, the default).",
     body: { schema: VerifyRequestSchema, required: true },
     response: { status: 200, description: "The verdict.", schema: VerifyResponseSchema },
   },

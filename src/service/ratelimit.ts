@@ -6,7 +6,8 @@
  * request is counted against all of them only when all admit it, so a refused request consumes nothing.
  *
  * State is in memory and the process is single-threaded, so concurrent requests can never over-admit.
- * (Running several instances needs a shared limiter such as Redis; see DESIGN.md "Scale". Such a limiter
+ * (Several instances share one window through Redis: `RedisLimiter` in src/service/redis/limiter.ts, the
+ * same sliding log in one Lua script, which `startService({ redis })` uses. Any other shared limiter
  * implements `Limiter` below and is passed to `startService` as `limiter`.)
  */
 

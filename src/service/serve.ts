@@ -9,6 +9,7 @@ import { ConfigError } from "../errors.js";
 import type { ProxyTrustSetting } from "./client-address.js";
 import { createLogger } from "./logger.js";
 import { openRedis } from "./redis/connection.js";
+import { parseRedisFailure, type RedisFailureMode } from "./redis/failure.js";
 import { type RunningService, startService } from "./service.js";
 import { stopSignal } from "./stop-signal.js";
 import { isPostgresUrl, PostgresStore } from "./store/postgres.js";
@@ -24,6 +25,8 @@ export interface ServeOptions {
   trustProxy?: ProxyTrustSetting;
   /** Redis URL shared by several instances (default: TOKENFORM_REDIS_URL; none = single-instance state). */
   redis?: string;
+  /** `closed` or `local` (src/service/redis/failure.ts; default: TOKENFORM_REDIS_FAILURE, else closed). */
+  redisFailure?: string;
   /** Also accept version-1 request signatures (src/service/signing.ts). */
   allowLegacySignatures?: boolean;
   /** Bounds of slow clients (defaults in src/spec/limits.ts). */
@@ -63,6 +66,13 @@ function usageFlushMs(value: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** `--redis-failure`, else TOKENFORM_REDIS_FAILURE, checked (undefined: the service's default). */
+function redisFailureOf(flag: string | undefined, env: NodeJS.ProcessEnv): RedisFailureMode | undefined {
+  if (flag !== undefined) return parseRedisFailure(flag);
+  const value = env.TOKENFORM_REDIS_FAILURE;
+  return value ? parseRedisFailure(value, "TOKENFORM_REDIS_FAILURE") : undefined;
+}
+
 /** Default port of `tokenform serve`. */
 export const DEFAULT_PORT = 8787;
 
@@ -74,6 +84,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     destination: options.stdout,
   });
   const flushMs = usageFlushMs(env.TOKENFORM_USAGE_FLUSH_MS);
+  const redisFailure = redisFailureOf(options.redisFailure, env);
   const stop = stopSignal(options.signals);
   const db = resolveDatabase(options.db, env);
   const store = isPostgresUrl(db)
@@ -96,6 +107,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     dbPath: store ? undefined : db,
     store,
     redis,
+    redisFailure,
     host: options.host ?? "127.0.0.1",
     port: options.port ?? DEFAULT_PORT,
     bootstrapToken: env.TOKENFORM_BOOTSTRAP_TOKEN || undefined,

@@ -32,6 +32,8 @@ import { type Invalidation, LocalInvalidation } from "./invalidation.js";
 import { listen } from "./listen.js";
 import { silentLogger } from "./logger.js";
 import { type Limiter, RateLimiter } from "./ratelimit.js";
+import type { RedisFailureMode } from "./redis/failure.js";
+import { sharedState } from "./redis/shared.js";
 import { DEFAULT_DB_PATH, SqliteStore } from "./store/sqlite.js";
 import type { TokenPrefixes, TokenStore } from "./store/types.js";
 import { TokenManager } from "./tokens.js";
@@ -94,6 +96,12 @@ export interface ServiceOptions {
    * passed explicitly are built on it. The caller owns the client (the service does not quit it).
    */
   redis?: Redis;
+  /**
+   * What verifies do while `redis` is unreachable (src/service/redis/failure.ts): `closed` (default) answers
+   * those that need the shared limits or replay window 503 with `Retry-After`; `local` falls back to this
+   * instance's own limits (and the store's replay window) with a warning.
+   */
+  redisFailure?: RedisFailureMode;
   /** Usage flush interval in ms (default 1000; only for the default usage sink). */
   usageFlushMs?: number;
   /** Sweeper interval in ms (default 30 000; 0 disables the timer — call `sweep()` yourself). */
@@ -190,9 +198,12 @@ async function wire(options: ServiceOptions): Promise<ServiceParts> {
   });
   const invalidation = options.invalidation ?? new LocalInvalidation();
   const unsubscribe = invalidation.subscribe((tokenId) => cache.invalidateToken(tokenId));
-  const usage =
-    options.usage ?? new UsageAccumulator({ store, flushIntervalMs: options.usageFlushMs ?? 1000, logger });
-  const limiter = options.limiter ?? new RateLimiter();
+  const shared = options.redis
+    ? sharedState(options.redis, { store, logger, failure: options.redisFailure ?? "closed" })
+    : undefined;
+  const localUsage = new UsageAccumulator({ store, flushIntervalMs: options.usageFlushMs ?? 1000, logger });
+  const usage = options.usage ?? shared?.usage(localUsage) ?? localUsage;
+  const limiter = options.limiter ?? shared?.limiter ?? new RateLimiter();
   const verifier = new Verifier({
     store,
     cache,
@@ -201,6 +212,7 @@ async function wire(options: ServiceOptions): Promise<ServiceParts> {
     logger,
     digester,
     usage,
+    replay: shared?.replay,
     allowLegacySignatures: options.allowLegacySignatures ?? false,
     rateDefaults: {
       keyPerMinute: options.rateLimits?.keyPerMinute ?? 100,

@@ -7,8 +7,8 @@
  *
  * so a signature is bound to one method, one request target and one body. A timestamp more than five
  * minutes from now is refused. This module owns the canonical form and the stateless check; the replay
- * window (each signature admitted once) is kept in the store by the verifier (`claimSignature`), so a
- * restart or another instance on the same database refuses a replay too.
+ * window (each signature admitted once) is the verifier's `ReplayWindow` (src/service/replay.ts: the
+ * store's, or Redis's when configured), so a restart or another instance refuses a replay too.
  *
  * The version-1 form, HMAC of `"<timestamp>.<body>"` (no method, no path), is accepted only when the
  * service is started with `allowLegacySignatures: true`.
@@ -41,7 +41,7 @@ export interface SigningInput {
 }
 
 export type SignatureCheck =
-  /** The signature is genuine and fresh; `replayId` must still be claimed once (`TokenStore.claimSignature`). */
+  /** The signature is genuine and fresh; `replayId` must still be claimed once (`ReplayWindow.claim`). */
   { ok: true; replayId: string; expiresAt: number } | { ok: false; code: "BAD_SIGNATURE"; message: string };
 
 /** The version-2 string a client signs. */

@@ -1,8 +1,8 @@
 /**
  * What the verifier and the token manager need of usage accounting: record an outcome on the request path
  * (no I/O there), show counts not yet written, and write them. The service's default is the in-memory
- * `UsageAccumulator` (src/service/usage.ts), flushed to the store on a timer; a shared implementation
- * (scale-out) can send them elsewhere.
+ * `UsageAccumulator` (src/service/usage.ts), flushed to the store on a timer; with Redis, `SharedUsage`
+ * (src/service/redis/usage.ts) wraps it so a usage read on any instance includes every instance's counts.
  */
 import type { PendingUsage } from "./lifecycle.js";
 

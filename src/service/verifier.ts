@@ -11,8 +11,8 @@
  *
  * The hot path for a cached key is synchronous: one SHA-256, a few `Map` operations, no
  * awaiting and no disk (usage is accumulated in memory and flushed elsewhere). Keys that require signed
- * requests are the exception: an admitted request records its signature in the store (the replay window
- * survives restarts and is shared by instances), and only an admitted one does.
+ * requests are the exception: an admitted request records its signature in the replay window (the store's,
+ * or Redis's when configured: it survives restarts and is shared by instances), and only an admitted one does.
  */
 import type { Logger } from "pino";
 import type { VerifyCode } from "../api/schemas.js";
@@ -24,6 +24,7 @@ import { checkGrant } from "./grant.js";
 import { ipAllowed, parseRanges } from "./ip.js";
 import { effectiveToken } from "./lifecycle.js";
 import type { Limiter, RateDecision, RateRule } from "./ratelimit.js";
+import { type ReplayWindow, storeReplayWindow } from "./replay.js";
 import { checkSignature, SIGNATURE_LABEL, type SignatureCheck, type SignedRequest } from "./signing.js";
 import type { SecretRecord, StoredToken, TokenStore } from "./store/types.js";
 import type { UsageSink } from "./usage-sink.js";
@@ -46,6 +47,8 @@ export interface VerifierOptions {
   digester: Digester;
   usage: UsageSink;
   rateDefaults: RateDefaults;
+  /** Where admitted signatures are remembered (default: the store, `TokenStore.claimSignature`). */
+  replay?: ReplayWindow;
   /** Also accept version-1 request signatures (`"<timestamp>.<body>"`, no method or path); default false. */
   allowLegacySignatures?: boolean;
 }
@@ -126,6 +129,7 @@ export class Verifier {
   readonly #usage: UsageSink;
   readonly #allowLegacySignatures: boolean;
   readonly #rateDefaults: RateDefaults;
+  readonly #replay: ReplayWindow;
 
   constructor(options: VerifierOptions) {
     this.#store = options.store;
@@ -137,6 +141,7 @@ export class Verifier {
     this.#usage = options.usage;
     this.#allowLegacySignatures = options.allowLegacySignatures ?? false;
     this.#rateDefaults = options.rateDefaults;
+    this.#replay = options.replay ?? storeReplayWindow(options.store);
   }
 
   /**
@@ -154,7 +159,7 @@ export class Verifier {
   /**
    * The synchronous fast path: the verdict when it needs no store access (cached key, or refused
    * offline), otherwise undefined — then call `verify`. Keys that require signed requests always need
-   * `verify`: the replay window is in the store; so do rate-limited requests when the limiter is not
+   * `verify`: the replay window needs a round trip; so do rate-limited requests when the limiter is not
    * synchronous (`Limiter.synchronous`).
    */
   verifyCached(input: VerifyInput): Verdict | undefined {
@@ -201,8 +206,8 @@ export class Verifier {
 
   /**
    * A key that requires signed requests: the signature is checked in its place in the order, and only a
-   * request every other check admits records it in the store (an atomic insert-if-absent shared by
-   * restarts and instances). A replay found there is refused and gives its rate-limit admission back, so a
+   * request every other check admits records it in the replay window (an atomic insert-if-absent shared
+   * by restarts and instances). A replay found there is refused and gives its rate-limit admission back, so a
    * request refused for any reason — rate limit, scope, IP, replay — consumes neither.
    */
   async #decideSigned(entry: CachedKey, input: VerifyInput, now: number): Promise<Verdict> {
@@ -211,7 +216,7 @@ export class Verifier {
     if (!verdict.valid || !signature.ok) return verdict;
     let claimed: boolean;
     try {
-      claimed = await this.#store.claimSignature(entry.key.id, signature.replayId, signature.expiresAt, now);
+      claimed = await this.#replay.claim(entry.key.id, signature.replayId, signature.expiresAt, now);
     } catch (error) {
       await this.#release(entry, input, now);
       throw error;

@@ -44,6 +44,10 @@ const SKIPPED: Record<string, string> = {
   "export TOKENFORM_DATABASE_URL='postgres://tokenform:PASSWORD@db.internal:5432/tokenform'":
     "needs a PostgreSQL server (test/integration/service/postgres*.test.ts start their own)",
   "npx tokenform serve --host 0.0.0.0 --port 8787": "binds every interface; tests listen on loopback only",
+  "export TOKENFORM_REDIS_URL='redis://redis.internal:6379/0'":
+    "needs a Redis server (test/integration/scale/*.test.ts start their own)",
+  "npx tokenform serve --host 0.0.0.0 --port 8787 --trust-proxy 10.0.1.5 --redis-failure closed":
+    "binds every interface and needs PostgreSQL and Redis; test/integration/scale runs three instances",
   "npx tokenform serve &":
     "a fixed port (8787); the MCP example it serves is run by test/e2e/mcp-example.test.ts",
   "TOKENFORM_API_URL=http://127.0.0.1:8787 npx tsx examples/mcp/server.ts": "test/e2e/mcp-example.test.ts",

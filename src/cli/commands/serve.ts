@@ -18,6 +18,10 @@ export function registerServe(program: Command): void {
       "--redis <url>",
       "redis://HOST:PORT/DB shared by several instances: rate limits, replay window, usage counts and revocation (default: TOKENFORM_REDIS_URL)",
     )
+    .option(
+      "--redis-failure <closed|local>",
+      "while Redis is unreachable: closed answers verifies that need it 503 with Retry-After, local falls back to per-instance limits with a warning (default: TOKENFORM_REDIS_FAILURE, else closed)",
+    )
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (default 8787)", portArgument)
     .option("--trust-proxy <hops|cidr...>", TRUST_PROXY_HELP, trustProxyArgument)
@@ -46,12 +50,14 @@ export function registerServe(program: Command): void {
       "\nEnvironment: TOKENFORM_BOOTSTRAP_TOKEN seeds the first admin key of a new database (otherwise one is\n" +
         "generated and printed once on stderr); TOKENFORM_PEPPER mixes a server secret into stored digests;\n" +
         "TOKENFORM_DATABASE_URL (postgres://user:password@host:5432/db) selects PostgreSQL;\n" +
-        "TOKENFORM_REDIS_URL (redis://host:6379/0) shares limits and revocation between instances.",
+        "TOKENFORM_REDIS_URL (redis://host:6379/0) shares limits and revocation between instances;\n" +
+        "TOKENFORM_REDIS_FAILURE (closed or local) is --redis-failure.",
     )
     .action(
       async (options: {
         db?: string;
         redis?: string;
+        redisFailure?: string;
         host: string;
         port?: number;
         trustProxy?: string[];

@@ -63,6 +63,9 @@ export function clientOptions(connectionName: string) {
     lazyConnect: true,
     // A command on a disconnected client fails at once: the caller's failure mode decides, nobody waits.
     enableOfflineQueue: false,
+    // Commands issued in the same tick (concurrent verifies) go out in one write: the bench's Redis-limiter
+    // throughput rose from about 56% to about 70–77% of the in-memory limiter's with it.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     connectTimeout: CONNECT_TIMEOUT_MS,
     retryStrategy: (attempt: number) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
