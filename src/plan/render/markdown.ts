@@ -6,7 +6,16 @@
 
 import { stoppingKeys } from "../impact.js";
 import type { Change, ChangeKind, Plan } from "../types.js";
-import { closingLine, driftNote, headline, retiringLine, SYMBOL, show, stoppingLine } from "./words.js";
+import {
+  closingLine,
+  driftAuthor,
+  driftNote,
+  headline,
+  retiringLine,
+  SYMBOL,
+  show,
+  stoppingLine,
+} from "./words.js";
 
 /** GitHub rejects comment bodies over 65,536 characters; keep a margin for the marker and footer. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -116,7 +125,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   if (plan.drift.length > 0) {
     body.push("#### Changed outside tokenform", "", "Applying this plan sets it back:", "");
     for (const d of plan.drift) {
-      const who = d.changedBy ? ` by \`${d.changedBy}\`${d.changedAt ? ` at ${d.changedAt}` : ""}` : "";
+      const who = driftAuthor(d, (key) => `\`${key}\``);
       body.push(
         `- \`${d.name}\`: ${cell(d.fields.map((f) => f.field).join(", ") || "settings")} changed${who}`,
       );

@@ -5,7 +5,16 @@
 import { formatDuration } from "../../spec/duration.js";
 import { stoppingKeys } from "../impact.js";
 import type { Change, Plan } from "../types.js";
-import { closingLine, driftNote, headline, retiringLine, SYMBOL, show, stoppingLine } from "./words.js";
+import {
+  closingLine,
+  driftAuthor,
+  driftNote,
+  headline,
+  retiringLine,
+  SYMBOL,
+  show,
+  stoppingLine,
+} from "./words.js";
 
 export interface TextOptions {
   /** ANSI colours (set for a TTY only). */
@@ -96,7 +105,7 @@ function driftLines(plan: Plan, paint: Paint): string[] {
   return [
     paint("yellow", "Changed outside tokenform (this plan sets it back):"),
     ...plan.drift.map((d) => {
-      const who = d.changedBy ? ` by ${d.changedBy}${d.changedAt ? ` at ${d.changedAt}` : ""}` : "";
+      const who = driftAuthor(d);
       const what = d.fields.map((f) => f.field).join(", ") || "settings";
       return `  ! ${d.name}: ${what} changed${who}`;
     }),
