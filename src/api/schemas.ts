@@ -403,7 +403,11 @@ export const AuditEntrySchema = z.object({
   action: z.string().describe("e.g. token.create, token.update, token.roll, token.delete, token.confirm."),
   targetId: z.string().nullable(),
   targetName: z.string().nullable(),
-  changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+  changes: z
+    .record(z.string(), z.object({ from: z.unknown(), to: z.unknown() }))
+    .describe(
+      "The fields the action changed, `{from, to}` each; `appliedFor` (`to`: an owner) marks a write tokenform made for that TokenSet (it sent `Tokenform-Owner`).",
+    ),
   sourceIp: z.string().nullable(),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
