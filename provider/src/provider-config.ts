@@ -86,7 +86,6 @@ export async function configure(
   if (diagnostics.length > 0 || endpoint === undefined || token === undefined) return { diagnostics };
   const { TokenformClient } = await import("../../src/api/client.js");
   const { SecretValue } = await import("../../src/api/secret.js");
-  // Its writes are tokenform's own for `owner` (the service lets only those change tokenform.dev/* labels).
-  const api = new TokenformClient({ baseUrl: endpoint, token: new SecretValue(token), owner });
+  const api = new TokenformClient({ baseUrl: endpoint, token: new SecretValue(token) });
   return { configured: { api, sinks, owner }, diagnostics };
 }
