@@ -8,6 +8,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { OWNER_PATTERN } from "../spec/schema.js";
 import { API_ERROR_STATUS } from "./errors.js";
 import {
   API_ROUTE_LIST,
@@ -27,7 +28,6 @@ import {
   CreateTokenResponseSchema,
   DeliveryRecordSchema,
   OWNER_HEADER,
-  OWNER_VALUE,
   RollTokenRequestSchema,
   TokenSchema,
   UpdateTokenRequestSchema,
@@ -125,7 +125,7 @@ const OWNER = {
   name: OWNER_HEADER,
   in: "header",
   required: false,
-  schema: { type: "string", pattern: OWNER_VALUE.source },
+  schema: { type: "string", pattern: OWNER_PATTERN },
   description:
     "The TokenSet owner this write is made for, sent by tokenform's apply, Action and Terraform provider. Only such a write may change a token's `tokenform.dev/*` labels (the owner it has or is given); its audit entry records it as `changes.appliedFor`. A declaration, not a credential.",
 };
