@@ -5,7 +5,7 @@
  */
 import { redactKnownSecrets } from "../../src/api/secret.js";
 import type { ApplyResult, ChangeResult } from "../../src/apply/apply.js";
-import { headline, SYMBOL } from "../../src/plan/render/words.js";
+import { driftAuthor, headline, SYMBOL } from "../../src/plan/render/words.js";
 import type { ReviewComparison } from "../../src/plan/review.js";
 import type { ChangeKind, Plan } from "../../src/plan/types.js";
 import { countDiagnostics, type Diagnostic, formatLocation } from "../../src/spec/diagnostics.js";
@@ -226,7 +226,7 @@ export function scheduledMarkdown(full: Plan, scheduled: Plan): string {
       "",
     );
     for (const d of full.drift.slice(0, MAX_LISTED)) {
-      const who = d.changedBy ? ` by \`${d.changedBy}\`${d.changedAt ? ` at ${d.changedAt}` : ""}` : "";
+      const who = driftAuthor(d, (key) => `\`${key}\``);
       lines.push(
         `- \`${d.name}\`: ${cell(d.fields.map((f) => f.field).join(", ") || "settings")} changed${who}`,
       );

@@ -26,6 +26,7 @@ import {
   type CreateTokenRequest,
   CreateTokenResponseSchema,
   type DeliveryRecord,
+  OWNER_HEADER,
   type Page,
   pageSchema,
   type RollTokenRequest,
@@ -67,6 +68,11 @@ export interface TokenformClientOptions {
   maxRetryDelayMs?: number;
   /** undici dispatcher (Agent/Pool) to use; by default the client owns a keep-alive Agent that `close()` ends. */
   dispatcher?: Dispatcher;
+  /**
+   * The TokenSet owner every write declares it is made for (`Tokenform-Owner`): set by tokenform's own
+   * writers (apply, the Action, the Terraform provider), never for hand edits. See `forOwner`.
+   */
+  owner?: string;
 }
 
 /** How a request may be repeated. */
@@ -111,6 +117,7 @@ function retryAfterSeconds(value: string | string[] | undefined): number | undef
   return ms === undefined ? undefined : ms / 1000;
 }
 
+const OWNER_HEADER_NAME = OWNER_HEADER.toLowerCase();
 const TokenPageSchema = pageSchema(TokenSchema);
 const AuditPageSchema = pageSchema(AuditEntrySchema);
 
@@ -124,8 +131,10 @@ export class TokenformClient implements TokenformApi {
   readonly #maxRetryDelayMs: number;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
+  readonly #options: TokenformClientOptions;
 
   constructor(options: TokenformClientOptions) {
+    this.#options = options;
     this.baseUrl = apiUrl(options.baseUrl, "the token service URL");
     this.#token = typeof options.token === "string" ? new SecretValue(options.token) : options.token;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
@@ -135,6 +144,15 @@ export class TokenformClient implements TokenformApi {
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 4_000, connections: 16 });
+  }
+
+  /**
+   * This client declaring each write as tokenform's own for `owner` (`Tokenform-Owner`), sharing its
+   * connections: the service lets only such writes change `tokenform.dev/*` labels, and marks them in the
+   * audit log so plans tell them from hand edits made with the same key.
+   */
+  forOwner(owner: string): TokenformClient {
+    return new TokenformClient({ ...this.#options, owner, dispatcher: this.#dispatcher });
   }
 
   /** Closes the client's own connections (a dispatcher passed in options is left to its owner). */
@@ -321,6 +339,8 @@ export class TokenformClient implements TokenformApi {
       accept: "application/json",
       ...spec.headers,
     };
+    if (this.#options.owner !== undefined && spec.method !== "GET")
+      headers[OWNER_HEADER_NAME] = this.#options.owner;
     if (this.#token) headers.authorization = `Bearer ${this.#token.reveal()}`;
     let payload: string | undefined;
     if (spec.body !== undefined) {

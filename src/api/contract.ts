@@ -55,4 +55,14 @@ export interface TokenformApi {
   verify(request: VerifyRequest): Promise<VerifyResponse>;
   usage(id: string): Promise<Usage>;
   audit(query?: { cursor?: string; limit?: number; targetId?: string }): Promise<Page<AuditEntry>>;
+  /**
+   * The same API with every write declared as tokenform's own for `owner` (the `Tokenform-Owner` header):
+   * needed to change `tokenform.dev/*` labels, and how plans tell apply's writes from hand edits.
+   */
+  forOwner?(owner: string): TokenformApi;
+}
+
+/** `api` writing as tokenform's own for `owner` (as is, for an adapter that declares nothing). */
+export function ownerApi(api: TokenformApi, owner: string): TokenformApi {
+  return api.forOwner?.(owner) ?? api;
 }

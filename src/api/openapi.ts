@@ -8,6 +8,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { OWNER_PATTERN } from "../spec/schema.js";
 import { API_ERROR_STATUS } from "./errors.js";
 import {
   API_ROUTE_LIST,
@@ -26,6 +27,7 @@ import {
   CreateTokenRequestSchema,
   CreateTokenResponseSchema,
   DeliveryRecordSchema,
+  OWNER_HEADER,
   RollTokenRequestSchema,
   TokenSchema,
   UpdateTokenRequestSchema,
@@ -119,6 +121,15 @@ const IF_MATCH = {
   description: "The ETag last read; the request fails with 412 if the token changed since.",
 };
 
+const OWNER = {
+  name: OWNER_HEADER,
+  in: "header",
+  required: false,
+  schema: { type: "string", pattern: OWNER_PATTERN },
+  description:
+    "The TokenSet owner this write is made for, sent by tokenform's apply, Action and Terraform provider. Only such a write may change a token's `tokenform.dev/*` labels (the owner it has or is given); its audit entry records it as `changes.appliedFor`. A declaration, not a credential.",
+};
+
 /** Who may call: public routes need nothing; `/v1/verify` also takes loopback callers without a key. */
 const SECURITY: Partial<Record<RouteAccess, Json[]>> = {
   public: [],
@@ -142,6 +153,7 @@ function operation(route: RouteDefinition & { operationId: string }): Json {
     ...(param.description === undefined ? {} : { description: param.description }),
   }));
   if (route.ifMatch) parameters.push(IF_MATCH);
+  if (route.access === "write") parameters.push(OWNER);
   const { status, description, schema, etag } = route.response;
   return {
     operationId: route.operationId,

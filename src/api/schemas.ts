@@ -17,11 +17,26 @@ import {
   MAX_SCOPES,
   MAX_TOOL_PATTERNS,
 } from "../spec/limits.js";
-import { SCOPE_PATTERN, TOKEN_TYPES, TOOL_PATTERN } from "../spec/schema.js";
+import { OWNER_PATTERN, SCOPE_PATTERN, TOKEN_TYPES, TOOL_PATTERN } from "../spec/schema.js";
 import { findSecrets } from "../spec/secrets.js";
 
 /** Label key under which the owning TokenSet (`metadata.owner`) is recorded on a token. */
 export const OWNER_LABEL = "tokenform.dev/owner";
+/**
+ * Prefix of the labels tokenform writes (owner, applied settings hash, removal policy, …). On an existing
+ * token the service lets them change only in a write that declares the token's owner (`OWNER_HEADER`).
+ */
+export const RESERVED_LABEL_PREFIX = "tokenform.dev/";
+/**
+ * Request header by which tokenform's own writers (apply, the Action, the Terraform provider) declare the
+ * TokenSet owner they write for. Only such a write may change a token's `tokenform.dev/*` labels, and its
+ * audit entry says so (`APPLIED_FOR_CHANGE`); it is a declaration, not a credential (see README: ownership).
+ */
+export const OWNER_HEADER = "Tokenform-Owner";
+/** The audit `changes` key recording the owner a write declared (`{from: null, to: owner}`). */
+export const APPLIED_FOR_CHANGE = "appliedFor";
+/** A valid `OWNER_HEADER` value: a TokenSet owner as the spec writes it. */
+export const OWNER_VALUE = new RegExp(OWNER_PATTERN);
 /**
  * Names of the short-lived admin keys an embedded service mints for one process start with this. Plans
  * treat audit entries by any of them as tokenform's own actions (each CLI run has a different session key).
@@ -390,7 +405,11 @@ export const AuditEntrySchema = z.object({
   action: z.string().describe("e.g. token.create, token.update, token.roll, token.delete, token.confirm."),
   targetId: z.string().nullable(),
   targetName: z.string().nullable(),
-  changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+  changes: z
+    .record(z.string(), z.object({ from: z.unknown(), to: z.unknown() }))
+    .describe(
+      "The fields the action changed, `{from, to}` each; `appliedFor` (`to`: an owner) marks a write tokenform made for that TokenSet (it sent `Tokenform-Owner`).",
+    ),
   sourceIp: z.string().nullable(),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;

@@ -4,7 +4,7 @@
  * it and refuses to act if it changed since the plan (its version moved), so a stale plan never overwrites
  * someone else's change. A failed change is reported and the others go on; the result says what happened.
  */
-import type { TokenformApi } from "../api/contract.js";
+import { ownerApi, type TokenformApi } from "../api/contract.js";
 import { ApiError } from "../api/errors.js";
 import type { Token } from "../api/schemas.js";
 import type { Change, Plan, PlannedDestination } from "../plan/types.js";
@@ -215,6 +215,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     throw new PlanErrorsError(plan.errors);
   }
   const total = plan.changes.length;
+  // Every write declares the plan's owner: the service lets only such writes change tokenform's labels,
+  // and the audit log tells them from hand edits made with the same key (src/service/ownership.ts).
+  const api = ownerApi(options.api, plan.owner);
   options.onEvent?.({ type: "begin", total });
   const results: ChangeResult[] = [];
   const versions = new Map<string, number>();
@@ -234,7 +237,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       for (let group = queue.shift(); group; group = queue.shift()) {
         for (const [index, change] of group.entries()) {
           const ctx: StepContext = {
-            api: options.api,
+            api,
             sinks: options.sinks,
             owner: plan.owner,
             ...(options.host ? { host: options.host } : {}),

@@ -23,6 +23,7 @@ import {
   type ResolvedToken,
   type ResolvedTokenSet,
 } from "../spec/resolved.js";
+import { changedSettings, isOwnWrite } from "./attribution.js";
 import {
   APPLIED_LABEL,
   actualSettings,
@@ -81,7 +82,10 @@ export interface PlanInput {
   now: Date;
   /** Recent audit entries (newest first is not required); used to say who drifted or deleted a token. */
   audit?: AuditEntry[];
-  /** Name of the admin token tokenform acts as, to tell its own changes from outside ones. */
+  /**
+   * Name of the admin token tokenform acts as: a hand edit made with it is named as the set's own key.
+   * (tokenform's own writes are told apart by their audit mark, src/plan/attribution.ts.)
+   */
   self?: string;
   /** Other actor names that are tokenform itself (default: embedded session keys). */
   isSelf?: (actor: string) => boolean;
@@ -139,7 +143,10 @@ function historyOf(audit: AuditEntry[] | undefined, id: string): AuditEntry[] {
 interface PlanContext {
   input: PlanInput;
   host: string;
+  /** Whether an actor is the key tokenform acts as (the plan's own key, an embedded session key). */
   isSelf(actor: string): boolean;
+  /** Whether an audit entry is a write tokenform made for this set (src/plan/attribution.ts). */
+  isOwnWrite(entry: AuditEntry): boolean;
   /** The own token a spec token stands for (same name, else its previous name); else another owner's. */
   matchOf(token: ResolvedToken): { own?: Token; foreign?: Token };
   /** Who holds each destination claim in the account. */
@@ -193,12 +200,13 @@ function planContext(input: PlanInput): { ctx: PlanContext; tokens: ResolvedToke
   const driftReasons = new Map(
     (input.destinationChecks?.drifted ?? []).map((d) => [`${d.name}\u0000${d.destination}`, d.reason]),
   );
+  const isSelf = (actor: string) =>
+    actor === input.self || (input.isSelf ? input.isSelf(actor) : actor.startsWith(EMBEDDED_SESSION_PREFIX));
   const ctx: PlanContext = {
     input,
     host: input.host ?? "localhost",
-    isSelf: (actor) =>
-      actor === input.self ||
-      (input.isSelf ? input.isSelf(actor) : actor.startsWith(EMBEDDED_SESSION_PREFIX)),
+    isSelf,
+    isOwnWrite: (entry) => isOwnWrite(entry, input.set.owner, isSelf),
     matchOf,
     claimHolders,
     holders,
@@ -260,14 +268,14 @@ function existingFor(
 /** A spec token with no token in the service: a create, or a recreate when someone deleted it. */
 function createChange(token: ResolvedToken, destinations: PlannedDestination[], ctx: PlanContext): Change {
   const deleted = (ctx.input.audit ?? [])
-    .filter((e) => e.action === "token.delete" && e.targetName === token.name && !ctx.isSelf(e.actor))
+    .filter((e) => e.action === "token.delete" && e.targetName === token.name && !ctx.isOwnWrite(e))
     .sort((a, b) => b.at.localeCompare(a.at))[0];
   return deleted
     ? {
         kind: "recreate",
         name: token.name,
         desired: token,
-        reason: `deleted outside tokenform by ${deleted.actor} at ${deleted.at}`,
+        reason: `deleted outside tokenform by ${deleted.actor}${ctx.isSelf(deleted.actor) ? " (this set's own key)" : ""} at ${deleted.at}`,
         destinations,
       }
     : { kind: "create", name: token.name, desired: token, destinations };
@@ -397,11 +405,13 @@ function driftReport(
 ): DriftReport | undefined {
   const applied = actual.labels[APPLIED_LABEL];
   if (applied === undefined || applied === settingsHash(current)) return undefined;
+  // The edits since tokenform last wrote the token, the newest first; whoever made them, the set's own
+  // key included (src/plan/attribution.ts).
   const history = historyOf(ctx.input.audit, actual.id);
-  const selfIndex = history.findIndex((e) => ctx.isSelf(e.actor));
-  const sinceSelf = selfIndex === -1 ? history : history.slice(0, selfIndex);
-  const outside = sinceSelf.find((e) => !ctx.isSelf(e.actor));
-  const touched = new Set(sinceSelf.flatMap((e) => Object.keys(e.changes)));
+  const ownIndex = history.findIndex((e) => ctx.isOwnWrite(e));
+  const edits = (ownIndex === -1 ? history : history.slice(0, ownIndex)).filter(changedSettings);
+  const outside = edits[0];
+  const touched = new Set(edits.flatMap((e) => Object.keys(e.changes)));
   const fields = diffSettings(current, desired).filter(
     (f) =>
       !(f.field === "expiresAt" && sameExpiry(current.expiresAt, desired.expiresAt)) &&
@@ -411,7 +421,13 @@ function driftReport(
     name: token.name,
     id: actual.id,
     fields,
-    ...(outside ? { changedBy: outside.actor, changedAt: outside.at } : {}),
+    ...(outside
+      ? {
+          changedBy: outside.actor,
+          ...(ctx.isSelf(outside.actor) ? { changedByOwnKey: true } : {}),
+          changedAt: outside.at,
+        }
+      : {}),
   };
 }
 

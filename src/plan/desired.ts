@@ -4,12 +4,12 @@
  * apart from "someone changed the token outside tokenform" (drift).
  */
 import { createHash } from "node:crypto";
-import { OWNER_LABEL, type Token, type UpdateTokenRequest } from "../api/schemas.js";
+import { OWNER_LABEL, RESERVED_LABEL_PREFIX, type Token, type UpdateTokenRequest } from "../api/schemas.js";
 import type { ResolvedToken } from "../spec/resolved.js";
 import { normaliseTools } from "../spec/tools.js";
 
 /** Prefix of every label tokenform writes; users cannot set labels under it (the spec refuses them). */
-export const RESERVED_LABEL_PREFIX = "tokenform.dev/";
+export { RESERVED_LABEL_PREFIX };
 /** Hash of the settings tokenform last applied (see `settingsHash`). */
 export const APPLIED_LABEL = "tokenform.dev/applied";
 /** The token's `onRemove` policy, so a token removed from the spec is retired the way its spec said. */

@@ -181,6 +181,11 @@ export interface DriftReport {
   fields: FieldChange[];
   /** Name of the admin token that last changed it outside tokenform, when known. */
   changedBy?: string;
+  /**
+   * True when `changedBy` is the key this plan runs as: a hand edit made with the set's own key (its
+   * audit entry lacks the mark tokenform's apply puts on its writes, `changes.appliedFor`).
+   */
+  changedByOwnKey?: boolean;
   changedAt?: string;
 }
 

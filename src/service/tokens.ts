@@ -25,7 +25,7 @@ import type {
   UpdateTokenRequestSchema,
   Usage,
 } from "../api/schemas.js";
-import { EMBEDDED_SESSION_PREFIX } from "../api/schemas.js";
+import { APPLIED_FOR_CHANGE, EMBEDDED_SESSION_PREFIX } from "../api/schemas.js";
 import { displayPrefixOf, fingerprintOf, SecretValue } from "../api/secret.js";
 import { checkCidr } from "../spec/address.js";
 import { parseDuration } from "../spec/duration.js";
@@ -41,6 +41,7 @@ import { ServiceError } from "./errors.js";
 import { newAuditId, newTokenId } from "./ids.js";
 import type { Invalidation } from "./invalidation.js";
 import { effectiveToken, presentedSecret, toApiToken, tokenStatus } from "./lifecycle.js";
+import { reservedLabelProblem } from "./ownership.js";
 import { parseSelector } from "./selector.js";
 import {
   type AccountRecord,
@@ -69,6 +70,8 @@ export interface Actor {
   scopes: readonly string[];
   /** Source address of the request, when there is one. */
   ip: string | null;
+  /** The TokenSet owner the request declared it writes for (`Tokenform-Owner`: tokenform's own writers). */
+  owner?: string;
 }
 
 /** Account names: lowercase slugs. */
@@ -378,7 +381,11 @@ export class TokenManager {
       action,
       targetId: target.id,
       targetName: target.name,
-      changes,
+      // A write by tokenform's own apply says so, which tells it from a hand edit made with the same key.
+      changes:
+        actor.owner === undefined
+          ? changes
+          : { ...changes, [APPLIED_FOR_CHANGE]: { from: null, to: actor.owner } },
       sourceIp: actor.ip,
     };
   }
@@ -631,6 +638,21 @@ export class TokenManager {
     };
     const changes = diff(current, next, now);
     if (Object.keys(changes).length === 0) return this.#view(current, now);
+    const reserved = reservedLabelProblem(
+      { system: actor.tokenId === null, declared: actor.owner },
+      current.labels,
+      next.labels,
+    );
+    if (reserved !== undefined) {
+      throw new ServiceError(
+        "unprocessable",
+        `labels: ${reserved}`,
+        {},
+        {
+          issues: [{ path: "labels", message: reserved }],
+        },
+      );
+    }
     // No key may be left beyond the actor's authority, its own included: nobody widens their own limits.
     await this.#requireAuthority(actor, "token.update", next);
     next.version = current.version + 1;

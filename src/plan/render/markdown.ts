@@ -10,6 +10,7 @@ import {
   changeDetails,
   closingLine,
   type DetailLine,
+  driftAuthor,
   headline,
   retiringLine,
   SYMBOL,
@@ -106,7 +107,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   if (plan.drift.length > 0) {
     body.push("#### Changed outside tokenform", "", "Applying this plan sets it back:", "");
     for (const d of plan.drift) {
-      const who = d.changedBy ? ` by \`${d.changedBy}\`${d.changedAt ? ` at ${d.changedAt}` : ""}` : "";
+      const who = driftAuthor(d, (key) => `\`${key}\``);
       body.push(
         `- \`${d.name}\`: ${cell(d.fields.map((f) => f.field).join(", ") || "settings")} changed${who}`,
       );

@@ -4,7 +4,15 @@
  */
 import { formatWhen, keyImpacts } from "../impact.js";
 import type { Change, Plan } from "../types.js";
-import { changeDetails, closingLine, headline, retiringLine, SYMBOL, stoppingLine } from "./words.js";
+import {
+  changeDetails,
+  closingLine,
+  driftAuthor,
+  headline,
+  retiringLine,
+  SYMBOL,
+  stoppingLine,
+} from "./words.js";
 
 export interface TextOptions {
   /** ANSI colours (set for a TTY only). */
@@ -67,7 +75,7 @@ function driftLines(plan: Plan, paint: Paint): string[] {
   return [
     paint("yellow", "Changed outside tokenform (this plan sets it back):"),
     ...plan.drift.map((d) => {
-      const who = d.changedBy ? ` by ${d.changedBy}${d.changedAt ? ` at ${d.changedAt}` : ""}` : "";
+      const who = driftAuthor(d);
       const what = d.fields.map((f) => f.field).join(", ") || "settings";
       return `  ! ${d.name}: ${what} changed${who}`;
     }),

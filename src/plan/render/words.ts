@@ -6,7 +6,7 @@ import { formatDuration } from "../../spec/duration.js";
 import { type Destination, destinationSettings } from "../../spec/resolved.js";
 import { formatWhen, type KeyImpact } from "../impact.js";
 import { createSettings, fieldDiff, type SettingLine } from "../settings.js";
-import type { Change, ChangeKind, Plan, PlanReports } from "../types.js";
+import type { Change, ChangeKind, DriftReport, Plan, PlanReports } from "../types.js";
 
 /** terraform-style markers: `+` create, `~` in place, `±` new secret, `-/+` replace, `-` remove. */
 export const SYMBOL: Record<ChangeKind, string> = {
@@ -182,4 +182,14 @@ export function show(value: unknown): string {
   if (value === null || value === undefined) return "(none)";
   if (typeof value === "string") return JSON.stringify(value);
   return JSON.stringify(value);
+}
+
+/**
+ * ` by bob-admin at …` after a drifted token, ` by bootstrap-admin (this set's own key) at …` when the hand
+ * edit was made with the key the plan runs as; "" when the audit log does not say. `name` quotes the key.
+ */
+export function driftAuthor(drift: DriftReport, name: (key: string) => string = (key) => key): string {
+  if (drift.changedBy === undefined) return "";
+  const own = drift.changedByOwnKey ? " (this set's own key)" : "";
+  return ` by ${name(drift.changedBy)}${own}${drift.changedAt ? ` at ${drift.changedAt}` : ""}`;
 }

@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { RouteAccess } from "../../api/routes.js";
+import { OWNER_HEADER, OWNER_VALUE } from "../../api/schemas.js";
 import { credentialFromHeaders } from "../credentials.js";
 import { ServiceError } from "../errors.js";
 import { isLoopback } from "../ip.js";
@@ -103,12 +104,27 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         "verifying keys needs the scope tokens:verify or tokens:read",
       );
     }
+    const owner = declaredOwner(req);
     return {
       account: token.account,
       name: token.name,
       tokenId: token.id,
       scopes: token.scopes,
       ip: clientIp ?? null,
+      ...(owner === undefined ? {} : { owner }),
     };
   };
+}
+
+/** The TokenSet owner a request declares it writes for (`Tokenform-Owner`), checked as the spec checks owners. */
+function declaredOwner(req: IncomingMessage): string | undefined {
+  const value = req.headers[OWNER_HEADER.toLowerCase()];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !OWNER_VALUE.test(value)) {
+    throw new ServiceError(
+      "bad_request",
+      `${OWNER_HEADER} must be one TokenSet owner such as acme/platform-infra (letters, digits, ._- and /)`,
+    );
+  }
+  return value;
 }

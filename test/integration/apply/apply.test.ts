@@ -14,7 +14,7 @@ import { planTokenSet } from "../../../src/plan/fetch.js";
 import { renderJson, renderMarkdown, renderText } from "../../../src/plan/index.js";
 import type { Plan } from "../../../src/plan/types.js";
 import type { FileDestination, ResolvedToken } from "../../../src/spec/resolved.js";
-import { resolved, tokenSet } from "../../support/builders.js";
+import { OWNER, resolved, tokenSet } from "../../support/builders.js";
 import { type Harness, startHarness } from "../../support/harness.js";
 
 /** Everything the engine printed or returned in a test, searched for secrets at the end. */
@@ -219,6 +219,57 @@ describe("apply", () => {
     expect((await apply(h, p)).ok).toBe(true);
     expect((await byName(h, "ci"))?.scopes).toEqual(["contexts:read"]);
     expect((await plan(h, [spec])).drift).toEqual([]);
+  });
+
+  it("names drift made by hand with the set's own key, as such, and tells it from its own apply", async () => {
+    await using h = await startHarness();
+    const spec = token(h, "ci");
+    await apply(h, await plan(h, [spec]));
+    const id = (await byName(h, "ci"))!.id;
+    // The key plan and apply use, editing the token by hand through the API.
+    await h.api.updateToken(id, { description: "edited by hand" });
+    const p = await plan(h, [spec]);
+    expect(p.drift).toEqual([
+      expect.objectContaining({ name: "ci", changedBy: "bootstrap-admin", changedByOwnKey: true }),
+    ]);
+    expect(p.drift[0]!.fields.map((f) => f.field)).toEqual(["description"]);
+    const at = p.drift[0]!.changedAt!;
+    expect(renderText(p)).toContain(`description changed by bootstrap-admin (this set's own key) at ${at}`);
+    expect(renderMarkdown(p)).toContain(`by \`bootstrap-admin\` (this set's own key) at ${at}`);
+    // Setting it back is tokenform's own write: no drift, and the next hand edit is named again.
+    expect((await apply(h, p)).ok).toBe(true);
+    expect((await plan(h, [spec])).drift).toEqual([]);
+    await h.api.updateToken(id, { scopes: ["*"] });
+    const again = await plan(h, [spec]);
+    expect(again.drift).toEqual([
+      expect.objectContaining({
+        changedBy: "bootstrap-admin",
+        changedByOwnKey: true,
+        fields: [expect.objectContaining({ field: "scopes" })],
+      }),
+    ]);
+  });
+
+  it("keeps a token in its owner's plans: tokenform's labels cannot be wiped by hand to hide its drift", async () => {
+    await using h = await startHarness();
+    const spec = token(h, "ci");
+    await apply(h, await plan(h, [spec]));
+    const stored = (await byName(h, "ci"))!;
+    const userLabels = Object.fromEntries(
+      Object.entries(stored.labels).filter(([key]) => !key.startsWith("tokenform.dev/")),
+    );
+    const wipe = h.api.updateToken(stored.id, { description: "hidden change", labels: userLabels });
+    await expect(wipe).rejects.toMatchObject({
+      code: "unprocessable",
+      message: expect.stringContaining(`written only by tokenform for the token's owner ${OWNER}`),
+    });
+    const kept = (await byName(h, "ci"))!;
+    expect(kept.labels).toEqual(stored.labels);
+    expect(kept.description).toBe(stored.description);
+    // The edit without the wipe goes through, and the owner's plan still sees it.
+    await h.api.updateToken(stored.id, { description: "hidden change" });
+    const p = await plan(h, [spec]);
+    expect(p.drift).toEqual([expect.objectContaining({ name: "ci", changedBy: "bootstrap-admin" })]);
   });
 
   it("refuses a stale plan, both as a plan file and change by change", async () => {

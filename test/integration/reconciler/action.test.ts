@@ -825,7 +825,10 @@ describe("schedule", () => {
     expect(after.find((t) => t.name === "analytics-pipeline")!.status).toBe("disabled");
     expect(result.summary).toContain("### tokenform scheduled run");
     expect(result.summary).toMatch(/Drift \(1\)/);
-    expect(result.summary).toContain("`backend-ci-pipeline`: scopes changed");
+    // Widened with the very key the Action runs as: named as such.
+    expect(result.summary).toContain(
+      "`backend-ci-pipeline`: scopes changed by `bootstrap-admin` (this set's own key) at ",
+    );
     expect(result.summary).toMatch(/rotated/);
     expect(result.summary).toMatch(/retired/);
     expect(result.failed).toBe(true);

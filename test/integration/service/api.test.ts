@@ -308,6 +308,49 @@ describe("management API: tokens", () => {
     expect(typeChange.status).toBe(422);
   });
 
+  it("lets only a write declaring the token's owner change its tokenform.dev/* labels (422 otherwise), and audits the declaration", async () => {
+    await using h = await serviceHarness();
+    const owned = { "tokenform.dev/owner": "acme/infra", "tokenform.dev/applied": "sha256:1", team: "x" };
+    const { token } = await h.admin.createToken({ name: "owned", labels: owned });
+    const patch = (labels: Record<string, string>, owner?: string) =>
+      h.http("PATCH", `/v1/tokens/${token.id}`, {
+        token: h.adminToken,
+        ...(owner === undefined ? {} : { headers: { "tokenform-owner": owner } }),
+        body: { labels },
+      });
+    // Wiped by hand: refused with the labels named, so the token cannot drop out of its owner's plans.
+    const wiped = await patch({ team: "x" });
+    expect(wiped.status).toBe(422);
+    expect(wiped.body.error).toMatchObject({
+      code: "unprocessable",
+      message: expect.stringContaining(
+        "tokenform.dev/applied, tokenform.dev/owner are written only by tokenform for the token's owner acme/infra",
+      ),
+      details: {
+        issues: [{ path: "labels", message: expect.stringContaining("Tokenform-Owner: acme/infra") }],
+      },
+    });
+    // Another set's declaration does not count; the token is as it was.
+    expect((await patch({ ...owned, "tokenform.dev/applied": "sha256:2" }, "other/set")).status).toBe(422);
+    expect((await h.admin.getToken(token.id)).labels).toEqual(owned);
+    // The user's own labels stay editable by hand.
+    expect((await patch({ ...owned, team: "y" })).status).toBe(200);
+    // The owner's tokenform may, and its audit entry says for whom it wrote.
+    const stamped = await patch({ ...owned, team: "y", "tokenform.dev/applied": "sha256:2" }, "acme/infra");
+    expect(stamped.status).toBe(200);
+    const [entry] = (await h.admin.audit({ targetId: token.id })).items;
+    expect(entry!.changes.appliedFor).toEqual({ from: null, to: "acme/infra" });
+    expect((await h.admin.audit({ targetId: token.id })).items[1]!.changes.appliedFor).toBeUndefined();
+    // A set adopting the token declares the new owner; releasing it (orphan) declares the one it has.
+    expect((await patch({ ...owned, "tokenform.dev/owner": "other/set" }, "other/set")).status).toBe(200);
+    expect((await patch({ team: "y" }, "other/set")).status).toBe(200);
+    // Handing an unowned token to a set by hand is refused too (a spec takes it over with adopt).
+    expect((await patch({ "tokenform.dev/owner": "acme/infra" })).status).toBe(422);
+    const bad = await patch({ team: "z" }, "not an owner!");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("Tokenform-Owner must be one TokenSet owner");
+  });
+
   it("requires If-Match when configured (428)", async () => {
     await using h = await serviceHarness({ requireIfMatch: true });
     const { token } = await h.admin.createToken({ name: "strict" });

@@ -210,14 +210,27 @@ describe("computePlan", () => {
       kind: "recreate",
       reason: expect.stringContaining("mallory-admin"),
     });
+    // tokenform's own delete carries the owner its apply declared; the same key's hand delete does not.
+    const mark = { appliedFor: { from: null, to: OWNER } };
     const ours = computePlan({
+      set: tokenSet([resolved("ci")]),
+      actual: [],
+      now: at(3),
+      audit: audit.map((e) => ({ ...e, actor: "tokenform", changes: mark })),
+      self: "tokenform",
+    });
+    expect(ours.changes[0]!.kind).toBe("create");
+    const byHand = computePlan({
       set: tokenSet([resolved("ci")]),
       actual: [],
       now: at(3),
       audit: audit.map((e) => ({ ...e, actor: "tokenform" })),
       self: "tokenform",
     });
-    expect(ours.changes[0]!.kind).toBe("create");
+    expect(byHand.changes[0]).toMatchObject({
+      kind: "recreate",
+      reason: `deleted outside tokenform by tokenform (this set's own key) at ${at(2).toISOString()}`,
+    });
   });
 
   it("retires removed tokens, waits out the grace, then deletes", () => {
@@ -301,6 +314,63 @@ describe("computePlan", () => {
     expect(both.drift[0]?.fields.map((f) => f.field)).toEqual(["scopes", "readOnly"]);
     // A change made through tokenform (label restamped) is not drift.
     expect(computePlan({ set: tokenSet([spec]), actual: [restamp(tampered)], now: at(3) }).drift).toEqual([]);
+  });
+
+  it("attributes drift made by hand with the set's own key, telling it from tokenform's marked writes", () => {
+    const spec = resolved("ci");
+    const token = applied(spec);
+    const tampered = { ...token, description: "edited by hand" };
+    const entry = (id: string, hour: number, changes: AuditEntry["changes"]): AuditEntry => ({
+      id,
+      at: at(hour).toISOString(),
+      account: "acct_1",
+      actor: "bootstrap-admin",
+      actorTokenId: "tok_self",
+      action: "token.update",
+      targetId: token.id,
+      targetName: "ci",
+      changes,
+      sourceIp: "127.0.0.1",
+    });
+    const applyWrite = entry("a1", 1, {
+      description: { from: "old", to: "" },
+      appliedFor: { from: null, to: OWNER },
+    });
+    const handEdit = entry("a2", 2, { description: { from: "", to: "edited by hand" } });
+    const plan = (audit: AuditEntry[]) =>
+      computePlan({ set: tokenSet([spec]), actual: [tampered], now: at(3), audit, self: "bootstrap-admin" });
+    expect(plan([handEdit, applyWrite]).drift).toEqual([
+      {
+        name: "ci",
+        id: token.id,
+        fields: [{ field: "description", from: "edited by hand", to: spec.description }],
+        changedBy: "bootstrap-admin",
+        changedByOwnKey: true,
+        changedAt: at(2).toISOString(),
+      },
+    ]);
+    // Another set's mark is not this set's write; a refused attempt changed nothing.
+    const otherSet = entry("a3", 2.5, {
+      description: { from: "x", to: "y" },
+      appliedFor: { from: null, to: "o/x" },
+    });
+    const refused = {
+      ...entry("a4", 2.7, { action: { from: null, to: "token.update" } }),
+      action: "token.refused",
+    };
+    expect(plan([refused, otherSet, handEdit, applyWrite]).drift[0]).toMatchObject({
+      changedAt: at(2.5).toISOString(),
+    });
+    // An entry from before writes were marked: the own key rewriting tokenform's labels was tokenform.
+    const legacy = entry("a0", 2.9, {
+      labels: {
+        from: { "tokenform.dev/applied": "sha256:old" },
+        to: { "tokenform.dev/applied": "sha256:new" },
+      },
+    });
+    const after = plan([legacy, handEdit]).drift[0]!;
+    expect(after.changedBy).toBeUndefined();
+    expect(after.fields).toEqual([{ field: "description", from: "edited by hand", to: spec.description }]);
   });
 
   it("reports drift for a token disabled outside tokenform and plans to enable it", () => {

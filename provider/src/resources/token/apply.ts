@@ -6,7 +6,7 @@
  * instead (settings and owner converged, secret rolled only where a destination lacks it). The raw secret
  * exists only inside those steps and is never returned.
  */
-import type { TokenformApi } from "../../../../src/api/contract.js";
+import { ownerApi, type TokenformApi } from "../../../../src/api/contract.js";
 import { ApiError } from "../../../../src/api/errors.js";
 import type { Token } from "../../../../src/api/schemas.js";
 import {
@@ -100,9 +100,12 @@ function apiFailure(doing: string, err: ApiError): Diagnostic {
 /** Carries out the planned change. */
 export async function applyToken(
   change: { prior: TfObject | null; planned: TfObject | null; config: TfObject | null },
-  deps: ApplyDeps,
+  given: ApplyDeps,
 ): Promise<ApplyOutcome> {
   const { prior, planned, config } = change;
+  // Every write declares the provider's owner: the service lets only such writes change tokenform's
+  // labels, and the audit log tells them from hand edits made with the same key.
+  const deps = { ...given, api: ownerApi(given.api, given.owner) };
   try {
     if (planned === null || config === null) {
       if (prior === null) return { state: null, diagnostics: [] };
