@@ -1,7 +1,9 @@
 /**
  * Cache invalidation between the token manager (which publishes the id of every token it writes) and the
  * verifier's key cache (which subscribes and drops that token's cached secrets). The in-process default
- * delivers at once; a shared implementation (scale-out) also carries the ids to other instances.
+ * delivers at once; a shared implementation (scale-out: src/service/invalidation-channel.ts over Redis
+ * pub/sub or PostgreSQL LISTEN/NOTIFY) also carries the ids to other instances, and says whether it is
+ * connected, so caches keep entries only briefly while it is not.
  */
 
 /** Called with the id of a token whose cached secrets must be dropped. */
@@ -17,6 +19,12 @@ export interface Invalidation {
   publish(tokenId: string): void | Promise<void>;
   /** Calls `handler` with every id published from now on. Returns a function that unsubscribes. */
   subscribe(handler: InvalidationHandler): () => void;
+  /**
+   * Follows whether ids published elsewhere reach this instance: calls `listener` at once with the current
+   * state and again on every change; returns a function that stops. Absent on an in-process channel, which
+   * never misses an id. After a loss, ids published meanwhile may have been missed.
+   */
+  watch?(listener: (connected: boolean) => void): () => void;
 }
 
 /** The in-process bus: `publish` calls every subscriber synchronously. */

@@ -28,7 +28,8 @@ import { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS } from "./http/body.js";
 import { ConnectionCap } from "./http/connections.js";
 import { buildRoutes } from "./http/routes.js";
 import { createRequestHandler } from "./http/server.js";
-import { type Invalidation, LocalInvalidation } from "./invalidation.js";
+import type { Invalidation } from "./invalidation.js";
+import { defaultInvalidation } from "./invalidation-select.js";
 import { listen } from "./listen.js";
 import { silentLogger } from "./logger.js";
 import { type Limiter, RateLimiter } from "./ratelimit.js";
@@ -75,7 +76,9 @@ export interface ServiceOptions {
   usage?: UsageSink;
   /**
    * Cache invalidation: the manager publishes the id of every token it writes and this instance's key
-   * cache subscribes (default: an in-process `LocalInvalidation`). The service unsubscribes on `close()`.
+   * cache subscribes. Default: Redis pub/sub when `redis` is given, else PostgreSQL LISTEN/NOTIFY when the
+   * store is a `PostgresStore`, else an in-process `LocalInvalidation` (src/service/invalidation-select.ts);
+   * the service closes a default it opened. It unsubscribes on `close()`.
    */
   invalidation?: Invalidation;
   /**
@@ -138,6 +141,8 @@ export interface RunningService {
   verifier: Verifier;
   manager: TokenManager;
   store: TokenStore;
+  /** The cache invalidation channel this instance follows (`connected` on the shared ones). */
+  invalidation: Invalidation;
   /** Creates another account with its first admin key (tests, multi-tenant setups). */
   createAccount(
     name: string,
@@ -166,8 +171,10 @@ interface ServiceParts {
   usage: UsageSink;
   verifier: Verifier;
   manager: TokenManager;
-  /** Stops the cache following `invalidation`. */
-  unsubscribe: () => void;
+  /** The channel the cache follows. */
+  invalidation: Invalidation;
+  /** Stops the cache following `invalidation`, and closes it when the service opened it. */
+  unsubscribe: () => Promise<void>;
 }
 
 /** Builds the collaborators (the given ones, or the in-process defaults) and wires them together. */
@@ -188,8 +195,14 @@ async function wire(options: ServiceOptions): Promise<ServiceParts> {
     ttlMs: options.cacheTtlMs ?? 60_000,
     maxEntries: options.cacheMaxEntries ?? 100_000,
   });
-  const invalidation = options.invalidation ?? new LocalInvalidation();
-  const unsubscribe = invalidation.subscribe((tokenId) => cache.invalidateToken(tokenId));
+  const opened =
+    options.invalidation === undefined ? await defaultInvalidation(options.redis, store, logger) : undefined;
+  const invalidation = options.invalidation ?? opened!;
+  const unfollow = cache.follow(invalidation);
+  const unsubscribe = async () => {
+    unfollow();
+    await opened?.close?.();
+  };
   const usage =
     options.usage ?? new UsageAccumulator({ store, flushIntervalMs: options.usageFlushMs ?? 1000, logger });
   const limiter = options.limiter ?? new RateLimiter();
@@ -217,7 +230,19 @@ async function wire(options: ServiceOptions): Promise<ServiceParts> {
     pendingTtlSeconds: options.pendingTtlSeconds ?? 900,
     defaultPrefixes: prefixes,
   });
-  return { clock, logger, prefixes, trust, store, limiter, usage, verifier, manager, unsubscribe };
+  return {
+    clock,
+    logger,
+    prefixes,
+    trust,
+    store,
+    limiter,
+    usage,
+    verifier,
+    manager,
+    invalidation,
+    unsubscribe,
+  };
 }
 
 /** The HTTP server over the wired parts, listening. */
@@ -291,12 +316,17 @@ function startSweeper(parts: ServiceParts, sweepMs: number): NodeJS.Timeout | un
 export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
   const parts = await wire(options);
   const { store, manager, usage, logger } = parts;
-  const boot: BootstrapResult = await bootstrapAdminKey(
-    parts,
-    reveal(options.bootstrapToken),
-    options.sessionAdminKey !== false,
-  );
-  const { server, host, port, url } = await serveHttp(parts, options);
+  let boot: BootstrapResult;
+  let listening: Awaited<ReturnType<typeof serveHttp>>;
+  try {
+    boot = await bootstrapAdminKey(parts, reveal(options.bootstrapToken), options.sessionAdminKey !== false);
+    listening = await serveHttp(parts, options);
+  } catch (error) {
+    // The invalidation channel's connections would keep the process alive.
+    await parts.unsubscribe();
+    throw error;
+  }
+  const { server, host, port, url } = listening;
   usage.start();
   const sweeper = startSweeper(parts, options.sweepIntervalMs ?? 30_000);
   logger.info({ url, db: store instanceof SqliteStore ? store.path : "external" }, "token service listening");
@@ -312,7 +342,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       usage.stop();
       if (boot.sessionKeyId !== undefined) await manager.deleteSystem(FIRST_ACCOUNT, boot.sessionKeyId);
       await usage.flush();
-      parts.unsubscribe();
+      await parts.unsubscribe();
       await store.close();
       logger.info("token service stopped");
     })();
@@ -334,6 +364,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     verifier: parts.verifier,
     manager,
     store,
+    invalidation: parts.invalidation,
     async createAccount(name, accountOptions) {
       const created = await manager.createAccount(name, accountOptions);
       return { account: created.account, adminToken: created.adminToken };
