@@ -49,11 +49,14 @@ function client(service: RunningService): TokenformClient {
   return api;
 }
 
+/** What a verification asks besides the key. */
+type Ask = Omit<Parameters<TokenformClient["verify"]>[0], "token">;
+
 /** Verifies `raw` on `api` until it is refused (bounded by WAIT_MS); returns the refusal's code. */
-async function firstRefusal(api: TokenformClient, raw: string): Promise<string> {
+async function firstRefusal(api: TokenformClient, raw: string, ask: Ask = {}): Promise<string> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
-    const verdict = await api.verify({ token: raw });
+    const verdict = await api.verify({ token: raw, ...ask });
     if (!verdict.valid || Date.now() > deadline) return verdict.code;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -92,5 +95,32 @@ describe.each([
 
     await apiA.deleteToken(issued.token.id);
     for (const api of others) expect(await firstRefusal(api, raw)).toBe("NOT_FOUND");
+  });
+
+  it("each write that narrows a key is refused by the other instances right after", async () => {
+    const [a, b, c] = await deployment(withRedis);
+    const apiA = client(a!);
+    const others = [client(b!), client(c!)];
+    const ask: Ask = { scopes: ["tools:call"], tools: ["search"], ip: "198.51.100.7", write: true };
+    const cases: [string, (id: string) => Promise<unknown>, string][] = [
+      ["disable", (id) => apiA.updateToken(id, { enabled: false }), "DISABLED"],
+      ["emergency roll", (id) => apiA.rollToken(id, { overlap: "0s" }), "NOT_FOUND"],
+      ["scope change", (id) => apiA.updateToken(id, { scopes: ["contexts:read"] }), "INSUFFICIENT_SCOPE"],
+      ["allowlist change", (id) => apiA.updateToken(id, { ipAllowlist: ["192.0.2.0/24"] }), "IP_NOT_ALLOWED"],
+      ["tool allowlist change", (id) => apiA.updateToken(id, { tools: ["fetch"] }), "TOOL_NOT_ALLOWED"],
+      ["read-only change", (id) => apiA.updateToken(id, { readOnly: true }), "READ_ONLY"],
+    ];
+    for (const [kind, write, code] of cases) {
+      const issued = await apiA.createToken({
+        name: kind.replaceAll(" ", "-"),
+        scopes: ["tools:call", "contexts:read"],
+        tools: ["search", "fetch"],
+        readOnly: false,
+      });
+      const raw = issued.secret.reveal();
+      for (const api of others) expect((await api.verify({ token: raw, ...ask })).code, kind).toBe("VALID");
+      await write(issued.token.id);
+      for (const api of others) expect(await firstRefusal(api, raw, ask), kind).toBe(code);
+    }
   });
 });
