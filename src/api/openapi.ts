@@ -142,7 +142,7 @@ function operation(route: RouteDefinition & { operationId: string }): Json {
     ...(param.description === undefined ? {} : { description: param.description }),
   }));
   if (route.ifMatch) parameters.push(IF_MATCH);
-  const { status, description, schema, etag } = route.response;
+  const { status, description, schema, etag, stream } = route.response;
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -156,6 +156,7 @@ function operation(route: RouteDefinition & { operationId: string }): Json {
         description,
         ...(etag ? { headers: ETAG } : {}),
         ...(schema === undefined ? {} : { content: json(schema) }),
+        ...(stream ? { content: { "text/event-stream": { schema: { type: "string" } } } } : {}),
       },
       ...errors(errorStatuses(route)),
     },

@@ -49,10 +49,10 @@ export abstract class BroadcastInvalidation implements Invalidation {
   abstract close(): Promise<void>;
 
   /** Runs this instance's handlers, then sends the id to the others (a failure to send is logged). */
-  async publish(tokenId: string): Promise<void> {
-    for (const handler of this.#handlers) handler(tokenId);
+  async publish(tokenId: string, account?: string): Promise<void> {
+    for (const handler of this.#handlers) handler(tokenId, account);
     try {
-      await this.send(`${this.#origin} ${tokenId}`);
+      await this.send(`${this.#origin} ${tokenId}${account === undefined ? "" : ` ${account}`}`);
     } catch (error) {
       this.logger.warn(
         { channel: this.description, tokenId, err: { message: (error as Error).message } },
@@ -81,13 +81,15 @@ export abstract class BroadcastInvalidation implements Invalidation {
     return this.#connected;
   }
 
-  /** A message from the channel: another instance's id runs the handlers; this instance's own is skipped. */
+  /**
+   * A message from the channel (`<origin> <token id>[ <account>]`): another instance's runs the handlers;
+   * this instance's own is skipped.
+   */
   protected receive(message: string): void {
-    const space = message.indexOf(" ");
-    if (space < 0 || message.slice(0, space) === this.#origin) return;
-    const tokenId = message.slice(space + 1);
-    if (!TOKEN_ID.test(tokenId)) return;
-    for (const handler of this.#handlers) handler(tokenId);
+    const [origin, tokenId, ...rest] = message.split(" ");
+    if (origin === this.#origin || tokenId === undefined || !TOKEN_ID.test(tokenId)) return;
+    const account = rest.length > 0 ? rest.join(" ") : undefined;
+    for (const handler of this.#handlers) handler(tokenId, account);
   }
 
   /** Records a change of connection state: logged once per loss and restore, told to the watchers. */

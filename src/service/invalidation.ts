@@ -6,8 +6,11 @@
  * connected, so caches keep entries only briefly while it is not.
  */
 
-/** Called with the id of a token whose cached secrets must be dropped. */
-export type InvalidationHandler = (tokenId: string) => void;
+/**
+ * Called with the id of a token whose cached secrets must be dropped, and its account when the publisher
+ * said (subscribers outside the service, such as `GET /v1/invalidations`, hear only their own account's).
+ */
+export type InvalidationHandler = (tokenId: string, account?: string) => void;
 
 /** A channel of token-id invalidations. */
 export interface Invalidation {
@@ -16,7 +19,7 @@ export interface Invalidation {
    * returns (or its promise settles), so a disabled key is refused on the very next request here; other
    * instances may learn of it later (their cache TTL bounds the delay).
    */
-  publish(tokenId: string): void | Promise<void>;
+  publish(tokenId: string, account?: string): void | Promise<void>;
   /** Calls `handler` with every id published from now on. Returns a function that unsubscribes. */
   subscribe(handler: InvalidationHandler): () => void;
   /**
@@ -31,8 +34,8 @@ export interface Invalidation {
 export class LocalInvalidation implements Invalidation {
   readonly #handlers = new Set<InvalidationHandler>();
 
-  publish(tokenId: string): void {
-    for (const handler of this.#handlers) handler(tokenId);
+  publish(tokenId: string, account?: string): void {
+    for (const handler of this.#handlers) handler(tokenId, account);
   }
 
   subscribe(handler: InvalidationHandler): () => void {

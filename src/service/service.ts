@@ -26,6 +26,7 @@ import { type Clock, systemClock } from "./clock.js";
 import { Digester } from "./digest.js";
 import { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS } from "./http/body.js";
 import { ConnectionCap } from "./http/connections.js";
+import { InvalidationStreams } from "./http/invalidation-stream.js";
 import { buildRoutes } from "./http/routes.js";
 import { createRequestHandler } from "./http/server.js";
 import type { Invalidation } from "./invalidation.js";
@@ -249,8 +250,9 @@ async function wire(options: ServiceOptions): Promise<ServiceParts> {
 async function serveHttp(
   parts: ServiceParts,
   options: ServiceOptions,
-): Promise<{ server: Server; host: string; port: number; url: string }> {
+): Promise<{ server: Server; host: string; port: number; url: string; streams: InvalidationStreams }> {
   const { manager, verifier, logger, trust } = parts;
+  const streams = new InvalidationStreams(parts.invalidation);
   const headersTimeoutMs = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const connections = new ConnectionCap(options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
@@ -264,6 +266,7 @@ async function serveHttp(
         return openapiDoc;
       },
       requireIfMatch: options.requireIfMatch ?? false,
+      streams,
     }),
     verifier,
     logger,
@@ -291,7 +294,7 @@ async function serveHttp(
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  return { server, host, port, url };
+  return { server, host, port, url, streams };
 }
 
 /** The sweeper's timer (none when `sweepMs` is 0): pending expiry, lapsed overlaps, idle limiter buckets. */
@@ -326,7 +329,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     await parts.unsubscribe();
     throw error;
   }
-  const { server, host, port, url } = listening;
+  const { server, host, port, url, streams } = listening;
   usage.start();
   const sweeper = startSweeper(parts, options.sweepIntervalMs ?? 30_000);
   logger.info({ url, db: store instanceof SqliteStore ? store.path : "external" }, "token service listening");
@@ -337,6 +340,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       if (sweeper) clearInterval(sweeper);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
+        streams.closeAll();
         server.closeIdleConnections();
       });
       usage.stop();
