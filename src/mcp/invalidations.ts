@@ -25,6 +25,9 @@ export interface RemoteInvalidationsOptions {
   silenceMs?: number;
 }
 
+/** The service refused the stream (a status other than 200). */
+class StreamRefused extends Error {}
+
 /** The invalidations of a remote service. `start()` once; `close()` when done. */
 export class RemoteInvalidations {
   readonly #options: RemoteInvalidationsOptions;
@@ -32,6 +35,8 @@ export class RemoteInvalidations {
   readonly #watchers = new Set<(connected: boolean) => void>();
   #connected = false;
   #everConnected = false;
+  /** The last refusal logged (each distinct one is logged once). */
+  #lastRefusal: string | undefined;
   #closed = false;
   #abort: AbortController | undefined;
   #running: Promise<void> | undefined;
@@ -78,18 +83,27 @@ export class RemoteInvalidations {
           delay = RETRY_MIN_MS;
         });
       } catch (error) {
-        if (!this.#closed && !this.#everConnected) {
-          this.#options.logger.debug(
-            { err: { message: (error as Error).message } },
-            "invalidation stream failed",
-          );
-        }
+        if (!this.#closed) this.#failed(error);
       }
       this.#setConnected(false);
       if (this.#closed) return;
       await new Promise((resolve) => setTimeout(resolve, delay).unref());
       delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
+  }
+
+  /** Logs why the stream could not be opened: a refusal (a key without tokens:verify) once as a warning. */
+  #failed(error: unknown): void {
+    const message = (error as Error).message;
+    if (error instanceof StreamRefused) {
+      if (message !== this.#lastRefusal) this.#options.logger.warn({ service: this.#options.url }, message);
+      this.#lastRefusal = message;
+      return;
+    }
+    this.#options.logger.debug(
+      { service: this.#options.url, err: { message } },
+      "invalidation stream failed",
+    );
   }
 
   /** One stream, until it ends or fails. */
@@ -99,7 +113,7 @@ export class RemoteInvalidations {
     const headers: Record<string, string> = { accept: "text/event-stream" };
     if (token !== undefined)
       headers.authorization = `Bearer ${typeof token === "string" ? token : token.reveal()}`;
-    const res = await request(new URL("/v1/invalidations", url), {
+    const res = await request(`${url.replace(/\/+$/, "")}/v1/invalidations`, {
       method: "GET",
       headers,
       signal: this.#abort.signal,
@@ -107,8 +121,11 @@ export class RemoteInvalidations {
     });
     if (res.statusCode !== 200) {
       await res.body.dump();
-      throw new Error(`the token service answered ${res.statusCode} to GET /v1/invalidations`);
+      throw new StreamRefused(
+        `the token service answered ${res.statusCode} to GET /v1/invalidations: cached verdicts live at most 1 s (the key needs tokens:verify or tokens:read)`,
+      );
     }
+    this.#lastRefusal = undefined;
     opened();
     let buffer = "";
     for await (const chunk of res.body) {

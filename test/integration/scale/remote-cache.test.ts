@@ -172,6 +172,25 @@ describe("remote-mode middleware with cacheTtlMs", () => {
     await until("the middleware refuses the deleted key", async () => (await call(key)).status === 401);
   });
 
+  it("says once, as a warning without the key, when the service refuses its key the stream", async () => {
+    const [a, b] = await pair();
+    const apiA = client(a);
+    const writer = await apiA.createToken({ name: "writer", type: "admin", scopes: ["tokens:write"] });
+    const sink = new PassThrough();
+    let log = "";
+    sink.on("data", (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    const logger = createLogger({ level: "info", destination: sink });
+    const refusal = "answered 403 to GET /v1/invalidations";
+    await guarded({ url: b.url, token: writer.secret.reveal(), cacheTtlMs: 60_000, logger });
+    await until("the refusal is logged", () => log.includes(refusal));
+    // It keeps trying (100 ms, 200 ms, 400 ms, …): wait for a few more refusals, still logged once.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(log.split(refusal).length - 1).toBe(1);
+    expect(log).not.toContain(writer.secret.reveal());
+  });
+
   it("without cacheTtlMs asks the service on every request", async () => {
     const [a, b] = await pair();
     const apiA = client(a);
