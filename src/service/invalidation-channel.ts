@@ -15,6 +15,12 @@ export const HEARTBEAT_INTERVAL_MS = 5_000;
 /** How long a probe may take before the connection counts as lost. */
 export const HEARTBEAT_TIMEOUT_MS = 3_000;
 
+/**
+ * How long a write waits for its broadcast to be sent (a connection that went silent must not hold the
+ * write's response; the others, cut off too, refuse the key within DISCONNECTED_TTL_MS anyway).
+ */
+export const PUBLISH_TIMEOUT_MS = 1_000;
+
 /** A token id as the manager writes them (`tok_` and base62); anything else on the channel is ignored. */
 const TOKEN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -51,13 +57,21 @@ export abstract class BroadcastInvalidation implements Invalidation {
   /** Runs this instance's handlers, then sends the id to the others (a failure to send is logged). */
   async publish(tokenId: string, account?: string): Promise<void> {
     for (const handler of this.#handlers) handler(tokenId, account);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.send(`${this.#origin} ${tokenId}${account === undefined ? "" : ` ${account}`}`);
+      await Promise.race([
+        this.send(`${this.#origin} ${tokenId}${account === undefined ? "" : ` ${account}`}`),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("no answer in time")), PUBLISH_TIMEOUT_MS);
+        }),
+      ]);
     } catch (error) {
       this.logger.warn(
         { channel: this.description, tokenId, err: { message: (error as Error).message } },
         "could not broadcast a cache invalidation; other instances refuse the key once their cache entry ages out",
       );
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -25,6 +25,7 @@ import { LISTENER_APPLICATION_NAME } from "../../../src/service/store/postgres-i
 import { generateToken } from "../../../src/spec/token-format.js";
 import { usePostgres } from "../../support/postgres.js";
 import { type RedisServer, startRedis } from "../../support/redis.js";
+import { startTcpProxy } from "../../support/tcp-proxy.js";
 
 const cluster = usePostgres();
 let redis: RedisServer;
@@ -152,6 +153,39 @@ describe("a lost invalidation channel", () => {
 
     expect(count(log.lines(), "lost the cache invalidation channel")).toBe(1);
     expect(count(log.lines(), "cache invalidation channel restored")).toBe(1);
+  });
+
+  it("Redis gone silent (no close, no reset): the heartbeat notices, B counts the channel lost, reconnects and resubscribes", async () => {
+    const url = await cluster().createDatabase();
+    const log = capturedLogger();
+    await using proxy = await startTcpProxy(redis.port);
+    const viaProxy = await openRedis(`redis://127.0.0.1:${proxy.port}/4`, { logger: silentLogger() });
+    cleanups.push(async () => viaProxy.disconnect());
+    const bootstrap = generateToken("mcp_adm_");
+    const a = await instance(url, { bootstrapToken: bootstrap, redis: await redisClient() });
+    const b = await instance(url, { bootstrapToken: bootstrap, redis: viaProxy, logger: log.logger });
+    expect(connected(b)).toBe(true);
+
+    const [apiA, apiB] = [client(a), client(b)];
+    const written = await apiB.createToken({ name: "written-while-silent" });
+
+    proxy.freeze();
+    // A write through B does not wait on its silent connection: the broadcast gives up and says so.
+    await apiB.updateToken(written.token.id, { enabled: false });
+    expect(count(log.lines(), "could not broadcast a cache invalidation")).toBe(1);
+    await until(
+      "B notices the silence",
+      () => count(log.lines(), "lost the cache invalidation channel") === 1,
+    );
+    await until("B resubscribes", () => count(log.lines(), "cache invalidation channel restored") === 1);
+    const issued = await apiA.createToken({ name: "after-silence" });
+    const raw = issued.secret.reveal();
+    expect((await apiB.verify({ token: raw })).code).toBe("VALID");
+    await apiA.deleteToken(issued.token.id);
+    await until(
+      "B refuses the key deleted through A",
+      async () => !(await apiB.verify({ token: raw })).valid,
+    );
   });
 
   it("LISTEN session terminated: B listens again by itself and drops what it cached, since notifications sent meanwhile were missed; no log line names the password", async () => {
