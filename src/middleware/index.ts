@@ -106,7 +106,7 @@ export type TokenformAuthHandler = ((
   res: ServerResponse,
   next: Next,
 ) => Promise<void>) & {
-  /** Closes the remote mode's connection pool (nothing to do in `service` mode). */
+  /** Closes the remote mode's connection pool and invalidation stream (nothing to do in `service` mode). */
   close(): Promise<void>;
   /**
    * Answers `POST /register` — mount it at your server's `/register`. MCP clients that meet a 401 try OAuth
