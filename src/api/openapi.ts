@@ -154,7 +154,7 @@ function operation(route: RouteDefinition & { operationId: string }): Json {
   }));
   if (route.ifMatch) parameters.push(IF_MATCH);
   if (route.access === "write") parameters.push(OWNER);
-  const { status, description, schema, etag } = route.response;
+  const { status, description, schema, etag, stream } = route.response;
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -168,6 +168,7 @@ function operation(route: RouteDefinition & { operationId: string }): Json {
         description,
         ...(etag ? { headers: ETAG } : {}),
         ...(schema === undefined ? {} : { content: json(schema) }),
+        ...(stream ? { content: { "text/event-stream": { schema: { type: "string" } } } } : {}),
       },
       ...errors(errorStatuses(route)),
     },

@@ -56,6 +56,8 @@ export interface SuccessResponse {
   schema?: z.ZodType;
   /** The response carries the token's version as `ETag`. */
   etag?: boolean;
+  /** `text/event-stream`: the body is a Server-Sent Events stream (default: JSON as `schema` says). */
+  stream?: boolean;
 }
 
 export interface RouteDefinition {
@@ -220,6 +222,22 @@ export const API_ROUTES = {
       "service fails closed (`serve --redis-failure closed`, the default).",
     body: { schema: VerifyRequestSchema, required: true },
     response: { status: 200, description: "The verdict.", schema: VerifyResponseSchema },
+  },
+  invalidations: {
+    method: "GET",
+    path: "/v1/invalidations",
+    access: "verify",
+    summary:
+      "Cache invalidations as Server-Sent Events, for remote-mode middleware and gateways that cache verdicts: " +
+      '`status` `{"connected": bool}` first and on each change (whether this instance hears the other ' +
+      'instances; keep verdicts briefly while false), `invalidate` `{"tokenId": "tok_…"}` when a token of ' +
+      "the caller's account is written (drop its verdicts), and a comment every 10 s. Callers as for " +
+      "/v1/verify.",
+    response: {
+      status: 200,
+      description: "A `text/event-stream` that lasts until either side closes it.",
+      stream: true,
+    },
   },
 } as const satisfies Record<string, RouteDefinition>;
 

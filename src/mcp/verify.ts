@@ -1,16 +1,22 @@
 /**
  * Where a guard's verifications go: an in-process token service (its `Verifier`: exact, immediate, no
- * network) or a remote one (`POST /v1/verify`). Remote verification asks the service on every request and
- * never caches a verdict: once a DELETE, a disable or an emergency roll has returned, the next request with
- * that key is refused, and no more requests pass than the service admitted (a cache needs an invalidation
- * it can trust, which a later release adds). A verify is never retried: it counts against the key's rate
- * limit and usage, and a retry after a timeout could count twice.
+ * network) or a remote one (`POST /v1/verify`). By default remote verification asks the service on every
+ * request: once a DELETE, a disable or an emergency roll has returned, the next request with that key is
+ * refused, and no more requests pass than the service admitted. With `cacheTtlMs` the guard keeps positive
+ * verdicts that long and follows the service's invalidations (`GET /v1/invalidations`,
+ * src/mcp/invalidations.ts), so a write to a key still reaches it within milliseconds — but cached
+ * requests are not counted against the key's rate limit or usage. A verify is never retried: it counts
+ * against the key's rate limit and usage, and a retry after a timeout could count twice.
  */
+import type { Logger } from "pino";
 import { TokenformClient } from "../api/client.js";
 import type { VerifyResponse } from "../api/schemas.js";
 import type { SecretValue } from "../api/secret.js";
+import { silentLogger } from "../service/logger.js";
 import type { Verdict, Verifier } from "../service/verifier.js";
-import type { GuardVerify } from "./guard.js";
+import type { GuardVerify, GuardVerifyInput } from "./guard.js";
+import { RemoteInvalidations } from "./invalidations.js";
+import { VerdictCache } from "./verdict-cache.js";
 
 /** Where keys are verified: exactly one of `url` and `service`. */
 export interface VerifySource {
@@ -22,6 +28,14 @@ export interface VerifySource {
   service?: { verifier: Verifier } | Verifier;
   /** Remote verify timeout in ms (default 2000). */
   timeoutMs?: number;
+  /**
+   * Remote only: keep positive verdicts this long (ms), following the service's invalidations so writes
+   * still apply at once (1 s at most while they cannot be heard). Cached requests are not counted against
+   * rate limits or usage. Default 0: ask the service on every request.
+   */
+  cacheTtlMs?: number;
+  /** Where the invalidation stream logs its losses and restores (default: silent). */
+  logger?: Logger;
 }
 
 /** A verify function and a way to release what it holds. */
@@ -77,28 +91,61 @@ export function verifyBackend(source: VerifySource): VerifyBackend {
     timeoutMs: source.timeoutMs ?? 2000,
     retries: 0,
   });
+  const remote: GuardVerify = async (input) =>
+    verdictOf(
+      await client.verify({
+        token: input.token,
+        ip: input.ip,
+        scopes: [...input.scopes],
+        write: input.write,
+        ...(input.tools.length > 0 ? { tools: [...input.tools] } : {}),
+        ...(input.signed?.timestamp !== undefined && input.signed.signature !== undefined
+          ? {
+              signature: {
+                timestamp: input.signed.timestamp,
+                signature: input.signed.signature,
+                ...(input.signed.method !== undefined ? { method: input.signed.method } : {}),
+                ...(input.signed.path !== undefined ? { path: input.signed.path } : {}),
+                body: Buffer.from(input.signed.body).toString("base64"),
+              },
+            }
+          : {}),
+      }),
+    );
+  const ttl = source.cacheTtlMs ?? 0;
+  if (ttl <= 0) return { verify: remote, close: () => client.close() };
+  return cachedBackend(source, ttl, remote, () => client.close());
+}
+
+/** A remote backend that keeps positive verdicts for `ttl` ms, following the service's invalidations. */
+function cachedBackend(
+  source: VerifySource,
+  ttl: number,
+  remote: GuardVerify,
+  closeClient: () => Promise<void>,
+): VerifyBackend {
+  const invalidations = new RemoteInvalidations({
+    url: source.url!,
+    token: source.token,
+    logger: source.logger ?? silentLogger(),
+  });
+  const cache = new VerdictCache(ttl);
+  const unfollow = cache.follow(invalidations);
+  invalidations.start();
   return {
-    verify: async (input) =>
-      verdictOf(
-        await client.verify({
-          token: input.token,
-          ip: input.ip,
-          scopes: [...input.scopes],
-          write: input.write,
-          ...(input.tools.length > 0 ? { tools: [...input.tools] } : {}),
-          ...(input.signed?.timestamp !== undefined && input.signed.signature !== undefined
-            ? {
-                signature: {
-                  timestamp: input.signed.timestamp,
-                  signature: input.signed.signature,
-                  ...(input.signed.method !== undefined ? { method: input.signed.method } : {}),
-                  ...(input.signed.path !== undefined ? { path: input.signed.path } : {}),
-                  body: Buffer.from(input.signed.body).toString("base64"),
-                },
-              }
-            : {}),
-        }),
-      ),
-    close: () => client.close(),
+    verify: async (input: GuardVerifyInput) => {
+      const key = cache.keyOf(input);
+      const hit = key === undefined ? undefined : cache.get(key, Date.now());
+      if (hit) return hit;
+      const epoch = cache.epoch;
+      const verdict = await remote(input);
+      if (key !== undefined) cache.set(key, verdict, epoch, Date.now());
+      return verdict;
+    },
+    close: async () => {
+      unfollow();
+      await invalidations.close();
+      await closeClient();
+    },
   };
 }

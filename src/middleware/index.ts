@@ -17,9 +17,11 @@
  *
  * Where keys are verified: `service` (an in-process token service: exact and immediate) or `url` (a remote
  * service's `POST /v1/verify`, asked on every request: revocation is immediate and no more requests pass
- * than the service admitted). If the service cannot be reached the request is refused with 503.
+ * than the service admitted; with `cacheTtlMs`, positive verdicts are kept and dropped on the service's
+ * invalidations — src/mcp/verify.ts). If the service cannot be reached the request is refused with 503.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
 import type { SecretValue } from "../api/secret.js";
 import { authInfoOf, callerOf, type McpCaller, type SdkAuthInfo } from "../mcp/auth-info.js";
 import { credentialRefusal, type GuardOutcome, McpGuard, type ToolCatalog } from "../mcp/guard.js";
@@ -86,6 +88,15 @@ export interface TokenformAuthOptions {
   resourceMetadata?: string;
   /** Remote mode: verify timeout in ms (default 2000). */
   timeoutMs?: number;
+  /**
+   * Remote mode: keep positive verdicts this long (ms) and follow the service's invalidations
+   * (`GET /v1/invalidations`), so a delete, disable or roll still applies within milliseconds (within 1 s
+   * while the stream is down). Cached requests skip the service: they count against neither the key's rate
+   * limit nor its usage. Default 0: every request asks the service.
+   */
+  cacheTtlMs?: number;
+  /** Remote mode with `cacheTtlMs`: where losses and restores of the invalidation stream are logged. */
+  logger?: Logger;
 }
 
 /** `next` as node:http code and Express/Connect stacks call it. */
@@ -95,7 +106,7 @@ export type TokenformAuthHandler = ((
   res: ServerResponse,
   next: Next,
 ) => Promise<void>) & {
-  /** Closes the remote mode's connection pool (nothing to do in `service` mode). */
+  /** Closes the remote mode's connection pool and invalidation stream (nothing to do in `service` mode). */
   close(): Promise<void>;
   /**
    * Answers `POST /register` — mount it at your server's `/register`. MCP clients that meet a 401 try OAuth

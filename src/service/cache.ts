@@ -3,9 +3,12 @@
  * Writes invalidate by token id, so a disabled, deleted or rolled key is refused on the very next request
  * on this instance. A global epoch guards the lookup race: a store read that started before an
  * invalidation is used for its own request but never cached. Entries also age out after `ttlMs`, which
- * bounds staleness when another instance changed the shared store.
+ * bounds staleness when another instance changed the shared store and its invalidation did not arrive.
+ * While the channel that carries other instances' invalidations is down (`follow`), entries live at most
+ * `disconnectedTtlMs`, and everything is dropped when it is back (ids sent meanwhile were missed).
  */
 import type { TokenType } from "../spec/schema.js";
+import type { Invalidation } from "./invalidation.js";
 import type { IpRange } from "./ip.js";
 import type { RateRule } from "./ratelimit.js";
 import type { SecretState } from "./store/types.js";
@@ -49,18 +52,57 @@ export interface KeyCacheOptions {
   ttlMs: number;
   /** Maximum entries; the oldest are evicted first. */
   maxEntries: number;
+  /** Maximum age while the invalidation channel is down (default and cap: `DISCONNECTED_TTL_MS`). */
+  disconnectedTtlMs?: number;
 }
+
+/**
+ * How long an entry lives while other instances' invalidations cannot arrive: the revocation lag then
+ * stays within the one second the scale-out target allows at worst, and a busy key costs one store read
+ * per second per instance.
+ */
+export const DISCONNECTED_TTL_MS = 1_000;
 
 export class KeyCache {
   readonly #entries = new Map<string, CachedKey>();
   readonly #byToken = new Map<string, Set<string>>();
   readonly #ttlMs: number;
   readonly #maxEntries: number;
+  readonly #disconnectedTtlMs: number;
   #epoch = 0;
+  /** Whether the invalidation channel followed is down (entries then live `#disconnectedTtlMs`). */
+  #disconnected = false;
 
   constructor(options: KeyCacheOptions) {
     this.#ttlMs = options.ttlMs;
     this.#maxEntries = options.maxEntries;
+    this.#disconnectedTtlMs = Math.min(options.disconnectedTtlMs ?? DISCONNECTED_TTL_MS, options.ttlMs);
+  }
+
+  /**
+   * Drops a token's entries whenever `invalidation` announces it; while the channel says it is
+   * disconnected, entries live at most `disconnectedTtlMs`, and all are dropped when it reconnects.
+   * Returns a function that stops following.
+   */
+  follow(invalidation: Invalidation): () => void {
+    const unsubscribe = invalidation.subscribe((tokenId) => this.invalidateToken(tokenId));
+    const unwatch = invalidation.watch?.((connected) => {
+      if (!connected) {
+        this.#disconnected = true;
+      } else if (this.#disconnected) {
+        this.#disconnected = false;
+        this.clear();
+      }
+    });
+    return () => {
+      unsubscribe();
+      unwatch?.();
+    };
+  }
+
+  /** Whether entries currently live the short `disconnectedTtlMs` (the channel followed is down). */
+  get disconnected(): boolean {
+    return this.#disconnected;
   }
 
   /** Current invalidation epoch; pass it back to `set` to refuse caching a read that raced a write. */
@@ -71,7 +113,7 @@ export class KeyCache {
   get(digest: string, now: number): CachedKey | undefined {
     const entry = this.#entries.get(digest);
     if (entry === undefined) return undefined;
-    if (now - entry.cachedAt > this.#ttlMs) {
+    if (now - entry.cachedAt > (this.#disconnected ? this.#disconnectedTtlMs : this.#ttlMs)) {
       this.#remove(digest, entry.key.id);
       return undefined;
     }

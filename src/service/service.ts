@@ -26,9 +26,11 @@ import { type Clock, systemClock } from "./clock.js";
 import { Digester } from "./digest.js";
 import { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS } from "./http/body.js";
 import { ConnectionCap } from "./http/connections.js";
+import { InvalidationStreams } from "./http/invalidation-stream.js";
 import { buildRoutes } from "./http/routes.js";
 import { createRequestHandler } from "./http/server.js";
-import { type Invalidation, LocalInvalidation } from "./invalidation.js";
+import type { Invalidation } from "./invalidation.js";
+import { defaultInvalidation } from "./invalidation-select.js";
 import { listen } from "./listen.js";
 import { silentLogger } from "./logger.js";
 import { type Limiter, RateLimiter } from "./ratelimit.js";
@@ -77,7 +79,9 @@ export interface ServiceOptions {
   usage?: UsageSink;
   /**
    * Cache invalidation: the manager publishes the id of every token it writes and this instance's key
-   * cache subscribes (default: an in-process `LocalInvalidation`). The service unsubscribes on `close()`.
+   * cache subscribes. Default: Redis pub/sub when `redis` is given, else PostgreSQL LISTEN/NOTIFY when the
+   * store is a `PostgresStore`, else an in-process `LocalInvalidation` (src/service/invalidation-select.ts);
+   * the service closes a default it opened. It unsubscribes on `close()`.
    */
   invalidation?: Invalidation;
   /**
@@ -146,6 +150,8 @@ export interface RunningService {
   verifier: Verifier;
   manager: TokenManager;
   store: TokenStore;
+  /** The cache invalidation channel this instance follows (`connected` on the shared ones). */
+  invalidation: Invalidation;
   /** Creates another account with its first admin key (tests, multi-tenant setups). */
   createAccount(
     name: string,
@@ -174,8 +180,10 @@ interface ServiceParts {
   usage: UsageSink;
   verifier: Verifier;
   manager: TokenManager;
-  /** Stops the cache following `invalidation`. */
-  unsubscribe: () => void;
+  /** The channel the cache follows. */
+  invalidation: Invalidation;
+  /** Stops the cache following `invalidation`, and closes it when the service opened it. */
+  unsubscribe: () => Promise<void>;
 }
 
 /** Builds the collaborators (the given ones, or the in-process defaults) and wires them together. */
@@ -196,8 +204,14 @@ async function wire(options: ServiceOptions): Promise<ServiceParts> {
     ttlMs: options.cacheTtlMs ?? 60_000,
     maxEntries: options.cacheMaxEntries ?? 100_000,
   });
-  const invalidation = options.invalidation ?? new LocalInvalidation();
-  const unsubscribe = invalidation.subscribe((tokenId) => cache.invalidateToken(tokenId));
+  const opened =
+    options.invalidation === undefined ? await defaultInvalidation(options.redis, store, logger) : undefined;
+  const invalidation = options.invalidation ?? opened!;
+  const unfollow = cache.follow(invalidation);
+  const unsubscribe = async () => {
+    unfollow();
+    await opened?.close?.();
+  };
   const shared = options.redis
     ? sharedState(options.redis, { store, logger, failure: options.redisFailure ?? "closed" })
     : undefined;
@@ -229,15 +243,28 @@ async function wire(options: ServiceOptions): Promise<ServiceParts> {
     pendingTtlSeconds: options.pendingTtlSeconds ?? 900,
     defaultPrefixes: prefixes,
   });
-  return { clock, logger, prefixes, trust, store, limiter, usage, verifier, manager, unsubscribe };
+  return {
+    clock,
+    logger,
+    prefixes,
+    trust,
+    store,
+    limiter,
+    usage,
+    verifier,
+    manager,
+    invalidation,
+    unsubscribe,
+  };
 }
 
 /** The HTTP server over the wired parts, listening. */
 async function serveHttp(
   parts: ServiceParts,
   options: ServiceOptions,
-): Promise<{ server: Server; host: string; port: number; url: string }> {
+): Promise<{ server: Server; host: string; port: number; url: string; streams: InvalidationStreams }> {
   const { manager, verifier, logger, trust } = parts;
+  const streams = new InvalidationStreams(parts.invalidation);
   const headersTimeoutMs = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const connections = new ConnectionCap(options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
@@ -251,6 +278,7 @@ async function serveHttp(
         return openapiDoc;
       },
       requireIfMatch: options.requireIfMatch ?? false,
+      streams,
     }),
     verifier,
     logger,
@@ -278,7 +306,7 @@ async function serveHttp(
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  return { server, host, port, url };
+  return { server, host, port, url, streams };
 }
 
 /** The sweeper's timer (none when `sweepMs` is 0): pending expiry, lapsed overlaps, idle limiter buckets. */
@@ -303,12 +331,17 @@ function startSweeper(parts: ServiceParts, sweepMs: number): NodeJS.Timeout | un
 export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
   const parts = await wire(options);
   const { store, manager, usage, logger } = parts;
-  const boot: BootstrapResult = await bootstrapAdminKey(
-    parts,
-    reveal(options.bootstrapToken),
-    options.sessionAdminKey !== false,
-  );
-  const { server, host, port, url } = await serveHttp(parts, options);
+  let boot: BootstrapResult;
+  let listening: Awaited<ReturnType<typeof serveHttp>>;
+  try {
+    boot = await bootstrapAdminKey(parts, reveal(options.bootstrapToken), options.sessionAdminKey !== false);
+    listening = await serveHttp(parts, options);
+  } catch (error) {
+    // The invalidation channel's connections would keep the process alive.
+    await parts.unsubscribe();
+    throw error;
+  }
+  const { server, host, port, url, streams } = listening;
   usage.start();
   const sweeper = startSweeper(parts, options.sweepIntervalMs ?? 30_000);
   logger.info({ url, db: store instanceof SqliteStore ? store.path : "external" }, "token service listening");
@@ -319,12 +352,13 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       if (sweeper) clearInterval(sweeper);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
+        streams.closeAll();
         server.closeIdleConnections();
       });
       usage.stop();
       if (boot.sessionKeyId !== undefined) await manager.deleteSystem(FIRST_ACCOUNT, boot.sessionKeyId);
       await usage.flush();
-      parts.unsubscribe();
+      await parts.unsubscribe();
       await store.close();
       logger.info("token service stopped");
     })();
@@ -346,6 +380,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     verifier: parts.verifier,
     manager,
     store,
+    invalidation: parts.invalidation,
     async createAccount(name, accountOptions) {
       const created = await manager.createAccount(name, accountOptions);
       return { account: created.account, adminToken: created.adminToken };

@@ -593,7 +593,7 @@ export class TokenManager {
       if (error instanceof StoreConflictError) throw await this.#conflict(error, next);
       throw error;
     } finally {
-      await this.#invalidation.publish(current.id);
+      await this.#invalidation.publish(current.id, current.account);
     }
   }
 
@@ -770,7 +770,7 @@ export class TokenManager {
             );
       }
     } finally {
-      await this.#invalidation.publish(id);
+      await this.#invalidation.publish(id, actor.account);
     }
   }
 
@@ -826,7 +826,7 @@ export class TokenManager {
           );
           if (result.ok) progressed = true;
         }
-        await this.#invalidation.publish(stored.id);
+        await this.#invalidation.publish(stored.id, stored.account);
         touched++;
       }
       if (!progressed || due.length < 200) break;
@@ -845,7 +845,7 @@ export class TokenManager {
       null,
       this.#auditRecord(actor, "token.delete", current, diff(current, null, this.#clock.now())),
     );
-    await this.#invalidation.publish(id);
+    await this.#invalidation.publish(id, account);
   }
 }
 

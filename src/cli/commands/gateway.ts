@@ -1,6 +1,6 @@
 /** `tokenform gateway`: tokenform's guard in front of any MCP server (src/gateway). */
 import { type Command, InvalidArgumentError } from "commander";
-import { logLevelArgument, portArgument } from "../options.js";
+import { logLevelArgument, portArgument, timeoutArgument } from "../options.js";
 import { TRUST_PROXY_HELP, trustProxyArgument } from "../trust-proxy.js";
 
 function upstream(value: string): string {
@@ -32,6 +32,11 @@ export function registerGateway(program: Command): void {
     .option("--db <path|url>", "verify keys in-process on this SQLite file or postgres:// database")
     .option("--trust-proxy <hops|cidr...>", TRUST_PROXY_HELP, trustProxyArgument)
     .option("--resource-metadata <url>", "protected-resource metadata URL to name in WWW-Authenticate")
+    .option(
+      "--cache-ttl <duration>",
+      "with TOKENFORM_API_URL: keep positive verdicts this long (e.g. 60s), following the service's invalidations; cached requests skip its rate limits and usage (default: ask on every request)",
+      timeoutArgument,
+    )
     .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)", logLevelArgument)
     .addHelpText(
       "after",
@@ -48,6 +53,7 @@ export function registerGateway(program: Command): void {
         db?: string;
         trustProxy?: string[];
         resourceMetadata?: string;
+        cacheTtl?: number;
         logLevel?: string;
       }) => {
         const { runGateway } = await import("../run/gateway.js");

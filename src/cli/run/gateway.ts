@@ -4,9 +4,11 @@
  * service is on this host), or in-process on `--db` / the embedded `.tokenform/tokenform.db` — starts the
  * gateway with JSON logs on stdout, and stops gracefully on SIGTERM/SIGINT.
  *
- * In-process, the key cache is off: other processes (the CLI's `apply` and `rotate`, `tokenform serve`)
- * change the same database, and nothing would tell this process; reading the database on each request
- * keeps revocation immediate.
+ * In-process on SQLite, the key cache is off: other processes (the CLI's `apply` and `rotate`,
+ * `tokenform serve`) change the same database, and nothing would tell this process; reading the database
+ * on each request keeps revocation immediate. On PostgreSQL the cache is on: every writer announces its
+ * writes with NOTIFY and this process LISTENs (src/service/store/postgres-invalidation.ts). Remote, verdicts
+ * are cached only with `--cache-ttl` (src/mcp/verify.ts).
  */
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -29,6 +31,8 @@ export interface GatewayRunOptions {
   trustProxy?: string[];
   logLevel?: string;
   resourceMetadata?: string;
+  /** Remote mode: keep positive verdicts this long in ms, following the service's invalidations (default 0). */
+  cacheTtl?: number;
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream;
   /** Working directory holding `.tokenform/` for the embedded service. */
@@ -91,6 +95,7 @@ export async function runGateway(options: GatewayRunOptions): Promise<number> {
         port: options.port ?? DEFAULT_GATEWAY_PORT,
         url: remote,
         token: env.TOKENFORM_API_TOKEN || undefined,
+        cacheTtlMs: options.cacheTtl,
         trustProxy: options.trustProxy,
         resourceMetadata: options.resourceMetadata,
         logger,
@@ -105,7 +110,8 @@ export async function runGateway(options: GatewayRunOptions): Promise<number> {
         store,
         port: 0,
         host: "127.0.0.1",
-        cacheTtlMs: 0,
+        // PostgreSQL: LISTEN/NOTIFY tells this process of every write; SQLite: nothing would.
+        cacheTtlMs: store ? 60_000 : 0,
         sessionAdminKey: false,
         pepper: env.TOKENFORM_PEPPER || undefined,
         logger,

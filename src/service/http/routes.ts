@@ -14,6 +14,7 @@ import {
 import type { TokenManager } from "../tokens.js";
 import type { Verifier } from "../verifier.js";
 import type { Reply, RequestContext } from "./context.js";
+import type { InvalidationStreams } from "./invalidation-stream.js";
 import { verifyResponseOf } from "./verdict.js";
 
 /** A route of the table with its handler, as the router dispatches it. */
@@ -32,6 +33,8 @@ export interface RouteDeps {
   openapi: () => unknown;
   /** Refuse PATCH/DELETE without If-Match (428). */
   requireIfMatch: boolean;
+  /** The open `GET /v1/invalidations` streams. */
+  streams: InvalidationStreams;
 }
 
 /** One handler per operation, typed by its route's body and query. */
@@ -113,6 +116,7 @@ function handlers(deps: RouteDeps): Handlers {
       const verdict = verifier.verifyCached(request) ?? (await verifier.verify(request));
       return { status: 200, body: verifyResponseOf(verdict), headers: { "Cache-Control": "no-store" } };
     },
+    invalidations: (ctx) => deps.streams.open(ctx),
   };
 }
 

@@ -17,7 +17,7 @@
  * listings, so this only affects a client paging through tokens that are being created right then.
  */
 
-import type { Pool, PoolClient } from "pg";
+import type { Client, Pool, PoolClient } from "pg";
 import { OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
 import { AUDIT, SECRETS, TOKEN_WRITES, TOKENS, tokenFromRow, USAGE } from "./columns.js";
@@ -279,6 +279,33 @@ export class PostgresStore implements TokenStore {
     this.#closed = true;
     const pool = this.#pool ?? (await this.#opening?.catch(() => undefined));
     await pool?.end();
+  }
+
+  /**
+   * A connection of its own, outside the pool, to the same database (LISTEN needs a session that stays:
+   * src/service/store/postgres-invalidation.ts). Connected; the caller ends it.
+   */
+  async dedicatedClient(applicationName: string): Promise<Client> {
+    if (this.#closed) throw new Error(`the PostgreSQL store for ${this.location} is closed`);
+    const pg = await import("pg");
+    const client = new pg.Client({
+      connectionString: this.#options.connectionString,
+      connectionTimeoutMillis: this.#options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      application_name: applicationName,
+      keepAlive: true,
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return client;
+  }
+
+  /** Sends `payload` to every session listening on `channel` (`pg_notify`), through the pool. */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.#db.query("SELECT pg_notify($1, $2)", [channel, payload]);
   }
 
   async countAccounts(): Promise<number> {

@@ -113,4 +113,52 @@ describe("tokenform gateway (the CLI)", () => {
       await rm(remoteDir, { recursive: true, force: true });
     }
   });
+
+  it("with --cache-ttl keeps verdicts of the remote service and follows its invalidations: a deleted key is refused right after", async () => {
+    const remoteDir = await mkdtemp(join(tmpdir(), "tokenform-gateway-cached-"));
+    const service = await startService({
+      dbPath: join(remoteDir, "tokens.db"),
+      port: 0,
+      usageFlushMs: 60_000,
+    });
+    try {
+      const api = new TokenformClient({ baseUrl: service.url, token: service.adminToken });
+      const verifier = await api.createToken({ name: "gateway", type: "admin", scopes: ["tokens:verify"] });
+      const agent = await api.createToken({ name: "deploy-agent", type: "agent", scopes: ["tools:call"] });
+      await using upstream = await startMcpHttp({ stateful: false }, counters());
+      const gw = await gateway(["--upstream", upstream.url, "--cache-ttl", "60s"], {
+        TOKENFORM_API_URL: service.url,
+        TOKENFORM_API_TOKEN: verifier.secret.reveal(),
+      });
+      const following = () =>
+        gw.stdout.some((line) => line.includes("following token service invalidations"));
+      for (let i = 0; i < 500 && !following(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(following()).toBe(true);
+
+      const client = await sdkClient(gw.url, { "X-API-Key": agent.secret.reveal() });
+      for (let i = 0; i < 3; i++) await client.callTool({ name: "get_status", arguments: {} });
+      await service.flushUsage();
+      // Fewer verifications than requests reached the service: the gateway answered the rest from its cache.
+      expect((await api.getToken(agent.token.id)).requestCount).toBeLessThan(4);
+
+      await api.deleteToken(agent.token.id);
+      let refused: unknown;
+      for (let i = 0; i < 200 && refused === undefined; i++) {
+        refused = await client.callTool({ name: "get_status", arguments: {} }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      }
+      expect(refused).toMatchObject({ code: 401 });
+      await client.close();
+      gw.child.kill("SIGTERM");
+      expect(await gw.exited).toBe(0);
+      expect(gw.stdout.join("\n")).not.toContain(verifier.secret.reveal());
+      expect(gw.stdout.join("\n")).not.toContain(agent.secret.reveal());
+      await api.close();
+    } finally {
+      await service.close();
+      await rm(remoteDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -43,7 +43,18 @@ export interface ServiceHarness extends AsyncDisposable {
   client(token: string | SecretValue): TokenformClient;
 }
 
-/** Sends one raw request to `url` (no retries). */
+/** The start of an event stream up to its first event (the stream is then closed). */
+async function firstEvent(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
+  let text = "";
+  for await (const chunk of body) {
+    text += chunk.toString();
+    if (text.includes("\nevent: ") || text.startsWith("event: ")) break;
+  }
+  body.destroy();
+  return text;
+}
+
+/** Sends one raw request to `url` (no retries); an event stream is read up to its first event. */
 export async function rawRequest(
   url: string,
   method: string,
@@ -60,7 +71,9 @@ export async function rawRequest(
     headers["content-type"] ??= "application/json";
   }
   const res = await request(`${url}${path}`, { method: method as "GET", headers, body });
-  const text = await res.body.text();
+  const text = String(res.headers["content-type"]).startsWith("text/event-stream")
+    ? await firstEvent(res.body)
+    : await res.body.text();
   let parsed: unknown;
   try {
     parsed = text === "" ? undefined : JSON.parse(text);

@@ -1,10 +1,11 @@
 /**
  * The token service on PostgreSQL, end to end: `startService` with a `PostgresStore` on a throwaway cluster
  * (one per file, a fresh database per test), driven over HTTP through `TokenformClient`. Several instances
- * on one database share tokens, audit and usage; each keeps its own key cache and rate limiter, so a key
- * deleted or disabled on one instance is refused by the others once their cached copy ages out — at most
- * `cacheTtlMs` later (the multi-instance staleness bound) — while the instance that made the change refuses
- * it at once. `tokenform serve` picks PostgreSQL from `--db postgres://…` or `TOKENFORM_DATABASE_URL`.
+ * on one database share tokens, audit and usage; each keeps its own key cache and rate limiter. A key
+ * deleted or disabled on one instance is refused by the others right after through LISTEN/NOTIFY
+ * (test/integration/scale/revocation.test.ts); without a shared invalidation channel, once their cached
+ * copy ages out — at most `cacheTtlMs` later, the fallback bound — while the instance that made the change
+ * refuses it at once. `tokenform serve` picks PostgreSQL from `--db postgres://…` or `TOKENFORM_DATABASE_URL`.
  */
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,7 +13,12 @@ import { Client } from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
 import { ManualClock } from "../../../src/service/clock.js";
-import { type RunningService, type ServiceOptions, startService } from "../../../src/service/index.js";
+import {
+  LocalInvalidation,
+  type RunningService,
+  type ServiceOptions,
+  startService,
+} from "../../../src/service/index.js";
 import { serve } from "../../../src/service/serve.js";
 import { PostgresStore } from "../../../src/service/store/postgres.js";
 import { generateToken } from "../../../src/spec/token-format.js";
@@ -104,13 +110,24 @@ describe("token service on PostgreSQL", () => {
     );
   });
 
-  it("runs two instances on one database: a key created on one verifies on the other; a deleted key is refused by the other within the cache TTL", async () => {
+  it("runs two instances on one database: a key created on one verifies on the other; without a shared invalidation channel a deleted key is refused by the other within the cache TTL", async () => {
     const url = await cluster().createDatabase();
     const bootstrap = generateToken("mcp_adm_");
     const clock = new ManualClock(Date.UTC(2030, 0, 1, 12));
     const cacheTtlMs = 1000;
-    const a = await instance(url, { bootstrapToken: bootstrap, clock, cacheTtlMs });
-    const b = await instance(url, { bootstrapToken: bootstrap, clock, cacheTtlMs });
+    // Each instance on an in-process channel of its own: the other never hears of the delete.
+    const a = await instance(url, {
+      bootstrapToken: bootstrap,
+      clock,
+      cacheTtlMs,
+      invalidation: new LocalInvalidation(),
+    });
+    const b = await instance(url, {
+      bootstrapToken: bootstrap,
+      clock,
+      cacheTtlMs,
+      invalidation: new LocalInvalidation(),
+    });
     expect(a.adminTokenSource).toBe("provided");
     expect(b.adminTokenSource).toBe("provided");
     const apiA = client(a);
@@ -137,12 +154,20 @@ describe("token service on PostgreSQL", () => {
     ]);
   });
 
-  it("with a real clock and a small cacheTtlMs, a key disabled on one instance is refused by the other soon after", async () => {
+  it("with a real clock, a small cacheTtlMs and no shared invalidation channel, a key disabled on one instance is refused by the other soon after", async () => {
     const url = await cluster().createDatabase();
     const bootstrap = generateToken("mcp_adm_");
     const cacheTtlMs = 200;
-    const a = await instance(url, { bootstrapToken: bootstrap, cacheTtlMs });
-    const b = await instance(url, { bootstrapToken: bootstrap, cacheTtlMs });
+    const a = await instance(url, {
+      bootstrapToken: bootstrap,
+      cacheTtlMs,
+      invalidation: new LocalInvalidation(),
+    });
+    const b = await instance(url, {
+      bootstrapToken: bootstrap,
+      cacheTtlMs,
+      invalidation: new LocalInvalidation(),
+    });
     const apiA = client(a);
     const apiB = client(b);
     const issued = await apiA.createToken({ name: "to-disable" });

@@ -21,6 +21,7 @@ describe("OpenAPI document", () => {
       verifier: undefined as never,
       openapi: () => ({}),
       requireIfMatch: false,
+      streams: undefined as never,
     });
     for (const route of routes) {
       expect(
