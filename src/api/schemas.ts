@@ -390,9 +390,14 @@ export const WhoamiSchema = z.object({
   account: z.string(),
   tokenId: z.string(),
   name: z.string(),
-  type: z.enum(TOKEN_TYPES).describe("Always `admin` today: only admin keys call the management API."),
+  type: z
+    .enum(TOKEN_TYPES)
+    .optional()
+    .describe("Always `admin` today: only admin keys call the management API (absent from older services)."),
   scopes: z.array(z.string()),
-  expiresAt: Timestamp.nullable().describe("When the calling key expires; null when it does not."),
+  expiresAt: Timestamp.nullable()
+    .optional()
+    .describe("When the calling key expires; null when it does not (absent from older services)."),
 });
 export type Whoami = z.infer<typeof WhoamiSchema>;
 

@@ -40,6 +40,7 @@ import type { Digester } from "./digest.js";
 import { ServiceError } from "./errors.js";
 import { newAuditId, newTokenId } from "./ids.js";
 import type { Invalidation } from "./invalidation.js";
+import { LEAK_ACTOR, type LeakAction, type LeakReport, type LeakResponse, respondToLeak } from "./leaks.js";
 import { effectiveToken, presentedSecret, toApiToken, tokenStatus } from "./lifecycle.js";
 import { reservedLabelProblem } from "./ownership.js";
 import { parseSelector } from "./selector.js";
@@ -747,6 +748,41 @@ export class TokenManager {
     };
     const token = await this.#save(actor, "token.roll", current, next, changes);
     return { token, secret: raw };
+  }
+
+  /**
+   * Answers a report that `raw` leaked (src/service/leaks.ts): undefined when no token of any account has
+   * that secret (a false positive), else what was done. The write is the service's own, audited as
+   * `token.leak` by `github-secret-scanning`.
+   */
+  async reportLeak(
+    raw: string,
+    report: LeakReport,
+    action: LeakAction,
+  ): Promise<{ token: Token; handled: LeakResponse["handled"] } | undefined> {
+    const found = await this.#store.findBySecret(this.#digester.digest(raw));
+    if (!found) return undefined;
+    const current = found.token;
+    const actor: Actor = {
+      account: current.account,
+      name: LEAK_ACTOR,
+      tokenId: null,
+      scopes: ["*"],
+      ip: null,
+    };
+    const now = this.#clock.now();
+    let rolled: { secret: SecretRecord; generation: number } | undefined;
+    if (action === "roll" && found.secret.state === "current") {
+      const account = await this.#account(current.account);
+      const generation = current.lastGeneration + 1;
+      rolled = {
+        secret: this.#newSecret(generateToken(account.prefixes[current.type]), generation, "current", now),
+        generation,
+      };
+    }
+    const response = respondToLeak(current, found.secret, report, action, now, rolled);
+    const token = await this.#save(actor, "token.leak", current, response.next, response.changes);
+    return { token, handled: response.handled };
   }
 
   async delete(actor: Actor, id: string, ifMatch?: number): Promise<void> {

@@ -145,7 +145,7 @@ export async function runWhoami(options: { url?: string }, io: LoginIo = process
   const me = await whoIs(url, token);
   const lines = [
     `name:     ${me.name}`,
-    `type:     ${me.type}`,
+    `type:     ${me.type ?? "admin"}`,
     `account:  ${me.account}`,
     `scopes:   ${me.scopes.join(", ")}`,
     `expires:  ${me.expiresAt ?? "never"}`,
