@@ -19,8 +19,16 @@ export interface StoppingKey {
   when: string;
 }
 
+/**
+ * A retirement in words, as the headline, the impact line and Terraform's destroy say it:
+ * `retired: disabled now, deleted after 7d`.
+ */
+export function retiredWords(graceSeconds: number): string {
+  return `retired: disabled now, deleted after ${graceSeconds > 0 ? formatDuration(graceSeconds) : "no grace period"}`;
+}
+
 /** The key `change` stops, or undefined when every key it touches keeps working. */
-function stoppingKey(change: Change): StoppingKey | undefined {
+export function stoppingKey(change: Change): StoppingKey | undefined {
   const key = (where: string[], when: string): StoppingKey => ({
     name: change.name,
     kind: change.kind,
@@ -29,10 +37,7 @@ function stoppingKey(change: Change): StoppingKey | undefined {
   });
   switch (change.kind) {
     case "retire":
-      return key(
-        change.recorded,
-        `on apply (retired: disabled now, deleted after ${change.graceSeconds > 0 ? formatDuration(change.graceSeconds) : "no grace period"})`,
-      );
+      return key(change.recorded, `on apply (${retiredWords(change.graceSeconds)})`);
     case "delete":
       return key(
         change.recorded.length > 0 ? change.recorded : change.undeliver.map((d) => d.description),

@@ -3,7 +3,7 @@
  * the symbol of each change kind, its verb, and the closing "Plan: …" line.
  */
 import { formatDuration } from "../../spec/duration.js";
-import type { StoppingKey } from "../impact.js";
+import { retiredWords, type StoppingKey } from "../impact.js";
 import type { Change, ChangeKind, Plan, PlanReports } from "../types.js";
 
 /** terraform-style markers: `+` create, `~` in place, `±` new secret, `-/+` replace, `-` remove. */
@@ -58,7 +58,7 @@ export function headline(change: Change): string {
     case "recreate":
       return `will be replaced (${change.reason})`;
     case "retire":
-      return `will be retired: disabled now, deleted after ${graceText(change.graceSeconds)}`;
+      return `will be ${retiredWords(change.graceSeconds)}`;
     case "delete":
       return `will be deleted (${change.reason})`;
     case "orphan":
@@ -66,15 +66,16 @@ export function headline(change: Change): string {
   }
 }
 
+/** `headline` after the fact, without its tense: `retired: disabled now, deleted after 7d` (every headline starts `will be `). */
+export function outcome(change: Change): string {
+  return headline(change).replace(/^will be /, "");
+}
+
 /** Until when a rotated token's previous secret works, in words a reviewer reads at a glance. */
 function previousSecret(overlapSeconds: number): string {
   return overlapSeconds <= 0
     ? "the previous secret stops working at once (no overlap)"
     : `the previous secret keeps working for ${formatDuration(overlapSeconds)} after apply`;
-}
-
-function graceText(seconds: number): string {
-  return seconds <= 0 ? "no grace period" : formatDuration(seconds);
 }
 
 /** One key that stops working, as a line: `docs-bot (GitHub acme/docs secret X) stops working on apply (…)`. */

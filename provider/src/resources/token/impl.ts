@@ -5,7 +5,7 @@
 
 import { hostname } from "node:os";
 import { ApiError } from "../../../../src/api/errors.js";
-import type { ResolvedToken } from "../../../../src/spec/resolved.js";
+import type { Destination, ResolvedToken } from "../../../../src/spec/resolved.js";
 import { apiOf, type Configured, DEFAULT_OWNER } from "../../configured.js";
 import type { CallContext, ResourceType } from "../../framework.js";
 import { type Diagnostic, error, warning } from "../../runtime/diagnostics.js";
@@ -64,6 +64,11 @@ function deliveryOnly(state: TfObject): TfObject {
   return out;
 }
 
+/** Where a state's delivery blocks send the secret; none when they no longer resolve (a plan only describes them). */
+function destinationsOrNone(rules: SpecRules, state: TfObject, owner: string): Destination[] {
+  return rules.check(toSpec(deliveryOnly(state), owner).set).resolved?.deliver ?? [];
+}
+
 function notFound(err: unknown): boolean {
   return err instanceof ApiError && err.code === "not_found";
 }
@@ -97,7 +102,9 @@ async function planChange(
   const owner = ownerOfContext(ctx);
   const config = change.config ? withFileKeys(change.config, change.prior) : null;
   const resolved = config ? resolveOrUndefined(rules, config, owner) : undefined;
-  const plan = planToken({ ...change, config, owner, resolved, now: new Date() });
+  const removedFrom =
+    config === null && change.prior ? destinationsOrNone(rules, change.prior, owner) : undefined;
+  const plan = planToken({ ...change, config, owner, resolved, now: new Date(), removedFrom });
   if (config === null || plan.planned === null) return plan;
   const view = toSpec(config, owner);
   const held = await holderDiagnostics({
