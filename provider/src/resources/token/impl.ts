@@ -14,6 +14,7 @@ import { applyToken } from "./apply.js";
 import { withFileKeys } from "./file-keys.js";
 import { holderDiagnostics } from "./holders.js";
 import { hasUnknownDelivery, planToken } from "./plan.js";
+import { TokenReads } from "./reads.js";
 import type { SpecRules } from "./rules.js";
 import { specRules } from "./spec-rules.js";
 import { ownerOf, stateFromToken } from "./state.js";
@@ -91,6 +92,18 @@ function apiOrUndefined(ctx: CallContext<Configured>) {
   } catch {
     return undefined;
   }
+}
+
+/** One `TokenReads` per configured provider (per process: Terraform configures each process once). */
+const readsByConfig = new WeakMap<Configured, TokenReads>();
+
+function readsOf(configured: Configured): TokenReads {
+  let reads = readsByConfig.get(configured);
+  if (reads === undefined) {
+    reads = new TokenReads(apiOf(configured), configured.owner);
+    readsByConfig.set(configured, reads);
+  }
+  return reads;
 }
 
 /** Plans a change (plan.ts), then adds who-holds-what diagnostics (holders.ts). */
@@ -185,9 +198,9 @@ export function tokenResourceImpl(
     validate: async (config) => validateTokenConfig(rules, config),
 
     async read(state, ctx) {
-      const api = apiOf(ctx.configured());
       try {
-        const token = await api.getToken(String(state.id));
+        // From the owner's list when this process has one (reads.ts), else one request.
+        const token = await readsOf(ctx.configured()).get(String(state.id));
         return { state: stateFromToken(token, state), diagnostics: [] };
       } catch (err) {
         // Deleted outside Terraform: forget it, and the next plan creates it again.
@@ -200,6 +213,7 @@ export function tokenResourceImpl(
 
     async apply(change, ctx) {
       const configured = ctx.configured();
+      if (configured.api !== undefined) readsOf(configured).wrote();
       return applyToken(change, {
         api: apiOf(configured),
         sinks: configured.sinks,
