@@ -6,6 +6,7 @@
  * `npm run build:provider` runs this file; `tokenform provider install` calls `buildProvider()` when no
  * bundle exists yet.
  */
+import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,7 +87,8 @@ function assertNoSinks(metafile: Metafile): void {
 /**
  * Builds the bundle; returns its path. Two passes: methods.ts (handlers, API client, sinks, spec rules —
  * ~1.3 MB) is compiled to CommonJS text first and embedded in main.ts's bundle as a string, which main
- * evaluates on the first RPC. A start that only hand-shakes then parses ~20 KB instead of all of it.
+ * evaluates on the first RPC. A start that only hand-shakes then parses ~20 KB instead of all of it; the
+ * methods' compiled code is cached across processes by its hash (src/runtime/code-cache.ts).
  */
 export async function buildProvider(options: BuildOptions = {}): Promise<string> {
   const { build } = await import("esbuild");
@@ -134,6 +136,9 @@ export async function buildProvider(options: BuildOptions = {}): Promise<string>
       __TOKENFORM_PROTO__: JSON.stringify(readProtoFiles()),
       __TOKENFORM_VERSION__: JSON.stringify(pkg.version),
       __TOKENFORM_METHODS__: JSON.stringify(methodsCode),
+      __TOKENFORM_METHODS_HASH__: JSON.stringify(
+        createHash("sha256").update(methodsCode).digest("hex").slice(0, 16),
+      ),
     },
   });
   assertNoService(main.metafile);

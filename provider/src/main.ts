@@ -5,9 +5,9 @@
  */
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { runInThisContext, constants as vmConstants } from "node:vm";
 import { maskSecrets } from "../../src/api/secret.js";
 import type { loadMethods as LoadMethods } from "./methods.js";
+import { compileWithCache } from "./runtime/code-cache.js";
 import { MAGIC_COOKIE_KEY } from "./runtime/handshake.js";
 import { serve } from "./runtime/serve.js";
 
@@ -17,19 +17,18 @@ import { serve } from "./runtime/serve.js";
  * starts the provider 3–5 times per command and waits for each handshake.
  */
 declare const __TOKENFORM_METHODS__: string | undefined;
+/** A hash of `__TOKENFORM_METHODS__`, naming its V8 code cache (runtime/code-cache.ts). */
+declare const __TOKENFORM_METHODS_HASH__: string;
 
 async function methods(): Promise<ReturnType<typeof LoadMethods>> {
   if (typeof __TOKENFORM_METHODS__ === "string") {
     const filename = process.argv[1] ?? "terraform-provider-tokenform";
     const module = { exports: {} as { loadMethods?: typeof LoadMethods } };
-    const wrapper = runInThisContext(
+    const wrapper = compileWithCache(
       `(function (exports, require, module, __filename, __dirname) {${__TOKENFORM_METHODS__}\n})`,
-      {
-        filename: `${filename}#methods`,
-        // Any import() left in the code (there should be none) behaves as in the main script.
-        importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-      },
-    ) as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
+      `${filename}#methods`,
+      __TOKENFORM_METHODS_HASH__,
+    ).runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
     wrapper(module.exports, createRequire(filename), module, filename, dirname(filename));
     return module.exports.loadMethods!();
   }
