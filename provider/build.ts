@@ -85,6 +85,18 @@ function assertNoSinks(metafile: Metafile): void {
 }
 
 /**
+ * The GetProviderSchema response as the provider encodes it, from the methods themselves (the schema
+ * never depends on configuration or environment): the bundle answers it without loading the methods.
+ */
+async function encodedSchemaResponse(): Promise<Uint8Array> {
+  const { loadMethods } = await import("./src/methods.js");
+  return loadMethods().GetProviderSchema(new Uint8Array(0), {
+    signal: new AbortController().signal,
+    afterReply: () => undefined,
+  });
+}
+
+/**
  * Builds the bundle; returns its path. Two passes: methods.ts (handlers, API client, sinks, spec rules —
  * ~1.3 MB) is compiled to CommonJS text first and embedded in main.ts's bundle as a string, which main
  * evaluates on the first RPC. A start that only hand-shakes then parses ~20 KB instead of all of it; the
@@ -123,6 +135,7 @@ export async function buildProvider(options: BuildOptions = {}): Promise<string>
   });
   assertNoService(methods.metafile);
   const methodsCode = methods.outputFiles[0]!.text;
+  const schemaResponse = await encodedSchemaResponse();
   const main = await build({
     ...common,
     // main.ts imports methods.ts only when not bundled; the bundle evaluates the embedded text instead.
@@ -136,6 +149,7 @@ export async function buildProvider(options: BuildOptions = {}): Promise<string>
       __TOKENFORM_PROTO__: JSON.stringify(readProtoFiles()),
       __TOKENFORM_VERSION__: JSON.stringify(pkg.version),
       __TOKENFORM_METHODS__: JSON.stringify(methodsCode),
+      __TOKENFORM_SCHEMA_RESPONSE__: JSON.stringify(Buffer.from(schemaResponse).toString("base64")),
       __TOKENFORM_METHODS_HASH__: JSON.stringify(
         createHash("sha256").update(methodsCode).digest("hex").slice(0, 16),
       ),

@@ -17,6 +17,12 @@ import { serve } from "./runtime/serve.js";
  * starts the provider 3–5 times per command and waits for each handshake.
  */
 declare const __TOKENFORM_METHODS__: string | undefined;
+/**
+ * The encoded GetProviderSchema response, base64, computed by the build from the same methods (the schema
+ * never depends on configuration); undefined from source. Terraform starts one process per command only
+ * for the schema: with this it never loads the methods.
+ */
+declare const __TOKENFORM_SCHEMA_RESPONSE__: string | undefined;
 /** A hash of `__TOKENFORM_METHODS__`, naming its V8 code cache (runtime/code-cache.ts). */
 declare const __TOKENFORM_METHODS_HASH__: string;
 
@@ -53,6 +59,9 @@ async function main(): Promise<void> {
   await serve(
     { env: process.env, stdout: process.stdout, stderr: process.stderr, exit: (code) => process.exit(code) },
     methods,
+    typeof __TOKENFORM_SCHEMA_RESPONSE__ === "string"
+      ? { GetProviderSchema: Buffer.from(__TOKENFORM_SCHEMA_RESPONSE__, "base64") }
+      : {},
   );
 }
 

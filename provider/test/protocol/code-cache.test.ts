@@ -2,7 +2,7 @@
  * The provider's V8 code cache (src/runtime/code-cache.ts), with the built executable: the first process
  * that loads the methods writes the cache into the user's cache directory (private modes), later
  * processes start from it and answer as before, a damaged cache is ignored and replaced, and
- * `TOKENFORM_PROVIDER_CODE_CACHE=0` writes none.
+ * `TOKENFORM_PROVIDER_CODE_CACHE=0` writes none. A process asked only for the schema loads no methods.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,9 +27,10 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 async function oneCall(env: NodeJS.ProcessEnv): Promise<void> {
   const plugin = await startPlugin({ command: bundle, identity, env });
   try {
-    const res = await plugin.call("GetProviderSchema", {});
+    // GetProviderSchema is answered without the methods (build-time answer); GetMetadata loads them.
+    const res = await plugin.call("GetMetadata", {});
     expect(diagnosticsFromProto(res.diagnostics)).toEqual([]);
-    expect(Object.keys(res.resource_schemas as object)).toEqual(["tokenform_token"]);
+    expect(res.resources).toEqual([{ type_name: "tokenform_token" }]);
     expect(await plugin.shutdown()).toBe(0);
   } finally {
     await plugin.close();
@@ -60,6 +61,20 @@ describe("the provider's code cache", () => {
     writeFileSync(file, "not a code cache");
     await oneCall({ XDG_CACHE_HOME: cacheHome });
     expect(statSync(file).size).toBeGreaterThan(10_000);
+  });
+
+  it("is not needed by a process Terraform starts only for the schema (answered from the build)", async () => {
+    const cacheHome = join(home, "schema-only");
+    const plugin = await startPlugin({ command: bundle, identity, env: { XDG_CACHE_HOME: cacheHome } });
+    try {
+      const res = await plugin.call("GetProviderSchema", {});
+      expect(Object.keys(res.resource_schemas as object)).toEqual(["tokenform_token"]);
+      expect(await plugin.shutdown()).toBe(0);
+    } finally {
+      await plugin.close();
+    }
+    // The methods were never loaded, so there was nothing to cache.
+    expect(() => readdirSync(cacheHome)).toThrow();
   });
 
   it("is not written when turned off", async () => {
