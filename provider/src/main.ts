@@ -5,31 +5,39 @@
  */
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { runInThisContext, constants as vmConstants } from "node:vm";
 import { maskSecrets } from "../../src/api/secret.js";
 import type { loadMethods as LoadMethods } from "./methods.js";
+import { compileWithCache } from "./runtime/code-cache.js";
 import { MAGIC_COOKIE_KEY } from "./runtime/handshake.js";
 import { serve } from "./runtime/serve.js";
 
 /**
- * methods.ts compiled to CommonJS, embedded by the bundler (provider/build.ts); undefined from source.
- * Kept as text so the ~1.3 MB behind it is parsed on the first RPC, not before the handshake: Terraform
- * starts the provider 3–5 times per command and waits for each handshake.
+ * methods.ts compiled to CommonJS, Brotli-compressed and base64-encoded by the bundler (provider/build.ts);
+ * undefined from source. Kept as compressed text so the ~1.3 MB behind it is neither scanned when the
+ * file loads nor parsed before the handshake, only unpacked and compiled on the first RPC: Terraform starts
+ * the provider 3–5 times per command and waits for each handshake.
  */
-declare const __TOKENFORM_METHODS__: string | undefined;
+declare const __TOKENFORM_METHODS_BROTLI__: string | undefined;
+/**
+ * The encoded GetProviderSchema response, base64, computed by the build from the same methods (the schema
+ * never depends on configuration); undefined from source. Terraform starts one process per command only
+ * for the schema: with this it never loads the methods.
+ */
+declare const __TOKENFORM_SCHEMA_RESPONSE__: string | undefined;
+/** A hash of the methods' code, naming its V8 code cache (runtime/code-cache.ts). */
+declare const __TOKENFORM_METHODS_HASH__: string;
 
 async function methods(): Promise<ReturnType<typeof LoadMethods>> {
-  if (typeof __TOKENFORM_METHODS__ === "string") {
+  if (typeof __TOKENFORM_METHODS_BROTLI__ === "string") {
+    const { brotliDecompressSync } = await import("node:zlib");
+    const code = brotliDecompressSync(Buffer.from(__TOKENFORM_METHODS_BROTLI__, "base64")).toString("utf8");
     const filename = process.argv[1] ?? "terraform-provider-tokenform";
     const module = { exports: {} as { loadMethods?: typeof LoadMethods } };
-    const wrapper = runInThisContext(
-      `(function (exports, require, module, __filename, __dirname) {${__TOKENFORM_METHODS__}\n})`,
-      {
-        filename: `${filename}#methods`,
-        // Any import() left in the code (there should be none) behaves as in the main script.
-        importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-      },
-    ) as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
+    const wrapper = compileWithCache(
+      `(function (exports, require, module, __filename, __dirname) {${code}\n})`,
+      `${filename}#methods`,
+      __TOKENFORM_METHODS_HASH__,
+    ).runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
     wrapper(module.exports, createRequire(filename), module, filename, dirname(filename));
     return module.exports.loadMethods!();
   }
@@ -54,6 +62,9 @@ async function main(): Promise<void> {
   await serve(
     { env: process.env, stdout: process.stdout, stderr: process.stderr, exit: (code) => process.exit(code) },
     methods,
+    typeof __TOKENFORM_SCHEMA_RESPONSE__ === "string"
+      ? { GetProviderSchema: Buffer.from(__TOKENFORM_SCHEMA_RESPONSE__, "base64") }
+      : {},
   );
 }
 

@@ -51,8 +51,20 @@ function described(destinations: readonly PlannedDestination[]): string[] {
   return destinations.map((d) => d.description);
 }
 
+/**
+ * A retirement in words, as the headline, the impact line and Terraform's destroy say it:
+ * `retired: disabled now, deleted after 7d`.
+ */
+export function retiredWords(graceSeconds: number): string {
+  return `retired: disabled now, deleted after ${graceSeconds > 0 ? formatDuration(graceSeconds) : "no grace period"}`;
+}
+
 /** The key `change` stops, or undefined when every key it touches keeps working. */
-function impactOf(change: Change, generatedAt: string): KeyImpact | undefined {
+/**
+ * The key `change` stops, or undefined when every key it touches keeps working. `generatedAt` (the plan's
+ * time) dates what happens later; without it the words carry no date (Terraform's destroy).
+ */
+export function stoppingKey(change: Change, generatedAt = ""): KeyImpact | undefined {
   const key = (where: string[], when: string, destructive = true, previousSecret = false): KeyImpact => ({
     name: change.name,
     kind: change.kind,
@@ -116,7 +128,7 @@ function impactOf(change: Change, generatedAt: string): KeyImpact | undefined {
 /** Every key the plan stops, now or later, in the plan's order. */
 export function keyImpacts(plan: Plan): KeyImpact[] {
   return plan.changes
-    .map((change) => impactOf(change, plan.generatedAt))
+    .map((change) => stoppingKey(change, plan.generatedAt))
     .filter((k): k is KeyImpact => k !== undefined);
 }
 

@@ -28,11 +28,19 @@ export class ProviderHost<Configured> {
     return this.#stop.signal.aborted;
   }
 
-  /** A call context whose signal fires on StopProvider or when the call is cancelled. */
+  /**
+   * A call context whose signal fires on StopProvider or when the call is cancelled. The combined signal is
+   * made when a call first asks for it: most calls (refreshes, plans) never do, and `AbortSignal.any` is
+   * not free in Node 20 (it showed among a plan's top CPU frames, made for each of hundreds of calls).
+   */
   context(callSignal?: AbortSignal): CallContext<Configured> {
-    const signal = callSignal ? AbortSignal.any([this.#stop.signal, callSignal]) : this.#stop.signal;
+    const stop = this.#stop.signal;
+    let signal: AbortSignal | undefined;
     return {
-      signal,
+      get signal() {
+        signal ??= callSignal ? AbortSignal.any([stop, callSignal]) : stop;
+        return signal;
+      },
       configured: () => {
         if (this.#configured === undefined) {
           throw new NotConfigured("the provider is not configured yet (ConfigureProvider was not called)");

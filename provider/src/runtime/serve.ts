@@ -37,8 +37,16 @@ export type MethodLoader = () =>
 /** How long Shutdown waits for open calls to finish before the process exits regardless. */
 const SHUTDOWN_GRACE_MS = 200;
 
-/** Runs the plugin server; resolves once listening (the process then lives on the server). */
-export async function serve(io: ServeIo, load: MethodLoader): Promise<void> {
+/**
+ * Runs the plugin server; resolves once listening (the process then lives on the server). `answers` are
+ * encoded responses known before any call (the schema, computed at build time): those methods answer
+ * without loading the rest.
+ */
+export async function serve(
+  io: ServeIo,
+  load: MethodLoader,
+  answers: Partial<Record<ProviderMethodName, Uint8Array>> = {},
+): Promise<void> {
   let env: ReturnType<typeof readHandshakeEnv>;
   try {
     env = readHandshakeEnv(io.env);
@@ -72,6 +80,11 @@ export async function serve(io: ServeIo, load: MethodLoader): Promise<void> {
   let loaded: Promise<Record<ProviderMethodName, UnaryMethod>> | undefined;
   const methods = new Map<string, UnaryMethod>();
   for (const name of PROVIDER_METHOD_NAMES) {
+    const answer = answers[name];
+    if (answer !== undefined) {
+      methods.set(`/${PROVIDER_SERVICE}/${name}`, async () => answer);
+      continue;
+    }
     methods.set(`/${PROVIDER_SERVICE}/${name}`, async (request, call) => {
       loaded ??= Promise.resolve().then(load);
       return (await loaded)[name](request, call);

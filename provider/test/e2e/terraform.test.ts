@@ -378,9 +378,26 @@ resource "tokenform_token" "retired" {
     await ws.ok(["apply", "-no-color", "-auto-approve"]);
     deliveredSecret("retired");
     const ids = Object.fromEntries(Object.entries(ws.stateResources()).map(([k, v]) => [k, String(v.id)]));
+    // The destroy plan says what each on_remove will do, and the destroy says it again after the fact.
     const plan = await ws.ok(["plan", "-destroy", "-no-color"]);
-    expect(plan.stdout).toMatch(/will be kept/);
-    await ws.ok(["destroy", "-no-color", "-auto-approve"]);
+    const flat = (text: string) => text.replace(/\n│ ?/g, " ").replace(/\s+/g, " ");
+    expect(flat(plan.stdout)).toContain(
+      "Token e2e-retired will be retired: disabled now, deleted after 7d by you; nothing deletes it automatically",
+    );
+    expect(flat(plan.stdout)).toMatch(/e2e-retired \(file \S*retired\.key.*?\) stops working on apply/);
+    expect(flat(plan.stdout)).toContain(`DELETE /v1/tokens/${ids["tokenform_token.retired"]}`);
+    expect(flat(plan.stdout)).toMatch(/Token e2e-\S+ will be deleted \(on_remove = "delete"\)/);
+    expect(flat(plan.stdout)).toContain(
+      "Token e2e-imported will be released: left in the service, no longer managed",
+    );
+    const destroyed = await ws.ok(["destroy", "-no-color", "-auto-approve"]);
+    const after = flat(destroyed.stdout + destroyed.stderr);
+    expect(after).toContain(
+      "Token e2e-retired retired: disabled now, deleted after 7d by you; nothing deletes it automatically",
+    );
+    expect(after).toMatch(/Delete it yourself after \d{4}-\d\d-\d\dT\S+Z with DELETE \/v1\/tokens\//);
+    expect(after).toMatch(/Token e2e-\S+ deleted \(on_remove = "delete"\)/);
+    expect(after).toContain("Token e2e-imported released: left in the service, no longer managed");
     expect(ws.stateResources()).toEqual({});
     await expect(api.getToken(ids["tokenform_token.ci"]!)).rejects.toMatchObject({ code: "not_found" });
     const orphan = await api.getToken(ids["tokenform_token.imported"]!);

@@ -127,7 +127,10 @@ describe("against the token service", () => {
       planned_state: { msgpack: encodeValue(null, TOKEN) },
       config: { msgpack: encodeValue(null, TOKEN) },
     });
-    expect(diagnosticsFromProto(destroyed.diagnostics)).toEqual([]);
+    // The destroy says what on_remove did (removal.ts), as a warning.
+    expect(diagnosticsFromProto(destroyed.diagnostics)).toMatchObject([
+      { severity: "warning", summary: 'Token protocol-one deleted (on_remove = "delete")' },
+    ]);
     expect(decodeValue((destroyed.new_state as { msgpack: Uint8Array }).msgpack, TOKEN)).toBeNull();
     await expect(api.getToken(issued.token.id)).rejects.toMatchObject({ code: "not_found" });
 

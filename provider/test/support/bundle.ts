@@ -1,7 +1,7 @@
 /**
  * The provider executable for tests: built once per test file into a temporary directory with the real
- * build (provider/build.ts), so tests exercise exactly what Terraform runs. The directory is removed
- * after the test file that imports this module.
+ * build (provider/build.ts), so tests exercise exactly what Terraform runs. The directory — with the
+ * provider's code cache — is removed after the test file that imports this module.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +21,9 @@ afterAll(() => {
 export function providerBundle(): Promise<string> {
   if (!built) {
     dir = mkdtempSync(join(tmpdir(), "tokenform-provider-"));
+    // The provider's V8 code cache (src/runtime/code-cache.ts) goes with the bundle, not into ~/.cache:
+    // every process this test file starts (through terraform too) inherits the variable.
+    process.env.XDG_CACHE_HOME = join(dir, "cache");
     built = buildProvider({ outfile: join(dir, "terraform-provider-tokenform") });
   }
   return built;

@@ -4,7 +4,7 @@
  */
 import { formatDuration } from "../../spec/duration.js";
 import { type Destination, destinationSettings } from "../../spec/resolved.js";
-import { formatWhen, type KeyImpact } from "../impact.js";
+import { formatWhen, type KeyImpact, retiredWords } from "../impact.js";
 import { createSettings, fieldDiff, type SettingLine } from "../settings.js";
 import type { Change, ChangeKind, DriftReport, Plan, PlanReports } from "../types.js";
 
@@ -60,7 +60,7 @@ export function headline(change: Change): string {
     case "recreate":
       return `will be replaced (${change.reason})`;
     case "retire":
-      return `will be retired: disabled now, deleted after ${graceText(change.graceSeconds)}`;
+      return `will be ${retiredWords(change.graceSeconds)}`;
     case "delete":
       return `will be deleted (${change.reason})`;
     case "orphan":
@@ -68,15 +68,16 @@ export function headline(change: Change): string {
   }
 }
 
+/** `headline` after the fact, without its tense: `retired: disabled now, deleted after 7d` (every headline starts `will be `). */
+export function outcome(change: Change): string {
+  return headline(change).replace(/^will be /, "");
+}
+
 /** Until when a rotated token's previous secret works, in words a reviewer reads at a glance. */
 function previousSecret(overlapSeconds: number): string {
   return overlapSeconds <= 0
     ? "the previous secret stops working at once (no overlap)"
     : `the previous secret keeps working for ${formatDuration(overlapSeconds)} after apply`;
-}
-
-function graceText(seconds: number): string {
-  return seconds <= 0 ? "no grace period" : formatDuration(seconds);
 }
 
 /**

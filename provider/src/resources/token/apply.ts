@@ -20,6 +20,7 @@ import {
   rollAndDeliver,
   type StepContext,
 } from "../../../../src/apply/index.js";
+import { RETIRED_AT_LABEL } from "../../../../src/plan/desired.js";
 import { ownerSelector } from "../../../../src/plan/fetch.js";
 import { factsOf, nameTakenCase, redeliverOverlap, rollDecision } from "../../../../src/plan/token-rules.js";
 import type { SinkRegistry } from "../../../../src/sinks/types.js";
@@ -27,6 +28,7 @@ import { type Destination, destinationId, type ResolvedToken } from "../../../..
 import { type Diagnostic, error } from "../../runtime/diagnostics.js";
 import { type TfObject, Unknown } from "../../runtime/values.js";
 import { stateFacts } from "./plan.js";
+import { onRemoveOf, removalWarning } from "./removal.js";
 import { stateFromToken } from "./state.js";
 import { DELIVERY_BLOCK_NAMES } from "./to-spec.js";
 
@@ -263,15 +265,19 @@ async function destroy(prior: TfObject, deps: ApplyDeps): Promise<ApplyOutcome> 
     if (err instanceof ApiError && err.code === "not_found") return { state: null, diagnostics: [] };
     throw err;
   }
-  switch (prior.on_remove) {
+  const onRemove = onRemoveOf(prior);
+  const destinations = onRemove === "delete" ? deps.destinations(prior) : [];
+  let retiredAt: string | undefined;
+  switch (onRemove) {
     case "delete":
-      await deleteToken(ctx, id, current.name, deps.destinations(prior));
+      await deleteToken(ctx, id, current.name, destinations);
       break;
     case "orphan":
       await releaseToken(ctx, current);
       break;
     default:
-      await retireToken(ctx, current);
+      retiredAt = (await retireToken(ctx, current)).labels[RETIRED_AT_LABEL];
   }
-  return { state: null, diagnostics: [] };
+  // Said again after the fact (the plan said it first): what on_remove did, and what is left to do.
+  return { state: null, diagnostics: [removalWarning(prior, destinations, { phase: "apply", retiredAt })] };
 }

@@ -5,7 +5,7 @@
 
 import { hostname } from "node:os";
 import { ApiError } from "../../../../src/api/errors.js";
-import type { ResolvedToken } from "../../../../src/spec/resolved.js";
+import type { Destination, ResolvedToken } from "../../../../src/spec/resolved.js";
 import { apiOf, type Configured, DEFAULT_OWNER } from "../../configured.js";
 import type { CallContext, ResourceType } from "../../framework.js";
 import { type Diagnostic, error, warning } from "../../runtime/diagnostics.js";
@@ -14,6 +14,7 @@ import { applyToken } from "./apply.js";
 import { withFileKeys } from "./file-keys.js";
 import { holderDiagnostics } from "./holders.js";
 import { hasUnknownDelivery, planToken } from "./plan.js";
+import { TokenReads } from "./reads.js";
 import type { SpecRules } from "./rules.js";
 import { specRules } from "./spec-rules.js";
 import { ownerOf, stateFromToken } from "./state.js";
@@ -64,6 +65,11 @@ function deliveryOnly(state: TfObject): TfObject {
   return out;
 }
 
+/** Where a state's delivery blocks send the secret; none when they no longer resolve (a plan only describes them). */
+function destinationsOrNone(rules: SpecRules, state: TfObject, owner: string): Destination[] {
+  return rules.check(toSpec(deliveryOnly(state), owner).set).resolved?.deliver ?? [];
+}
+
 function notFound(err: unknown): boolean {
   return err instanceof ApiError && err.code === "not_found";
 }
@@ -88,6 +94,18 @@ function apiOrUndefined(ctx: CallContext<Configured>) {
   }
 }
 
+/** One `TokenReads` per configured provider (per process: Terraform configures each process once). */
+const readsByConfig = new WeakMap<Configured, TokenReads>();
+
+function readsOf(configured: Configured): TokenReads {
+  let reads = readsByConfig.get(configured);
+  if (reads === undefined) {
+    reads = new TokenReads(apiOf(configured), configured.owner);
+    readsByConfig.set(configured, reads);
+  }
+  return reads;
+}
+
 /** Plans a change (plan.ts), then adds who-holds-what diagnostics (holders.ts). */
 async function planChange(
   rules: SpecRules,
@@ -97,7 +115,9 @@ async function planChange(
   const owner = ownerOfContext(ctx);
   const config = change.config ? withFileKeys(change.config, change.prior) : null;
   const resolved = config ? resolveOrUndefined(rules, config, owner) : undefined;
-  const plan = planToken({ ...change, config, owner, resolved, now: new Date() });
+  const removedFrom =
+    config === null && change.prior ? destinationsOrNone(rules, change.prior, owner) : undefined;
+  const plan = planToken({ ...change, config, owner, resolved, now: new Date(), removedFrom });
   if (config === null || plan.planned === null) return plan;
   const view = toSpec(config, owner);
   const held = await holderDiagnostics({
@@ -178,9 +198,9 @@ export function tokenResourceImpl(
     validate: async (config) => validateTokenConfig(rules, config),
 
     async read(state, ctx) {
-      const api = apiOf(ctx.configured());
       try {
-        const token = await api.getToken(String(state.id));
+        // From the owner's list when this process has one (reads.ts), else one request.
+        const token = await readsOf(ctx.configured()).get(String(state.id));
         return { state: stateFromToken(token, state), diagnostics: [] };
       } catch (err) {
         // Deleted outside Terraform: forget it, and the next plan creates it again.
@@ -193,6 +213,7 @@ export function tokenResourceImpl(
 
     async apply(change, ctx) {
       const configured = ctx.configured();
+      if (configured.api !== undefined) readsOf(configured).wrote();
       return applyToken(change, {
         api: apiOf(configured),
         sinks: configured.sinks,

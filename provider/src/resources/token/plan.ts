@@ -15,9 +15,10 @@ import {
   typeChanges,
 } from "../../../../src/plan/token-rules.js";
 import { formatDuration, parseDuration } from "../../../../src/spec/duration.js";
-import { destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
-import { type AttributePath, type Diagnostic, path, warning } from "../../runtime/diagnostics.js";
+import { type Destination, destinationId, type ResolvedToken } from "../../../../src/spec/resolved.js";
+import { type AttributePath, type Diagnostic, path } from "../../runtime/diagnostics.js";
 import { isObject, type TfObject, type TfValue, UNKNOWN, Unknown } from "../../runtime/values.js";
+import { removalWarning } from "./removal.js";
 import { DELIVERY_BLOCK_NAMES } from "./to-spec.js";
 
 /** Attributes only the service sets. */
@@ -67,6 +68,8 @@ export interface PlanInputs {
   /** The resolved configuration (unknown values left out); undefined when it cannot be resolved. */
   resolved: ResolvedToken | undefined;
   now: Date;
+  /** For a destroy: where the prior state's delivery blocks send the secret (see removal.ts). */
+  removedFrom?: Destination[];
 }
 
 /** The planned value of an optional+computed attribute: the configured value, else the default. */
@@ -156,7 +159,7 @@ export function hasUnknownDelivery(config: TfObject): boolean {
 /** Plans a create, update or destroy. */
 export function planToken(inputs: PlanInputs): TokenPlan {
   const { prior, proposed, config, resolved, now } = inputs;
-  if (proposed === null || config === null) return planDestroy(prior);
+  if (proposed === null || config === null) return planDestroy(prior, inputs.removedFrom ?? []);
   const planned: TfObject = { ...proposed };
   const diagnostics: Diagnostic[] = [];
   planned.file = plannedFileBlocks(proposed.file ?? null, config.file ?? null);
@@ -239,16 +242,8 @@ function plannedExpiry(config: TfObject, anchor: TfValue | undefined, prior: TfV
   return typeof prior === "string" && sameExpiry(prior, value) ? prior : value;
 }
 
-/** A destroy: nothing planned; a warning when the token outlives the resource. */
-function planDestroy(prior: TfObject | null): TokenPlan {
-  const diagnostics: Diagnostic[] = [];
-  if (prior && prior.on_remove === "orphan") {
-    diagnostics.push(
-      warning(
-        `Token ${String(prior.name)} will be kept`,
-        'on_remove = "orphan": Terraform stops managing this token, but it stays in the token service and keeps working.',
-      ),
-    );
-  }
+/** A destroy: nothing planned; a warning saying what on_remove does to the token (removal.ts). */
+function planDestroy(prior: TfObject | null, removedFrom: Destination[]): TokenPlan {
+  const diagnostics = prior ? [removalWarning(prior, removedFrom, { phase: "plan" })] : [];
   return { planned: null, requiresReplace: [], diagnostics };
 }
