@@ -88,13 +88,19 @@ export function createUiHandler(options: UiHandlerOptions): Handler {
 
   /** Checks `key` as the dashboard's sign-in does: a valid admin key with `tokens:read`. */
   async function checkKey(key: string, ip: string | undefined) {
-    const input = { token: key, ip, scopes: [ADMIN_SCOPES.read], rateLimit: false };
+    const input = { token: key, ip, rateLimit: false };
     const verdict = verifier.verifyCached(input) ?? (await verifier.verify(input));
     if (!verdict.valid) throw new Refused(verdict);
     if (verdict.token.type !== "admin") {
       throw new ServiceError(
         "forbidden",
         `the dashboard accepts only admin keys; this is an ${verdict.token.type} key`,
+      );
+    }
+    if (!hasScopes(verdict.token.scopes, [ADMIN_SCOPES.read])) {
+      throw new ServiceError(
+        "insufficient_scope",
+        "the dashboard needs an admin key with the scope tokens:read",
       );
     }
     return verdict.token;

@@ -48,11 +48,15 @@ async function create(input: Record<string, unknown>): Promise<{ id: string; sec
   return { id: made.token.id, secret: made.secret };
 }
 
-async function verify(token: string, scopes?: string[]): Promise<{ valid: boolean; code: string }> {
+async function verify(
+  token: string,
+  scopes?: string[],
+  ip?: string,
+): Promise<{ valid: boolean; code: string }> {
   const res = await fetch(`${service.url}/v1/verify`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ token, scopes }),
+    body: JSON.stringify({ token, scopes, ip }),
   });
   return (await res.json()) as { valid: boolean; code: string };
 }
@@ -78,6 +82,9 @@ async function signedIn(key = adminKey): Promise<{ context: BrowserContext; page
 let alice: { id: string; secret: string };
 let agent: { id: string; secret: string };
 let auditorKey: string;
+let ciDeploy: { id: string; secret: string };
+let shortLived: { id: string; secret: string };
+const FINGERPRINT = "sha256:0123456789abcdef";
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -108,16 +115,26 @@ beforeAll(async () => {
     labels: { team: "data" },
   });
   agent = await create({ name: "reporting-agent", type: "agent", scopes: ["tools:call"] });
-  await create({
+  ciDeploy = await create({
     name: "ci-deploy",
     type: "mcp",
     scopes: ["tools:call"],
     labels: { "tokenform.dev/owner": "acme/platform", team: "platform" },
+    deliveries: [
+      {
+        destination: "github:acme/app:actions:MCP_TOKEN",
+        generation: 1,
+        fingerprint: FINGERPRINT,
+        deliveredAt: new Date().toISOString(),
+      },
+    ],
   });
-  await create({ name: "short-lived", type: "mcp", expiresIn: "3d" });
+  shortLived = await create({ name: "short-lived", type: "mcp", expiresIn: "3d" });
   auditorKey = (await create({ name: "auditor", type: "admin", scopes: ["tokens:read"] })).secret;
   for (let i = 0; i < 3; i++) expect((await verify(alice.secret)).valid).toBe(true);
   expect((await verify(alice.secret, ["admin:all"])).valid).toBe(false);
+  for (let i = 0; i < 10; i++) expect((await verify(shortLived.secret, ["admin:all"])).valid).toBe(false);
+  expect((await verify(ciDeploy.secret, undefined, "198.51.100.1")).valid).toBe(true);
   await service.flushUsage();
   browser = await chromium.launch({ executablePath: CHROMIUM });
 });
@@ -196,6 +213,10 @@ describe("dashboard", () => {
     expect(actions).toContain("the next tokenform plan reports this as drift");
     expect(actions).toContain("tokenform rotate ci-deploy");
     expect(await page.getByRole("button", { name: "Rotate now" }).count()).toBe(0);
+    const deliveries = await page.locator("section", { has: page.locator("#deliveries-title") }).innerText();
+    expect(deliveries).toContain("github:acme/app:actions:MCP_TOKEN");
+    expect(deliveries).toContain(FINGERPRINT);
+    expect(await page.content()).not.toContain(ciDeploy.secret);
     await context.close();
   });
 
@@ -236,6 +257,16 @@ describe("dashboard", () => {
     await page.getByRole("link", { name: "Hygiene" }).click();
     const expiring = page.locator("section.hygiene", { hasText: "Expiring within 14 days" });
     await expect.poll(() => expiring.innerText()).toContain("short-lived");
+    const bursts = page.locator("section.hygiene", { hasText: "Bursts of failed attempts" });
+    expect(await bursts.innerText()).toContain("short-lived active — 10 failed attempts in the hour from");
+    const fresh = page.locator("section.hygiene", { hasText: "Used from a new address" });
+    expect(await fresh.innerText()).not.toContain("ci-deploy");
+    // This browser has now seen ci-deploy used from 198.51.100.1; a use from elsewhere is new.
+    expect((await verify(ciDeploy.secret, undefined, "203.0.113.50")).valid).toBe(true);
+    await service.flushUsage();
+    await page.reload();
+    await expect.poll(() => fresh.innerText()).toContain("ci-deploy active — last used from 203.0.113.50");
+    expect(await fresh.innerText()).toContain("seen before: 198.51.100.1");
     await shoot(page, "hygiene");
     await context.close();
   });
