@@ -16,10 +16,10 @@ import { readJson } from "../service/http/request.js";
 import { newRequestId } from "../service/ids.js";
 import { ADMIN_SCOPES, hasScopes } from "../service/scopes.js";
 import type { Verifier } from "../service/verifier.js";
-import { dashboardAssets } from "./assets.js";
 import { isHttps } from "./https.js";
-import { PAGE_HTML, SECURITY_HEADERS } from "./page.js";
+import { SECURITY_HEADERS } from "./page.js";
 import { type Session, type SessionStore, sameSecret } from "./session.js";
+import { serveStatic } from "./static.js";
 
 /** Name of the session cookie (path `/ui/`). */
 export const SESSION_COOKIE = "tokenform_session";
@@ -80,31 +80,39 @@ function checkCsrf(req: IncomingMessage, session: Session): void {
   }
 }
 
+/** One access-log line for a dashboard request, once it is answered. */
+function logDone(logger: Logger, req: IncomingMessage, res: ServerResponse, id: string): void {
+  const { method, url } = req;
+  res.on("finish", () => {
+    logger.info({ req: { id, method, url }, res: { statusCode: res.statusCode } }, "dashboard request");
+  });
+}
+
 const SIGNED_OUT = "your dashboard session has ended (signed out or expired): sign in again";
+
+/** Checks `key` as the dashboard's sign-in does: a valid admin key with `tokens:read`. */
+async function checkKey(verifier: Verifier, key: string, ip: string | undefined) {
+  const input = { token: key, ip, rateLimit: false };
+  const verdict = verifier.verifyCached(input) ?? (await verifier.verify(input));
+  if (!verdict.valid) throw new Refused(verdict);
+  if (verdict.token.type !== "admin") {
+    throw new ServiceError(
+      "forbidden",
+      `the dashboard accepts only admin keys; this is an ${verdict.token.type} key`,
+    );
+  }
+  if (!hasScopes(verdict.token.scopes, [ADMIN_SCOPES.read])) {
+    throw new ServiceError(
+      "insufficient_scope",
+      "the dashboard needs an admin key with the scope tokens:read",
+    );
+  }
+  return verdict.token;
+}
 
 export function createUiHandler(options: UiHandlerOptions): Handler {
   const { verifier, sessions, logger } = options;
   const trust = options.proxyTrust;
-
-  /** Checks `key` as the dashboard's sign-in does: a valid admin key with `tokens:read`. */
-  async function checkKey(key: string, ip: string | undefined) {
-    const input = { token: key, ip, rateLimit: false };
-    const verdict = verifier.verifyCached(input) ?? (await verifier.verify(input));
-    if (!verdict.valid) throw new Refused(verdict);
-    if (verdict.token.type !== "admin") {
-      throw new ServiceError(
-        "forbidden",
-        `the dashboard accepts only admin keys; this is an ${verdict.token.type} key`,
-      );
-    }
-    if (!hasScopes(verdict.token.scopes, [ADMIN_SCOPES.read])) {
-      throw new ServiceError(
-        "insufficient_scope",
-        "the dashboard needs an admin key with the scope tokens:read",
-      );
-    }
-    return verdict.token;
-  }
 
   function current(req: IncomingMessage): Session {
     const session = sessions.touch(cookie(req.headers.cookie, SESSION_COOKIE));
@@ -119,7 +127,7 @@ export function createUiHandler(options: UiHandlerOptions): Handler {
     if (typeof key !== "string" || key.trim() === "") {
       throw new ServiceError("bad_request", 'send {"key": "<admin key>"} to sign in');
     }
-    await checkKey(key.trim(), ip);
+    await checkKey(verifier, key.trim(), ip);
     const opened = sessions.open(key.trim());
     const maxAge = Math.floor(sessions.maxMs / 1000);
     res.setHeader("Set-Cookie", sessionCookie(req, trust, opened.id, maxAge));
@@ -128,7 +136,7 @@ export function createUiHandler(options: UiHandlerOptions): Handler {
 
   async function whoami(req: IncomingMessage, res: ServerResponse, ip: string | undefined, id: string) {
     const session = current(req);
-    const key = await checkKey(session.key.reveal(), ip).catch((error: unknown) => {
+    const key = await checkKey(verifier, session.key.reveal(), ip).catch((error: unknown) => {
       sessions.close(cookie(req.headers.cookie, SESSION_COOKIE));
       throw error;
     });
@@ -169,23 +177,6 @@ export function createUiHandler(options: UiHandlerOptions): Handler {
     options.api(req, res);
   }
 
-  async function asset(res: ServerResponse, name: string, req: IncomingMessage, id: string) {
-    const file = (await dashboardAssets()).get(name);
-    if (!file) throw new ServiceError("not_found", `no dashboard asset ${name}`);
-    if (req.headers["if-none-match"] === file.etag) {
-      res.writeHead(304, { ETag: file.etag }).end();
-      return;
-    }
-    res.writeHead(200, {
-      "Content-Type": file.type,
-      "Content-Length": file.body.length,
-      ETag: file.etag,
-      "Cache-Control": "no-cache",
-      "X-Request-Id": id,
-    });
-    res.end(req.method === "HEAD" ? undefined : file.body);
-  }
-
   async function route(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const url = req.url ?? "/";
     const cut = url.indexOf("?");
@@ -194,25 +185,20 @@ export function createUiHandler(options: UiHandlerOptions): Handler {
     const method = req.method ?? "GET";
     const read = method === "GET" || method === "HEAD";
     if (path.startsWith("/ui/api/")) return forward(req, res, url.slice("/ui/api".length));
-    if (path === "/ui") {
-      res.writeHead(308, { Location: "/ui/" }).end();
-      return;
-    }
-    if (path === "/ui/" && read) {
-      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
-      res.end(method === "HEAD" ? undefined : PAGE_HTML);
-      return;
-    }
-    if (path.startsWith("/ui/assets/") && read) return asset(res, path.slice("/ui/assets/".length), req, id);
+    if (read && (await serveStatic(req, res, path, id))) return;
     if (path === "/ui/session" && method === "POST") return signIn(req, res, ip, id);
     if (path === "/ui/session" && method === "GET") return whoami(req, res, ip, id);
     if (path === "/ui/logout" && method === "POST") return logout(req, res, id);
     throw new ServiceError("not_found", `no dashboard route for ${method} ${path}`);
   }
 
+  const logging = logger.isLevelEnabled("info");
   return (req, res) => {
     const id = newRequestId();
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    // `/ui/api/…` requests are logged by the API's handler; the dashboard's own ones here (no headers:
+    // the cookie is the session, and bodies — the pasted key — are never logged).
+    if (logging && !(req.url ?? "").startsWith("/ui/api/")) logDone(logger, req, res, id);
     route(req, res, id).catch((error: unknown) => sendError(res, id, error, logger));
   };
 }

@@ -361,6 +361,7 @@ describe("dashboard over plain HTTP", () => {
   it("writes no key or secret to the logs", () => {
     const log = logLines.join("");
     expect(log).toContain("/v1/tokens");
+    expect(log).toContain('"url":"/ui/session"');
     for (const secret of [adminKey, auditorKey, ...secrets]) expect(log).not.toContain(secret);
   });
 });

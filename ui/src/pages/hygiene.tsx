@@ -90,12 +90,19 @@ function Name({ token }: { token: Token }) {
   );
 }
 
-function Group(props: { id: string; title: string; empty: string; items: preact.ComponentChildren[] }) {
+function Group(props: {
+  id: string;
+  title: string;
+  empty: string;
+  items: preact.ComponentChildren[];
+  note?: string;
+}) {
   return (
     <section aria-labelledby={props.id} class="hygiene">
       <h2 id={props.id}>
         {props.title} <span class="count">({props.items.length})</span>
       </h2>
+      {props.note && <p class="hint">{props.note}</p>}
       {props.items.length === 0 ? <p>{props.empty}</p> : <ul>{props.items}</ul>}
     </section>
   );
@@ -148,6 +155,7 @@ export function HygienePage() {
           <Group
             id="h-address"
             title="Used from a new address"
+            note="The service keeps each key's last address; this browser remembers the ones it has seen (addresses only), so a new browser starts with no memory."
             empty="No key was last used from an address this browser has not seen it use before."
             items={f.newAddress.map(({ token, seen }) => (
               <li key={token.id}>
