@@ -30,6 +30,10 @@ const logLines: string[] = [];
 let adminKey: string;
 const secrets: string[] = [];
 const ids: Record<string, string> = {};
+/** Script errors and Content-Security-Policy violations any page reported. */
+const pageProblems: string[] = [];
+/** Every URL a page requested (all must be the service's own: no CDN, works offline). */
+const requested: string[] = [];
 
 async function api<T>(method: string, path: string, body?: unknown, key = adminKey): Promise<T> {
   const res = await fetch(`${service.url}${path}`, {
@@ -72,9 +76,15 @@ async function shoot(page: Page, name: string): Promise<void> {
 async function signedIn(key = adminKey): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: WIDTHS.laptop });
   const page = await context.newPage();
+  page.on("pageerror", (error) => pageProblems.push(error.message));
+  page.on("request", (request) => requested.push(request.url()));
+  page.on("console", (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) pageProblems.push(message.text());
+  });
   await page.goto(`${service.url}/ui/`);
+  // Keyboard only: the field has the focus order a person expects, Enter submits.
   await page.getByLabel("Admin key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "Tokens", level: 1 }).waitFor();
   return { context, page };
 }
@@ -356,6 +366,12 @@ describe("dashboard over plain HTTP", () => {
     expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(await res.text()).not.toMatch(/<script>/);
+  });
+
+  it("ran every page without a script error or a Content-Security-Policy violation, from this service only", () => {
+    expect(pageProblems).toEqual([]);
+    expect(requested.length).toBeGreaterThan(20);
+    expect(requested.filter((url) => !url.startsWith(`${service.url}/`))).toEqual([]);
   });
 
   it("writes no key or secret to the logs", () => {
