@@ -6,9 +6,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/service/clock.js";
+import { serve } from "../../../src/service/serve.js";
 import { type RunningService, startService } from "../../../src/service/service.js";
+import { generateToken } from "../../../src/spec/token-format.js";
 
 let dir: string;
 let service: RunningService;
@@ -132,5 +135,41 @@ describe("ui: false", () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+describe("tokenform serve", () => {
+  async function pageStatus(ui: boolean | undefined, name: string): Promise<number> {
+    let listening: (service: RunningService) => void = () => undefined;
+    const started = new Promise<RunningService>((resolve) => {
+      listening = resolve;
+    });
+    const exited = serve({
+      db: join(dir, `${name}.db`),
+      port: 0,
+      ui,
+      env: { TOKENFORM_BOOTSTRAP_TOKEN: generateToken("mcp_adm_") },
+      stdout: new PassThrough().resume(),
+      stderr: new PassThrough().resume(),
+      signals: ["SIGUSR2"],
+      onListening: listening,
+    });
+    const running = await Promise.race([
+      started,
+      exited.then((code) => {
+        throw new Error(`serve exited early with ${code}`);
+      }),
+    ]);
+    try {
+      return (await fetch(`${running.url}/ui/`)).status;
+    } finally {
+      process.emit("SIGUSR2", "SIGUSR2");
+      expect(await exited).toBe(0);
+    }
+  }
+
+  it("serves the dashboard by default, and not with --no-ui", async () => {
+    expect(await pageStatus(undefined, "serve-ui")).toBe(200);
+    expect(await pageStatus(false, "serve-no-ui")).toBe(404);
   });
 });
