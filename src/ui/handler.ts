@@ -88,6 +88,9 @@ function logDone(logger: Logger, req: IncomingMessage, res: ServerResponse, id: 
   });
 }
 
+/** Session answers (the CSRF token) are never cached. */
+const NO_STORE = { "Cache-Control": "no-store" };
+
 const SIGNED_OUT = "your dashboard session has ended (signed out or expired): sign in again";
 
 /** Checks `key` as the dashboard's sign-in does: a valid admin key with `tokens:read`. */
@@ -131,7 +134,7 @@ export function createUiHandler(options: UiHandlerOptions): Handler {
     const opened = sessions.open(key.trim());
     const maxAge = Math.floor(sessions.maxMs / 1000);
     res.setHeader("Set-Cookie", sessionCookie(req, trust, opened.id, maxAge));
-    send(res, id, { status: 204 });
+    send(res, id, { status: 204, headers: NO_STORE });
   }
 
   async function whoami(req: IncomingMessage, res: ServerResponse, ip: string | undefined, id: string) {
@@ -142,6 +145,7 @@ export function createUiHandler(options: UiHandlerOptions): Handler {
     });
     send(res, id, {
       status: 200,
+      headers: NO_STORE,
       body: {
         account: key.account,
         name: key.name,

@@ -116,6 +116,8 @@ describe("dashboard sessions", () => {
       scopes: string[];
     };
     expect(me).toMatchObject({ canWrite: false, scopes: ["tokens:read"] });
+    const again = await fetch(`${service.url}/ui/session`, { headers: { Cookie: cookie } });
+    expect(again.headers.get("cache-control")).toBe("no-store");
     const sessionAdmin = cookieOf(await signIn(admin));
     const full = (await (
       await fetch(`${service.url}/ui/session`, { headers: { Cookie: sessionAdmin } })
