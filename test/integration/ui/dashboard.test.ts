@@ -65,7 +65,14 @@ async function verify(
   return (await res.json()) as { valid: boolean; code: string };
 }
 
+/** Form fields without a label, on the page as it is (each must be named for screen readers). */
+const UNLABELLED = `[...document.querySelectorAll("input, select, textarea")]
+  .filter((el) => el.labels.length === 0 && !el.getAttribute("aria-label"))
+  .map((el) => el.outerHTML)`;
+
+/** Saves the page at both widths, after checking every field has a label. */
 async function shoot(page: Page, name: string): Promise<void> {
+  expect(await page.evaluate<string[]>(UNLABELLED)).toEqual([]);
   for (const [label, size] of Object.entries(WIDTHS)) {
     await page.setViewportSize(size);
     await page.screenshot({ path: join(SHOTS, `${name}-${label}.png`), fullPage: true });
