@@ -189,7 +189,7 @@ export function createUiHandler(options: UiHandlerOptions): Handler {
     const method = req.method ?? "GET";
     const read = method === "GET" || method === "HEAD";
     if (path.startsWith("/ui/api/")) return forward(req, res, url.slice("/ui/api".length));
-    if (read && (await serveStatic(req, res, path, id))) return;
+    if (read && (await serveStatic(req, res, path, id, logger))) return;
     if (path === "/ui/session" && method === "POST") return signIn(req, res, ip, id);
     if (path === "/ui/session" && method === "GET") return whoami(req, res, ip, id);
     if (path === "/ui/logout" && method === "POST") return logout(req, res, id);

@@ -3,12 +3,32 @@
  * `/ui/assets/` (src/ui/assets.ts) with ETags.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
 import { ServiceError } from "../service/errors.js";
 import { dashboardAssets } from "./assets.js";
 import { PAGE_HTML } from "./page.js";
 
-async function asset(req: IncomingMessage, res: ServerResponse, name: string, id: string): Promise<void> {
-  const file = (await dashboardAssets()).get(name);
+/** The dashboard's files, or a 503 that says how to get them (a checkout without its browser sources). */
+async function files(logger: Logger): ReturnType<typeof dashboardAssets> {
+  try {
+    return await dashboardAssets();
+  } catch (error) {
+    logger.error({ err: error }, "the dashboard's files could not be bundled");
+    throw new ServiceError(
+      "unavailable",
+      "the dashboard's files are not built: run npm run build (it writes dist/ui/assets), or serve with --no-ui",
+    );
+  }
+}
+
+async function asset(
+  req: IncomingMessage,
+  res: ServerResponse,
+  name: string,
+  id: string,
+  logger: Logger,
+): Promise<void> {
+  const file = (await files(logger)).get(name);
   if (!file) throw new ServiceError("not_found", `no dashboard asset ${name}`);
   if (req.headers["if-none-match"] === file.etag) {
     res.writeHead(304, { ETag: file.etag }).end();
@@ -30,6 +50,7 @@ export async function serveStatic(
   res: ServerResponse,
   path: string,
   id: string,
+  logger: Logger,
 ): Promise<boolean> {
   if (path === "/ui") {
     res.writeHead(308, { Location: "/ui/" }).end();
@@ -41,7 +62,7 @@ export async function serveStatic(
     return true;
   }
   if (path.startsWith("/ui/assets/")) {
-    await asset(req, res, path.slice("/ui/assets/".length), id);
+    await asset(req, res, path.slice("/ui/assets/".length), id, logger);
     return true;
   }
   return false;
