@@ -33,6 +33,8 @@ export interface ServeOptions {
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
   maxConnectionsPerAddress?: number;
+  /** Serve the dashboard at `/ui/` (default true; `--no-ui` turns it off). */
+  ui?: boolean;
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
@@ -117,6 +119,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     headersTimeoutMs: options.headersTimeoutMs,
     bodyTimeoutMs: options.bodyTimeoutMs,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+    ui: options.ui ?? true,
     logger,
     sessionAdminKey: false,
     // Tuning knob (and how the shutdown test proves that SIGTERM, not the timer, wrote the counts).

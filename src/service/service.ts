@@ -14,6 +14,7 @@ import { buildOpenApiDocument } from "../api/openapi.js";
 import { SecretValue } from "../api/secret.js";
 import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS } from "../spec/limits.js";
 import { DEFAULT_PREFIXES, PREFIX_PATTERN, registerTokenPrefix } from "../spec/token-format.js";
+import { type UiOptions, withDashboard } from "../ui/index.js";
 import {
   type AdminTokenSource,
   type BootstrapResult,
@@ -130,6 +131,8 @@ export interface ServiceOptions {
   requireIfMatch?: boolean;
   /** Mint a session admin key when no admin key is known (default true). */
   sessionAdminKey?: boolean;
+  /** The dashboard at `/ui/` (default on; `false` turns it off, as `tokenform serve --no-ui` does). */
+  ui?: boolean | UiOptions;
 }
 
 /** A running service. */
@@ -288,6 +291,14 @@ async function serveHttp(
     bodyTimeoutMs,
     connections,
   });
+  const listener =
+    options.ui === false
+      ? handler
+      : withDashboard(
+          handler,
+          { verifier, logger, clock: parts.clock, proxyTrust: trust },
+          typeof options.ui === "object" ? options.ui : {},
+        );
   // Node checks `headersTimeout`/`requestTimeout` only every `connectionsCheckingInterval` (30 s by
   // default), so a 10 s timeout used to fire after up to 40 s: check a tenth as often as the shortest.
   // The body timeout proper is the body reader's (a JSON 408); `requestTimeout` is the backstop for a
@@ -299,7 +310,7 @@ async function serveHttp(
       connectionsCheckingInterval: Math.min(1000, Math.max(20, Math.floor(headersTimeoutMs / 10))),
       keepAliveTimeout: 5_000,
     },
-    handler,
+    listener,
   );
   connections.attach(server);
   const host = options.host ?? "127.0.0.1";

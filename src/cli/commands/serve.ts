@@ -44,6 +44,7 @@ export function registerServe(program: Command): void {
       `concurrent connections one client address may hold (default ${MAX_CONNECTIONS_PER_ADDRESS})`,
       countArgument,
     )
+    .option("--no-ui", "do not serve the dashboard at /ui/")
     .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)", logLevelArgument)
     .addHelpText(
       "after",
@@ -65,6 +66,7 @@ export function registerServe(program: Command): void {
         headersTimeout?: number;
         bodyTimeout?: number;
         maxConnectionsPerAddress?: number;
+        ui: boolean;
         logLevel?: string;
       }) => {
         const { serve } = await import("../../service/serve.js");

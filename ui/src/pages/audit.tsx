@@ -1,0 +1,128 @@
+/** The audit log, filterable by actor, action and token; and the table the token page reuses. */
+import { useEffect, useState } from "preact/hooks";
+import { listAudit } from "../api";
+import { when } from "../format";
+import type { AuditEntry } from "../types";
+import { Failure, useLoad } from "./common";
+
+function changesOf(entry: AuditEntry): string {
+  return Object.entries(entry.changes)
+    .map(([field, { from, to }]) => `${field}: ${JSON.stringify(from) ?? "—"} → ${JSON.stringify(to) ?? "—"}`)
+    .join("; ");
+}
+
+export function AuditTable({ entries, showTarget }: { entries: AuditEntry[]; showTarget: boolean }) {
+  if (entries.length === 0) return <p>No entries.</p>;
+  return (
+    <div class="table-wrap">
+      <table class="list audit">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Action</th>
+            {showTarget && <th scope="col">Token</th>}
+            <th scope="col">Changes</th>
+            <th scope="col">From</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr key={e.id}>
+              <td data-label="When">{when(e.at)}</td>
+              <td data-label="Actor">{e.actor}</td>
+              <td data-label="Action">
+                <code>{e.action}</code>
+              </td>
+              {showTarget && (
+                <td data-label="Token">
+                  {e.targetId ? (
+                    <a href={`#/tokens/${encodeURIComponent(e.targetId)}`}>{e.targetName ?? e.targetId}</a>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+              )}
+              <td data-label="Changes" class="changes">
+                {changesOf(e) || "—"}
+              </td>
+              <td data-label="From">{e.sourceIp ?? "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function distinct(values: string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
+export function AuditPage() {
+  const load = useLoad(() => listAudit(), []);
+  const [actor, setActor] = useState("");
+  const [action, setAction] = useState("");
+  const [token, setToken] = useState("");
+  useEffect(() => {
+    document.title = "Audit log · tokenform";
+  }, []);
+  const entries = load.value ?? [];
+  const needle = token.trim().toLowerCase();
+  const shown = entries.filter(
+    (e) =>
+      (!actor || e.actor === actor) &&
+      (!action || e.action === action) &&
+      (!needle || (e.targetName ?? "").toLowerCase().includes(needle) || e.targetId === token.trim()),
+  );
+  return (
+    <section aria-labelledby="audit-title">
+      <h1 id="audit-title">Audit log</h1>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        <div class="field">
+          <label for="a-actor">Actor</label>
+          <select
+            id="a-actor"
+            value={actor}
+            onChange={(e) => setActor((e.target as HTMLSelectElement).value)}
+          >
+            <option value="">Any</option>
+            {distinct(entries.map((e) => e.actor)).map((a) => (
+              <option value={a}>{a}</option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="a-action">Action</label>
+          <select
+            id="a-action"
+            value={action}
+            onChange={(e) => setAction((e.target as HTMLSelectElement).value)}
+          >
+            <option value="">Any</option>
+            {distinct(entries.map((e) => e.action)).map((a) => (
+              <option value={a}>{a}</option>
+            ))}
+          </select>
+        </div>
+        <div class="field grow">
+          <label for="a-token">Token</label>
+          <input
+            id="a-token"
+            type="search"
+            placeholder="name or id"
+            value={token}
+            onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+          />
+        </div>
+      </form>
+      <Failure error={load.error} />
+      {load.value && (
+        <p class="count" role="status">
+          {shown.length} of {entries.length} entries (newest first)
+        </p>
+      )}
+      {load.value && <AuditTable entries={shown} showTarget={true} />}
+    </section>
+  );
+}
