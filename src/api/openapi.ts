@@ -27,6 +27,8 @@ import {
   CreateTokenRequestSchema,
   CreateTokenResponseSchema,
   DeliveryRecordSchema,
+  LeakAlertSchema,
+  LeakAnswerSchema,
   OWNER_HEADER,
   RollTokenRequestSchema,
   TokenSchema,
@@ -51,6 +53,8 @@ const COMPONENTS = {
   VerifyRequest: VerifyRequestSchema,
   VerifyResponse: VerifyResponseSchema,
   Whoami: WhoamiSchema,
+  LeakAlert: LeakAlertSchema,
+  LeakAnswer: LeakAnswerSchema,
   AuditEntry: AuditEntrySchema,
   Usage: UsageSchema,
   TokenPage: TokenPageSchema,
@@ -133,6 +137,8 @@ const OWNER = {
 /** Who may call: public routes need nothing; `/v1/verify` also takes loopback callers without a key. */
 const SECURITY: Partial<Record<RouteAccess, Json[]>> = {
   public: [],
+  // Authenticated by GitHub's signature over the body (its headers are in the route's summary).
+  signed: [],
   verify: [{ bearer: [] }, { apiKey: [] }, {}],
 };
 

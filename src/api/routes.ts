@@ -13,6 +13,8 @@ import {
   ConfirmTokenRequestSchema,
   CreateTokenRequestSchema,
   CreateTokenResponseSchema,
+  LeakAlertSchema,
+  LeakAnswerSchema,
   pageSchema,
   RollTokenRequestSchema,
   TokenSchema,
@@ -26,10 +28,11 @@ import {
 
 /**
  * Who may call a route: anyone (`public`), any admin key of the account (`admin`), an admin key with
- * `tokens:read` (`read`) or `tokens:write` (`write`), or (`verify`) an admin key with `tokens:verify` or
- * `tokens:read` — or, when the service allows it, a loopback caller without a key.
+ * `tokens:read` (`read`) or `tokens:write` (`write`), (`verify`) an admin key with `tokens:verify` or
+ * `tokens:read` — or, when the service allows it, a loopback caller without a key —, or (`signed`) whoever
+ * signs the body with a key the route trusts (GitHub's secret scanning alerts), checked by its handler.
  */
-export type RouteAccess = "public" | "admin" | "read" | "write" | "verify";
+export type RouteAccess = "public" | "admin" | "read" | "write" | "verify" | "signed";
 
 /** Page size of listings: 1 to `PAGE_MAX`, `PAGE_DEFAULT` when not given. */
 export const PAGE_DEFAULT = 100;
@@ -71,6 +74,8 @@ export interface RouteDefinition {
     schema: z.ZodType;
     /** When false, an empty body is read as `{}`; when true, as missing (422). */
     required: boolean;
+    /** The handler also receives the body's bytes as sent (`rawBody`), to check a signature over them. */
+    raw?: true;
   };
   query?: Record<string, QueryParam>;
   /**
@@ -239,6 +244,23 @@ export const API_ROUTES = {
       stream: true,
     },
   },
+  reportGithubLeaks: {
+    method: "POST",
+    path: "/v1/leaks/github",
+    access: "signed",
+    summary:
+      "GitHub secret scanning partner alerts: each reported key that is one of this service's is answered " +
+      "as the service is configured (`--leak-action`: disable, roll with no overlap, or report) and audited " +
+      "as token.leak. The body must be signed by GitHub (GITHUB-PUBLIC-KEY-IDENTIFIER, " +
+      "GITHUB-PUBLIC-KEY-SIGNATURE: ECDSA over the body with a key GitHub publishes).",
+    body: { schema: LeakAlertSchema, required: true, raw: true },
+    errors: [401],
+    response: {
+      status: 200,
+      description: "Per reported key: its SHA-256, type and label.",
+      schema: LeakAnswerSchema,
+    },
+  },
 } as const satisfies Record<string, RouteDefinition>;
 
 /** The operations of the API (`operationId`s). */
@@ -269,7 +291,8 @@ export const API_ROUTE_LIST: ReadonlyArray<RouteDefinition & { operationId: Oper
 /** The error statuses a route answers besides its success: implied by its definition, plus its own. */
 export function errorStatuses(route: RouteDefinition): number[] {
   const statuses = new Set<number>(route.errors ?? []);
-  if (route.access !== "public") for (const s of [400, 401, 403]) statuses.add(s);
+  if (route.access !== "public" && route.access !== "signed")
+    for (const s of [400, 401, 403]) statuses.add(s);
   if (route.path.includes("{")) statuses.add(404);
   if (route.ifMatch) statuses.add(412);
   if (route.ifMatch === "configurable") statuses.add(428);

@@ -23,6 +23,11 @@ import { findSecrets } from "../spec/secrets.js";
 /** Label key under which the owning TokenSet (`metadata.owner`) is recorded on a token. */
 export const OWNER_LABEL = "tokenform.dev/owner";
 /**
+ * Set by the token service when the token's secret was reported leaked (src/service/leaks.ts), to the
+ * time of the report; the owner's next plan rolls it with no overlap, and the roll's labels drop it.
+ */
+export const LEAKED_AT_LABEL = "tokenform.dev/leaked-at";
+/**
  * Prefix of the labels tokenform writes (owner, applied settings hash, removal policy, …). On an existing
  * token the service lets them change only in a write that declares the token's owner (`OWNER_HEADER`).
  */
@@ -385,6 +390,27 @@ export const VerifyResponseSchema = z.object({
     .describe("Why the key was refused, safe to show the caller (absent when valid)."),
 });
 export type VerifyResponse = z.infer<typeof VerifyResponseSchema>;
+
+/** GitHub secret scanning's partner alert: the reported matches (docs: secret-scanning-partner-program). */
+export const LeakAlertSchema = z
+  .array(
+    z.object({
+      token: z.string().min(1).describe("The matched string."),
+      type: z.string().describe("The pattern's name, as registered with GitHub."),
+      url: z.string().optional().describe("Where it was found."),
+      source: z.string().optional().describe("content, commit, pull_request_description, npm, …"),
+    }),
+  )
+  .max(1000);
+
+/** The program's answer: per reported key its hash, type and whether it was one of ours. */
+export const LeakAnswerSchema = z.array(
+  z.object({
+    token_hash: z.string().describe("Hex SHA-256 of the reported string (never the string itself)."),
+    token_type: z.string(),
+    label: z.enum(["true_positive", "false_positive"]),
+  }),
+);
 
 export const WhoamiSchema = z.object({
   account: z.string(),

@@ -281,6 +281,8 @@ export async function rollAndDeliver(
       labels: managedLabels(ctx.owner, desired, settings),
       deliveries: [...delivered, ...keptOld],
       destinations: claims,
+      // A token disabled because its secret leaked is enabled only now, once the new secret is delivered.
+      ...(failed.length === 0 ? { enabled: settings.enabled } : {}),
     },
     { ifMatch: rolled.token.version },
   );

@@ -381,7 +381,10 @@ function planSettings(
       undeliver,
     });
   }
-  if (current.enabled !== desired.enabled) {
+  // A token disabled because its secret leaked is enabled by the roll that replaces the secret, after the
+  // new one is delivered: enabling it first would bring the leaked secret back.
+  const leakDisabled = roll.reasons[0] === "leaked" && !current.enabled && desired.enabled;
+  if (current.enabled !== desired.enabled && !leakDisabled) {
     parts.changes.push({
       kind: desired.enabled ? "enable" : "disable",
       name: token.name,

@@ -20,6 +20,7 @@ export const REMOVAL_GRACE_LABEL = "tokenform.dev/removal-grace";
 export const ROTATE_TRIGGER_LABEL = "tokenform.dev/rotate-trigger";
 /** When the token was retired (disabled because it left the spec). */
 export const RETIRED_AT_LABEL = "tokenform.dev/retired-at";
+export { LEAKED_AT_LABEL } from "../api/schemas.js";
 
 /** The settings tokenform manages, in a canonical form comparable between spec and service. */
 export interface ManagedSettings {

@@ -7,7 +7,7 @@
  */
 import { OWNER_LABEL, type Token } from "../api/schemas.js";
 import { destinationId, type ResolvedToken } from "../spec/resolved.js";
-import { RETIRED_AT_LABEL, ROTATE_TRIGGER_LABEL } from "./desired.js";
+import { LEAKED_AT_LABEL, RETIRED_AT_LABEL, ROTATE_TRIGGER_LABEL } from "./desired.js";
 import { isRotationDue } from "./rotation.js";
 
 /**
@@ -24,11 +24,12 @@ export const REDELIVER_MIN_OVERLAP_SECONDS = 48 * 3600;
 export const EXPIRY_TOLERANCE_MS = 60_000;
 
 /** Why a secret is rolled, in order of precedence (a plan names the first). */
-export const ROLL_REASONS = ["requested", "expired", "rotate-trigger", "rotation-due"] as const;
+export const ROLL_REASONS = ["leaked", "requested", "expired", "rotate-trigger", "rotation-due"] as const;
 export type RollReason = (typeof ROLL_REASONS)[number];
 
 /** How `tokenform plan` words each reason in a `rotate` change (part of the plan format). */
 export const ROLL_REASON_WORDS: Readonly<Record<RollReason, string>> = {
+  leaked: "its secret was reported leaked",
   requested: "requested",
   expired: "expired",
   "rotate-trigger": "rotate trigger changed",
@@ -45,6 +46,8 @@ export interface TokenFacts {
   rotatedAt: string | undefined;
   /** The rotate trigger last applied (its label); undefined when none was. */
   rotateTrigger: string | undefined;
+  /** When its secret was reported leaked (`tokenform.dev/leaked-at`); undefined when it was not. */
+  leakedAt?: string;
   /** Whether the destination with this id holds the current secret (a delivery is on record). */
   holdsCurrentSecret(destinationId: string): boolean;
 }
@@ -82,6 +85,7 @@ export function factsOf(token: Token): TokenFacts {
     status: token.status,
     rotatedAt: token.rotatedAt,
     rotateTrigger: token.labels[ROTATE_TRIGGER_LABEL],
+    leakedAt: token.labels[LEAKED_AT_LABEL],
     holdsCurrentSecret: (id) => holdsCurrentSecret(token, id),
   };
 }
@@ -100,6 +104,7 @@ export function rollReasons(
 ): RollReason[] {
   if (!desired.enabled) return [];
   const reasons: RollReason[] = [];
+  if (facts.leakedAt !== undefined) reasons.push("leaked");
   if (request) reasons.push("requested");
   if (facts.status === "expired") reasons.push("expired");
   if (desired.rotateTrigger !== undefined && desired.rotateTrigger !== facts.rotateTrigger) {
@@ -128,8 +133,9 @@ export function rollDecision(
     : [];
   const rotation = desired.rotation?.overlapSeconds ?? 0;
   if (reasons.length > 0) {
+    // A leaked or expired secret gets no overlap: it must stop now.
     const overlapSeconds =
-      reasons[0] === "expired"
+      reasons[0] === "leaked" || reasons[0] === "expired"
         ? 0
         : reasons[0] === "requested" && request?.overlapSeconds !== undefined
           ? request.overlapSeconds

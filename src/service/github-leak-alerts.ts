@@ -9,7 +9,12 @@
  * and `true_positive` or `false_positive` — never the token itself.
  */
 import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
+import type { Logger } from "pino";
 import { z } from "zod";
+import type { LeakAlertSchema, LeakAnswerSchema } from "../api/schemas.js";
+import { ServiceError } from "./errors.js";
+import type { LeakAction } from "./leaks.js";
+import type { TokenManager } from "./tokens.js";
 
 /** Where GitHub publishes the keys that sign its secret scanning alerts. */
 export const GITHUB_LEAK_KEYS_URL = "https://api.github.com/meta/public_keys/secret_scanning";
@@ -26,22 +31,10 @@ const PublicKeysSchema = z.object({
 });
 
 /** One reported match. */
-export const LeakAlertSchema = z.array(
-  z.object({
-    token: z.string().min(1),
-    type: z.string(),
-    url: z.string().optional(),
-    source: z.string().optional(),
-  }),
-);
 export type LeakAlert = z.infer<typeof LeakAlertSchema>[number];
 
 /** The program's answer for one reported token. */
-export interface LeakAlertAnswer {
-  token_hash: string;
-  token_type: string;
-  label: "true_positive" | "false_positive";
-}
+export type LeakAlertAnswer = z.infer<typeof LeakAnswerSchema>[number];
 
 /** The answer for `alert`: its hex SHA-256, never the token. */
 export function answerFor(alert: LeakAlert, found: boolean): LeakAlertAnswer {
@@ -105,8 +98,57 @@ export async function signatureProblem(
   if (!headers.keyId || !headers.signature) {
     return "GITHUB-PUBLIC-KEY-IDENTIFIER and GITHUB-PUBLIC-KEY-SIGNATURE are required";
   }
+  // GitHub's key identifiers are SHA-256 hex digests: anything else is refused without fetching keys.
+  if (!/^[0-9a-f]{64}$/i.test(headers.keyId)) return "GITHUB-PUBLIC-KEY-IDENTIFIER is not a key identifier";
   const key = await keys.key(headers.keyId);
   if (key === undefined) return `unknown key identifier ${JSON.stringify(headers.keyId.slice(0, 80))}`;
   const signature = Buffer.from(headers.signature, "base64");
   return verify("sha256", body, key, signature) ? undefined : "the signature does not match the body";
+}
+
+/** What receiving alerts needs: GitHub's keys, the token manager's leak response, the chosen action. */
+export interface LeakAlertsOptions {
+  keys: GithubAlertKeys;
+  manager: Pick<TokenManager, "reportLeak">;
+  action: LeakAction;
+  logger: Logger;
+}
+
+/** Receives GitHub's alerts: checks the signature, answers each reported key, says which were ours. */
+export class GithubLeakAlerts {
+  constructor(readonly options: LeakAlertsOptions) {}
+
+  async receive(
+    alerts: readonly LeakAlert[],
+    body: Buffer,
+    headers: { keyId: string | undefined; signature: string | undefined },
+  ): Promise<LeakAlertAnswer[]> {
+    const problem = await signatureProblem(body, headers, this.options.keys).catch(
+      (error: unknown) =>
+        `GitHub's keys could not be fetched (${error instanceof Error ? error.message : String(error)})`,
+    );
+    if (problem !== undefined)
+      throw new ServiceError("invalid_signature", `not a GitHub secret scanning alert: ${problem}`);
+    const answers: LeakAlertAnswer[] = [];
+    for (const alert of alerts) {
+      const outcome = await this.options.manager.reportLeak(
+        alert.token,
+        { url: alert.url, source: alert.source },
+        this.options.action,
+      );
+      if (outcome) {
+        this.options.logger.warn(
+          {
+            tokenId: outcome.token.id,
+            account: outcome.token.account,
+            handled: outcome.handled,
+            url: alert.url,
+          },
+          "GitHub secret scanning reported a key of this service as leaked",
+        );
+      }
+      answers.push(answerFor(alert, outcome !== undefined));
+    }
+    return answers;
+  }
 }

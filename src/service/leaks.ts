@@ -8,14 +8,14 @@
  * and writes a `token.leak` audit entry with where the key was found, so the owner's next plan reports the
  * leak and issues a new secret with no overlap (src/plan/token-rules.ts).
  */
+import { LEAKED_AT_LABEL } from "../api/schemas.js";
 import type { SecretRecord, StoredToken, TokenRecord } from "./store/types.js";
 
 /** What to do with a token whose current secret leaked. */
 export const LEAK_ACTIONS = ["disable", "roll", "report"] as const;
 export type LeakAction = (typeof LEAK_ACTIONS)[number];
 
-/** Set on a token whose secret was reported leaked, to the time of the report (ISO 8601). */
-export const LEAKED_AT_LABEL = "tokenform.dev/leaked-at";
+export { LEAKED_AT_LABEL };
 
 /** Actor name of the writes a leak report makes, as the audit log shows it. */
 export const LEAK_ACTOR = "github-secret-scanning";

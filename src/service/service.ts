@@ -25,6 +25,7 @@ import { KeyCache } from "./cache.js";
 import { type ProxyTrust, type ProxyTrustSetting, proxyTrust } from "./client-address.js";
 import { type Clock, systemClock } from "./clock.js";
 import { Digester } from "./digest.js";
+import { GithubAlertKeys, GithubLeakAlerts } from "./github-leak-alerts.js";
 import { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS } from "./http/body.js";
 import { ConnectionCap } from "./http/connections.js";
 import { InvalidationStreams } from "./http/invalidation-stream.js";
@@ -32,6 +33,7 @@ import { buildRoutes } from "./http/routes.js";
 import { createRequestHandler } from "./http/server.js";
 import type { Invalidation } from "./invalidation.js";
 import { defaultInvalidation } from "./invalidation-select.js";
+import type { LeakAction } from "./leaks.js";
 import { listen } from "./listen.js";
 import { silentLogger } from "./logger.js";
 import { type Limiter, RateLimiter } from "./ratelimit.js";
@@ -107,6 +109,12 @@ export interface ServiceOptions {
    * instance's own limits (and the store's replay window) with a warning.
    */
   redisFailure?: RedisFailureMode;
+  /**
+   * GitHub secret scanning alerts (`POST /v1/leaks/github`): where GitHub's signing keys are published
+   * (default https://api.github.com/meta/public_keys/secret_scanning) and what a reported key's current
+   * secret gets: `disable` (default), `roll` (no overlap) or `report` (src/service/leaks.ts).
+   */
+  leaks?: { keysUrl?: string; action?: LeakAction; fetch?: typeof globalThis.fetch };
   /** Usage flush interval in ms (default 1000; only for the default usage sink). */
   usageFlushMs?: number;
   /** Sweeper interval in ms (default 30 000; 0 disables the timer — call `sweep()` yourself). */
@@ -282,6 +290,12 @@ async function serveHttp(
       },
       requireIfMatch: options.requireIfMatch ?? false,
       streams,
+      leaks: new GithubLeakAlerts({
+        keys: new GithubAlertKeys({ url: options.leaks?.keysUrl, fetch: options.leaks?.fetch }),
+        manager,
+        action: options.leaks?.action ?? "disable",
+        logger,
+      }),
     }),
     verifier,
     logger,

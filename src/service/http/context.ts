@@ -18,6 +18,8 @@ export interface RequestContext<Body = unknown, Query = Record<string, string | 
   requestId: string;
   /** The validated body; undefined for routes without one. */
   body: Body;
+  /** The body's bytes as sent, for routes that declare `body.raw` (a signature over them). */
+  rawBody?: Buffer;
   /** The version `If-Match` names, for routes that honour it; undefined when absent or `*`. */
   ifMatch: number | undefined;
   /** The authenticated admin token, for routes that require one. */

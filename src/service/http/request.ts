@@ -47,9 +47,11 @@ export async function readJson(
   req: IncomingMessage,
   limit: number,
   timeoutMs: number | undefined,
+  keep?: (bytes: Buffer) => void,
 ): Promise<unknown> {
   const type = req.headers["content-type"];
   const body = await readBody(req, limit, timeoutMs);
+  keep?.(body);
   if (body.length === 0) return undefined;
   if (!isJsonContentType(type)) {
     throw new ServiceError(

@@ -11,6 +11,7 @@ import {
   type QueryOf,
   type RouteDefinition,
 } from "../../api/routes.js";
+import type { GithubLeakAlerts } from "../github-leak-alerts.js";
 import type { TokenManager } from "../tokens.js";
 import type { Verifier } from "../verifier.js";
 import type { Reply, RequestContext } from "./context.js";
@@ -35,6 +36,8 @@ export interface RouteDeps {
   requireIfMatch: boolean;
   /** The open `GET /v1/invalidations` streams. */
   streams: InvalidationStreams;
+  /** GitHub secret scanning's alerts (`POST /v1/leaks/github`). */
+  leaks: GithubLeakAlerts;
 }
 
 /** One handler per operation, typed by its route's body and query. */
@@ -117,6 +120,17 @@ function handlers(deps: RouteDeps): Handlers {
       return { status: 200, body: verifyResponseOf(verdict), headers: { "Cache-Control": "no-store" } };
     },
     invalidations: (ctx) => deps.streams.open(ctx),
+    reportGithubLeaks: async (ctx) => {
+      const header = (name: string) => {
+        const value = ctx.req.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      };
+      const answers = await deps.leaks.receive(ctx.body, ctx.rawBody ?? Buffer.alloc(0), {
+        keyId: header("github-public-key-identifier"),
+        signature: header("github-public-key-signature"),
+      });
+      return { status: 200, body: answers };
+    },
   };
 }
 

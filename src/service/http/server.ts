@@ -72,11 +72,17 @@ async function serve(
   const ifMatch = chosen.ifMatch ? parseIfMatch(req.headers["if-match"], chosen.ifMatchRequired) : undefined;
   const query = chosen.query ? readQuery(cut < 0 ? "" : target.slice(cut + 1), chosen.query) : NO_QUERY;
   let body: unknown;
+  let rawBody: Buffer | undefined;
   if (chosen.body) {
-    const sent = await readJson(req, options.bodyLimit, options.bodyTimeoutMs);
+    const keep = chosen.body.raw
+      ? (bytes: Buffer) => {
+          rawBody = bytes;
+        }
+      : undefined;
+    const sent = await readJson(req, options.bodyLimit, options.bodyTimeoutMs, keep);
     body = parseBody(chosen.body.schema, chosen.body.required ? sent : (sent ?? {}));
   }
-  const ctx: RequestContext = { req, res, params, query, clientIp, requestId, body, ifMatch, actor };
+  const ctx: RequestContext = { req, res, params, query, clientIp, requestId, body, rawBody, ifMatch, actor };
   send(res, requestId, await chosen.handle(ctx));
 }
 

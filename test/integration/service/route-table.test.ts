@@ -5,10 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_ROUTE_LIST, type OperationId } from "../../../src/api/routes.js";
+import { type GithubAlertKeyServer, startGithubAlertKeys } from "../../support/github-alert-keys.js";
 import { type ServiceHarness, serviceHarness } from "./harness.js";
 
 let h: ServiceHarness;
 let mcpSecret: string;
+let githubKeys: GithubAlertKeyServer;
 
 /** A valid request body per route that takes one. */
 const BODIES: Partial<Record<OperationId, () => unknown>> = {
@@ -17,6 +19,7 @@ const BODIES: Partial<Record<OperationId, () => unknown>> = {
   confirmToken: () => ({}),
   rollToken: () => ({ overlap: "1h" }),
   verify: () => ({ token: mcpSecret, scopes: ["tools:call"] }),
+  reportGithubLeaks: () => [{ token: "mcp_sk_notOneOfOurs", type: "tokenform_mcp_key", source: "content" }],
 };
 
 /** A valid query per route that declares some. */
@@ -26,12 +29,14 @@ const QUERIES: Partial<Record<OperationId, string>> = {
 };
 
 beforeAll(async () => {
-  h = await serviceHarness();
+  githubKeys = await startGithubAlertKeys();
+  h = await serviceHarness({ leaks: { keysUrl: githubKeys.url } });
   mcpSecret = (await h.admin.createToken({ name: "table-mcp", scopes: ["tools:call"] })).secret.reveal();
 });
 
 afterAll(async () => {
   await h[Symbol.asyncDispose]();
+  await githubKeys?.close();
 });
 
 describe.each(API_ROUTE_LIST)("route table: $method $path", (route) => {
@@ -39,9 +44,12 @@ describe.each(API_ROUTE_LIST)("route table: $method $path", (route) => {
     // Each call on a token gets its own, so a delete or roll leaves the other routes theirs.
     const own = await h.admin.createToken({ name: `table-${route.operationId}`, pending: true });
     const path = route.path.replace("{id}", own.token.id) + (QUERIES[route.operationId] ?? "");
+    const body = BODIES[route.operationId]?.();
     const res = await h.http(route.method, path, {
-      token: route.access === "public" ? undefined : h.adminToken,
-      body: BODIES[route.operationId]?.(),
+      token: route.access === "public" || route.access === "signed" ? undefined : h.adminToken,
+      body,
+      // A signed route is called as its signer calls it (GitHub: the body signed with a published key).
+      ...(route.access === "signed" ? { headers: githubKeys.sign(JSON.stringify(body)) } : {}),
     });
     expect(res.status, res.text).toBe(route.response.status);
     if (route.response.schema) {

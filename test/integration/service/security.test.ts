@@ -36,6 +36,7 @@ const BODIES: { [P in BodyInput as P[0]]: () => P[1] } = {
   confirmToken: () => ({}),
   rollToken: () => ({ overlap: "0s" }),
   verify: () => ({ token: targetSecret.reveal() }),
+  reportGithubLeaks: () => [{ token: targetSecret.reveal(), type: "tokenform_mcp_key", source: "content" }],
 };
 
 /** The scope each access needs, and keys that lack it (by name in `keys`). */
@@ -45,11 +46,14 @@ const LACKING: Record<RouteDefinition["access"], string[]> = {
   read: ["writeOnly", "verifyOnly"],
   write: ["readOnly", "verifyOnly"],
   verify: ["writeOnly"],
+  signed: [],
 };
 
 /** Every route that needs a key; `{id}` is replaced by a token of the default account. */
-const ROUTES = API_ROUTE_LIST.filter((route) => route.access !== "public");
+const ROUTES = API_ROUTE_LIST.filter((route) => route.access !== "public" && route.access !== "signed");
 const PUBLIC = API_ROUTE_LIST.filter((route) => route.access === "public");
+/** Routes that trust a signature over the body instead of a key (GitHub's alerts). */
+const SIGNED = API_ROUTE_LIST.filter((route) => route.access === "signed");
 const WITH_BODY = ROUTES.filter((route) => route.body !== undefined);
 
 function bodyOf(route: Listed): unknown {
@@ -106,7 +110,7 @@ function call(route: Listed, headers: Record<string, string>, token?: SecretValu
 describe("security: the route table", () => {
   it("covers /v1/verify and every route that needs a key", () => {
     expect(ROUTES.map((r) => `${r.method} ${r.path}`)).toContain("POST /v1/verify");
-    expect(ROUTES.length).toBe(API_ROUTE_LIST.length - PUBLIC.length);
+    expect(ROUTES.length).toBe(API_ROUTE_LIST.length - PUBLIC.length - SIGNED.length);
     for (const route of WITH_BODY) expect(bodyOf(route), route.operationId).toBeDefined();
   });
 });
@@ -114,6 +118,21 @@ describe("security: the route table", () => {
 describe.each(PUBLIC)("security: $method $path (public)", (route) => {
   it("answers without a key", async () => {
     expect((await call(route, {})).status).toBe(route.response.status);
+  });
+});
+
+describe.each(SIGNED)("security: $method $path (signed)", (route) => {
+  it("401 without a signature, with a forged one, and with an admin key instead of one; the key is untouched", async () => {
+    for (const headers of [
+      {},
+      { "github-public-key-identifier": "no-such-key", "github-public-key-signature": "MEUCIQ==" },
+    ] as Record<string, string>[]) {
+      const res = await call(route, headers);
+      expect(res.status, JSON.stringify(headers)).toBe(401);
+      expect(res.body.error.code).toBe("invalid_signature");
+    }
+    expect((await call(route, {}, h.adminToken)).status).toBe(401);
+    expect((await h.admin.verify({ token: targetSecret.reveal() })).valid).toBe(true);
   });
 });
 

@@ -22,6 +22,7 @@ describe("OpenAPI document", () => {
       openapi: () => ({}),
       requireIfMatch: false,
       streams: undefined as never,
+      leaks: undefined as never,
     });
     for (const route of routes) {
       expect(
