@@ -19,6 +19,7 @@ import {
   TokenPageSchema,
 } from "./routes.js";
 import {
+  AccountSchema,
   API_ERROR_CODES,
   ApiErrorBodySchema,
   AuditEntrySchema,
@@ -28,6 +29,7 @@ import {
   DeliveryRecordSchema,
   RollTokenRequestSchema,
   TokenSchema,
+  UpdateAccountRequestSchema,
   UpdateTokenRequestSchema,
   UsageSchema,
   VerifyRequestSchema,
@@ -49,6 +51,8 @@ const COMPONENTS = {
   VerifyRequest: VerifyRequestSchema,
   VerifyResponse: VerifyResponseSchema,
   Whoami: WhoamiSchema,
+  Account: AccountSchema,
+  UpdateAccountRequest: UpdateAccountRequestSchema,
   AuditEntry: AuditEntrySchema,
   Usage: UsageSchema,
   TokenPage: TokenPageSchema,

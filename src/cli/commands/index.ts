@@ -3,6 +3,7 @@
  * when adding a command module.
  */
 import type { Command } from "commander";
+import { registerAccount } from "./account.js";
 import { registerAdmin } from "./admin.js";
 import { registerGateway } from "./gateway.js";
 import { registerProvider } from "./provider.js";
@@ -28,6 +29,7 @@ export const commands: RegisterCommand[] = [
   registerProvider,
   registerServe,
   registerAdmin,
+  registerAccount,
   registerGateway,
   registerToken,
   registerQuickstart,

@@ -11,6 +11,7 @@ import {
   type QueryOf,
   type RouteDefinition,
 } from "../../api/routes.js";
+import type { AccountSettings } from "../accounts.js";
 import type { TokenManager } from "../tokens.js";
 import type { Verifier } from "../verifier.js";
 import type { Reply, RequestContext } from "./context.js";
@@ -28,6 +29,7 @@ export interface Route extends RouteDefinition {
 export interface RouteDeps {
   manager: TokenManager;
   verifier: Verifier;
+  accounts: AccountSettings;
   /** Builds the OpenAPI document (served at /openapi.json). */
   openapi: () => unknown;
   /** Refuse PATCH/DELETE without If-Match (428). */
@@ -84,6 +86,11 @@ function handlers(deps: RouteDeps): Handlers {
     },
     tokenUsage: async (ctx) => ({ status: 200, body: await manager.usage(ctx.actor!, ctx.params.id!) }),
     listAudit: async ({ actor, query }) => ({ status: 200, body: await manager.audit(actor!, query) }),
+    getAccount: async ({ actor }) => ({ status: 200, body: await deps.accounts.get(actor!) }),
+    updateAccount: async ({ actor, body }) => ({
+      status: 200,
+      body: await deps.accounts.setRateLimit(actor!, body.rateLimit.perHour),
+    }),
     verify: async (ctx) => {
       const input = ctx.body;
       const request = {

@@ -36,6 +36,7 @@ const BODIES: { [P in BodyInput as P[0]]: () => P[1] } = {
   confirmToken: () => ({}),
   rollToken: () => ({ overlap: "0s" }),
   verify: () => ({ token: targetSecret.reveal() }),
+  updateAccount: () => ({ rateLimit: { perHour: 1000 } }),
 };
 
 /** The scope each access needs, and keys that lack it (by name in `keys`). */
