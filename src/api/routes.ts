@@ -223,7 +223,7 @@ export const API_ROUTES = {
     path: "/v1/account",
     access: "write",
     summary:
-      "Set the account's hourly rate limit for all its keys together (scope tokens:write, an unrestricted admin key): a number, \"unlimited\", or null for the server's default.",
+      "Set the account's hourly rate limit for all its keys together (a full admin key: tokens:*, no IP allowlist, expiry or rate limit of its own): a number, \"unlimited\", or null for the server's default.",
     body: { schema: UpdateAccountRequestSchema, required: true },
     response: { status: 200, description: "The account.", schema: AccountSchema },
   },

@@ -2,25 +2,24 @@
  * `AccountSettings`: what an account sets for itself through the API — today its hourly rate limit, shared
  * by all its keys (`GET`/`PATCH /v1/account`). The limit in force is the account's own, else the server's
  * default (`tokenform serve --account-rate-limit`, TOKENFORM_ACCOUNT_RATE_LIMIT). Changing it takes an
- * admin key of that account holding every token scope (`tokens:*`): it loosens or tightens every key at
- * once, so a key that may only write tokens (a CI key) may not. Each change is audited.
+ * admin key of that account with the first admin key's authority (every token scope, no IP allowlist,
+ * expiry or limit of its own: `TokenManager.requireAccountAuthority`): it loosens or tightens every key at
+ * once, so a CI key that may only write tokens may not. Each change is audited.
  */
 import type { Account } from "../api/schemas.js";
 import type { Clock } from "./clock.js";
 import { ServiceError } from "./errors.js";
 import { newAuditId } from "./ids.js";
-import { ADMIN_SCOPES, missingScopes } from "./scopes.js";
 import type { AccountRateLimit, TokenStore } from "./store/types.js";
 import type { Actor } from "./tokens.js";
-
-/** Scopes an admin key needs to change account-wide settings: all of token management. */
-const ACCOUNT_SCOPES = [ADMIN_SCOPES.read, ADMIN_SCOPES.write, ADMIN_SCOPES.verify];
 
 export interface AccountSettingsOptions {
   store: TokenStore;
   clock: Clock;
   /** The server's default hourly limit per account; null = unlimited. */
   defaultPerHour: number | null;
+  /** Refuses (throws) an actor without the authority an account-wide change needs. */
+  requireAuthority: (actor: Actor, what: string) => Promise<void>;
   /** Told after an account's limit changed (the verifier re-reads it and drops its cached keys). */
   onChange: (account: string) => void;
 }
@@ -41,13 +40,7 @@ export class AccountSettings {
 
   /** Sets the actor's account's hourly limit (null: back to the server's default). */
   async setRateLimit(actor: Actor, perHour: AccountRateLimit | null): Promise<Account> {
-    const missing = missingScopes(actor.scopes, ACCOUNT_SCOPES);
-    if (missing.length > 0) {
-      throw new ServiceError(
-        "insufficient_scope",
-        `changing the account's rate limit needs every token scope (tokens:*); this key lacks ${missing.join(", ")}`,
-      );
-    }
+    await this.#options.requireAuthority(actor, "change the account's rate limit");
     const { store, clock } = this.#options;
     const before = (await store.getAccount(actor.account))?.ratePerHour ?? null;
     const changed = await store.setAccountRateLimit(actor.account, perHour, {

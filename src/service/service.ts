@@ -249,6 +249,7 @@ async function serveHttp(
         store: parts.store,
         clock: parts.clock,
         defaultPerHour: rateDefaultsOf(options.rateLimits).accountPerHour,
+        requireAuthority: (actor, what) => manager.requireAccountAuthority(actor, what),
         onChange: (account) => verifier.accountChanged(account),
       }),
       openapi: () => {

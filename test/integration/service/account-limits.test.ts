@@ -76,9 +76,12 @@ describe("account rate limits", () => {
       body: { rateLimit: { perHour: "unlimited" } },
     });
     expect(refused.status).toBe(403);
-    expect(JSON.stringify(refused.body)).toContain(
-      "needs every token scope (tokens:*); this key lacks tokens:verify",
-    );
+    expect(refused.body.error).toMatchObject({
+      code: "authority_exceeded",
+      message:
+        "this key may not change the account's rate limit, which needs a full admin key (tokens:*, no restriction of its own): its scopes tokens:* are not all held by this key (tokens:write, tokens:read)",
+      details: { part: "scopes" },
+    });
     expect((await h.http("GET", "/v1/account", { token: writer.secret })).status).toBe(200);
 
     const other = await h.service.createAccount("acme");

@@ -17,6 +17,7 @@ const BODIES: Partial<Record<OperationId, () => unknown>> = {
   confirmToken: () => ({}),
   rollToken: () => ({ overlap: "1h" }),
   verify: () => ({ token: mcpSecret, scopes: ["tools:call"] }),
+  updateAccount: () => ({ rateLimit: { perHour: 5000 } }),
 };
 
 /** A valid query per route that declares some. */
