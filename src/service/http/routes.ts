@@ -36,6 +36,9 @@ export interface RouteDeps {
   requireIfMatch: boolean;
 }
 
+/** A verdict is about a secret: never cached (one shared object, never written). */
+const NO_STORE: Readonly<Record<string, string>> = Object.freeze({ "Cache-Control": "no-store" });
+
 /** One handler per operation, typed by its route's body and query. */
 type Handlers = {
   [K in OperationId]: (ctx: RequestContext<BodyOf<K>, QueryOf<K>>) => Promise<Reply>;
@@ -110,7 +113,7 @@ function handlers(deps: RouteDeps): Handlers {
         },
       };
       const verdict = verifier.verifyCached(request) ?? (await verifier.verify(request));
-      return { status: 200, body: verifyResponseOf(verdict), headers: { "Cache-Control": "no-store" } };
+      return { status: 200, body: verifyResponseOf(verdict), headers: NO_STORE };
     },
   };
 }
