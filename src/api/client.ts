@@ -21,6 +21,8 @@ import { apiUrl } from "./endpoint.js";
 import { ApiError } from "./errors.js";
 import { parseRetryAfterMs } from "./retry.js";
 import {
+  type Account,
+  AccountSchema,
   type AuditEntry,
   AuditEntrySchema,
   type CreateTokenRequest,
@@ -32,6 +34,7 @@ import {
   type RollTokenRequest,
   type Token,
   TokenSchema,
+  type UpdateAccountRequest,
   type UpdateTokenRequest,
   type Usage,
   UsageSchema,
@@ -164,6 +167,17 @@ export class TokenformClient implements TokenformApi {
 
   whoami(): Promise<Whoami> {
     return this.#send({ method: "GET", path: "/v1/whoami", repeat: "safe", schema: WhoamiSchema });
+  }
+
+  /** The caller's account and its hourly rate limit. */
+  getAccount(): Promise<Account> {
+    return this.#send({ method: "GET", path: "/v1/account", repeat: "safe", schema: AccountSchema });
+  }
+
+  /** Changes the caller's account (its hourly rate limit; needs an admin key with tokens:*). */
+  updateAccount(body: UpdateAccountRequest): Promise<Account> {
+    // Setting a value is idempotent: repeating it leaves the same account.
+    return this.#send({ method: "PATCH", path: "/v1/account", body, repeat: "safe", schema: AccountSchema });
   }
 
   listTokens(query: ListTokensQuery = {}): Promise<Page<Token>> {

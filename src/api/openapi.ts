@@ -20,6 +20,7 @@ import {
   TokenPageSchema,
 } from "./routes.js";
 import {
+  AccountSchema,
   API_ERROR_CODES,
   ApiErrorBodySchema,
   AuditEntrySchema,
@@ -32,6 +33,7 @@ import {
   OWNER_HEADER,
   RollTokenRequestSchema,
   TokenSchema,
+  UpdateAccountRequestSchema,
   UpdateTokenRequestSchema,
   UsageSchema,
   VerifyRequestSchema,
@@ -55,6 +57,8 @@ const COMPONENTS = {
   Whoami: WhoamiSchema,
   LeakAlert: LeakAlertSchema,
   LeakAnswer: LeakAnswerSchema,
+  Account: AccountSchema,
+  UpdateAccountRequest: UpdateAccountRequestSchema,
   AuditEntry: AuditEntrySchema,
   Usage: UsageSchema,
   TokenPage: TokenPageSchema,

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { TOKEN_TYPES } from "../spec/schema.js";
 import {
+  AccountSchema,
   AuditEntrySchema,
   ConfirmTokenRequestSchema,
   CreateTokenRequestSchema,
@@ -19,6 +20,7 @@ import {
   RollTokenRequestSchema,
   TokenSchema,
   TokenStatusSchema,
+  UpdateAccountRequestSchema,
   UpdateTokenRequestSchema,
   UsageSchema,
   VerifyRequestSchema,
@@ -215,6 +217,22 @@ export const API_ROUTES = {
     summary: "The account's audit log, newest first (scope tokens:read).",
     query: { targetId: { schema: z.string() }, ...pageParams },
     response: { status: 200, description: "A page of audit entries.", schema: AuditPageSchema },
+  },
+  getAccount: {
+    method: "GET",
+    path: "/v1/account",
+    access: "read",
+    summary: "The caller's account and its hourly rate limit (scope tokens:read).",
+    response: { status: 200, description: "The account.", schema: AccountSchema },
+  },
+  updateAccount: {
+    method: "PATCH",
+    path: "/v1/account",
+    access: "write",
+    summary:
+      "Set the account's hourly rate limit for all its keys together (a full admin key: tokens:*, no IP allowlist, expiry or rate limit of its own): a number, \"unlimited\", or null for the server's default.",
+    body: { schema: UpdateAccountRequestSchema, required: true },
+    response: { status: 200, description: "The account.", schema: AccountSchema },
   },
   verify: {
     method: "POST",

@@ -427,6 +427,41 @@ export const WhoamiSchema = z.object({
 });
 export type Whoami = z.infer<typeof WhoamiSchema>;
 
+/**
+ * An account's hourly limit as the API writes it: a positive whole number of requests, or `"unlimited"`
+ * (the same words in a YAML file and in JSON; null where it appears means "the server's default").
+ */
+const ACCOUNT_RATE_PROBLEM = 'expected a positive whole number of requests per hour, or "unlimited"';
+export const AccountRateLimitSchema = z.union(
+  [
+    z.int({ error: ACCOUNT_RATE_PROBLEM }).positive({ error: ACCOUNT_RATE_PROBLEM }),
+    z.literal("unlimited", { error: ACCOUNT_RATE_PROBLEM }),
+  ],
+  { error: ACCOUNT_RATE_PROBLEM },
+);
+
+export const AccountSchema = z.object({
+  name: z.string().describe("The account's name."),
+  rateLimit: z.object({
+    perHour: AccountRateLimitSchema.nullable().describe(
+      "Requests per hour all the account's keys may make together, as set on the account; null = the server's default.",
+    ),
+    effective: AccountRateLimitSchema.describe(
+      "The limit in force: the account's own, else the server's default (`tokenform serve --account-rate-limit`).",
+    ),
+  }),
+});
+export type Account = z.infer<typeof AccountSchema>;
+
+export const UpdateAccountRequestSchema = z.strictObject({
+  rateLimit: z.strictObject({
+    perHour: AccountRateLimitSchema.nullable().describe(
+      "Requests per hour for all the account's keys together: a number, \"unlimited\", or null for the server's default.",
+    ),
+  }),
+});
+export type UpdateAccountRequest = z.input<typeof UpdateAccountRequestSchema>;
+
 export const AuditEntrySchema = z.object({
   id: z.string(),
   at: Timestamp,

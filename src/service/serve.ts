@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { ConfigError } from "../errors.js";
 import type { ProxyTrustSetting } from "./client-address.js";
 import { createLogger } from "./logger.js";
+import { parseRateSetting } from "./rate-setting.js";
 import { openRedis } from "./redis/connection.js";
 import { parseRedisFailure, type RedisFailureMode } from "./redis/failure.js";
 import { type RunningService, startService } from "./service.js";
@@ -35,6 +36,10 @@ export interface ServeOptions {
   maxConnectionsPerAddress?: number;
   /** Serve the dashboard at `/ui/` (default true; `--no-ui` turns it off). */
   ui?: boolean;
+  /** Requests per hour per account unless the account sets its own; null = unlimited (default: TOKENFORM_ACCOUNT_RATE_LIMIT, else 1000). */
+  accountRateLimit?: number | null;
+  /** Requests per minute per key unless the token sets its own; null = unlimited (default: TOKENFORM_KEY_RATE_LIMIT, else 100). */
+  keyRateLimit?: number | null;
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
@@ -75,6 +80,20 @@ function redisFailureOf(flag: string | undefined, env: NodeJS.ProcessEnv): Redis
   return value ? parseRedisFailure(value, "TOKENFORM_REDIS_FAILURE") : undefined;
 }
 
+/** A server-wide limit from its flag, else its environment variable (a bad value is a `ConfigError`). */
+function rateSetting(
+  given: number | null | undefined,
+  env: NodeJS.ProcessEnv,
+  name: string,
+): number | null | undefined {
+  if (given !== undefined) return given;
+  const text = env[name];
+  if (!text) return undefined;
+  const parsed = parseRateSetting(text);
+  if (!parsed.ok) throw new ConfigError(`${name} ${JSON.stringify(text)} ${parsed.problem}`);
+  return parsed.limit;
+}
+
 /** Default port of `tokenform serve`. */
 export const DEFAULT_PORT = 8787;
 
@@ -87,6 +106,10 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
   });
   const flushMs = usageFlushMs(env.TOKENFORM_USAGE_FLUSH_MS);
   const redisFailure = redisFailureOf(options.redisFailure, env);
+  const rateLimits = {
+    accountPerHour: rateSetting(options.accountRateLimit, env, "TOKENFORM_ACCOUNT_RATE_LIMIT"),
+    keyPerMinute: rateSetting(options.keyRateLimit, env, "TOKENFORM_KEY_RATE_LIMIT"),
+  };
   const stop = stopSignal(options.signals);
   const db = resolveDatabase(options.db, env);
   const store = isPostgresUrl(db)
@@ -120,6 +143,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     bodyTimeoutMs: options.bodyTimeoutMs,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress,
     ui: options.ui ?? true,
+    rateLimits,
     logger,
     sessionAdminKey: false,
     // Tuning knob (and how the shutdown test proves that SIGTERM, not the timer, wrote the counts).

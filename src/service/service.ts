@@ -15,6 +15,7 @@ import { SecretValue } from "../api/secret.js";
 import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS } from "../spec/limits.js";
 import { DEFAULT_PREFIXES, PREFIX_PATTERN, registerTokenPrefix } from "../spec/token-format.js";
 import { type UiOptions, withDashboard } from "../ui/index.js";
+import { AccountSettings } from "./accounts.js";
 import {
   type AdminTokenSource,
   type BootstrapResult,
@@ -68,7 +69,10 @@ export interface ServiceOptions {
   pendingTtlSeconds?: number;
   /** Structured logger (default: silent; `tokenform serve` passes a JSON logger on stdout). */
   logger?: Logger;
-  /** Rate limits (defaults from the seeds: 100/min per key, 1000/h per account). */
+  /**
+   * Server-wide rate limits (defaults from the seeds: 100/min per key, 1000/h per account; null =
+   * unlimited). A token's own per-minute limit and an account's own hourly limit take precedence.
+   */
   rateLimits?: Partial<RateDefaults>;
   /**
    * The rate limiter (default: an in-memory `RateLimiter`, pruned by the sweeper). A shared one (several
@@ -197,6 +201,17 @@ interface ServiceParts {
   unsubscribe: () => Promise<void>;
 }
 
+/** Per-key and per-account limits when neither the token nor its account sets one (NOFire's numbers). */
+export const DEFAULT_RATE_LIMITS: RateDefaults = { keyPerMinute: 100, accountPerHour: 1000 };
+
+function rateDefaultsOf(given: Partial<RateDefaults> | undefined): RateDefaults {
+  return {
+    keyPerMinute: given?.keyPerMinute === undefined ? DEFAULT_RATE_LIMITS.keyPerMinute : given.keyPerMinute,
+    accountPerHour:
+      given?.accountPerHour === undefined ? DEFAULT_RATE_LIMITS.accountPerHour : given.accountPerHour,
+  };
+}
+
 /** Builds the collaborators (the given ones, or the in-process defaults) and wires them together. */
 async function wire(options: ServiceOptions): Promise<ServiceParts> {
   const clock = options.clock ?? systemClock;
@@ -239,11 +254,7 @@ async function wire(options: ServiceOptions): Promise<ServiceParts> {
     usage,
     replay: shared?.replay,
     allowLegacySignatures: options.allowLegacySignatures ?? false,
-    rateDefaults: {
-      keyPerMinute: options.rateLimits?.keyPerMinute ?? 100,
-      accountPerHour:
-        options.rateLimits?.accountPerHour === undefined ? 1000 : options.rateLimits.accountPerHour,
-    },
+    rateDefaults: rateDefaultsOf(options.rateLimits),
   });
   const manager = new TokenManager({
     store,
@@ -284,6 +295,13 @@ async function serveHttp(
     routes: buildRoutes({
       manager,
       verifier,
+      accounts: new AccountSettings({
+        store: parts.store,
+        clock: parts.clock,
+        defaultPerHour: rateDefaultsOf(options.rateLimits).accountPerHour,
+        requireAuthority: (actor, what) => manager.requireAccountAuthority(actor, what),
+        onChange: (account) => verifier.accountChanged(account),
+      }),
       openapi: () => {
         openapiDoc ??= buildOpenApiDocument();
         return openapiDoc;

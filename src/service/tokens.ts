@@ -81,6 +81,11 @@ export const ACCOUNT_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 export const FIRST_ADMIN_NAME = "bootstrap-admin";
 /** Scopes of an account's first admin key. */
 export const FIRST_ADMIN_SCOPES = ["tokens:*"];
+/** The authority an account-wide change needs: the first admin key's (every token scope, no restriction). */
+const ACCOUNT_AUTHORITY: Authority = Object.freeze({
+  ...UNLIMITED,
+  scopes: Object.freeze([...FIRST_ADMIN_SCOPES]),
+});
 /** The actor name for changes the service makes by itself (sweeper, bootstrap). */
 export const SYSTEM_ACTOR = "tokenform";
 
@@ -465,6 +470,34 @@ export class TokenManager {
       }),
     );
     throw new ServiceError("authority_exceeded", message, {}, { part: excess.part });
+  }
+
+  /**
+   * Refuses (403 `authority_exceeded`, audited as `account.refused`) an account-wide change — it loosens or
+   * tightens every key at once — by a key with less than the first admin key's authority: every token
+   * scope and no restriction of its own (src/service/authority.ts, the rule for keys).
+   */
+  async requireAccountAuthority(actor: Actor, what: string): Promise<void> {
+    const excess = exceedsAuthority(await this.#authorityOf(actor), ACCOUNT_AUTHORITY);
+    if (excess === undefined) return;
+    await this.#store.appendAudit({
+      id: newAuditId(),
+      account: actor.account,
+      at: this.#clock.now(),
+      actor: actor.name,
+      actorTokenId: actor.tokenId,
+      action: "account.refused",
+      targetId: null,
+      targetName: actor.account,
+      changes: { action: { from: null, to: what }, [excess.part]: { from: null, to: excess.message } },
+      sourceIp: actor.ip,
+    });
+    throw new ServiceError(
+      "authority_exceeded",
+      `this key may not ${what}, which needs a full admin key (tokens:*, no restriction of its own): ${excess.message}`,
+      {},
+      { part: excess.part },
+    );
   }
 
   #newSecret(raw: string, generation: number, state: SecretRecord["state"], now: number): SecretRecord {

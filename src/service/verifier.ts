@@ -26,14 +26,14 @@ import { effectiveToken } from "./lifecycle.js";
 import type { Limiter, RateDecision, RateRule } from "./ratelimit.js";
 import { type ReplayWindow, storeReplayWindow } from "./replay.js";
 import { checkSignature, SIGNATURE_LABEL, type SignatureCheck, type SignedRequest } from "./signing.js";
-import type { SecretRecord, StoredToken, TokenStore } from "./store/types.js";
+import type { AccountRateLimit, SecretRecord, StoredToken, TokenStore } from "./store/types.js";
 import type { UsageSink } from "./usage-sink.js";
 
-/** Service-wide rate limits; per-token settings override `keyPerMinute`. */
+/** Service-wide rate limits; per-token settings override `keyPerMinute`, an account's own `accountPerHour`. */
 export interface RateDefaults {
-  /** Requests per minute per key when the token sets none (seeds: 100). */
-  keyPerMinute: number;
-  /** Requests per hour per account across all its keys; null = unlimited (seeds: 1000). */
+  /** Requests per minute per key when the token sets none; null = unlimited (seeds: 100). */
+  keyPerMinute: number | null;
+  /** Requests per hour per account across all its keys when the account sets none; null = unlimited (seeds: 1000). */
   accountPerHour: number | null;
 }
 
@@ -51,6 +51,8 @@ export interface VerifierOptions {
   replay?: ReplayWindow;
   /** Also accept version-1 request signatures (`"<timestamp>.<body>"`, no method or path); default false. */
   allowLegacySignatures?: boolean;
+  /** How long an account's own rate limit, once read, is believed (ms; default 60 000, the key cache's). */
+  accountTtlMs?: number;
 }
 
 /** A verification request. */
@@ -130,6 +132,9 @@ export class Verifier {
   readonly #allowLegacySignatures: boolean;
   readonly #rateDefaults: RateDefaults;
   readonly #replay: ReplayWindow;
+  /** Each account's own hourly limit (`undefined`: the server's default), as read from the store and when. */
+  readonly #accountLimits = new Map<string, { perHour: AccountRateLimit | null; at: number }>();
+  readonly #accountTtlMs: number;
 
   constructor(options: VerifierOptions) {
     this.#store = options.store;
@@ -142,6 +147,27 @@ export class Verifier {
     this.#allowLegacySignatures = options.allowLegacySignatures ?? false;
     this.#rateDefaults = options.rateDefaults;
     this.#replay = options.replay ?? storeReplayWindow(options.store);
+    this.#accountTtlMs = options.accountTtlMs ?? 60_000;
+  }
+
+  /**
+   * An account's hourly limit changed on this instance: forget what was read and drop every cached key, so
+   * the next request of each key is checked against the new limit. (Other instances see it once their
+   * cached keys and accounts age out, within the cache's max age.)
+   */
+  accountChanged(account: string): void {
+    this.#accountLimits.delete(account);
+    this.#cache.clear();
+  }
+
+  /** The account's own hourly limit (null: the server default), from the store at most once per max age. */
+  async #accountLimit(account: string, now: number): Promise<AccountRateLimit | null> {
+    const known = this.#accountLimits.get(account);
+    if (known !== undefined && now - known.at < this.#accountTtlMs) return known.perHour;
+    const record = await this.#store.getAccount(account);
+    const perHour = record?.ratePerHour ?? null;
+    this.#accountLimits.set(account, { perHour, at: now });
+    return perHour;
   }
 
   /**
@@ -185,7 +211,8 @@ export class Verifier {
     const entry = this.#cache.get(digest, now);
     if (entry !== undefined) {
       const undecided =
-        entry.requireSignature || (sync && input.rateLimit !== false && this.#limiter.synchronous !== true);
+        entry.requireSignature ||
+        (sync && input.rateLimit !== false && entry.rules.length > 0 && this.#limiter.synchronous !== true);
       return undecided ? entry : this.#decide(entry, input, now);
     }
     const check = checkToken(token);
@@ -198,7 +225,8 @@ export class Verifier {
     const found = await this.#store.findBySecret(digest);
     if (!found || !digestsEqual(found.secret.digest, digest)) return NOT_FOUND;
     const now = this.#clock.now();
-    const entry = this.#snapshot(found.token, found.secret, digest, now);
+    const accountLimit = await this.#accountLimit(found.token.account, now);
+    const entry = this.#snapshot(found.token, found.secret, digest, now, accountLimit);
     if (entry === undefined) return NOT_FOUND;
     this.#cache.set(entry, epoch);
     return entry.requireSignature ? this.#decideSigned(entry, input, now) : this.#decide(entry, input, now);
@@ -240,7 +268,13 @@ export class Verifier {
   }
 
   /** Builds the cache entry for a secret of a token (undefined when the secret no longer counts). */
-  #snapshot(stored: StoredToken, secret: SecretRecord, digest: string, now: number): CachedKey | undefined {
+  #snapshot(
+    stored: StoredToken,
+    secret: SecretRecord,
+    digest: string,
+    now: number,
+    accountLimit: AccountRateLimit | null,
+  ): CachedKey | undefined {
     const token = effectiveToken(stored, now);
     if (token === undefined || !token.secrets.some((s) => s.digest === secret.digest)) return undefined;
     const key: VerifiedKey = Object.freeze({
@@ -254,21 +288,14 @@ export class Verifier {
       tools: token.tools === null ? null : Object.freeze([...token.tools]),
       expiresAt: token.expiresAt,
     });
-    const rules: RateRule[] = [
-      {
-        key: `k:${token.id}:m`,
-        limit: token.ratePerMinute ?? this.#rateDefaults.keyPerMinute,
-        periodMs: MINUTE_MS,
-      },
-    ];
+    const rules: RateRule[] = [];
+    const perMinute = token.ratePerMinute ?? this.#rateDefaults.keyPerMinute;
+    if (perMinute !== null) rules.push({ key: `k:${token.id}:m`, limit: perMinute, periodMs: MINUTE_MS });
     if (token.ratePerHour !== null)
       rules.push({ key: `k:${token.id}:h`, limit: token.ratePerHour, periodMs: HOUR_MS });
-    if (this.#rateDefaults.accountPerHour !== null) {
-      rules.push({
-        key: `a:${token.account}:h`,
-        limit: this.#rateDefaults.accountPerHour,
-        periodMs: HOUR_MS,
-      });
+    const perHour = accountLimit ?? this.#rateDefaults.accountPerHour;
+    if (perHour !== null && perHour !== "unlimited") {
+      rules.push({ key: `a:${token.account}:h`, limit: perHour, periodMs: HOUR_MS });
     }
     return {
       digest,
@@ -312,7 +339,8 @@ export class Verifier {
       );
     }
     if (signature !== undefined && !signature.ok) return this.#refuse(entry, signature, now);
-    if (input.rateLimit === false) return this.#grant(entry, input, now, signature);
+    if (input.rateLimit === false || entry.rules.length === 0)
+      return this.#grant(entry, input, now, signature);
     const decision = this.#limiter.check(entry.rules, now);
     return decision instanceof Promise
       ? decision.then((d) => this.#limited(entry, input, now, signature, d))

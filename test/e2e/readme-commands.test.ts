@@ -64,6 +64,10 @@ const SKIPPED: Record<string, string> = {
   "export TF_CLI_CONFIG_FILE=$PWD/tokenform.tfrc": "sets a variable for Terraform",
   "export TOKENFORM_API_URL=http://127.0.0.1:8787 TOKENFORM_API_TOKEN=...": "placeholder credentials",
   "terraform init && terraform apply": "the provider's end-to-end tests (provider/test/e2e) run Terraform",
+  "npx tokenform account show": "test/integration/service/account-limits.test.ts runs it against a service",
+  "npx tokenform account set-rate-limit 20000": "as above",
+  "npx tokenform account set-rate-limit unlimited": "as above",
+  "npx tokenform account set-rate-limit default": "as above",
 };
 
 /** Lines run by the tests below, as the README shows them (each test takes its line through readmeCommand). */

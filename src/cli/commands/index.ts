@@ -3,6 +3,7 @@
  * when adding a command module.
  */
 import type { Command } from "commander";
+import { registerAccount } from "./account.js";
 import { registerAdmin } from "./admin.js";
 import { registerGateway } from "./gateway.js";
 import { registerLogin } from "./login.js";
@@ -29,6 +30,7 @@ export const commands: RegisterCommand[] = [
   registerProvider,
   registerServe,
   registerAdmin,
+  registerAccount,
   registerGateway,
   registerToken,
   registerLogin,

@@ -1,8 +1,15 @@
 /** `tokenform serve`: run the token service (management API) for a team. */
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
+import { parseRateSetting } from "../../service/rate-setting.js";
 import { BODY_TIMEOUT_MS, HEADERS_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS } from "../../spec/limits.js";
 import { countArgument, logLevelArgument, portArgument, timeoutArgument } from "../options.js";
 import { TRUST_PROXY_HELP, trustProxyArgument } from "../trust-proxy.js";
+
+function rateArgument(value: string): number | null {
+  const parsed = parseRateSetting(value);
+  if (!parsed.ok) throw new InvalidArgumentError(`${JSON.stringify(value)} ${parsed.problem}`);
+  return parsed.limit;
+}
 
 export function registerServe(program: Command): void {
   program
@@ -45,6 +52,16 @@ export function registerServe(program: Command): void {
       countArgument,
     )
     .option("--no-ui", "do not serve the dashboard at /ui/")
+    .option(
+      "--account-rate-limit <n|unlimited>",
+      "requests per hour all of an account's keys may make together, unless the account sets its own (default: TOKENFORM_ACCOUNT_RATE_LIMIT or 1000)",
+      rateArgument,
+    )
+    .option(
+      "--key-rate-limit <n|unlimited>",
+      "requests per minute per key, unless the token sets its own (default: TOKENFORM_KEY_RATE_LIMIT or 100)",
+      rateArgument,
+    )
     .option("--log-level <level>", "pino log level (default: TOKENFORM_LOG_LEVEL or info)", logLevelArgument)
     .addHelpText(
       "after",
@@ -67,6 +84,8 @@ export function registerServe(program: Command): void {
         bodyTimeout?: number;
         maxConnectionsPerAddress?: number;
         ui: boolean;
+        accountRateLimit?: number | null;
+        keyRateLimit?: number | null;
         logLevel?: string;
       }) => {
         const { serve } = await import("../../service/serve.js");

@@ -36,6 +36,8 @@ function tooLarge(limit: number): ServiceError {
  */
 export function isJsonContentType(header: string | undefined): boolean {
   if (header === undefined) return false;
+  // What clients send nearly always: decided without splitting (this runs on every verify).
+  if (header === "application/json" || header === "application/json; charset=utf-8") return true;
   const [type, ...parameters] = header.split(";");
   if (type!.trim().toLowerCase() !== "application/json") return false;
   for (const parameter of parameters) {

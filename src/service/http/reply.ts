@@ -15,7 +15,8 @@ import { refusalResponse } from "./verdict.js";
 /** Sends a reply (once: a response whose headers are out is left alone). */
 export function send(res: ServerResponse, requestId: string, reply: Reply): void {
   if (res.headersSent) return;
-  const headers: Record<string, string | number> = { "X-Request-Id": requestId, ...reply.headers };
+  const headers: Record<string, string | number> = { "X-Request-Id": requestId };
+  if (reply.headers !== undefined) for (const name in reply.headers) headers[name] = reply.headers[name]!;
   if (reply.body === undefined) {
     res.writeHead(reply.status, headers);
     res.end();

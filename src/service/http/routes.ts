@@ -11,6 +11,7 @@ import {
   type QueryOf,
   type RouteDefinition,
 } from "../../api/routes.js";
+import type { AccountSettings } from "../accounts.js";
 import type { GithubLeakAlerts } from "../github-leak-alerts.js";
 import type { TokenManager } from "../tokens.js";
 import type { Verifier } from "../verifier.js";
@@ -30,6 +31,7 @@ export interface Route extends RouteDefinition {
 export interface RouteDeps {
   manager: TokenManager;
   verifier: Verifier;
+  accounts: AccountSettings;
   /** Builds the OpenAPI document (served at /openapi.json). */
   openapi: () => unknown;
   /** Refuse PATCH/DELETE without If-Match (428). */
@@ -39,6 +41,9 @@ export interface RouteDeps {
   /** GitHub secret scanning's alerts (`POST /v1/leaks/github`). */
   leaks: GithubLeakAlerts;
 }
+
+/** A verdict is about a secret: never cached (one shared object, never written). */
+const NO_STORE: Readonly<Record<string, string>> = Object.freeze({ "Cache-Control": "no-store" });
 
 /** One handler per operation, typed by its route's body and query. */
 type Handlers = {
@@ -98,6 +103,11 @@ function handlers(deps: RouteDeps): Handlers {
     },
     tokenUsage: async (ctx) => ({ status: 200, body: await manager.usage(ctx.actor!, ctx.params.id!) }),
     listAudit: async ({ actor, query }) => ({ status: 200, body: await manager.audit(actor!, query) }),
+    getAccount: async ({ actor }) => ({ status: 200, body: await deps.accounts.get(actor!) }),
+    updateAccount: async ({ actor, body }) => ({
+      status: 200,
+      body: await deps.accounts.setRateLimit(actor!, body.rateLimit.perHour),
+    }),
     verify: async (ctx) => {
       const input = ctx.body;
       const request = {
@@ -117,7 +127,7 @@ function handlers(deps: RouteDeps): Handlers {
         },
       };
       const verdict = verifier.verifyCached(request) ?? (await verifier.verify(request));
-      return { status: 200, body: verifyResponseOf(verdict), headers: { "Cache-Control": "no-store" } };
+      return { status: 200, body: verifyResponseOf(verdict), headers: NO_STORE };
     },
     invalidations: (ctx) => deps.streams.open(ctx),
     reportGithubLeaks: async (ctx) => {

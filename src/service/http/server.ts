@@ -3,7 +3,8 @@
  * (`router.ts`, over the table of src/api/routes.ts), its caller authenticated as the route's access asks
  * (`authenticate.ts`), its inputs read and validated as the route declares them (`request.ts`), and its
  * handler's reply sent — every failure through the one error handler (`reply.ts`). One structured log
- * line per request (headers redacted by the logger; bodies are never logged).
+ * line per failed request at the default level, per request at debug (headers redacted by the logger;
+ * bodies are never logged).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
@@ -86,17 +87,24 @@ async function serve(
   send(res, requestId, await chosen.handle(ctx));
 }
 
-/** Logs one line when the response is finished (the access log). */
+/**
+ * Logs one line when the response is finished (the access log): at error level for a 5xx, info for any
+ * other refusal (4xx: bad keys, scopes, limits, malformed requests stay visible at the default level), and
+ * debug for a success — a line per successful request costs about a third of a verify's time, so it is
+ * written only when asked for (`--log-level debug`).
+ */
 function logWhenDone(
   logger: Logger,
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
   clientIp: string | undefined,
+  started: number,
 ): void {
-  const started = performance.now();
-  res.on("finish", () => {
-    logger.info(
+  res.once("finish", () => {
+    const status = res.statusCode;
+    const level = status >= 500 ? "error" : status >= 400 ? "info" : "debug";
+    logger[level](
       {
         req: {
           id: requestId,
@@ -105,7 +113,7 @@ function logWhenDone(
           headers: req.headers,
           remoteAddress: clientIp,
         },
-        res: { statusCode: res.statusCode },
+        res: { statusCode: status },
         tokenId: res.locals?.tokenId,
         responseTime: Math.round((performance.now() - started) * 100) / 100,
       },
@@ -121,19 +129,23 @@ export function createRequestHandler(
   const { logger } = options;
   const route = createRouter(options.routes);
   const authenticate = createAuthenticator(options);
-  // The access log is decided once: a silent logger costs nothing per request.
-  const logging = logger.isLevelEnabled("info");
+  // The access log is decided once: at debug every request is followed to its end; at info (the default)
+  // only a request that fails is, from the one error handler; a silent logger costs nothing per request.
+  const logEvery = logger.isLevelEnabled("debug");
+  const logFailures = !logEvery && logger.isLevelEnabled("info");
   return (req, res) => {
+    const started = logEvery || logFailures ? performance.now() : 0;
     const requestId = newRequestId();
     const clientIp = clientAddress(
       req.socket.remoteAddress,
       req.headers["x-forwarded-for"],
       options.proxyTrust,
     );
-    if (logging) logWhenDone(logger, req, res, requestId, clientIp);
-    serve(options, route, authenticate, req, res, requestId, clientIp).catch((error: unknown) =>
-      sendError(res, requestId, error, logger),
-    );
+    if (logEvery) logWhenDone(logger, req, res, requestId, clientIp, started);
+    serve(options, route, authenticate, req, res, requestId, clientIp).catch((error: unknown) => {
+      if (logFailures) logWhenDone(logger, req, res, requestId, clientIp, started);
+      sendError(res, requestId, error, logger);
+    });
   };
 }
 

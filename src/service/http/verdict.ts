@@ -6,6 +6,7 @@
  */
 import { API_ERROR_STATUS, errorBody, VERDICT_ERROR } from "../../api/errors.js";
 import type { ApiErrorBody, VerifyResponse } from "../../api/schemas.js";
+import type { VerifiedKey } from "../cache.js";
 import type { RateLimitState, Verdict } from "../verifier.js";
 
 /** A ready-to-send HTTP refusal. */
@@ -43,12 +44,16 @@ export function refusalResponse(verdict: Extract<Verdict, { valid: false }>): Ht
   return { status, headers, body: errorBody(code, verdict.message, { reason: verdict.code }) };
 }
 
-/** A verdict as the `/v1/verify` response body. */
-export function verifyResponseOf(verdict: Verdict): VerifyResponse {
-  const out: VerifyResponse = { valid: verdict.valid, code: verdict.code };
-  if (verdict.token) {
-    const t = verdict.token;
-    out.token = {
+/**
+ * The `token` part of a verify response for each verified key: a cached key's `VerifiedKey` is frozen and
+ * shared by all its verdicts, so its view is built once and reused (it is only ever serialised).
+ */
+const tokenViews = new WeakMap<VerifiedKey, NonNullable<VerifyResponse["token"]>>();
+
+function tokenView(t: VerifiedKey): NonNullable<VerifyResponse["token"]> {
+  let view = tokenViews.get(t);
+  if (view === undefined) {
+    view = {
       id: t.id,
       name: t.name,
       type: t.type,
@@ -59,7 +64,15 @@ export function verifyResponseOf(verdict: Verdict): VerifyResponse {
       tools: t.tools === null ? null : [...t.tools],
       expiresAt: t.expiresAt === null ? null : new Date(t.expiresAt).toISOString(),
     };
+    tokenViews.set(t, view);
   }
+  return view;
+}
+
+/** A verdict as the `/v1/verify` response body (its `token` part is shared: serialise it, never change it). */
+export function verifyResponseOf(verdict: Verdict): VerifyResponse {
+  const out: VerifyResponse = { valid: verdict.valid, code: verdict.code };
+  if (verdict.token) out.token = tokenView(verdict.token);
   if (verdict.ratelimit) out.ratelimit = { ...verdict.ratelimit };
   if (!verdict.valid) {
     if (verdict.retryAfter !== undefined) out.retryAfter = verdict.retryAfter;

@@ -11,6 +11,7 @@
  */
 import { nameKey } from "../../spec/identifiers.js";
 import type {
+  AccountRateLimit,
   AuditRecord,
   SecretRecord,
   StoredAudit,
@@ -385,3 +386,15 @@ export const TOKEN_WRITES = {
     return [...values, token.id, token.account, expectedVersion];
   },
 };
+
+/** An account's `rate_per_hour` column as a record's value: NULL = the server default, 0 = unlimited. */
+export function accountRateFromColumn(value: number | null): AccountRateLimit | null {
+  if (value === null) return null;
+  return value === 0 ? "unlimited" : value;
+}
+
+/** An account's hourly limit as its `rate_per_hour` column (see `accountRateFromColumn`). */
+export function accountRateToColumn(value: AccountRateLimit | null): number | null {
+  if (value === null) return null;
+  return value === "unlimited" ? 0 : value;
+}

@@ -274,6 +274,14 @@ UPDATE tokens SET name_key = lower(name);
 CREATE UNIQUE INDEX tokens_account_name_ci_key ON tokens(account, name_key);
 `,
   },
+  {
+    version: 6,
+    name: "account rate limit",
+    // Requests per hour the account's keys may make together: NULL = the server's default
+    // (`tokenform serve --account-rate-limit`), 0 = unlimited, otherwise the number (src/service/accounts.ts).
+    sqlite: "ALTER TABLE accounts ADD COLUMN rate_per_hour INTEGER;",
+    postgres: "ALTER TABLE accounts ADD COLUMN rate_per_hour INTEGER;",
+  },
 ];
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = SCHEMA_CHANGES.map(({ version, name, sqlite }) => ({

@@ -20,10 +20,20 @@
 import type { Client, Pool, PoolClient } from "pg";
 import { OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
-import { AUDIT, SECRETS, TOKEN_WRITES, TOKENS, tokenFromRow, USAGE } from "./columns.js";
+import {
+  AUDIT,
+  accountRateFromColumn,
+  accountRateToColumn,
+  SECRETS,
+  TOKEN_WRITES,
+  TOKENS,
+  tokenFromRow,
+  USAGE,
+} from "./columns.js";
 import { type Migration, POSTGRES_MIGRATIONS } from "./migrations.js";
 import { tokenListing } from "./token-filter.js";
 import {
+  type AccountRateLimit,
   type AccountRecord,
   type AuditRecord,
   describeHolder,
@@ -329,12 +339,37 @@ export class PostgresStore implements TokenStore {
   }
 
   async getAccount(name: string): Promise<AccountRecord | undefined> {
-    const { rows } = await this.#db.query<{ name: string; prefixes: TokenPrefixes; created_at: number }>(
-      "SELECT name, prefixes, created_at FROM accounts WHERE name = $1",
-      [name],
-    );
+    const { rows } = await this.#db.query<{
+      name: string;
+      prefixes: TokenPrefixes;
+      created_at: number;
+      rate_per_hour: number | null;
+    }>("SELECT name, prefixes, created_at, rate_per_hour FROM accounts WHERE name = $1", [name]);
     const row = rows[0];
-    return row && { name: row.name, prefixes: row.prefixes, createdAt: row.created_at };
+    return (
+      row && {
+        name: row.name,
+        prefixes: row.prefixes,
+        createdAt: row.created_at,
+        ratePerHour: accountRateFromColumn(row.rate_per_hour),
+      }
+    );
+  }
+
+  async setAccountRateLimit(
+    name: string,
+    perHour: AccountRateLimit | null,
+    audit: AuditRecord,
+  ): Promise<boolean> {
+    return this.#transaction(async (client): Promise<boolean> => {
+      const result = await client.query("UPDATE accounts SET rate_per_hour = $1 WHERE name = $2", [
+        accountRateToColumn(perHour),
+        name,
+      ]);
+      if (result.rowCount === 0) return false;
+      await this.#writeAudit(client, audit);
+      return true;
+    });
   }
 
   async #readToken(db: Queryable, id: string): Promise<StoredToken | undefined> {

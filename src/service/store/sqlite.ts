@@ -9,10 +9,20 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { OWNER_LABEL } from "../../api/schemas.js";
 import { ConfigError } from "../../errors.js";
-import { AUDIT, SECRETS, TOKEN_WRITES, TOKENS, tokenFromRow, USAGE } from "./columns.js";
+import {
+  AUDIT,
+  accountRateFromColumn,
+  accountRateToColumn,
+  SECRETS,
+  TOKEN_WRITES,
+  TOKENS,
+  tokenFromRow,
+  USAGE,
+} from "./columns.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
 import { tokenListing } from "./token-filter.js";
 import {
+  type AccountRateLimit,
   type AccountRecord,
   type AuditRecord,
   type ClaimHolder,
@@ -188,10 +198,35 @@ export class SqliteStore implements TokenStore {
   }
 
   async getAccount(name: string): Promise<AccountRecord | undefined> {
-    const row = this.#stmt("SELECT name, prefixes, created_at FROM accounts WHERE name = ?").get(name) as
-      | { name: string; prefixes: string; created_at: number }
+    const row = this.#stmt(
+      "SELECT name, prefixes, created_at, rate_per_hour FROM accounts WHERE name = ?",
+    ).get(name) as
+      | { name: string; prefixes: string; created_at: number; rate_per_hour: number | null }
       | undefined;
-    return row && { name: row.name, prefixes: JSON.parse(row.prefixes), createdAt: row.created_at };
+    return (
+      row && {
+        name: row.name,
+        prefixes: JSON.parse(row.prefixes),
+        createdAt: row.created_at,
+        ratePerHour: accountRateFromColumn(row.rate_per_hour),
+      }
+    );
+  }
+
+  async setAccountRateLimit(
+    name: string,
+    perHour: AccountRateLimit | null,
+    audit: AuditRecord,
+  ): Promise<boolean> {
+    return this.#db.transaction((): boolean => {
+      const result = this.#stmt("UPDATE accounts SET rate_per_hour = ? WHERE name = ?").run(
+        accountRateToColumn(perHour),
+        name,
+      );
+      if (result.changes === 0) return false;
+      this.#writeAudit(audit);
+      return true;
+    })();
   }
 
   #secretsOf(ids: string[]): Map<string, SecretRecord[]> {

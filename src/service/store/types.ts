@@ -24,7 +24,15 @@ export interface AccountRecord {
   name: string;
   prefixes: TokenPrefixes;
   createdAt: number;
+  /**
+   * Requests per hour the account's keys may make together: a number, `"unlimited"`, or null (absent on
+   * older records) for the server's default.
+   */
+  ratePerHour?: AccountRateLimit | null;
 }
+
+/** An account's hourly limit as set: a positive number of requests, or no limit at all. */
+export type AccountRateLimit = number | "unlimited";
 
 /**
  * Where a secret stands in its token's lifecycle:
@@ -185,6 +193,11 @@ export interface TokenStore {
   /** Throws `StoreConflictError` (field `account`) when the name exists. */
   createAccount(account: AccountRecord): Promise<void>;
   getAccount(name: string): Promise<AccountRecord | undefined>;
+  /**
+   * Sets an account's hourly limit (null: back to the server's default) with its audit entry, in one
+   * transaction. False when the account does not exist.
+   */
+  setAccountRateLimit(name: string, perHour: AccountRateLimit | null, audit: AuditRecord): Promise<boolean>;
 
   /** Inserts a token with its secrets. Throws `StoreConflictError` (field `name`) on a duplicate name. */
   insertToken(token: TokenRecord, audit: AuditRecord | null): Promise<StoredToken>;

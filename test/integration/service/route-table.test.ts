@@ -20,6 +20,7 @@ const BODIES: Partial<Record<OperationId, () => unknown>> = {
   rollToken: () => ({ overlap: "1h" }),
   verify: () => ({ token: mcpSecret, scopes: ["tools:call"] }),
   reportGithubLeaks: () => [{ token: "mcp_sk_notOneOfOurs", type: "tokenform_mcp_key", source: "content" }],
+  updateAccount: () => ({ rateLimit: { perHour: 5000 } }),
 };
 
 /** A valid query per route that declares some. */

@@ -37,6 +37,7 @@ const BODIES: { [P in BodyInput as P[0]]: () => P[1] } = {
   rollToken: () => ({ overlap: "0s" }),
   verify: () => ({ token: targetSecret.reveal() }),
   reportGithubLeaks: () => [{ token: targetSecret.reveal(), type: "tokenform_mcp_key", source: "content" }],
+  updateAccount: () => ({ rateLimit: { perHour: 1000 } }),
 };
 
 /** The scope each access needs, and keys that lack it (by name in `keys`). */

@@ -39,6 +39,11 @@ describe("tokenform serve", () => {
     const raw = issued.secret.reveal();
     for (let i = 0; i < 40; i++) await api.verify({ token: raw, scopes: ["tools:call"], ip: "192.0.2.1" });
     for (let i = 0; i < 7; i++) await api.verify({ token: raw, scopes: ["files:write"] });
+    // At the default level only refused requests get an access line: one that carried a real key.
+    const refused = await fetch(`${first.url}/v1/nowhere`, {
+      headers: { authorization: `Bearer ${bootstrap}` },
+    });
+    expect(refused.status).toBe(404);
     await api.close();
 
     first.child.kill("SIGTERM");

@@ -226,6 +226,7 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
       name: OTHER,
       prefixes: { mcp: "oth_sk_", agent: "mcp_ag_", admin: "mcp_adm_" },
       createdAt: NOW + 1,
+      ratePerHour: null,
     });
     expect(await store.getAccount("nobody")).toBeUndefined();
     const duplicate = store.createAccount({
@@ -235,6 +236,30 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     });
     await expect(duplicate).rejects.toBeInstanceOf(StoreConflictError);
     await expect(duplicate).rejects.toMatchObject({ field: "account" });
+  });
+
+  it("keeps an account's own hourly limit: a number, unlimited, or back to the server default; audited", async () => {
+    const { store } = await fresh();
+    const audit = (to: unknown) => ({
+      id: `aud_${String(to)}`,
+      account: OTHER,
+      at: NOW,
+      actor: "bootstrap-admin",
+      actorTokenId: null,
+      action: "account.update",
+      targetId: null,
+      targetName: OTHER,
+      changes: { "rateLimit.perHour": { from: null, to } },
+      sourceIp: null,
+    });
+    for (const perHour of [2500, "unlimited", null] as const) {
+      expect(await store.setAccountRateLimit(OTHER, perHour, audit(perHour))).toBe(true);
+      expect((await store.getAccount(OTHER))?.ratePerHour).toBe(perHour);
+    }
+    expect((await store.getAccount(ACME))?.ratePerHour).toBeNull();
+    expect(await store.setAccountRateLimit("nobody", 5, audit("nobody"))).toBe(false);
+    const entries = await store.listAudit(OTHER, { beforeSeq: null, limit: 10 });
+    expect(entries.map((e) => e.changes["rateLimit.perHour"]?.to)).toEqual([null, "unlimited", 2500]);
   });
 
   it("inserts a token and reads every field back exactly, with its audit entry", async () => {

@@ -27,6 +27,7 @@ describe("released migrations", () => {
       [3, "destination claims", "867588a9f678381b"],
       [4, "seen signatures", "2941d6f3b4502ebe"],
       [5, "token names unique ignoring case", "60befd9d736e5000"],
+      [6, "account rate limit", "9ad75ebd1f495d39"],
     ]);
   });
 
@@ -37,6 +38,7 @@ describe("released migrations", () => {
       [3, "destination claims", "bc4046b497793a36"],
       [4, "seen signatures", "233b7e612616a9ae"],
       [5, "token names unique ignoring case", "17c6a9feb80c0ee4"],
+      [6, "account rate limit", "9ad75ebd1f495d39"],
     ]);
   });
 });

@@ -19,6 +19,7 @@ describe("OpenAPI document", () => {
     const routes = buildRoutes({
       manager: undefined as never,
       verifier: undefined as never,
+      accounts: undefined as never,
       openapi: () => ({}),
       requireIfMatch: false,
       streams: undefined as never,
