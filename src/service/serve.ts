@@ -7,6 +7,7 @@
 import type { Logger } from "pino";
 import { ConfigError } from "../errors.js";
 import type { ProxyTrustSetting } from "./client-address.js";
+import { LEAK_ACTIONS, type LeakAction } from "./leaks.js";
 import { createLogger } from "./logger.js";
 import { parseRateSetting } from "./rate-setting.js";
 import { openRedis } from "./redis/connection.js";
@@ -36,6 +37,10 @@ export interface ServeOptions {
   maxConnectionsPerAddress?: number;
   /** Serve the dashboard at `/ui/` (default true; `--no-ui` turns it off). */
   ui?: boolean;
+  /** What a key reported leaked gets (default: TOKENFORM_LEAK_ACTION, else `disable`). */
+  leakAction?: LeakAction;
+  /** Where GitHub's secret scanning keys are published (default: TOKENFORM_GITHUB_LEAK_KEYS_URL, else GitHub's). */
+  githubLeakKeysUrl?: string;
   /** Requests per hour per account unless the account sets its own; null = unlimited (default: TOKENFORM_ACCOUNT_RATE_LIMIT, else 1000). */
   accountRateLimit?: number | null;
   /** Requests per minute per key unless the token sets its own; null = unlimited (default: TOKENFORM_KEY_RATE_LIMIT, else 100). */
@@ -94,6 +99,24 @@ function rateSetting(
   return parsed.limit;
 }
 
+/** `--leak-action` / `--github-leak-keys-url`, else their environment variables, checked. */
+function leakSettings(
+  options: ServeOptions,
+  env: NodeJS.ProcessEnv,
+): { action?: LeakAction; keysUrl?: string } {
+  const action = options.leakAction ?? (env.TOKENFORM_LEAK_ACTION || undefined);
+  if (action !== undefined && !(LEAK_ACTIONS as readonly string[]).includes(action)) {
+    throw new ConfigError(
+      `TOKENFORM_LEAK_ACTION ${JSON.stringify(action)} is not one of ${LEAK_ACTIONS.join(", ")}`,
+    );
+  }
+  const keysUrl = options.githubLeakKeysUrl ?? (env.TOKENFORM_GITHUB_LEAK_KEYS_URL || undefined);
+  if (keysUrl !== undefined && !/^https?:\/\//.test(keysUrl)) {
+    throw new ConfigError(`the GitHub leak keys URL ${JSON.stringify(keysUrl)} is not an http(s) URL`, 2);
+  }
+  return { ...(action ? { action: action as LeakAction } : {}), ...(keysUrl ? { keysUrl } : {}) };
+}
+
 /** Default port of `tokenform serve`. */
 export const DEFAULT_PORT = 8787;
 
@@ -143,6 +166,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
     bodyTimeoutMs: options.bodyTimeoutMs,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress,
     ui: options.ui ?? true,
+    leaks: leakSettings(options, env),
     rateLimits,
     logger,
     sessionAdminKey: false,

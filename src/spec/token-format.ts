@@ -132,3 +132,20 @@ export function findNearTokens(text: string): FoundToken[] {
   for (const m of text.matchAll(nearRe)) found.push({ index: m.index, length: m[0].length, prefix: m[1]! });
   return found;
 }
+
+/**
+ * A GitHub secret scanning custom pattern for keys with `prefixes` (push protection, `tokenform patterns
+ * github`): the secret format and the boundaries before and after it, in the Hyperscan syntax GitHub takes.
+ */
+export function secretScanningPattern(prefixes: readonly string[]): {
+  format: string;
+  before: string;
+  after: string;
+} {
+  const unique = [...new Set(prefixes)].sort((a, b) => b.length - a.length || a.localeCompare(b));
+  return {
+    format: `(?:${unique.join("|")})[0-9A-Za-z]{${RANDOM_LENGTH + CHECKSUM_LENGTH}}`,
+    before: "\\A|[^0-9A-Za-z_]",
+    after: "\\z|[^0-9A-Za-z]",
+  };
+}

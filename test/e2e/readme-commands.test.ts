@@ -76,7 +76,9 @@ const RUN = new Set([
   "npx tokenform validate a.yaml more/ --format json",
   "npx tokenform provider install --dir ~/.terraform.d/tokenform-mirror",
   "npx tokenform provider install --dir ./tf-mirror",
-  ...SHELL.filter((l) => /^npx tokenform (plan|apply|rotate|tokens list|login|whoami|logout)( |$)/.test(l)),
+  ...SHELL.filter((l) =>
+    /^npx tokenform (plan|apply|rotate|tokens list|login|whoami|logout|patterns github)( |$)/.test(l),
+  ),
 ]);
 function readmeCommand(line: string): string {
   expect(SHELL, "the README no longer shows this command").toContain(line);
@@ -167,8 +169,17 @@ describe("the README's commands, as written", () => {
     expect(run).toEqual({ status: 0, stdout: "✓ 9 tokens valid in 1 file\n", stderr: "" });
   });
 
-  it("plan, apply, rotate, tokens list, login, whoami, logout: every flag the synopsis shows exists", async () => {
-    for (const name of ["plan", "apply", "rotate", "tokens list", "login", "whoami", "logout"]) {
+  it("plan, apply, rotate, tokens list, login, whoami, logout, patterns github: every flag the synopsis shows exists", async () => {
+    for (const name of [
+      "plan",
+      "apply",
+      "rotate",
+      "tokens list",
+      "login",
+      "whoami",
+      "logout",
+      "patterns github",
+    ]) {
       const synopsis = SHELL.find(
         (l) => l === `npx tokenform ${name}` || l.startsWith(`npx tokenform ${name} `),
       )!;

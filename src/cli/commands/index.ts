@@ -7,6 +7,7 @@ import { registerAccount } from "./account.js";
 import { registerAdmin } from "./admin.js";
 import { registerGateway } from "./gateway.js";
 import { registerLogin } from "./login.js";
+import { registerPatterns } from "./patterns.js";
 import { registerProvider } from "./provider.js";
 import {
   registerApply,
@@ -34,5 +35,6 @@ export const commands: RegisterCommand[] = [
   registerGateway,
   registerToken,
   registerLogin,
+  registerPatterns,
   registerQuickstart,
 ];

@@ -1,5 +1,5 @@
 /** `tokenform serve`: run the token service (management API) for a team. */
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { parseRateSetting } from "../../service/rate-setting.js";
 import { BODY_TIMEOUT_MS, HEADERS_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS } from "../../spec/limits.js";
 import { countArgument, logLevelArgument, portArgument, timeoutArgument } from "../options.js";
@@ -52,6 +52,16 @@ export function registerServe(program: Command): void {
       countArgument,
     )
     .option("--no-ui", "do not serve the dashboard at /ui/")
+    .addOption(
+      new Option(
+        "--leak-action <action>",
+        "what a key GitHub secret scanning reports leaked gets: disable it, roll it with no overlap, or only report (default: TOKENFORM_LEAK_ACTION or disable)",
+      ).choices(["disable", "roll", "report"]),
+    )
+    .option(
+      "--github-leak-keys-url <url>",
+      "where GitHub's secret scanning signing keys are published (default: TOKENFORM_GITHUB_LEAK_KEYS_URL or https://api.github.com/meta/public_keys/secret_scanning)",
+    )
     .option(
       "--account-rate-limit <n|unlimited>",
       "requests per hour all of an account's keys may make together, unless the account sets its own (default: TOKENFORM_ACCOUNT_RATE_LIMIT or 1000)",
@@ -84,6 +94,8 @@ export function registerServe(program: Command): void {
         bodyTimeout?: number;
         maxConnectionsPerAddress?: number;
         ui: boolean;
+        leakAction?: "disable" | "roll" | "report";
+        githubLeakKeysUrl?: string;
         accountRateLimit?: number | null;
         keyRateLimit?: number | null;
         logLevel?: string;

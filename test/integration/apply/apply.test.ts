@@ -390,3 +390,37 @@ describe("apply", () => {
     expect(await verify(h, await secretAt(fileDest(h, "ci")))).toBe("DISABLED");
   });
 });
+
+describe("a key reported leaked", () => {
+  it("is rolled with no overlap by the next plan, and enabled only once the new secret is delivered", async () => {
+    await using h = await startHarness();
+    const ci = token(h, "leaky-ci", { rotation: { everySeconds: 90 * 86_400, overlapSeconds: 2 * 86_400 } });
+    await apply(h, await plan(h, [ci]));
+    const leaked = (await secretAt(fileDest(h, "leaky-ci")))!;
+    const outcome = await h.service.manager.reportLeak(
+      leaked,
+      { url: "https://github.com/acme/x/blob/1/.env" },
+      "disable",
+    );
+    expect(outcome?.handled).toBe("disable");
+    expect(await verify(h, leaked)).toBe("DISABLED");
+
+    const p = await plan(h, [ci]);
+    expect(p.changes.map((c) => `${c.kind}:${c.name}`)).toEqual(["rotate:leaky-ci"]);
+    expect(p.changes[0]).toMatchObject({ reason: "its secret was reported leaked", overlapSeconds: 0 });
+    expect(renderText(p)).toContain(
+      "leaky-ci will be rotated (its secret was reported leaked); the previous secret stops working at once (no overlap)",
+    );
+
+    const result = await apply(h, p);
+    expect(result.ok).toBe(true);
+    const fresh = await secretAt(fileDest(h, "leaky-ci"));
+    expect(fresh).not.toBe(leaked);
+    expect(await verify(h, fresh)).toBe("VALID");
+    expect(await verify(h, leaked)).not.toBe("VALID");
+    const stored = await byName(h, "leaky-ci");
+    expect(stored?.enabled).toBe(true);
+    expect(Object.keys(stored?.labels ?? {})).not.toContain("tokenform.dev/leaked-at");
+    expect((await plan(h, [ci])).changes).toEqual([]);
+  });
+});
