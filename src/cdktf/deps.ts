@@ -16,4 +16,5 @@ export {
   type TokenFile as TokenformTokenFile,
   type TokenGithubSecret as TokenformTokenGithubSecret,
   type TokenGitlabVariable as TokenformTokenGitlabVariable,
+  type TokenVaultSecret as TokenformTokenVaultSecret,
 } from "./gen/token/index.js";

@@ -17,6 +17,7 @@ export {
   type TokenformTokenFile,
   type TokenformTokenGithubSecret,
   type TokenformTokenGitlabVariable,
+  type TokenformTokenVaultSecret,
 } from "./deps.js";
 export { TokenSpecError } from "./errors.js";
 export { tokenConfig } from "./to-config.js";

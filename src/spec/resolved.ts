@@ -15,6 +15,7 @@ export interface SourceLocation {
 export type { FileDestination } from "../destinations/file/index.js";
 export type { GithubDestination } from "../destinations/github/index.js";
 export type { GitlabDestination } from "../destinations/gitlab/index.js";
+export type { VaultDestination } from "../destinations/vault/index.js";
 export type { Destination } from "../destinations/registry.js";
 
 /** Expiry of a token: never, a lifetime from creation, or a fixed time. */

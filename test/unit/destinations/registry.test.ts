@@ -47,6 +47,10 @@ const SAMPLES: { [K in DestinationKindName]: DeliveryBlockOf<K>[] } = {
     { path: "/home/alice/.config/mcp/derived.env" },
     { path: "/home/alice/.config/mcp/raw.txt", format: "raw" },
   ],
+  vault: [
+    { address: "https://vault.acme.dev:8200", mount: "secret", path: "mcp/backend", key: "API_KEY" },
+    { mount: "kv/teams", path: "platform", key: "MCP_KEY" },
+  ],
 };
 
 const TOKEN = "alice-cursor-dev";
@@ -69,7 +73,7 @@ function terraformBlock(kind: DestinationKindName, cdktf: object): TfObject {
 
 describe("the destination kinds' registry", () => {
   it("names each kind by its own name, and has a sample for each", () => {
-    expect(DESTINATION_KIND_NAMES).toEqual(["github", "gitlab", "file"]);
+    expect(DESTINATION_KIND_NAMES).toEqual(["github", "gitlab", "file", "vault"]);
     for (const name of DESTINATION_KIND_NAMES) {
       expect(DESTINATION_KINDS[name].kind).toBe(name);
       expect(SAMPLES[name].length).toBeGreaterThan(0);
@@ -161,8 +165,8 @@ describe("the destination kinds' registry", () => {
           expect(input.field).toBe(toCamel(input.name.replace(/-/g, "_")));
           expect(input.env).toMatch(/^[A-Z_]+$/);
         }
-        // The credentials a plan checks for are the ones the Action passes as secret inputs.
-        expect([...kind.credentials].sort()).toEqual(
+        // The credentials a plan checks for (alternatives included) are the ones the Action passes as secret inputs.
+        expect(kind.credentials.flat().sort()).toEqual(
           action.inputs
             .filter((input) => input.secret)
             .map((input) => input.env)
