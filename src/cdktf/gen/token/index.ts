@@ -131,6 +131,12 @@ export interface TokenConfig extends cdktf.TerraformMetaArguments {
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#file Token#file}
   */
   readonly file?: TokenFile[] | cdktf.IResolvable;
+  /**
+  * vault_secret block
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#vault_secret Token#vault_secret}
+  */
+  readonly vaultSecret?: TokenVaultSecret[] | cdktf.IResolvable;
 }
 export interface TokenRateLimit {
   /**
@@ -1226,6 +1232,220 @@ export class TokenFileList extends cdktf.ComplexList {
     return new TokenFileOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
   }
 }
+export interface TokenVaultSecret {
+  /**
+  * Vault's URL (default: VAULT_ADDR of the environment apply runs in).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#address Token#address}
+  */
+  readonly address?: string;
+  /**
+  * Mount path of the KV v2 secrets engine, e.g. `secret`.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#mount Token#mount}
+  */
+  readonly mount: string;
+  /**
+  * Secret path under the mount, e.g. `mcp/backend`.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#path Token#path}
+  */
+  readonly path: string;
+  /**
+  * Key within the secret; its other keys are left as they are.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#key Token#key}
+  */
+  readonly key: string;
+}
+
+export function tokenVaultSecretToTerraform(struct?: TokenVaultSecret | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    address: cdktf.stringToTerraform(struct!.address),
+    mount: cdktf.stringToTerraform(struct!.mount),
+    path: cdktf.stringToTerraform(struct!.path),
+    key: cdktf.stringToTerraform(struct!.key),
+  }
+}
+
+
+export function tokenVaultSecretToHclTerraform(struct?: TokenVaultSecret | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    address: {
+      value: cdktf.stringToHclTerraform(struct!.address),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    mount: {
+      value: cdktf.stringToHclTerraform(struct!.mount),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    path: {
+      value: cdktf.stringToHclTerraform(struct!.path),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    key: {
+      value: cdktf.stringToHclTerraform(struct!.key),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class TokenVaultSecretOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): TokenVaultSecret | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._address !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.address = this._address;
+    }
+    if (this._mount !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.mount = this._mount;
+    }
+    if (this._path !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.path = this._path;
+    }
+    if (this._key !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.key = this._key;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: TokenVaultSecret | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._address = undefined;
+      this._mount = undefined;
+      this._path = undefined;
+      this._key = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._address = value.address;
+      this._mount = value.mount;
+      this._path = value.path;
+      this._key = value.key;
+    }
+  }
+
+  // address - computed: false, optional: true, required: false
+  private _address?: string; 
+  public get address() {
+    return this.getStringAttribute('address');
+  }
+  public set address(value: string) {
+    this._address = value;
+  }
+  public resetAddress() {
+    this._address = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get addressInput() {
+    return this._address;
+  }
+
+  // mount - computed: false, optional: false, required: true
+  private _mount?: string; 
+  public get mount() {
+    return this.getStringAttribute('mount');
+  }
+  public set mount(value: string) {
+    this._mount = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get mountInput() {
+    return this._mount;
+  }
+
+  // path - computed: false, optional: false, required: true
+  private _path?: string; 
+  public get path() {
+    return this.getStringAttribute('path');
+  }
+  public set path(value: string) {
+    this._path = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get pathInput() {
+    return this._path;
+  }
+
+  // key - computed: false, optional: false, required: true
+  private _key?: string; 
+  public get key() {
+    return this.getStringAttribute('key');
+  }
+  public set key(value: string) {
+    this._key = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get keyInput() {
+    return this._key;
+  }
+}
+
+export class TokenVaultSecretList extends cdktf.ComplexList {
+  public internalValue? : TokenVaultSecret[] | cdktf.IResolvable
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): TokenVaultSecretOutputReference {
+    return new TokenVaultSecretOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
 
 /**
 * Represents a {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token tokenform_token}
@@ -1298,6 +1518,7 @@ export class Token extends cdktf.TerraformResource {
     this._githubSecret.internalValue = config.githubSecret;
     this._gitlabVariable.internalValue = config.gitlabVariable;
     this._file.internalValue = config.file;
+    this._vaultSecret.internalValue = config.vaultSecret;
   }
 
   // ==========
@@ -1666,6 +1887,22 @@ export class Token extends cdktf.TerraformResource {
     return this._file.internalValue;
   }
 
+  // vault_secret - computed: false, optional: true, required: false
+  private _vaultSecret = new TokenVaultSecretList(this, "vault_secret", false);
+  public get vaultSecret() {
+    return this._vaultSecret;
+  }
+  public putVaultSecret(value: TokenVaultSecret[] | cdktf.IResolvable) {
+    this._vaultSecret.internalValue = value;
+  }
+  public resetVaultSecret() {
+    this._vaultSecret.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get vaultSecretInput() {
+    return this._vaultSecret.internalValue;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -1692,6 +1929,7 @@ export class Token extends cdktf.TerraformResource {
       github_secret: cdktf.listMapper(tokenGithubSecretToTerraform, true)(this._githubSecret.internalValue),
       gitlab_variable: cdktf.listMapper(tokenGitlabVariableToTerraform, true)(this._gitlabVariable.internalValue),
       file: cdktf.listMapper(tokenFileToTerraform, true)(this._file.internalValue),
+      vault_secret: cdktf.listMapper(tokenVaultSecretToTerraform, true)(this._vaultSecret.internalValue),
     };
   }
 
@@ -1816,6 +2054,12 @@ export class Token extends cdktf.TerraformResource {
         isBlock: true,
         type: "list",
         storageClassType: "TokenFileList",
+      },
+      vault_secret: {
+        value: cdktf.listMapperHcl(tokenVaultSecretToHclTerraform, true)(this._vaultSecret.internalValue),
+        isBlock: true,
+        type: "list",
+        storageClassType: "TokenVaultSecretList",
       },
     };
 
