@@ -1,7 +1,7 @@
 /**
  * A per-test harness: a real token service on a loopback port over a real SQLite file in a temp dir, an
- * API client with its bootstrap admin key, file sinks writing under a temp dir, and GitHub/GitLab sinks
- * pointed at nock-intercepted hosts. `await using h = await startHarness()` tears it all down.
+ * API client with its bootstrap admin key, file sinks writing under a temp dir, and GitHub, GitLab and
+ * Vault sinks pointed at nock-intercepted hosts. `await using h = await startHarness()` tears it all down.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +13,8 @@ import type { SinkRegistry } from "../../src/sinks/types.js";
 
 export const GITHUB_API = "https://api.github.test";
 export const GITLAB_URL = "https://gitlab.test";
+export const VAULT_URL = "https://vault.test:8200";
+export const VAULT_TOKEN = "hvs.harnessVaultToken";
 
 export interface Harness extends AsyncDisposable {
   dir: string;
@@ -30,10 +32,16 @@ export async function startHarness(): Promise<Harness> {
   const service = await startService({ dbPath, port: 0, host: "127.0.0.1" });
   const api = new TokenformClient({ baseUrl: service.url, token: service.adminToken, retries: 0 });
   const sinks = createSinks({
-    env: { GITHUB_TOKEN: "ghs_testtoken", GITLAB_TOKEN: "glpat-testtoken" },
+    env: {
+      GITHUB_TOKEN: "ghs_testtoken",
+      GITLAB_TOKEN: "glpat-testtoken",
+      VAULT_ADDR: VAULT_URL,
+      VAULT_TOKEN,
+    },
     githubBaseUrl: GITHUB_API,
     gitlabUrl: GITLAB_URL,
     github: { writeIntervalMs: 0 },
+    vault: { retry: { baseDelayMs: 1, maxDelayMs: 5 } },
   });
   return {
     dir,
