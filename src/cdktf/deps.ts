@@ -12,6 +12,7 @@ export {
 export { TokenformProvider, type TokenformProviderConfig } from "./gen/provider/index.js";
 export {
   Token as TokenformToken,
+  type TokenAwsSecretsManager as TokenformTokenAwsSecretsManager,
   type TokenConfig as TokenformTokenConfig,
   type TokenFile as TokenformTokenFile,
   type TokenGithubSecret as TokenformTokenGithubSecret,

@@ -13,6 +13,7 @@ export {
   TokenformProvider,
   type TokenformProviderConfig,
   TokenformToken,
+  type TokenformTokenAwsSecretsManager,
   type TokenformTokenConfig,
   type TokenformTokenFile,
   type TokenformTokenGithubSecret,

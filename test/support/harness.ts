@@ -1,7 +1,7 @@
 /**
  * A per-test harness: a real token service on a loopback port over a real SQLite file in a temp dir, an
- * API client with its bootstrap admin key, file sinks writing under a temp dir, and GitHub, GitLab and
- * Vault sinks pointed at nock-intercepted hosts. `await using h = await startHarness()` tears it all down.
+ * API client with its bootstrap admin key, file sinks writing under a temp dir, and GitHub, GitLab, Vault
+ * and AWS Secrets Manager sinks pointed at nock-intercepted hosts. `await using h = await startHarness()` tears it all down.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -37,11 +37,14 @@ export async function startHarness(): Promise<Harness> {
       GITLAB_TOKEN: "glpat-testtoken",
       VAULT_ADDR: VAULT_URL,
       VAULT_TOKEN,
+      AWS_ACCESS_KEY_ID: "AKIAHARNESS000000000",
+      AWS_SECRET_ACCESS_KEY: "harnessSecretAccessKey0123456789abcdefgh",
     },
     githubBaseUrl: GITHUB_API,
     gitlabUrl: GITLAB_URL,
     github: { writeIntervalMs: 0 },
     vault: { retry: { baseDelayMs: 1, maxDelayMs: 5 } },
+    awsSecretsManager: { maxAttempts: 1 },
   });
   return {
     dir,
