@@ -137,6 +137,12 @@ export interface TokenConfig extends cdktf.TerraformMetaArguments {
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#vault_secret Token#vault_secret}
   */
   readonly vaultSecret?: TokenVaultSecret[] | cdktf.IResolvable;
+  /**
+  * aws_secrets_manager block
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#aws_secrets_manager Token#aws_secrets_manager}
+  */
+  readonly awsSecretsManager?: TokenAwsSecretsManager[] | cdktf.IResolvable;
 }
 export interface TokenRateLimit {
   /**
@@ -1446,6 +1452,188 @@ export class TokenVaultSecretList extends cdktf.ComplexList {
     return new TokenVaultSecretOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
   }
 }
+export interface TokenAwsSecretsManager {
+  /**
+  * Secret name (created when missing) or ARN (must exist).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#secret Token#secret}
+  */
+  readonly secret: string;
+  /**
+  * AWS region of the secret.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#region Token#region}
+  */
+  readonly region: string;
+  /**
+  * Field of the secret's JSON object to set; the other fields are kept. Without it, the whole secret.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#key Token#key}
+  */
+  readonly key?: string;
+}
+
+export function tokenAwsSecretsManagerToTerraform(struct?: TokenAwsSecretsManager | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    secret: cdktf.stringToTerraform(struct!.secret),
+    region: cdktf.stringToTerraform(struct!.region),
+    key: cdktf.stringToTerraform(struct!.key),
+  }
+}
+
+
+export function tokenAwsSecretsManagerToHclTerraform(struct?: TokenAwsSecretsManager | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    secret: {
+      value: cdktf.stringToHclTerraform(struct!.secret),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    region: {
+      value: cdktf.stringToHclTerraform(struct!.region),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    key: {
+      value: cdktf.stringToHclTerraform(struct!.key),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class TokenAwsSecretsManagerOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): TokenAwsSecretsManager | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._secret !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.secret = this._secret;
+    }
+    if (this._region !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.region = this._region;
+    }
+    if (this._key !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.key = this._key;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: TokenAwsSecretsManager | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._secret = undefined;
+      this._region = undefined;
+      this._key = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._secret = value.secret;
+      this._region = value.region;
+      this._key = value.key;
+    }
+  }
+
+  // secret - computed: false, optional: false, required: true
+  private _secret?: string; 
+  public get secret() {
+    return this.getStringAttribute('secret');
+  }
+  public set secret(value: string) {
+    this._secret = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get secretInput() {
+    return this._secret;
+  }
+
+  // region - computed: false, optional: false, required: true
+  private _region?: string; 
+  public get region() {
+    return this.getStringAttribute('region');
+  }
+  public set region(value: string) {
+    this._region = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get regionInput() {
+    return this._region;
+  }
+
+  // key - computed: false, optional: true, required: false
+  private _key?: string; 
+  public get key() {
+    return this.getStringAttribute('key');
+  }
+  public set key(value: string) {
+    this._key = value;
+  }
+  public resetKey() {
+    this._key = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get keyInput() {
+    return this._key;
+  }
+}
+
+export class TokenAwsSecretsManagerList extends cdktf.ComplexList {
+  public internalValue? : TokenAwsSecretsManager[] | cdktf.IResolvable
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): TokenAwsSecretsManagerOutputReference {
+    return new TokenAwsSecretsManagerOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
 
 /**
 * Represents a {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token tokenform_token}
@@ -1519,6 +1707,7 @@ export class Token extends cdktf.TerraformResource {
     this._gitlabVariable.internalValue = config.gitlabVariable;
     this._file.internalValue = config.file;
     this._vaultSecret.internalValue = config.vaultSecret;
+    this._awsSecretsManager.internalValue = config.awsSecretsManager;
   }
 
   // ==========
@@ -1903,6 +2092,22 @@ export class Token extends cdktf.TerraformResource {
     return this._vaultSecret.internalValue;
   }
 
+  // aws_secrets_manager - computed: false, optional: true, required: false
+  private _awsSecretsManager = new TokenAwsSecretsManagerList(this, "aws_secrets_manager", false);
+  public get awsSecretsManager() {
+    return this._awsSecretsManager;
+  }
+  public putAwsSecretsManager(value: TokenAwsSecretsManager[] | cdktf.IResolvable) {
+    this._awsSecretsManager.internalValue = value;
+  }
+  public resetAwsSecretsManager() {
+    this._awsSecretsManager.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get awsSecretsManagerInput() {
+    return this._awsSecretsManager.internalValue;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -1930,6 +2135,7 @@ export class Token extends cdktf.TerraformResource {
       gitlab_variable: cdktf.listMapper(tokenGitlabVariableToTerraform, true)(this._gitlabVariable.internalValue),
       file: cdktf.listMapper(tokenFileToTerraform, true)(this._file.internalValue),
       vault_secret: cdktf.listMapper(tokenVaultSecretToTerraform, true)(this._vaultSecret.internalValue),
+      aws_secrets_manager: cdktf.listMapper(tokenAwsSecretsManagerToTerraform, true)(this._awsSecretsManager.internalValue),
     };
   }
 
@@ -2060,6 +2266,12 @@ export class Token extends cdktf.TerraformResource {
         isBlock: true,
         type: "list",
         storageClassType: "TokenVaultSecretList",
+      },
+      aws_secrets_manager: {
+        value: cdktf.listMapperHcl(tokenAwsSecretsManagerToHclTerraform, true)(this._awsSecretsManager.internalValue),
+        isBlock: true,
+        type: "list",
+        storageClassType: "TokenAwsSecretsManagerList",
       },
     };
 
