@@ -188,7 +188,9 @@ describe("plan and apply to AWS Secrets Manager", () => {
     const result = await apply(h, await plan(h, [resolved("ci", { deliver: [aws] })]));
     secrets.push(sent);
     expect(result.ok).toBe(false);
-    expect(result.results[0]?.failures?.[0]?.message).toMatch(/need secretsmanager:PutSecretValue on the secret/);
+    expect(result.results[0]?.failures?.[0]?.message).toMatch(
+      /need secretsmanager:PutSecretValue on the secret/,
+    );
     expect(result.results[0]?.message).toMatch(/revoked/);
     expect((await h.api.verify({ token: sent })).valid).toBe(false);
   });

@@ -25,21 +25,19 @@ function fakeVault(initial: Record<string, string>) {
     writes: [] as unknown[],
   };
   const scope = nock(VAULT_URL, { reqheaders: { "x-vault-token": VAULT_TOKEN } }).persist();
-  scope
-    .get(DATA)
-    .reply(() =>
-      state.data === null
-        ? [
-            404,
-            {
-              data: {
-                data: null,
-                metadata: { version: state.version, deletion_time: "2026-12-01T00:00:00Z" },
-              },
+  scope.get(DATA).reply(() =>
+    state.data === null
+      ? [
+          404,
+          {
+            data: {
+              data: null,
+              metadata: { version: state.version, deletion_time: "2026-12-01T00:00:00Z" },
             },
-          ]
-        : [200, { data: { data: state.data, metadata: { version: state.version, deletion_time: "" } } }],
-    );
+          },
+        ]
+      : [200, { data: { data: state.data, metadata: { version: state.version, deletion_time: "" } } }],
+  );
   scope.post(DATA).reply((_uri, body) => {
     const { options, data } = body as { options: { cas: number }; data: Record<string, string> };
     state.writes.push(body);
