@@ -17,5 +17,6 @@ export {
   type TokenFile as TokenformTokenFile,
   type TokenGithubSecret as TokenformTokenGithubSecret,
   type TokenGitlabVariable as TokenformTokenGitlabVariable,
+  type TokenKubernetesSecret as TokenformTokenKubernetesSecret,
   type TokenVaultSecret as TokenformTokenVaultSecret,
 } from "./gen/token/index.js";

@@ -18,6 +18,7 @@ export {
   type TokenformTokenFile,
   type TokenformTokenGithubSecret,
   type TokenformTokenGitlabVariable,
+  type TokenformTokenKubernetesSecret,
   type TokenformTokenVaultSecret,
 } from "./deps.js";
 export { TokenSpecError } from "./errors.js";

@@ -9,16 +9,24 @@ import { file } from "./file/index.js";
 import { github } from "./github/index.js";
 import { gitlab } from "./gitlab/index.js";
 import type { CommonSinkOptions, DestinationKind, SinkConfig } from "./kind.js";
+import { kubernetes } from "./kubernetes/index.js";
 import { vault } from "./vault/index.js";
 
 /** Every kind, by name (the key is the kind's `kind`). */
-export const DESTINATION_KINDS = { github, gitlab, file, vault, awsSecretsManager } as const satisfies {
+export const DESTINATION_KINDS = {
+  github,
+  gitlab,
+  file,
+  vault,
+  awsSecretsManager,
+  kubernetes,
+} as const satisfies {
   [K in string]: { kind: K };
 };
 
 type Kinds = typeof DESTINATION_KINDS;
 
-/** A kind's name: `github`, `gitlab`, `file`, `vault`, `awsSecretsManager`. */
+/** A kind's name: `github`, `gitlab`, `file`, `vault`, `awsSecretsManager`, `kubernetes`. */
 export type DestinationKindName = keyof Kinds;
 
 /** The resolved destination of kind `K`. */

@@ -55,6 +55,10 @@ const SAMPLES: { [K in DestinationKindName]: DeliveryBlockOf<K>[] } = {
     { secret: "mcp/backend", region: "eu-west-1", key: "API_KEY" },
     { secret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:mcp-raw-AbCdEf", region: "us-east-1" },
   ],
+  kubernetes: [
+    { namespace: "mcp", secret: "backend-keys", key: "API_KEY", context: "prod-eu" },
+    { namespace: "default", secret: "agent.keys", key: "mcp.key" },
+  ],
 };
 
 const TOKEN = "alice-cursor-dev";
@@ -77,7 +81,14 @@ function terraformBlock(kind: DestinationKindName, cdktf: object): TfObject {
 
 describe("the destination kinds' registry", () => {
   it("names each kind by its own name, and has a sample for each", () => {
-    expect(DESTINATION_KIND_NAMES).toEqual(["github", "gitlab", "file", "vault", "awsSecretsManager"]);
+    expect(DESTINATION_KIND_NAMES).toEqual([
+      "github",
+      "gitlab",
+      "file",
+      "vault",
+      "awsSecretsManager",
+      "kubernetes",
+    ]);
     for (const name of DESTINATION_KIND_NAMES) {
       expect(DESTINATION_KINDS[name].kind).toBe(name);
       expect(SAMPLES[name].length).toBeGreaterThan(0);
