@@ -143,6 +143,12 @@ export interface TokenConfig extends cdktf.TerraformMetaArguments {
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#aws_secrets_manager Token#aws_secrets_manager}
   */
   readonly awsSecretsManager?: TokenAwsSecretsManager[] | cdktf.IResolvable;
+  /**
+  * kubernetes_secret block
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#kubernetes_secret Token#kubernetes_secret}
+  */
+  readonly kubernetesSecret?: TokenKubernetesSecret[] | cdktf.IResolvable;
 }
 export interface TokenRateLimit {
   /**
@@ -1634,6 +1640,220 @@ export class TokenAwsSecretsManagerList extends cdktf.ComplexList {
     return new TokenAwsSecretsManagerOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
   }
 }
+export interface TokenKubernetesSecret {
+  /**
+  * Namespace of the Secret.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#namespace Token#namespace}
+  */
+  readonly namespace: string;
+  /**
+  * Name of the Secret (created when missing).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#secret Token#secret}
+  */
+  readonly secret: string;
+  /**
+  * Key within the Secret; its other keys are left as they are.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#key Token#key}
+  */
+  readonly key: string;
+  /**
+  * kubeconfig context (default: the current context).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#context Token#context}
+  */
+  readonly context?: string;
+}
+
+export function tokenKubernetesSecretToTerraform(struct?: TokenKubernetesSecret | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    namespace: cdktf.stringToTerraform(struct!.namespace),
+    secret: cdktf.stringToTerraform(struct!.secret),
+    key: cdktf.stringToTerraform(struct!.key),
+    context: cdktf.stringToTerraform(struct!.context),
+  }
+}
+
+
+export function tokenKubernetesSecretToHclTerraform(struct?: TokenKubernetesSecret | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    namespace: {
+      value: cdktf.stringToHclTerraform(struct!.namespace),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    secret: {
+      value: cdktf.stringToHclTerraform(struct!.secret),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    key: {
+      value: cdktf.stringToHclTerraform(struct!.key),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    context: {
+      value: cdktf.stringToHclTerraform(struct!.context),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class TokenKubernetesSecretOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): TokenKubernetesSecret | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._namespace !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.namespace = this._namespace;
+    }
+    if (this._secret !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.secret = this._secret;
+    }
+    if (this._key !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.key = this._key;
+    }
+    if (this._context !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.context = this._context;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: TokenKubernetesSecret | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._namespace = undefined;
+      this._secret = undefined;
+      this._key = undefined;
+      this._context = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._namespace = value.namespace;
+      this._secret = value.secret;
+      this._key = value.key;
+      this._context = value.context;
+    }
+  }
+
+  // namespace - computed: false, optional: false, required: true
+  private _namespace?: string; 
+  public get namespace() {
+    return this.getStringAttribute('namespace');
+  }
+  public set namespace(value: string) {
+    this._namespace = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get namespaceInput() {
+    return this._namespace;
+  }
+
+  // secret - computed: false, optional: false, required: true
+  private _secret?: string; 
+  public get secret() {
+    return this.getStringAttribute('secret');
+  }
+  public set secret(value: string) {
+    this._secret = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get secretInput() {
+    return this._secret;
+  }
+
+  // key - computed: false, optional: false, required: true
+  private _key?: string; 
+  public get key() {
+    return this.getStringAttribute('key');
+  }
+  public set key(value: string) {
+    this._key = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get keyInput() {
+    return this._key;
+  }
+
+  // context - computed: false, optional: true, required: false
+  private _context?: string; 
+  public get context() {
+    return this.getStringAttribute('context');
+  }
+  public set context(value: string) {
+    this._context = value;
+  }
+  public resetContext() {
+    this._context = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get contextInput() {
+    return this._context;
+  }
+}
+
+export class TokenKubernetesSecretList extends cdktf.ComplexList {
+  public internalValue? : TokenKubernetesSecret[] | cdktf.IResolvable
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): TokenKubernetesSecretOutputReference {
+    return new TokenKubernetesSecretOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
 
 /**
 * Represents a {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token tokenform_token}
@@ -1708,6 +1928,7 @@ export class Token extends cdktf.TerraformResource {
     this._file.internalValue = config.file;
     this._vaultSecret.internalValue = config.vaultSecret;
     this._awsSecretsManager.internalValue = config.awsSecretsManager;
+    this._kubernetesSecret.internalValue = config.kubernetesSecret;
   }
 
   // ==========
@@ -2108,6 +2329,22 @@ export class Token extends cdktf.TerraformResource {
     return this._awsSecretsManager.internalValue;
   }
 
+  // kubernetes_secret - computed: false, optional: true, required: false
+  private _kubernetesSecret = new TokenKubernetesSecretList(this, "kubernetes_secret", false);
+  public get kubernetesSecret() {
+    return this._kubernetesSecret;
+  }
+  public putKubernetesSecret(value: TokenKubernetesSecret[] | cdktf.IResolvable) {
+    this._kubernetesSecret.internalValue = value;
+  }
+  public resetKubernetesSecret() {
+    this._kubernetesSecret.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get kubernetesSecretInput() {
+    return this._kubernetesSecret.internalValue;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -2136,6 +2373,7 @@ export class Token extends cdktf.TerraformResource {
       file: cdktf.listMapper(tokenFileToTerraform, true)(this._file.internalValue),
       vault_secret: cdktf.listMapper(tokenVaultSecretToTerraform, true)(this._vaultSecret.internalValue),
       aws_secrets_manager: cdktf.listMapper(tokenAwsSecretsManagerToTerraform, true)(this._awsSecretsManager.internalValue),
+      kubernetes_secret: cdktf.listMapper(tokenKubernetesSecretToTerraform, true)(this._kubernetesSecret.internalValue),
     };
   }
 
@@ -2272,6 +2510,12 @@ export class Token extends cdktf.TerraformResource {
         isBlock: true,
         type: "list",
         storageClassType: "TokenAwsSecretsManagerList",
+      },
+      kubernetes_secret: {
+        value: cdktf.listMapperHcl(tokenKubernetesSecretToHclTerraform, true)(this._kubernetesSecret.internalValue),
+        isBlock: true,
+        type: "list",
+        storageClassType: "TokenKubernetesSecretList",
       },
     };
 
