@@ -23,7 +23,7 @@ const PATH = "/api/v1/namespaces/mcp/secrets/backend-keys";
 const APPLY = { fieldManager: "tokenform", force: "true" };
 
 /** A kubeconfig with two contexts (the current one on SERVER), token auth. */
-export const KUBECONFIG = JSON.stringify({
+const KUBECONFIG = JSON.stringify({
   apiVersion: "v1",
   kind: "Config",
   clusters: [
