@@ -17,6 +17,7 @@ export {
   type TokenFile as TokenformTokenFile,
   type TokenGithubSecret as TokenformTokenGithubSecret,
   type TokenGitlabVariable as TokenformTokenGitlabVariable,
+  type TokenGoogleSecretManager as TokenformTokenGoogleSecretManager,
   type TokenKubernetesSecret as TokenformTokenKubernetesSecret,
   type TokenVaultSecret as TokenformTokenVaultSecret,
 } from "./gen/token/index.js";

@@ -18,6 +18,7 @@ export {
   type TokenformTokenFile,
   type TokenformTokenGithubSecret,
   type TokenformTokenGitlabVariable,
+  type TokenformTokenGoogleSecretManager,
   type TokenformTokenKubernetesSecret,
   type TokenformTokenVaultSecret,
 } from "./deps.js";

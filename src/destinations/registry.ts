@@ -8,6 +8,7 @@ import { awsSecretsManager } from "./aws-secrets-manager/index.js";
 import { file } from "./file/index.js";
 import { github } from "./github/index.js";
 import { gitlab } from "./gitlab/index.js";
+import { googleSecretManager } from "./google-secret-manager/index.js";
 import type { CommonSinkOptions, DestinationKind, SinkConfig } from "./kind.js";
 import { kubernetes } from "./kubernetes/index.js";
 import { vault } from "./vault/index.js";
@@ -20,13 +21,15 @@ export const DESTINATION_KINDS = {
   vault,
   awsSecretsManager,
   kubernetes,
+  googleSecretManager,
 } as const satisfies {
   [K in string]: { kind: K };
 };
 
 type Kinds = typeof DESTINATION_KINDS;
 
-/** A kind's name: `github`, `gitlab`, `file`, `vault`, `awsSecretsManager`, `kubernetes`. */
+/** A kind's name: `github`, `gitlab`, `file`, `vault`, `awsSecretsManager`, `kubernetes`,
+ * `googleSecretManager`. */
 export type DestinationKindName = keyof Kinds;
 
 /** The resolved destination of kind `K`. */

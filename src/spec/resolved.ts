@@ -16,6 +16,7 @@ export type { AwsSecretsManagerDestination } from "../destinations/aws-secrets-m
 export type { FileDestination } from "../destinations/file/index.js";
 export type { GithubDestination } from "../destinations/github/index.js";
 export type { GitlabDestination } from "../destinations/gitlab/index.js";
+export type { GoogleSecretManagerDestination } from "../destinations/google-secret-manager/index.js";
 export type { KubernetesDestination } from "../destinations/kubernetes/index.js";
 export type { Destination } from "../destinations/registry.js";
 export type { VaultDestination } from "../destinations/vault/index.js";

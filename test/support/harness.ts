@@ -1,7 +1,7 @@
 /**
  * A per-test harness: a real token service on a loopback port over a real SQLite file in a temp dir, an
  * API client with its bootstrap admin key, file sinks writing under a temp dir, and GitHub, GitLab, Vault,
- * AWS Secrets Manager and Kubernetes sinks pointed at nock-intercepted hosts. `await using h = await startHarness()` tears it all down.
+ * AWS Secrets Manager, Kubernetes and Google Secret Manager sinks pointed at nock-intercepted hosts. `await using h = await startHarness()` tears it all down.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,6 +17,7 @@ export const VAULT_URL = "https://vault.test:8200";
 export const VAULT_TOKEN = "hvs.harnessVaultToken";
 export const KUBE_SERVER = "https://k8s.test:6443";
 export const KUBE_TOKEN = "harness-k8s-token";
+export const GOOGLE_TOKEN = "ya29.harnessGoogleToken";
 
 export interface Harness extends AsyncDisposable {
   dir: string;
@@ -41,6 +42,7 @@ export async function startHarness(): Promise<Harness> {
       VAULT_TOKEN,
       AWS_ACCESS_KEY_ID: "AKIAHARNESS000000000",
       AWS_SECRET_ACCESS_KEY: "harnessSecretAccessKey0123456789abcdefgh",
+      GOOGLE_OAUTH_ACCESS_TOKEN: GOOGLE_TOKEN,
       TOKENFORM_KUBECONFIG: JSON.stringify({
         clusters: [{ name: "test", cluster: { server: KUBE_SERVER } }],
         users: [{ name: "tokenform", user: { token: KUBE_TOKEN } }],
@@ -54,6 +56,7 @@ export async function startHarness(): Promise<Harness> {
     vault: { retry: { baseDelayMs: 1, maxDelayMs: 5 } },
     awsSecretsManager: { maxAttempts: 1 },
     kubernetes: { retry: { baseDelayMs: 1, maxDelayMs: 5 } },
+    googleSecretManager: { retry: { baseDelayMs: 1, maxDelayMs: 5 } },
   });
   return {
     dir,

@@ -32,6 +32,7 @@ describe("createSinks", () => {
       "file",
       "github",
       "gitlab",
+      "googleSecretManager",
       "kubernetes",
       "vault",
     ]);

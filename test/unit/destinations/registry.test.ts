@@ -59,6 +59,10 @@ const SAMPLES: { [K in DestinationKindName]: DeliveryBlockOf<K>[] } = {
     { namespace: "mcp", secret: "backend-keys", key: "API_KEY", context: "prod-eu" },
     { namespace: "default", secret: "agent.keys", key: "mcp.key" },
   ],
+  googleSecretManager: [
+    { project: "acme-prod", secret: "mcp-backend" },
+    { project: "123456789012", secret: "MCP_KEY" },
+  ],
 };
 
 const TOKEN = "alice-cursor-dev";
@@ -88,6 +92,7 @@ describe("the destination kinds' registry", () => {
       "vault",
       "awsSecretsManager",
       "kubernetes",
+      "googleSecretManager",
     ]);
     for (const name of DESTINATION_KIND_NAMES) {
       expect(DESTINATION_KINDS[name].kind).toBe(name);
