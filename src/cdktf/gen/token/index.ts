@@ -149,6 +149,12 @@ export interface TokenConfig extends cdktf.TerraformMetaArguments {
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#kubernetes_secret Token#kubernetes_secret}
   */
   readonly kubernetesSecret?: TokenKubernetesSecret[] | cdktf.IResolvable;
+  /**
+  * google_secret_manager block
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#google_secret_manager Token#google_secret_manager}
+  */
+  readonly googleSecretManager?: TokenGoogleSecretManager[] | cdktf.IResolvable;
 }
 export interface TokenRateLimit {
   /**
@@ -1854,6 +1860,153 @@ export class TokenKubernetesSecretList extends cdktf.ComplexList {
     return new TokenKubernetesSecretOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
   }
 }
+export interface TokenGoogleSecretManager {
+  /**
+  * Project id or number.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#project Token#project}
+  */
+  readonly project: string;
+  /**
+  * Secret id (created when missing).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#secret Token#secret}
+  */
+  readonly secret: string;
+}
+
+export function tokenGoogleSecretManagerToTerraform(struct?: TokenGoogleSecretManager | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    project: cdktf.stringToTerraform(struct!.project),
+    secret: cdktf.stringToTerraform(struct!.secret),
+  }
+}
+
+
+export function tokenGoogleSecretManagerToHclTerraform(struct?: TokenGoogleSecretManager | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    project: {
+      value: cdktf.stringToHclTerraform(struct!.project),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    secret: {
+      value: cdktf.stringToHclTerraform(struct!.secret),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class TokenGoogleSecretManagerOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): TokenGoogleSecretManager | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._project !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.project = this._project;
+    }
+    if (this._secret !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.secret = this._secret;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: TokenGoogleSecretManager | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._project = undefined;
+      this._secret = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._project = value.project;
+      this._secret = value.secret;
+    }
+  }
+
+  // project - computed: false, optional: false, required: true
+  private _project?: string; 
+  public get project() {
+    return this.getStringAttribute('project');
+  }
+  public set project(value: string) {
+    this._project = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get projectInput() {
+    return this._project;
+  }
+
+  // secret - computed: false, optional: false, required: true
+  private _secret?: string; 
+  public get secret() {
+    return this.getStringAttribute('secret');
+  }
+  public set secret(value: string) {
+    this._secret = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get secretInput() {
+    return this._secret;
+  }
+}
+
+export class TokenGoogleSecretManagerList extends cdktf.ComplexList {
+  public internalValue? : TokenGoogleSecretManager[] | cdktf.IResolvable
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): TokenGoogleSecretManagerOutputReference {
+    return new TokenGoogleSecretManagerOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
 
 /**
 * Represents a {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token tokenform_token}
@@ -1929,6 +2082,7 @@ export class Token extends cdktf.TerraformResource {
     this._vaultSecret.internalValue = config.vaultSecret;
     this._awsSecretsManager.internalValue = config.awsSecretsManager;
     this._kubernetesSecret.internalValue = config.kubernetesSecret;
+    this._googleSecretManager.internalValue = config.googleSecretManager;
   }
 
   // ==========
@@ -2345,6 +2499,22 @@ export class Token extends cdktf.TerraformResource {
     return this._kubernetesSecret.internalValue;
   }
 
+  // google_secret_manager - computed: false, optional: true, required: false
+  private _googleSecretManager = new TokenGoogleSecretManagerList(this, "google_secret_manager", false);
+  public get googleSecretManager() {
+    return this._googleSecretManager;
+  }
+  public putGoogleSecretManager(value: TokenGoogleSecretManager[] | cdktf.IResolvable) {
+    this._googleSecretManager.internalValue = value;
+  }
+  public resetGoogleSecretManager() {
+    this._googleSecretManager.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get googleSecretManagerInput() {
+    return this._googleSecretManager.internalValue;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -2374,6 +2544,7 @@ export class Token extends cdktf.TerraformResource {
       vault_secret: cdktf.listMapper(tokenVaultSecretToTerraform, true)(this._vaultSecret.internalValue),
       aws_secrets_manager: cdktf.listMapper(tokenAwsSecretsManagerToTerraform, true)(this._awsSecretsManager.internalValue),
       kubernetes_secret: cdktf.listMapper(tokenKubernetesSecretToTerraform, true)(this._kubernetesSecret.internalValue),
+      google_secret_manager: cdktf.listMapper(tokenGoogleSecretManagerToTerraform, true)(this._googleSecretManager.internalValue),
     };
   }
 
@@ -2516,6 +2687,12 @@ export class Token extends cdktf.TerraformResource {
         isBlock: true,
         type: "list",
         storageClassType: "TokenKubernetesSecretList",
+      },
+      google_secret_manager: {
+        value: cdktf.listMapperHcl(tokenGoogleSecretManagerToHclTerraform, true)(this._googleSecretManager.internalValue),
+        isBlock: true,
+        type: "list",
+        storageClassType: "TokenGoogleSecretManagerList",
       },
     };
 
