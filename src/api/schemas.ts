@@ -75,6 +75,12 @@ export const DeliveryRecordSchema = z.object({
   generation: z.int().nonnegative().describe("Secret generation that was delivered there."),
   fingerprint: z.string().describe("Fingerprint of the delivered secret (`sha256:` + 16 hex)."),
   deliveredAt: Timestamp,
+  version: z
+    .string()
+    .optional()
+    .describe(
+      "The destination's own id of what was written (a Vault KV version, an AWS version id, …), when it has one.",
+    ),
   target: z
     .record(z.string(), z.unknown())
     .optional()

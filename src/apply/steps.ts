@@ -102,12 +102,19 @@ function emit(ctx: StepContext, event: StepEvent): void {
   ctx.onStep?.(event);
 }
 
-function record(destination: Destination, token: Token, secret: SecretValue, at: Date): DeliveryRecord {
+function record(
+  destination: Destination,
+  token: Token,
+  secret: SecretValue,
+  at: Date,
+  version: string | undefined,
+): DeliveryRecord {
   return {
     destination: destinationId(destination),
     generation: token.generation,
     fingerprint: secret.fingerprint,
     deliveredAt: at.toISOString(),
+    ...(version !== undefined ? { version } : {}),
     target: { ...recordedTarget(destination) },
   };
 }
@@ -130,12 +137,13 @@ export async function deliverAll(
   for (const destination of destinations) {
     const id = destinationId(destination);
     emit(ctx, { token: token.name, step: "deliver", detail: id });
+    let version: string | undefined;
     try {
-      await sinkFor(ctx.sinks, destination).deliver(destination, secret, {
+      ({ version } = await sinkFor(ctx.sinks, destination).deliver(destination, secret, {
         tokenName: token.name,
         owner: ctx.owner,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
+      }));
     } catch (error) {
       failed.push({
         destination: id,
@@ -145,7 +153,7 @@ export async function deliverAll(
       if (options.stopAtFirstFailure) break;
       continue;
     }
-    delivered.push(record(destination, token, secret, clock(ctx)));
+    delivered.push(record(destination, token, secret, clock(ctx), version));
   }
   return { delivered, failed };
 }

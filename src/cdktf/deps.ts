@@ -12,8 +12,12 @@ export {
 export { TokenformProvider, type TokenformProviderConfig } from "./gen/provider/index.js";
 export {
   Token as TokenformToken,
+  type TokenAwsSecretsManager as TokenformTokenAwsSecretsManager,
   type TokenConfig as TokenformTokenConfig,
   type TokenFile as TokenformTokenFile,
   type TokenGithubSecret as TokenformTokenGithubSecret,
   type TokenGitlabVariable as TokenformTokenGitlabVariable,
+  type TokenGoogleSecretManager as TokenformTokenGoogleSecretManager,
+  type TokenKubernetesSecret as TokenformTokenKubernetesSecret,
+  type TokenVaultSecret as TokenformTokenVaultSecret,
 } from "./gen/token/index.js";

@@ -13,10 +13,14 @@ export {
   TokenformProvider,
   type TokenformProviderConfig,
   TokenformToken,
+  type TokenformTokenAwsSecretsManager,
   type TokenformTokenConfig,
   type TokenformTokenFile,
   type TokenformTokenGithubSecret,
   type TokenformTokenGitlabVariable,
+  type TokenformTokenGoogleSecretManager,
+  type TokenformTokenKubernetesSecret,
+  type TokenformTokenVaultSecret,
 } from "./deps.js";
 export { TokenSpecError } from "./errors.js";
 export { tokenConfig } from "./to-config.js";

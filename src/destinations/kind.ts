@@ -165,10 +165,11 @@ export interface DestinationKind<
    */
   keepDerived?(d: D, existing: readonly { kind: string }[]): D;
   /**
-   * Environment variables the sink cannot deliver without (`GITHUB_TOKEN`); empty when it needs none. A
-   * plan names those missing from the environment apply will run in, before apply finds out.
+   * Environment variables the sink cannot deliver without (`GITHUB_TOKEN`); empty when it needs none. An
+   * entry that is a list names alternatives, any one of which will do (Vault: a token, an AppRole secret id
+   * or a JWT). A plan names those missing from the environment apply will run in, before apply finds out.
    */
-  credentials: readonly string[];
+  credentials: readonly (string | readonly string[])[];
   /** The sink for this kind, configured from `config.env`; never throws for a missing credential. */
   sink(config: SinkConfig<Options>): Sink<D>;
   terraform: TerraformFacet<Block>;

@@ -4,19 +4,32 @@
  * nowhere else: every module that differs by kind looks the kind up here (`kindOf`) or iterates
  * `DESTINATION_KIND_NAMES`, and every table keyed by kind is a mapped type over `DestinationKindName`.
  */
+import { awsSecretsManager } from "./aws-secrets-manager/index.js";
 import { file } from "./file/index.js";
 import { github } from "./github/index.js";
 import { gitlab } from "./gitlab/index.js";
+import { googleSecretManager } from "./google-secret-manager/index.js";
 import type { CommonSinkOptions, DestinationKind, SinkConfig } from "./kind.js";
+import { kubernetes } from "./kubernetes/index.js";
+import { vault } from "./vault/index.js";
 
 /** Every kind, by name (the key is the kind's `kind`). */
-export const DESTINATION_KINDS = { github, gitlab, file } as const satisfies {
+export const DESTINATION_KINDS = {
+  github,
+  gitlab,
+  file,
+  vault,
+  awsSecretsManager,
+  kubernetes,
+  googleSecretManager,
+} as const satisfies {
   [K in string]: { kind: K };
 };
 
 type Kinds = typeof DESTINATION_KINDS;
 
-/** A kind's name: `github`, `gitlab`, `file`. */
+/** A kind's name: `github`, `gitlab`, `file`, `vault`, `awsSecretsManager`, `kubernetes`,
+ * `googleSecretManager`. */
 export type DestinationKindName = keyof Kinds;
 
 /** The resolved destination of kind `K`. */

@@ -37,23 +37,34 @@ function undelivered(plan: Plan): PlanWarning[] {
     }));
 }
 
-/** One warning per missing environment variable, naming the tokens whose deliveries need it. */
+/**
+ * One warning per missing environment variable (or set of alternatives, none of which is set), naming the
+ * tokens whose deliveries need it.
+ */
 function missingCredentials(plan: Plan, env: NodeJS.ProcessEnv): PlanWarning[] {
-  const needing = new Map<string, Set<string>>();
+  const needing = new Map<string, { choices: readonly string[]; names: Set<string> }>();
   for (const change of plan.changes) {
     for (const destination of touched(change)) {
-      for (const variable of kindOf(destination.kind).credentials) {
-        if (env[variable]) continue;
-        const names = needing.get(variable) ?? new Set<string>();
-        names.add(change.name);
-        needing.set(variable, names);
+      for (const credential of kindOf(destination.kind).credentials) {
+        const choices = typeof credential === "string" ? [credential] : credential;
+        if (choices.some((variable) => env[variable])) continue;
+        const key = choices.join(",");
+        const entry = needing.get(key) ?? { choices, names: new Set<string>() };
+        entry.names.add(change.name);
+        needing.set(key, entry);
       }
     }
   }
-  return [...needing].map(([variable, names]) => ({
-    code: "missing_credentials" as const,
-    message: `${variable} is not set: applying this plan would fail at the destinations of ${[...names].join(", ")}. Set it in the environment apply runs in.`,
-  }));
+  return [...needing.values()].map(({ choices, names }) => {
+    const [what, fix] =
+      choices.length === 1
+        ? [`${choices[0]} is not set`, "Set it"]
+        : [`none of ${choices.join(", ")} is set`, "Set one of them"];
+    return {
+      code: "missing_credentials" as const,
+      message: `${what}: applying this plan would fail at the destinations of ${[...names].join(", ")}. ${fix} in the environment apply runs in.`,
+    };
+  });
 }
 
 /**

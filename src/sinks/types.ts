@@ -16,6 +16,12 @@ export interface DeliveryReceipt {
    * GitLab needs a POST or a PUT, a file key is appended or rewritten). Absent when a sink cannot tell.
    */
   outcome?: "created" | "updated";
+  /**
+   * The destination's own id of what was written (a Vault KV version, an AWS Secrets Manager version id, a
+   * Kubernetes resourceVersion, a Secret Manager version name), when it has one: recorded with the delivery
+   * so `inspect` can tell whether the destination still holds it.
+   */
+  version?: string;
 }
 
 /** What tokenform recorded about its last delivery to a destination. */
@@ -24,6 +30,8 @@ export interface RecordedDelivery {
   fingerprint: string;
   /** When tokenform delivered it (RFC 3339). */
   deliveredAt: string;
+  /** The destination's version id of that delivery (`DeliveryReceipt.version`), when it has one. */
+  version?: string;
 }
 
 /** What a destination holds: the recorded delivery, or not — and then why, in words for a plan. */

@@ -12,10 +12,14 @@ export interface SourceLocation {
   column: number;
 }
 
+export type { AwsSecretsManagerDestination } from "../destinations/aws-secrets-manager/index.js";
 export type { FileDestination } from "../destinations/file/index.js";
 export type { GithubDestination } from "../destinations/github/index.js";
 export type { GitlabDestination } from "../destinations/gitlab/index.js";
+export type { GoogleSecretManagerDestination } from "../destinations/google-secret-manager/index.js";
+export type { KubernetesDestination } from "../destinations/kubernetes/index.js";
 export type { Destination } from "../destinations/registry.js";
+export type { VaultDestination } from "../destinations/vault/index.js";
 
 /** Expiry of a token: never, a lifetime from creation, or a fixed time. */
 export type Expiry = { kind: "never" } | { kind: "in"; seconds: number } | { kind: "at"; at: string };

@@ -27,7 +27,15 @@ function capturingLogger(): SinkLogger & { lines: string[] } {
 describe("createSinks", () => {
   it("builds every sink without credentials; each fails on use with what it needs", async () => {
     const sinks = createSinks({ env: {} });
-    expect(Object.keys(sinks).sort()).toEqual(["file", "github", "gitlab"]);
+    expect(Object.keys(sinks).sort()).toEqual([
+      "awsSecretsManager",
+      "file",
+      "github",
+      "gitlab",
+      "googleSecretManager",
+      "kubernetes",
+      "vault",
+    ]);
     const error = await sinks.github
       .inspect(
         { kind: "github", repository: "acme/backend", secret: "MCP_API_KEY" },

@@ -54,6 +54,25 @@ describe("plan warnings", () => {
     expect(planWarnings(plan)).toEqual([]);
   });
 
+  it("accept any one of a kind's alternative credentials (Vault: a token, an AppRole secret id or a JWT)", () => {
+    const vault = resolveDestination(
+      { vault: { mount: "secret", path: "mcp/docs", key: "API_KEY" } },
+      "docs-bot",
+      context,
+    );
+    const plan = computePlan({
+      set: tokenSet([resolved("docs-bot", { deliver: [vault] })]),
+      actual: [],
+      now,
+    });
+    expect(planWarnings(plan, {}).map((w) => w.message)).toEqual([
+      "none of VAULT_TOKEN, VAULT_SECRET_ID, VAULT_JWT is set: applying this plan would fail at the destinations of docs-bot. Set one of them in the environment apply runs in.",
+    ]);
+    for (const variable of ["VAULT_TOKEN", "VAULT_SECRET_ID", "VAULT_JWT"]) {
+      expect(planWarnings(plan, { [variable]: "x" })).toEqual([]);
+    }
+  });
+
   it("say nothing about a token the plan leaves alone", () => {
     const kept = resolved("kept", { deliver: [github("acme/kept")] });
     const plan = computePlan({ set: tokenSet([kept]), actual: [applied(kept)], now });

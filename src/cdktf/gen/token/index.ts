@@ -131,6 +131,30 @@ export interface TokenConfig extends cdktf.TerraformMetaArguments {
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#file Token#file}
   */
   readonly file?: TokenFile[] | cdktf.IResolvable;
+  /**
+  * vault_secret block
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#vault_secret Token#vault_secret}
+  */
+  readonly vaultSecret?: TokenVaultSecret[] | cdktf.IResolvable;
+  /**
+  * aws_secrets_manager block
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#aws_secrets_manager Token#aws_secrets_manager}
+  */
+  readonly awsSecretsManager?: TokenAwsSecretsManager[] | cdktf.IResolvable;
+  /**
+  * kubernetes_secret block
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#kubernetes_secret Token#kubernetes_secret}
+  */
+  readonly kubernetesSecret?: TokenKubernetesSecret[] | cdktf.IResolvable;
+  /**
+  * google_secret_manager block
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#google_secret_manager Token#google_secret_manager}
+  */
+  readonly googleSecretManager?: TokenGoogleSecretManager[] | cdktf.IResolvable;
 }
 export interface TokenRateLimit {
   /**
@@ -1226,6 +1250,763 @@ export class TokenFileList extends cdktf.ComplexList {
     return new TokenFileOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
   }
 }
+export interface TokenVaultSecret {
+  /**
+  * Vault's URL (default: VAULT_ADDR of the environment apply runs in).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#address Token#address}
+  */
+  readonly address?: string;
+  /**
+  * Mount path of the KV v2 secrets engine, e.g. `secret`.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#mount Token#mount}
+  */
+  readonly mount: string;
+  /**
+  * Secret path under the mount, e.g. `mcp/backend`.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#path Token#path}
+  */
+  readonly path: string;
+  /**
+  * Key within the secret; its other keys are left as they are.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#key Token#key}
+  */
+  readonly key: string;
+}
+
+export function tokenVaultSecretToTerraform(struct?: TokenVaultSecret | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    address: cdktf.stringToTerraform(struct!.address),
+    mount: cdktf.stringToTerraform(struct!.mount),
+    path: cdktf.stringToTerraform(struct!.path),
+    key: cdktf.stringToTerraform(struct!.key),
+  }
+}
+
+
+export function tokenVaultSecretToHclTerraform(struct?: TokenVaultSecret | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    address: {
+      value: cdktf.stringToHclTerraform(struct!.address),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    mount: {
+      value: cdktf.stringToHclTerraform(struct!.mount),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    path: {
+      value: cdktf.stringToHclTerraform(struct!.path),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    key: {
+      value: cdktf.stringToHclTerraform(struct!.key),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class TokenVaultSecretOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): TokenVaultSecret | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._address !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.address = this._address;
+    }
+    if (this._mount !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.mount = this._mount;
+    }
+    if (this._path !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.path = this._path;
+    }
+    if (this._key !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.key = this._key;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: TokenVaultSecret | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._address = undefined;
+      this._mount = undefined;
+      this._path = undefined;
+      this._key = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._address = value.address;
+      this._mount = value.mount;
+      this._path = value.path;
+      this._key = value.key;
+    }
+  }
+
+  // address - computed: false, optional: true, required: false
+  private _address?: string; 
+  public get address() {
+    return this.getStringAttribute('address');
+  }
+  public set address(value: string) {
+    this._address = value;
+  }
+  public resetAddress() {
+    this._address = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get addressInput() {
+    return this._address;
+  }
+
+  // mount - computed: false, optional: false, required: true
+  private _mount?: string; 
+  public get mount() {
+    return this.getStringAttribute('mount');
+  }
+  public set mount(value: string) {
+    this._mount = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get mountInput() {
+    return this._mount;
+  }
+
+  // path - computed: false, optional: false, required: true
+  private _path?: string; 
+  public get path() {
+    return this.getStringAttribute('path');
+  }
+  public set path(value: string) {
+    this._path = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get pathInput() {
+    return this._path;
+  }
+
+  // key - computed: false, optional: false, required: true
+  private _key?: string; 
+  public get key() {
+    return this.getStringAttribute('key');
+  }
+  public set key(value: string) {
+    this._key = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get keyInput() {
+    return this._key;
+  }
+}
+
+export class TokenVaultSecretList extends cdktf.ComplexList {
+  public internalValue? : TokenVaultSecret[] | cdktf.IResolvable
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): TokenVaultSecretOutputReference {
+    return new TokenVaultSecretOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
+export interface TokenAwsSecretsManager {
+  /**
+  * Secret name (created when missing) or ARN (must exist).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#secret Token#secret}
+  */
+  readonly secret: string;
+  /**
+  * AWS region of the secret.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#region Token#region}
+  */
+  readonly region: string;
+  /**
+  * Field of the secret's JSON object to set; the other fields are kept. Without it, the whole secret.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#key Token#key}
+  */
+  readonly key?: string;
+}
+
+export function tokenAwsSecretsManagerToTerraform(struct?: TokenAwsSecretsManager | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    secret: cdktf.stringToTerraform(struct!.secret),
+    region: cdktf.stringToTerraform(struct!.region),
+    key: cdktf.stringToTerraform(struct!.key),
+  }
+}
+
+
+export function tokenAwsSecretsManagerToHclTerraform(struct?: TokenAwsSecretsManager | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    secret: {
+      value: cdktf.stringToHclTerraform(struct!.secret),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    region: {
+      value: cdktf.stringToHclTerraform(struct!.region),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    key: {
+      value: cdktf.stringToHclTerraform(struct!.key),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class TokenAwsSecretsManagerOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): TokenAwsSecretsManager | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._secret !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.secret = this._secret;
+    }
+    if (this._region !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.region = this._region;
+    }
+    if (this._key !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.key = this._key;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: TokenAwsSecretsManager | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._secret = undefined;
+      this._region = undefined;
+      this._key = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._secret = value.secret;
+      this._region = value.region;
+      this._key = value.key;
+    }
+  }
+
+  // secret - computed: false, optional: false, required: true
+  private _secret?: string; 
+  public get secret() {
+    return this.getStringAttribute('secret');
+  }
+  public set secret(value: string) {
+    this._secret = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get secretInput() {
+    return this._secret;
+  }
+
+  // region - computed: false, optional: false, required: true
+  private _region?: string; 
+  public get region() {
+    return this.getStringAttribute('region');
+  }
+  public set region(value: string) {
+    this._region = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get regionInput() {
+    return this._region;
+  }
+
+  // key - computed: false, optional: true, required: false
+  private _key?: string; 
+  public get key() {
+    return this.getStringAttribute('key');
+  }
+  public set key(value: string) {
+    this._key = value;
+  }
+  public resetKey() {
+    this._key = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get keyInput() {
+    return this._key;
+  }
+}
+
+export class TokenAwsSecretsManagerList extends cdktf.ComplexList {
+  public internalValue? : TokenAwsSecretsManager[] | cdktf.IResolvable
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): TokenAwsSecretsManagerOutputReference {
+    return new TokenAwsSecretsManagerOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
+export interface TokenKubernetesSecret {
+  /**
+  * Namespace of the Secret.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#namespace Token#namespace}
+  */
+  readonly namespace: string;
+  /**
+  * Name of the Secret (created when missing).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#secret Token#secret}
+  */
+  readonly secret: string;
+  /**
+  * Key within the Secret; its other keys are left as they are.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#key Token#key}
+  */
+  readonly key: string;
+  /**
+  * kubeconfig context (default: the current context).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#context Token#context}
+  */
+  readonly context?: string;
+}
+
+export function tokenKubernetesSecretToTerraform(struct?: TokenKubernetesSecret | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    namespace: cdktf.stringToTerraform(struct!.namespace),
+    secret: cdktf.stringToTerraform(struct!.secret),
+    key: cdktf.stringToTerraform(struct!.key),
+    context: cdktf.stringToTerraform(struct!.context),
+  }
+}
+
+
+export function tokenKubernetesSecretToHclTerraform(struct?: TokenKubernetesSecret | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    namespace: {
+      value: cdktf.stringToHclTerraform(struct!.namespace),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    secret: {
+      value: cdktf.stringToHclTerraform(struct!.secret),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    key: {
+      value: cdktf.stringToHclTerraform(struct!.key),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    context: {
+      value: cdktf.stringToHclTerraform(struct!.context),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class TokenKubernetesSecretOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): TokenKubernetesSecret | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._namespace !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.namespace = this._namespace;
+    }
+    if (this._secret !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.secret = this._secret;
+    }
+    if (this._key !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.key = this._key;
+    }
+    if (this._context !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.context = this._context;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: TokenKubernetesSecret | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._namespace = undefined;
+      this._secret = undefined;
+      this._key = undefined;
+      this._context = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._namespace = value.namespace;
+      this._secret = value.secret;
+      this._key = value.key;
+      this._context = value.context;
+    }
+  }
+
+  // namespace - computed: false, optional: false, required: true
+  private _namespace?: string; 
+  public get namespace() {
+    return this.getStringAttribute('namespace');
+  }
+  public set namespace(value: string) {
+    this._namespace = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get namespaceInput() {
+    return this._namespace;
+  }
+
+  // secret - computed: false, optional: false, required: true
+  private _secret?: string; 
+  public get secret() {
+    return this.getStringAttribute('secret');
+  }
+  public set secret(value: string) {
+    this._secret = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get secretInput() {
+    return this._secret;
+  }
+
+  // key - computed: false, optional: false, required: true
+  private _key?: string; 
+  public get key() {
+    return this.getStringAttribute('key');
+  }
+  public set key(value: string) {
+    this._key = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get keyInput() {
+    return this._key;
+  }
+
+  // context - computed: false, optional: true, required: false
+  private _context?: string; 
+  public get context() {
+    return this.getStringAttribute('context');
+  }
+  public set context(value: string) {
+    this._context = value;
+  }
+  public resetContext() {
+    this._context = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get contextInput() {
+    return this._context;
+  }
+}
+
+export class TokenKubernetesSecretList extends cdktf.ComplexList {
+  public internalValue? : TokenKubernetesSecret[] | cdktf.IResolvable
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): TokenKubernetesSecretOutputReference {
+    return new TokenKubernetesSecretOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
+export interface TokenGoogleSecretManager {
+  /**
+  * Project id or number.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#project Token#project}
+  */
+  readonly project: string;
+  /**
+  * Secret id (created when missing).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token#secret Token#secret}
+  */
+  readonly secret: string;
+}
+
+export function tokenGoogleSecretManagerToTerraform(struct?: TokenGoogleSecretManager | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    project: cdktf.stringToTerraform(struct!.project),
+    secret: cdktf.stringToTerraform(struct!.secret),
+  }
+}
+
+
+export function tokenGoogleSecretManagerToHclTerraform(struct?: TokenGoogleSecretManager | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    project: {
+      value: cdktf.stringToHclTerraform(struct!.project),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    secret: {
+      value: cdktf.stringToHclTerraform(struct!.secret),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class TokenGoogleSecretManagerOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): TokenGoogleSecretManager | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._project !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.project = this._project;
+    }
+    if (this._secret !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.secret = this._secret;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: TokenGoogleSecretManager | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._project = undefined;
+      this._secret = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._project = value.project;
+      this._secret = value.secret;
+    }
+  }
+
+  // project - computed: false, optional: false, required: true
+  private _project?: string; 
+  public get project() {
+    return this.getStringAttribute('project');
+  }
+  public set project(value: string) {
+    this._project = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get projectInput() {
+    return this._project;
+  }
+
+  // secret - computed: false, optional: false, required: true
+  private _secret?: string; 
+  public get secret() {
+    return this.getStringAttribute('secret');
+  }
+  public set secret(value: string) {
+    this._secret = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get secretInput() {
+    return this._secret;
+  }
+}
+
+export class TokenGoogleSecretManagerList extends cdktf.ComplexList {
+  public internalValue? : TokenGoogleSecretManager[] | cdktf.IResolvable
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): TokenGoogleSecretManagerOutputReference {
+    return new TokenGoogleSecretManagerOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
 
 /**
 * Represents a {@link https://registry.terraform.io/providers/tokenform/tokenform/0.1.0/docs/resources/token tokenform_token}
@@ -1298,6 +2079,10 @@ export class Token extends cdktf.TerraformResource {
     this._githubSecret.internalValue = config.githubSecret;
     this._gitlabVariable.internalValue = config.gitlabVariable;
     this._file.internalValue = config.file;
+    this._vaultSecret.internalValue = config.vaultSecret;
+    this._awsSecretsManager.internalValue = config.awsSecretsManager;
+    this._kubernetesSecret.internalValue = config.kubernetesSecret;
+    this._googleSecretManager.internalValue = config.googleSecretManager;
   }
 
   // ==========
@@ -1666,6 +2451,70 @@ export class Token extends cdktf.TerraformResource {
     return this._file.internalValue;
   }
 
+  // vault_secret - computed: false, optional: true, required: false
+  private _vaultSecret = new TokenVaultSecretList(this, "vault_secret", false);
+  public get vaultSecret() {
+    return this._vaultSecret;
+  }
+  public putVaultSecret(value: TokenVaultSecret[] | cdktf.IResolvable) {
+    this._vaultSecret.internalValue = value;
+  }
+  public resetVaultSecret() {
+    this._vaultSecret.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get vaultSecretInput() {
+    return this._vaultSecret.internalValue;
+  }
+
+  // aws_secrets_manager - computed: false, optional: true, required: false
+  private _awsSecretsManager = new TokenAwsSecretsManagerList(this, "aws_secrets_manager", false);
+  public get awsSecretsManager() {
+    return this._awsSecretsManager;
+  }
+  public putAwsSecretsManager(value: TokenAwsSecretsManager[] | cdktf.IResolvable) {
+    this._awsSecretsManager.internalValue = value;
+  }
+  public resetAwsSecretsManager() {
+    this._awsSecretsManager.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get awsSecretsManagerInput() {
+    return this._awsSecretsManager.internalValue;
+  }
+
+  // kubernetes_secret - computed: false, optional: true, required: false
+  private _kubernetesSecret = new TokenKubernetesSecretList(this, "kubernetes_secret", false);
+  public get kubernetesSecret() {
+    return this._kubernetesSecret;
+  }
+  public putKubernetesSecret(value: TokenKubernetesSecret[] | cdktf.IResolvable) {
+    this._kubernetesSecret.internalValue = value;
+  }
+  public resetKubernetesSecret() {
+    this._kubernetesSecret.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get kubernetesSecretInput() {
+    return this._kubernetesSecret.internalValue;
+  }
+
+  // google_secret_manager - computed: false, optional: true, required: false
+  private _googleSecretManager = new TokenGoogleSecretManagerList(this, "google_secret_manager", false);
+  public get googleSecretManager() {
+    return this._googleSecretManager;
+  }
+  public putGoogleSecretManager(value: TokenGoogleSecretManager[] | cdktf.IResolvable) {
+    this._googleSecretManager.internalValue = value;
+  }
+  public resetGoogleSecretManager() {
+    this._googleSecretManager.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get googleSecretManagerInput() {
+    return this._googleSecretManager.internalValue;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -1692,6 +2541,10 @@ export class Token extends cdktf.TerraformResource {
       github_secret: cdktf.listMapper(tokenGithubSecretToTerraform, true)(this._githubSecret.internalValue),
       gitlab_variable: cdktf.listMapper(tokenGitlabVariableToTerraform, true)(this._gitlabVariable.internalValue),
       file: cdktf.listMapper(tokenFileToTerraform, true)(this._file.internalValue),
+      vault_secret: cdktf.listMapper(tokenVaultSecretToTerraform, true)(this._vaultSecret.internalValue),
+      aws_secrets_manager: cdktf.listMapper(tokenAwsSecretsManagerToTerraform, true)(this._awsSecretsManager.internalValue),
+      kubernetes_secret: cdktf.listMapper(tokenKubernetesSecretToTerraform, true)(this._kubernetesSecret.internalValue),
+      google_secret_manager: cdktf.listMapper(tokenGoogleSecretManagerToTerraform, true)(this._googleSecretManager.internalValue),
     };
   }
 
@@ -1816,6 +2669,30 @@ export class Token extends cdktf.TerraformResource {
         isBlock: true,
         type: "list",
         storageClassType: "TokenFileList",
+      },
+      vault_secret: {
+        value: cdktf.listMapperHcl(tokenVaultSecretToHclTerraform, true)(this._vaultSecret.internalValue),
+        isBlock: true,
+        type: "list",
+        storageClassType: "TokenVaultSecretList",
+      },
+      aws_secrets_manager: {
+        value: cdktf.listMapperHcl(tokenAwsSecretsManagerToHclTerraform, true)(this._awsSecretsManager.internalValue),
+        isBlock: true,
+        type: "list",
+        storageClassType: "TokenAwsSecretsManagerList",
+      },
+      kubernetes_secret: {
+        value: cdktf.listMapperHcl(tokenKubernetesSecretToHclTerraform, true)(this._kubernetesSecret.internalValue),
+        isBlock: true,
+        type: "list",
+        storageClassType: "TokenKubernetesSecretList",
+      },
+      google_secret_manager: {
+        value: cdktf.listMapperHcl(tokenGoogleSecretManagerToHclTerraform, true)(this._googleSecretManager.internalValue),
+        isBlock: true,
+        type: "list",
+        storageClassType: "TokenGoogleSecretManagerList",
       },
     };
 

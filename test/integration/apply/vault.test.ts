@@ -1,0 +1,188 @@
+/**
+ * Plan and apply with a Vault KV v2 destination, end to end: a real token service, and Vault's KV v2 API
+ * played by nock as a small stateful store (versions, check-and-set, soft delete) in its documented
+ * shapes. Create, a scheduled rotation with overlap, destination drift naming Vault's versions, and the
+ * removal of the destination — the secret's other keys untouched throughout, no secret in any output.
+ */
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { applyPlan } from "../../../src/apply/index.js";
+import { planTokenSet } from "../../../src/plan/fetch.js";
+import { renderJson, renderMarkdown, renderText } from "../../../src/plan/index.js";
+import type { Plan } from "../../../src/plan/types.js";
+import type { FileDestination, ResolvedToken, VaultDestination } from "../../../src/spec/resolved.js";
+import { resolved, tokenSet } from "../../support/builders.js";
+import { type Harness, startHarness, VAULT_TOKEN, VAULT_URL } from "../../support/harness.js";
+
+const DATA = "/v1/secret/data/mcp/backend";
+const vault: VaultDestination = { kind: "vault", mount: "secret", path: "mcp/backend", key: "API_KEY" };
+
+/** Vault's KV v2 engine for one secret, as its HTTP API answers (token checked, versions counted). */
+function fakeVault(initial: Record<string, string>) {
+  const state = {
+    version: 1,
+    data: { ...initial } as Record<string, string> | null,
+    writes: [] as unknown[],
+  };
+  const scope = nock(VAULT_URL, { reqheaders: { "x-vault-token": VAULT_TOKEN } }).persist();
+  scope.get(DATA).reply(() =>
+    state.data === null
+      ? [
+          404,
+          {
+            data: {
+              data: null,
+              metadata: { version: state.version, deletion_time: "2026-12-01T00:00:00Z" },
+            },
+          },
+        ]
+      : [200, { data: { data: state.data, metadata: { version: state.version, deletion_time: "" } } }],
+  );
+  scope.post(DATA).reply((_uri, body) => {
+    const { options, data } = body as { options: { cas: number }; data: Record<string, string> };
+    state.writes.push(body);
+    if (options.cas !== state.version) {
+      return [400, { errors: ["check-and-set parameter did not match the current version"] }];
+    }
+    state.version++;
+    state.data = data;
+    return [200, { data: { version: state.version, created_time: new Date().toISOString() } }];
+  });
+  scope.delete(DATA).reply(() => {
+    state.data = null;
+    return [204];
+  });
+  return state;
+}
+
+/** Another writer (a person with `vault kv put`) changing the secret. */
+function overwrite(state: ReturnType<typeof fakeVault>, data: Record<string, string>) {
+  state.version++;
+  state.data = data;
+}
+
+let transcript: string[] = [];
+let secrets: string[] = [];
+
+beforeEach(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+  const all = transcript.join("\n");
+  for (const secret of secrets) expect(all.includes(secret), "a secret leaked into output").toBe(false);
+  transcript = [];
+  secrets = [];
+});
+
+async function plan(h: Harness, tokens: ResolvedToken[], options: Parameters<typeof planTokenSet>[2] = {}) {
+  const p = await planTokenSet(h.api, tokenSet(tokens), { sinks: h.sinks, ...options });
+  transcript.push(renderText(p), renderMarkdown(p), renderJson(p));
+  return p;
+}
+
+async function apply(h: Harness, p: Plan) {
+  const result = await applyPlan(p, { api: h.api, sinks: h.sinks });
+  transcript.push(JSON.stringify(result));
+  return result;
+}
+
+const held = (state: ReturnType<typeof fakeVault>) => {
+  const value = state.data?.API_KEY;
+  if (value) secrets.push(value);
+  return value;
+};
+
+describe("plan and apply to Vault KV v2", () => {
+  it("creates, rotates with overlap, sees drift, and removes its key, leaving the other keys", async () => {
+    await using h = await startHarness();
+    const kv = fakeVault({ DB_URL: "postgres://db.internal/app" });
+    const spec = resolved("backend", {
+      deliver: [vault],
+      rotation: { everySeconds: 3600, overlapSeconds: 48 * 3600 },
+    });
+
+    // Create: the plan names the destination; apply writes version 2 (after the other key's version 1).
+    const created = await plan(h, [spec]);
+    expect(renderText(created)).toContain("Vault KV secret secret/mcp/backend key API_KEY");
+    expect((await apply(h, created)).ok).toBe(true);
+    const first = held(kv)!;
+    expect(first).toMatch(/^mcp_sk_/);
+    expect(kv.data).toEqual({ DB_URL: "postgres://db.internal/app", API_KEY: first });
+    expect(kv.writes[0]).toMatchObject({ options: { cas: 1 } });
+    expect((await h.api.verify({ token: first })).code).toBe("VALID");
+    let [token] = await h.api.listAllTokens({ name: "backend" });
+    expect(token!.deliveries).toEqual([
+      expect.objectContaining({ destination: "vault:secret/mcp/backend#API_KEY", version: "2" }),
+    ]);
+
+    // Nothing to do while Vault holds the delivery (one drift read).
+    const quiet = await plan(h, [spec]);
+    expect(quiet.changes).toEqual([]);
+    expect(quiet.destinationChecks).toEqual({ checked: 1, drifted: [], unverified: [] });
+
+    // Rotation when due: a new version; the previous secret keeps working for the overlap.
+    const rotation = await plan(h, [spec], { now: new Date(Date.now() + 2 * 3600_000) });
+    expect(rotation.changes.map((c) => `${c.kind}:${c.name}`)).toEqual(["rotate:backend"]);
+    expect((await apply(h, rotation)).ok).toBe(true);
+    const second = held(kv)!;
+    expect(second).not.toBe(first);
+    expect(kv.version).toBe(3);
+    expect(kv.data!.DB_URL).toBe("postgres://db.internal/app");
+    expect((await h.api.verify({ token: second })).code).toBe("VALID");
+    expect((await h.api.verify({ token: first })).code).toBe("VALID");
+    [token] = await h.api.listAllTokens({ name: "backend" });
+    expect(token!.deliveries[0]).toMatchObject({ generation: 2, version: "3" });
+
+    // Someone writes another value: the plan re-delivers, naming both versions.
+    overwrite(kv, { DB_URL: "postgres://db.internal/app", API_KEY: "pasted-by-hand-0123456789" });
+    const drift = await plan(h, [spec]);
+    expect(drift.changes.map((c) => `${c.kind}:${c.name}`)).toEqual(["redeliver:backend"]);
+    expect(renderText(drift)).toContain(
+      "destination drift: key API_KEY holds another value than tokenform delivered (version 4; tokenform wrote version 3)",
+    );
+    expect((await apply(h, drift)).ok).toBe(true);
+    expect(held(kv)).toMatch(/^mcp_sk_/);
+    expect(kv.version).toBe(5);
+
+    // The destination dropped from the spec (the token lives on in a file): its key is removed from the
+    // secret by a check-and-set write; the other key stays.
+    const file: FileDestination = {
+      kind: "file",
+      path: `${h.outDir}/backend.env`,
+      format: "env",
+      key: "API_KEY",
+    };
+    const moved = { ...spec, deliver: [file] };
+    const removal = await plan(h, [moved]);
+    expect(renderText(removal)).toContain("Vault KV secret secret/mcp/backend key API_KEY");
+    expect((await apply(h, removal)).ok).toBe(true);
+    expect(kv.data).toEqual({ DB_URL: "postgres://db.internal/app" });
+    expect(kv.writes.at(-1)).toEqual({ options: { cas: 5 }, data: { DB_URL: "postgres://db.internal/app" } });
+  });
+
+  it("revokes the new token when Vault refuses the write (403), as for GitHub", async () => {
+    await using h = await startHarness();
+    let sent = "";
+    nock(VAULT_URL)
+      .get(DATA)
+      .reply(404, { errors: [] })
+      .post(DATA, (body: { data: { API_KEY: string } }) => {
+        sent = body.data.API_KEY;
+        return true;
+      })
+      .reply(403, { errors: ["1 error occurred:\n\t* permission denied\n\n"] });
+    const result = await apply(h, await plan(h, [resolved("ci", { deliver: [vault] })]));
+    secrets.push(sent);
+    expect(result.ok).toBe(false);
+    expect(result.results[0]?.failures?.[0]).toMatchObject({
+      destination: "vault:secret/mcp/backend#API_KEY",
+      transient: false,
+    });
+    expect(result.results[0]?.failures?.[0]?.message).toMatch(/policy needs "create", "read" and "update"/);
+    expect(result.results[0]?.message).toMatch(/revoked/);
+    expect((await h.api.verify({ token: sent })).valid).toBe(false);
+  });
+});
