@@ -4,6 +4,7 @@
  * every message about it show only a short prefix, never the secret. `redactSecrets` masks the same
  * things in any text (code frames print source lines).
  */
+import { DESTINATION_KIND_NAMES } from "../destinations/registry.js";
 import { findTokens } from "./token-format.js";
 
 /** A secret-looking substring of a text. */
@@ -200,6 +201,6 @@ export function rawSecretMessage(finding: SecretFinding, where?: string): string
     `this looks like a raw secret${where ? ` ${where}` : ""} (${finding.kind}, starting "${finding.shown}…"). ` +
     "Secrets never belong in a " +
     "spec: the repository is copied to every clone, fork, CI log and pull request and cannot be unpublished. " +
-    "Remove it, revoke it if it is real, and let tokenform create the secret and deliver it (deliver: github, gitlab or file)"
+    `Remove it, revoke it if it is real, and let tokenform create the secret and deliver it (deliver: ${DESTINATION_KIND_NAMES.join(", ")})`
   );
 }

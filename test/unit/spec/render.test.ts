@@ -34,7 +34,7 @@ describe("text", () => {
     const result = await loadTokenSet(`${DIR}/raw-tokenform-token.yaml`);
     const text = renderDiagnostics(result.diagnostics, { sources: result.sources });
     expect(text).toMatchInlineSnapshot(`
-      "test/fixtures/specs/broken/raw-tokenform-token.yaml:7:34: error[raw_secret] this looks like a raw secret (a tokenform token (its checksum is valid), starting "mcp_sk_U8MX…"). Secrets never belong in a spec: the repository is copied to every clone, fork, CI log and pull request and cannot be unpublished. Remove it, revoke it if it is real, and let tokenform create the secret and deliver it (deliver: github, gitlab or file)
+      "test/fixtures/specs/broken/raw-tokenform-token.yaml:7:34: error[raw_secret] this looks like a raw secret (a tokenform token (its checksum is valid), starting "mcp_sk_U8MX…"). Secrets never belong in a spec: the repository is copied to every clone, fork, CI log and pull request and cannot be unpublished. Remove it, revoke it if it is real, and let tokenform create the secret and deliver it (deliver: github, gitlab, file, vault, awsSecretsManager, kubernetes, googleSecretManager)
         6 |   - name: alice-cursor-dev
       > 7 |     description: "Alice's key is mcp_sk_U8MX… (pasted by mistake)"
           |                                  ^^^^^^^^^^^^
