@@ -8,8 +8,11 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Entries that are caches of tools the tests run, not files a test forgot. */
-const TOOL_CACHES = /^tsx-\d+$/;
+/**
+ * Entries that are caches and settings of tools the tests run, not files a test forgot: tsx's compile
+ * cache, and the run's XDG_CONFIG_HOME (Chromium writes its profile settings there).
+ */
+const TOOL_CACHES = /^(?:tsx-\d+|config-home)$/;
 
 export default function setup(): () => void {
   const previous = process.env.TMPDIR;
@@ -17,10 +20,10 @@ export default function setup(): () => void {
   // Traversable by every user, as /tmp is: the PostgreSQL tests run the server as its own user when root.
   chmodSync(dir, 0o755);
   process.env.TMPDIR = dir;
-  // No test reads the developer's own `tokenform login` credentials: the CLI looks in a directory that
-  // does not exist (tests of login point XDG_CONFIG_HOME at their own).
+  // No test reads the developer's own `tokenform login` credentials: the run has a configuration
+  // directory of its own, where no login is stored (tests of login point XDG_CONFIG_HOME at theirs).
   const previousConfig = process.env.XDG_CONFIG_HOME;
-  process.env.XDG_CONFIG_HOME = join(dir, "no-config-home");
+  process.env.XDG_CONFIG_HOME = join(dir, "config-home");
   return () => {
     if (previousConfig === undefined) delete process.env.XDG_CONFIG_HOME;
     else process.env.XDG_CONFIG_HOME = previousConfig;
