@@ -6,18 +6,12 @@
  */
 import { randomUUID } from "node:crypto";
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyPlan } from "../../../src/apply/index.js";
-import { planTokenSet } from "../../../src/plan/fetch.js";
-import { renderJson, renderMarkdown, renderText } from "../../../src/plan/index.js";
-import type { Plan } from "../../../src/plan/types.js";
-import type {
-  AwsSecretsManagerDestination,
-  FileDestination,
-  ResolvedToken,
-} from "../../../src/spec/resolved.js";
-import { resolved, tokenSet } from "../../support/builders.js";
-import { type Harness, startHarness } from "../../support/harness.js";
+import { describe, expect, it } from "vitest";
+import { renderText } from "../../../src/plan/index.js";
+import type { AwsSecretsManagerDestination, FileDestination } from "../../../src/spec/resolved.js";
+import { resolved } from "../../support/builders.js";
+import { startHarness } from "../../support/harness.js";
+import { useNockedApply } from "../../support/nocked-apply.js";
 
 const ENDPOINT = "https://secretsmanager.eu-west-1.amazonaws.com";
 const aws: AwsSecretsManagerDestination = {
@@ -86,33 +80,7 @@ function fakeSecretsManager() {
   return { state, current };
 }
 
-let transcript: string[] = [];
-let secrets: string[] = [];
-
-beforeEach(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  const all = transcript.join("\n");
-  for (const secret of secrets) expect(all.includes(secret), "a secret leaked into output").toBe(false);
-  transcript = [];
-  secrets = [];
-});
-
-async function plan(h: Harness, tokens: ResolvedToken[], options: Parameters<typeof planTokenSet>[2] = {}) {
-  const p = await planTokenSet(h.api, tokenSet(tokens), { sinks: h.sinks, ...options });
-  transcript.push(renderText(p), renderMarkdown(p), renderJson(p));
-  return p;
-}
-
-async function apply(h: Harness, p: Plan) {
-  const result = await applyPlan(p, { api: h.api, sinks: h.sinks });
-  transcript.push(JSON.stringify(result));
-  return result;
-}
+const { plan, apply, remember } = useNockedApply();
 
 describe("plan and apply to AWS Secrets Manager", () => {
   it("creates, rotates with overlap, sees drift by version, and deletes with a recovery window", async () => {
@@ -127,7 +95,7 @@ describe("plan and apply to AWS Secrets Manager", () => {
     expect(renderText(created)).toContain("AWS Secrets Manager secret mcp/backend (eu-west-1)");
     expect((await apply(h, created)).ok).toBe(true);
     const first = sm.current()!;
-    secrets.push(first.value);
+    remember(first.value);
     expect(first.value).toMatch(/^mcp_sk_/);
     let [token] = await h.api.listAllTokens({ name: "backend" });
     expect(token!.deliveries[0]).toMatchObject({
@@ -143,7 +111,7 @@ describe("plan and apply to AWS Secrets Manager", () => {
     expect(rotation.changes.map((c) => `${c.kind}:${c.name}`)).toEqual(["rotate:backend"]);
     expect((await apply(h, rotation)).ok).toBe(true);
     const second = sm.current()!;
-    secrets.push(second.value);
+    remember(second.value);
     expect(second.stages).toEqual(["AWSCURRENT", "tokenform"]);
     expect(first.stages).toEqual(["AWSPREVIOUS"]);
     expect((await h.api.verify({ token: first.value })).code).toBe("VALID");
@@ -159,7 +127,7 @@ describe("plan and apply to AWS Secrets Manager", () => {
       `the secret holds another value than tokenform delivered (current version by-hand; tokenform wrote version ${second.id})`,
     );
     expect((await apply(h, drift)).ok).toBe(true);
-    secrets.push(sm.current()!.value);
+    remember(sm.current()!.value);
 
     // Dropped from the spec: the secret is deleted, recoverable for 7 days.
     const file: FileDestination = {
@@ -186,7 +154,7 @@ describe("plan and apply to AWS Secrets Manager", () => {
         message: "not authorized to perform: secretsmanager:PutSecretValue",
       });
     const result = await apply(h, await plan(h, [resolved("ci", { deliver: [aws] })]));
-    secrets.push(sent);
+    remember(sent);
     expect(result.ok).toBe(false);
     expect(result.results[0]?.failures?.[0]?.message).toMatch(
       /need secretsmanager:PutSecretValue on the secret/,

@@ -5,18 +5,12 @@
  * disabled), drift by a version someone else added, and removal by disabling — no secret in any output.
  */
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyPlan } from "../../../src/apply/index.js";
-import { planTokenSet } from "../../../src/plan/fetch.js";
-import { renderJson, renderMarkdown, renderText } from "../../../src/plan/index.js";
-import type { Plan } from "../../../src/plan/types.js";
-import type {
-  FileDestination,
-  GoogleSecretManagerDestination,
-  ResolvedToken,
-} from "../../../src/spec/resolved.js";
-import { resolved, tokenSet } from "../../support/builders.js";
-import { GOOGLE_TOKEN, type Harness, startHarness } from "../../support/harness.js";
+import { describe, expect, it } from "vitest";
+import { renderText } from "../../../src/plan/index.js";
+import type { FileDestination, GoogleSecretManagerDestination } from "../../../src/spec/resolved.js";
+import { resolved } from "../../support/builders.js";
+import { GOOGLE_TOKEN, startHarness } from "../../support/harness.js";
+import { useNockedApply } from "../../support/nocked-apply.js";
 
 const API = "https://secretmanager.googleapis.com";
 const SECRET = "/v1/projects/acme-prod/secrets/mcp-backend";
@@ -81,33 +75,7 @@ function fakeSecretManager() {
   return state;
 }
 
-let transcript: string[] = [];
-let secrets: string[] = [];
-
-beforeEach(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  const all = transcript.join("\n");
-  for (const secret of secrets) expect(all.includes(secret), "a secret leaked into output").toBe(false);
-  transcript = [];
-  secrets = [];
-});
-
-async function plan(h: Harness, tokens: ResolvedToken[], options: Parameters<typeof planTokenSet>[2] = {}) {
-  const p = await planTokenSet(h.api, tokenSet(tokens), { sinks: h.sinks, ...options });
-  transcript.push(renderText(p), renderMarkdown(p), renderJson(p));
-  return p;
-}
-
-async function apply(h: Harness, p: Plan) {
-  const result = await applyPlan(p, { api: h.api, sinks: h.sinks });
-  transcript.push(JSON.stringify(result));
-  return result;
-}
+const { plan, apply, remember } = useNockedApply();
 
 describe("plan and apply to Google Secret Manager", () => {
   it("creates, rotates with overlap, sees drift by version, and removes by disabling", async () => {
@@ -123,7 +91,7 @@ describe("plan and apply to Google Secret Manager", () => {
     expect(renderText(created)).toContain("Google Secret Manager secret mcp-backend (project acme-prod)");
     expect((await apply(h, created)).ok).toBe(true);
     const first = sm.versions[0]!.value;
-    secrets.push(first);
+    remember(first);
     expect(first).toMatch(/^mcp_sk_/);
     let [token] = await h.api.listAllTokens({ name: "backend" });
     expect(token!.deliveries[0]).toMatchObject({
@@ -137,7 +105,7 @@ describe("plan and apply to Google Secret Manager", () => {
       const rotation = await plan(h, [spec], { now: new Date(Date.now() + hours * 3600_000) });
       expect(rotation.changes.map((c) => `${c.kind}:${c.name}`)).toEqual(["rotate:backend"]);
       expect((await apply(h, rotation)).ok).toBe(true);
-      secrets.push(sm.versions.at(-1)!.value);
+      remember(sm.versions.at(-1)!.value);
     }
     expect(states()).toEqual(["1:DISABLED", "2:ENABLED", "3:ENABLED"]);
     expect((await h.api.verify({ token: sm.versions[2]!.value })).code).toBe("VALID");
@@ -150,7 +118,7 @@ describe("plan and apply to Google Secret Manager", () => {
     const drift = await plan(h, [spec]);
     expect(renderText(drift)).toContain("a newer version 4 was added after tokenform's version 3");
     expect((await apply(h, drift)).ok).toBe(true);
-    secrets.push(sm.versions.at(-1)!.value);
+    remember(sm.versions.at(-1)!.value);
 
     const file: FileDestination = {
       kind: "file",
@@ -172,7 +140,7 @@ describe("plan and apply to Google Secret Manager", () => {
       })
       .reply(403, { error: { code: 403, status: "PERMISSION_DENIED", message: "Permission denied" } });
     const result = await apply(h, await plan(h, [resolved("ci", { deliver: [gsm] })]));
-    secrets.push(sent);
+    remember(sent);
     expect(result.ok).toBe(false);
     expect(result.results[0]?.failures?.[0]?.message).toMatch(/need roles\/secretmanager.secretVersionAdder/);
     expect(result.results[0]?.message).toMatch(/revoked/);

@@ -5,14 +5,12 @@
  * edit of another field manager, and removal — the other manager's key untouched, no secret in any output.
  */
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyPlan } from "../../../src/apply/index.js";
-import { planTokenSet } from "../../../src/plan/fetch.js";
-import { renderJson, renderMarkdown, renderText } from "../../../src/plan/index.js";
-import type { Plan } from "../../../src/plan/types.js";
-import type { FileDestination, KubernetesDestination, ResolvedToken } from "../../../src/spec/resolved.js";
-import { resolved, tokenSet } from "../../support/builders.js";
-import { type Harness, KUBE_SERVER, KUBE_TOKEN, startHarness } from "../../support/harness.js";
+import { describe, expect, it } from "vitest";
+import { renderText } from "../../../src/plan/index.js";
+import type { FileDestination, KubernetesDestination } from "../../../src/spec/resolved.js";
+import { resolved } from "../../support/builders.js";
+import { KUBE_SERVER, KUBE_TOKEN, startHarness } from "../../support/harness.js";
+import { useNockedApply } from "../../support/nocked-apply.js";
 
 const PATH = "/api/v1/namespaces/mcp/secrets/backend-keys";
 const k8s: KubernetesDestination = {
@@ -73,33 +71,7 @@ function fakeApiServer(initial: Record<string, string>) {
   return state;
 }
 
-let transcript: string[] = [];
-let secrets: string[] = [];
-
-beforeEach(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  const all = transcript.join("\n");
-  for (const secret of secrets) expect(all.includes(secret), "a secret leaked into output").toBe(false);
-  transcript = [];
-  secrets = [];
-});
-
-async function plan(h: Harness, tokens: ResolvedToken[], options: Parameters<typeof planTokenSet>[2] = {}) {
-  const p = await planTokenSet(h.api, tokenSet(tokens), { sinks: h.sinks, ...options });
-  transcript.push(renderText(p), renderMarkdown(p), renderJson(p));
-  return p;
-}
-
-async function apply(h: Harness, p: Plan) {
-  const result = await applyPlan(p, { api: h.api, sinks: h.sinks });
-  transcript.push(JSON.stringify(result));
-  return result;
-}
+const { plan, apply, remember } = useNockedApply();
 
 describe("plan and apply to a Kubernetes Secret", () => {
   it("applies its key, rotates with overlap, sees drift, and removes the key, leaving Helm's", async () => {
@@ -114,7 +86,7 @@ describe("plan and apply to a Kubernetes Secret", () => {
     expect(renderText(created)).toContain("Kubernetes Secret mcp/backend-keys key API_KEY");
     expect((await apply(h, created)).ok).toBe(true);
     const first = decode(api.data.API_KEY)!;
-    secrets.push(first);
+    remember(first);
     expect(first).toMatch(/^mcp_sk_/);
     expect(decode(api.data.DATABASE_URL)).toBe("postgres://db");
     let [token] = await h.api.listAllTokens({ name: "backend" });
@@ -129,7 +101,7 @@ describe("plan and apply to a Kubernetes Secret", () => {
     expect(rotation.changes.map((c) => `${c.kind}:${c.name}`)).toEqual(["rotate:backend"]);
     expect((await apply(h, rotation)).ok).toBe(true);
     const second = decode(api.data.API_KEY)!;
-    secrets.push(second);
+    remember(second);
     expect(second).not.toBe(first);
     expect((await h.api.verify({ token: first })).code).toBe("VALID");
     expect((await h.api.verify({ token: second })).code).toBe("VALID");
@@ -144,7 +116,7 @@ describe("plan and apply to a Kubernetes Secret", () => {
       "key API_KEY holds another value than tokenform delivered (resourceVersion 103; tokenform wrote 102)",
     );
     expect((await apply(h, drift)).ok).toBe(true);
-    secrets.push(decode(api.data.API_KEY)!);
+    remember(decode(api.data.API_KEY)!);
 
     const file: FileDestination = {
       kind: "file",
@@ -173,7 +145,7 @@ describe("plan and apply to a Kubernetes Secret", () => {
         message: 'secrets "backend-keys" is forbidden',
       });
     const result = await apply(h, await plan(h, [resolved("ci", { deliver: [k8s] })]));
-    secrets.push(sent);
+    remember(sent);
     expect(result.ok).toBe(false);
     expect(result.results[0]?.failures?.[0]?.message).toMatch(
       /need the verbs "get" and "patch" on secrets in namespace mcp/,

@@ -5,14 +5,12 @@
  * removal of the destination — the secret's other keys untouched throughout, no secret in any output.
  */
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyPlan } from "../../../src/apply/index.js";
-import { planTokenSet } from "../../../src/plan/fetch.js";
-import { renderJson, renderMarkdown, renderText } from "../../../src/plan/index.js";
-import type { Plan } from "../../../src/plan/types.js";
-import type { FileDestination, ResolvedToken, VaultDestination } from "../../../src/spec/resolved.js";
-import { resolved, tokenSet } from "../../support/builders.js";
-import { type Harness, startHarness, VAULT_TOKEN, VAULT_URL } from "../../support/harness.js";
+import { describe, expect, it } from "vitest";
+import { renderText } from "../../../src/plan/index.js";
+import type { FileDestination, VaultDestination } from "../../../src/spec/resolved.js";
+import { resolved } from "../../support/builders.js";
+import { startHarness, VAULT_TOKEN, VAULT_URL } from "../../support/harness.js";
+import { useNockedApply } from "../../support/nocked-apply.js";
 
 const DATA = "/v1/secret/data/mcp/backend";
 const vault: VaultDestination = { kind: "vault", mount: "secret", path: "mcp/backend", key: "API_KEY" };
@@ -61,37 +59,11 @@ function overwrite(state: ReturnType<typeof fakeVault>, data: Record<string, str
   state.data = data;
 }
 
-let transcript: string[] = [];
-let secrets: string[] = [];
-
-beforeEach(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  const all = transcript.join("\n");
-  for (const secret of secrets) expect(all.includes(secret), "a secret leaked into output").toBe(false);
-  transcript = [];
-  secrets = [];
-});
-
-async function plan(h: Harness, tokens: ResolvedToken[], options: Parameters<typeof planTokenSet>[2] = {}) {
-  const p = await planTokenSet(h.api, tokenSet(tokens), { sinks: h.sinks, ...options });
-  transcript.push(renderText(p), renderMarkdown(p), renderJson(p));
-  return p;
-}
-
-async function apply(h: Harness, p: Plan) {
-  const result = await applyPlan(p, { api: h.api, sinks: h.sinks });
-  transcript.push(JSON.stringify(result));
-  return result;
-}
+const { plan, apply, remember } = useNockedApply();
 
 const held = (state: ReturnType<typeof fakeVault>) => {
   const value = state.data?.API_KEY;
-  if (value) secrets.push(value);
+  if (value) remember(value);
   return value;
 };
 
@@ -175,7 +147,7 @@ describe("plan and apply to Vault KV v2", () => {
       })
       .reply(403, { errors: ["1 error occurred:\n\t* permission denied\n\n"] });
     const result = await apply(h, await plan(h, [resolved("ci", { deliver: [vault] })]));
-    secrets.push(sent);
+    remember(sent);
     expect(result.ok).toBe(false);
     expect(result.results[0]?.failures?.[0]).toMatchObject({
       destination: "vault:secret/mcp/backend#API_KEY",
