@@ -109,14 +109,15 @@ export class JsonApi {
 }
 
 /** `could not reach https://vault.example.com (ECONNREFUSED): …`: the cause, never the request. */
-function networkMessage(error: unknown, origin: string): string {
+export function networkMessage(error: unknown, origin: string): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const code = (cause as { code?: unknown } | undefined)?.code;
   const text = cause instanceof Error ? cause.message : String(cause);
   return `could not reach ${origin}${typeof code === "string" ? ` (${code})` : ""}: ${text}`;
 }
 
-async function readBody(res: Response): Promise<unknown> {
+/** A response body as JSON, its text when it is not JSON, undefined when empty. */
+export async function readBody(res: Response): Promise<unknown> {
   const text = await res.text().catch(() => "");
   if (text === "") return undefined;
   try {

@@ -8,6 +8,7 @@
  * pass undici's own `fetch` with a dispatcher (a proxy agent, custom TLS), and so tests intercept it.
  */
 import { isTransientStatus, parseRetryAfterMs } from "../../api/retry.js";
+import { networkMessage, readBody } from "../json-api.js";
 import { type Attempt, type RetryPolicy, withRetry } from "../retry.js";
 
 /** GitLab.com, the default when `GITLAB_URL` is not set. */
@@ -120,23 +121,5 @@ export class GitlabApi {
       };
     }
     return { done: true, value: response };
-  }
-}
-
-/** `could not reach https://gitlab.com (ECONNREFUSED)`: the cause's code and message, never the request. */
-function networkMessage(error: unknown, origin: string): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  const text = cause instanceof Error ? cause.message : String(cause);
-  return `could not reach ${origin}${typeof code === "string" ? ` (${code})` : ""}: ${text}`;
-}
-
-async function readBody(res: Response): Promise<unknown> {
-  const text = await res.text().catch(() => "");
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
   }
 }
