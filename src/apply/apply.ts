@@ -158,9 +158,12 @@ async function execute(
     case "rotate":
     case "redeliver": {
       const before = await current(ctx.api, change, versions);
+      // Drift the plan showed was reviewed with it: those destinations are written over, not refused.
+      const overwrite = new Set((change.missing ?? []).filter((d) => d.drift !== undefined).map((d) => d.id));
       const token = await rollAndDeliver(ctx, change.id, change.desired, change.overlapSeconds, {
         ifMatch: before.version,
         current: before,
+        overwrite,
       });
       return summary(
         token,

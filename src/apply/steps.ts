@@ -129,20 +129,28 @@ export async function deliverAll(
   token: Token,
   secret: SecretValue,
   destinations: Destination[],
-  /** Stop at the first failure (a new token is revoked on any failure, so writing on would only spread it). */
-  options: { stopAtFirstFailure?: boolean } = {},
+  options: {
+    /** Stop at the first failure (a new token is revoked on any failure, so writing on would only spread it). */
+    stopAtFirstFailure?: boolean;
+    /** Destination ids whose drift the plan showed: delivered over it without the token's previous record. */
+    overwrite?: ReadonlySet<string>;
+  } = {},
 ): Promise<{ delivered: DeliveryRecord[]; failed: FailedDelivery[] }> {
   const delivered: DeliveryRecord[] = [];
   const failed: FailedDelivery[] = [];
   for (const destination of destinations) {
     const id = destinationId(destination);
     emit(ctx, { token: token.name, step: "deliver", detail: id });
+    const previous = options.overwrite?.has(id)
+      ? undefined
+      : token.deliveries.find((r) => r.destination === id);
     let version: string | undefined;
     try {
       ({ version } = await sinkFor(ctx.sinks, destination).deliver(destination, secret, {
         tokenName: token.name,
         owner: ctx.owner,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(previous ? { previous } : {}),
       }));
     } catch (error) {
       failed.push({
@@ -259,7 +267,12 @@ export async function rollAndDeliver(
   id: string,
   desired: ResolvedToken,
   overlapSeconds: number,
-  options: { ifMatch?: number; current?: Token } = {},
+  options: {
+    ifMatch?: number;
+    current?: Token;
+    /** Destination ids whose drift the plan showed, re-delivered over on purpose (see `deliverAll`). */
+    overwrite?: ReadonlySet<string>;
+  } = {},
 ): Promise<Token> {
   const overlap = formatDuration(overlapSeconds);
   // Claim every destination before writing to any (a new one may be held by another owner: 409 here).
@@ -277,7 +290,13 @@ export async function rollAndDeliver(
   }
   emit(ctx, { token: desired.name, step: "roll", detail: `overlap ${overlap}` });
   const rolled = await ctx.api.rollToken(id, { overlap }, ifMatch !== undefined ? { ifMatch } : {});
-  const { delivered, failed } = await deliverAll(ctx, rolled.token, rolled.secret, desired.deliver);
+  const { delivered, failed } = await deliverAll(
+    ctx,
+    rolled.token,
+    rolled.secret,
+    desired.deliver,
+    options.overwrite ? { overwrite: options.overwrite } : {},
+  );
   emit(ctx, { token: desired.name, step: "record" });
   const anchor = new Date(rolled.token.rotatedAt);
   const settings = desiredSettings(desired, anchor);

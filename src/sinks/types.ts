@@ -45,6 +45,13 @@ export interface DeliveryContext {
   owner: string;
   /** Cancels in-flight requests. */
   signal?: AbortSignal;
+  /**
+   * `deliver` only: what tokenform recorded about its last delivery to this destination (its fingerprint
+   * and the destination's version id), so a sink can check-and-set against the version tokenform wrote.
+   * Absent on a first delivery, and when the plan showed the destination drifted and apply re-delivers
+   * over that drift on purpose. Sinks that write unconditionally ignore it.
+   */
+  previous?: RecordedDelivery;
 }
 
 export interface Sink<D extends { kind: string } = Destination> {

@@ -7,6 +7,18 @@
  * overwritten) and records Vault's new version number. On a check-and-set conflict it reads and writes
  * once more; a second conflict fails the delivery as transient.
  *
+ * Check-and-set against the version tokenform wrote: with a recorded delivery (`context.previous`), the
+ * version read must be the one recorded — then `options.cas` is exactly that version. When someone else
+ * wrote the secret since, what they changed decides. A KV secret is shared: its other keys belong to other
+ * writers and this destination promises to leave them alone, so a write to another key must not block
+ * tokenform's rotations; the key is written with the other keys as read (still check-and-set on the version
+ * read) and a warning logged. But when the key tokenform owns holds a value tokenform never delivered (not
+ * the recorded one, not the one being delivered), someone put it there on purpose and a write would
+ * destroy it: the delivery is refused with a `DeliveryError` (409, not transient) naming both versions and
+ * what to do. A key or secret that is gone is simply written again; a first delivery (no record) writes
+ * as before, with check-and-set 0 when the secret does not exist. A re-delivery over drift the plan showed
+ * comes without a record (see `deliverAll`): the person applying it has seen that value go.
+ *
  * Inspect reads the latest version: drift when the secret or the key is gone, or the key holds another
  * value (the value is hashed and dropped). Remove deletes the key by writing a version without it; when it
  * was the secret's only key, the latest version is deleted (soft: `vault kv undelete` brings it back).
@@ -91,6 +103,7 @@ export class VaultSink implements Sink<VaultDestination> {
     const { data, policy, where } = kvPaths(d);
     for (let attempt = 0; ; attempt++) {
       const current = await this.#read(d, context, [value]);
+      this.#checkOwnership(d, current, secret, context);
       const doing = `writing key ${d.key} of ${where}`;
       const res = await this.#call(
         d,
@@ -129,6 +142,45 @@ export class VaultSink implements Sink<VaultDestination> {
         );
       }
     }
+  }
+
+  /**
+   * Refuses to write over a value someone else put in tokenform's key since tokenform's recorded delivery
+   * (see the module comment); warns when only the secret's other keys changed.
+   */
+  #checkOwnership(
+    d: VaultDestination,
+    current: KvState,
+    secret: SecretValue,
+    context: DeliveryContext,
+  ): void {
+    const previous = context.previous;
+    if (!previous || (previous.version !== undefined && previous.version === String(current.version))) return;
+    const { where } = kvPaths(d);
+    const versions = `${where} is at version ${current.version}${
+      previous.version !== undefined ? ` but tokenform wrote version ${previous.version}` : ""
+    }`;
+    const held = current.data[d.key];
+    const ours =
+      held === undefined ||
+      (typeof held === "string" && [previous.fingerprint, secret.fingerprint].includes(fingerprintOf(held)));
+    if (!ours) {
+      throw new DeliveryError(
+        destinationId(d),
+        `Vault: key ${d.key} was changed outside tokenform (${versions}) and holds a value tokenform did not deliver, so tokenform did not overwrite it; see who wrote it (vault kv metadata get ${where}), then remove key ${d.key} from the secret (or point the spec at another key) and re-run apply`,
+        409,
+      );
+    }
+    this.#logger.warn(
+      {
+        sink: "vault",
+        destination: destinationId(d),
+        version: current.version,
+        ...(previous.version !== undefined ? { recordedVersion: previous.version } : {}),
+        token: context.tokenName,
+      },
+      `${versions}: other keys changed since; writing key ${d.key} against the version read`,
+    );
   }
 
   async inspect(

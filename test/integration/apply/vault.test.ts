@@ -135,6 +135,53 @@ describe("plan and apply to Vault KV v2", () => {
     expect(kv.writes.at(-1)).toEqual({ options: { cas: 5 }, data: { DB_URL: "postgres://db.internal/app" } });
   });
 
+  it("a rotation checks-and-sets on the recorded version, and refuses a value pasted after the plan", async () => {
+    await using h = await startHarness();
+    const kv = fakeVault({ DB_URL: "postgres://db.internal/app" });
+    const spec = resolved("backend", {
+      deliver: [vault],
+      rotation: { everySeconds: 3600, overlapSeconds: 48 * 3600 },
+    });
+    expect((await apply(h, await plan(h, [spec]))).ok).toBe(true);
+    const first = held(kv)!;
+    const later = { now: new Date(Date.now() + 2 * 3600_000) };
+
+    // Someone changes only another key: the rotation writes against the version read and keeps it.
+    overwrite(kv, { DB_URL: "postgres://db-2.internal/app", API_KEY: first });
+    expect((await apply(h, await plan(h, [spec], later))).ok).toBe(true);
+    expect(kv.writes.at(-1)).toMatchObject({
+      options: { cas: 3 },
+      data: { DB_URL: "postgres://db-2.internal/app" },
+    });
+    const second = held(kv)!;
+    expect(second).not.toBe(first);
+
+    // The next rotation is planned while Vault holds tokenform's version 4; a value pasted before apply stays.
+    const rotation = await plan(h, [spec], { now: new Date(Date.now() + 4 * 3600_000) });
+    expect(rotation.changes.map((c) => c.kind)).toEqual(["rotate"]);
+    overwrite(kv, { DB_URL: "postgres://db-2.internal/app", API_KEY: "pasted-by-hand-0123456789" });
+    const writes = kv.writes.length;
+    const result = await apply(h, rotation);
+    expect(result.ok).toBe(false);
+    expect(result.results[0]?.failures?.[0]).toMatchObject({
+      destination: "vault:secret/mcp/backend#API_KEY",
+      transient: false,
+    });
+    expect(result.results[0]?.failures?.[0]?.message).toContain(
+      "secret/mcp/backend is at version 5 but tokenform wrote version 4",
+    );
+    expect(kv.writes.length).toBe(writes);
+    expect(kv.data!.API_KEY).toBe("pasted-by-hand-0123456789");
+    // The record still names what tokenform wrote, so the next plan re-delivers (and refuses again until
+    // a person removes the key).
+    const [token] = await h.api.listAllTokens({ name: "backend" });
+    expect(token!.deliveries[0]).toMatchObject({ version: "4" });
+    const retry = await plan(h, [spec]);
+    expect(retry.changes.map((c) => c.kind)).toEqual(["redeliver"]);
+    expect((await apply(h, retry)).ok).toBe(false);
+    expect(kv.data!.API_KEY).toBe("pasted-by-hand-0123456789");
+  });
+
   it("revokes the new token when Vault refuses the write (403), as for GitHub", async () => {
     await using h = await startHarness();
     let sent = "";

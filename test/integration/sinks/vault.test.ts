@@ -162,6 +162,136 @@ describe("Vault KV v2 delivery", () => {
   });
 });
 
+describe("Vault check-and-set against the version tokenform wrote", () => {
+  const previous = {
+    fingerprint: fingerprintOf("mcp_sk_delivered"),
+    deliveredAt: "2026-12-01T10:00:00Z",
+    version: "4",
+  };
+  const withRecord = { ...context, previous };
+  const conflict = { errors: ["check-and-set parameter did not match the current version"] };
+
+  /** A sink whose warnings are kept. */
+  function watchedSink() {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (_f: unknown, message: string) => warnings.push(message) };
+    const s = new VaultSink({
+      env: { VAULT_ADDR: VAULT, VAULT_TOKEN: TOKEN },
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      logger,
+    });
+    return { sink: s, warnings };
+  }
+
+  it("sends the recorded version as options.cas when the secret is still at it", async () => {
+    const secret = issueSecret();
+    let body: unknown;
+    const api = vault()
+      .get(DATA)
+      .reply(200, kvRead({ DB_URL: "postgres://db", API_KEY: "mcp_sk_delivered" }, 4))
+      .post(DATA, (b) => {
+        body = b;
+        return true;
+      })
+      .reply(200, kvWritten(5));
+    const { sink: s, warnings } = watchedSink();
+    const receipt = await s.deliver(dest(), secret, withRecord);
+    expect(body).toEqual({
+      options: { cas: 4 },
+      data: { DB_URL: "postgres://db", API_KEY: secret.reveal() },
+    });
+    expect(receipt).toMatchObject({ outcome: "updated", version: "5" });
+    expect(warnings).toEqual([]);
+    expect(api.isDone()).toBe(true);
+  });
+
+  it("refuses to overwrite a value someone else wrote to its key since, naming both versions", async () => {
+    const secret = issueSecret();
+    const api = vault()
+      .get(DATA)
+      .reply(200, kvRead({ DB_URL: "postgres://db", API_KEY: "pasted-by-hand-0123456789" }, 6));
+    const error = await deliveryError(sink().deliver(dest(), secret, withRecord));
+    expect(error.message).toBe(
+      "Vault: key API_KEY was changed outside tokenform (secret/mcp/backend is at version 6 but tokenform wrote version 4) and holds a value tokenform did not deliver, so tokenform did not overwrite it; see who wrote it (vault kv metadata get secret/mcp/backend), then remove key API_KEY from the secret (or point the spec at another key) and re-run apply",
+    );
+    expect(error).toMatchObject({
+      destination: "vault:secret/mcp/backend#API_KEY",
+      status: 409,
+      transient: false,
+    });
+    expectNoLeak(error, secret.reveal(), TOKEN, "pasted-by-hand-0123456789");
+    // One read and no write: lockNetwork would have failed an unintercepted POST differently.
+    expect(api.isDone()).toBe(true);
+  });
+
+  it("refuses when someone writes its key between the read and the write (check-and-set conflict)", async () => {
+    const cas: number[] = [];
+    vault()
+      .get(DATA)
+      .reply(200, kvRead({ API_KEY: "mcp_sk_delivered" }, 4))
+      .post(DATA, (b: { options: { cas: number } }) => cas.push(b.options.cas) > 0)
+      .reply(400, conflict)
+      .get(DATA)
+      .reply(200, kvRead({ API_KEY: "pasted-by-hand-0123456789" }, 5));
+    const error = await deliveryError(sink().deliver(dest(), issueSecret(), withRecord));
+    expect(cas).toEqual([4]);
+    expect(error.message).toContain("secret/mcp/backend is at version 5 but tokenform wrote version 4");
+    expect(error).toMatchObject({ status: 409, transient: false });
+  });
+
+  it("writes its key when only other keys changed since, against the version read, and warns", async () => {
+    const secret = issueSecret();
+    let body: unknown;
+    vault()
+      .get(DATA)
+      .reply(200, kvRead({ DB_URL: "postgres://db-2", API_KEY: "mcp_sk_delivered" }, 6))
+      .post(DATA, (b) => {
+        body = b;
+        return true;
+      })
+      .reply(200, kvWritten(7));
+    const { sink: s, warnings } = watchedSink();
+    await s.deliver(dest(), secret, withRecord);
+    expect(body).toEqual({
+      options: { cas: 6 },
+      data: { DB_URL: "postgres://db-2", API_KEY: secret.reveal() },
+    });
+    expect(warnings).toEqual([
+      "secret/mcp/backend is at version 6 but tokenform wrote version 4: other keys changed since; writing key API_KEY against the version read",
+    ]);
+    expect(warnings.join("\n")).not.toContain(secret.reveal());
+  });
+
+  it("writes its key again when someone removed it since", async () => {
+    let body: unknown;
+    vault()
+      .get(DATA)
+      .reply(200, kvRead({ DB_URL: "postgres://db" }, 5))
+      .post(DATA, (b) => {
+        body = b;
+        return true;
+      })
+      .reply(200, kvWritten(6));
+    await sink().deliver(dest(), issueSecret(), withRecord);
+    expect(body).toMatchObject({ options: { cas: 5 } });
+  });
+
+  it("a first delivery (no record) creates the secret with check-and-set 0", async () => {
+    let body: unknown;
+    vault()
+      .get(DATA)
+      .reply(404, { errors: [] })
+      .post(DATA, (b) => {
+        body = b;
+        return true;
+      })
+      .reply(200, kvWritten(1));
+    const receipt = await sink().deliver(dest(), issueSecret(), context);
+    expect(body).toMatchObject({ options: { cas: 0 } });
+    expect(receipt.version).toBe("1");
+  });
+});
+
 describe("Vault failures are delivery errors", () => {
   it("403: names the policy the token needs; not transient; nothing leaks", async () => {
     const secret = issueSecret();
