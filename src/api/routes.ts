@@ -207,7 +207,7 @@ export const API_ROUTES = {
     method: "GET",
     path: "/v1/tokens/{id}/usage",
     access: "read",
-    summary: "Requests and failures per hour (48 h) and day (30 d), last use (scope tokens:read).",
+    summary: "Requests and failures per hour (48 h) and day (30 d), last use, and the client addresses used from (scope tokens:read).",
     response: { status: 200, description: "Usage.", schema: UsageSchema },
   },
   listAudit: {

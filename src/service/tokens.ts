@@ -367,6 +367,12 @@ export class TokenManager {
       failedAttempts: token.failedAttempts,
       hourly,
       daily: [...days].sort((a, b) => a[0] - b[0]).map(([start, c]) => ({ start: iso(start), ...c })),
+      addresses: (await this.#store.tokenAddresses(id)).map((a) => ({
+        ip: a.ip,
+        firstSeen: iso(a.firstSeen),
+        lastSeen: iso(a.lastSeen),
+        count: a.count,
+      })),
     };
   }
 

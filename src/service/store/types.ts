@@ -10,6 +10,7 @@
 import type { DeliveryRecord, TokenStatus } from "../../api/schemas.js";
 import type { TokenType } from "../../spec/schema.js";
 import type { LabelRequirement } from "../selector.js";
+import type { AddressUse } from "./usage-merge.js";
 
 /** Token prefixes an account issues, per type (e.g. `mcp_sk_`). */
 export interface TokenPrefixes {
@@ -150,6 +151,13 @@ export interface UsageDelta {
   lastUsedIp: string | null;
   /** Per-hour counts: hour start (epoch ms) → counts. */
   hours: Map<number, { requests: number; failures: number }>;
+  /** Successful uses per client IP in this batch (absent = none). */
+  addresses?: ReadonlyMap<string, AddressUse>;
+}
+
+/** A client address a token was used from, as stored (at most `ADDRESSES_KEPT` per token). */
+export interface TokenAddress extends AddressUse {
+  ip: string;
 }
 
 /** One hourly usage bucket. */
@@ -243,6 +251,8 @@ export interface TokenStore {
   applyUsage(deltas: readonly UsageDelta[]): Promise<void>;
   /** Hourly usage buckets of a token from `since` (epoch ms) on, oldest first. */
   usageBuckets(tokenId: string, since: number): Promise<UsageBucket[]>;
+  /** The client addresses a token was used from (the `ADDRESSES_KEPT` last seen), most recent first. */
+  tokenAddresses(tokenId: string): Promise<TokenAddress[]>;
 
   /**
    * Records that a signed request of `tokenId` with `signature` was admitted, until `expiresAt` (epoch

@@ -657,6 +657,11 @@ describe("management API: usage and audit", () => {
         { start: hour(1), requests: 1, failures: 0 },
       ],
       daily: [{ start: new Date(Date.UTC(2030, 0, 1)).toISOString(), requests: 4, failures: 1 }],
+      // Successful uses per client address, most recently seen first (the refused one is not counted).
+      addresses: [
+        { ip: "198.51.100.1", firstSeen: usage.lastUsedAt, lastSeen: usage.lastUsedAt, count: 1 },
+        { ip: "203.0.113.9", firstSeen: hour(0), lastSeen: hour(0), count: 3 },
+      ],
     });
     expect(await h.admin.getToken(issued.token.id)).toMatchObject({ requestCount: 4, failedAttempts: 1 });
     expect((await h.http("GET", "/v1/tokens/tok_nope/usage", { token: h.adminToken })).status).toBe(404);

@@ -636,6 +636,45 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     expect(await store.usageBuckets(gone.id, 0)).toEqual([]);
   });
 
+  it("keeps the client addresses each token was used from: first/last seen and count, the most recent 20", async () => {
+    const { store } = await fresh();
+    const t = token("addressed");
+    const other = token("other");
+    await store.insertToken(t, null);
+    await store.insertToken(other, null);
+    const use = (firstSeen: number, lastSeen: number, count: number) => ({ firstSeen, lastSeen, count });
+    await store.applyUsage([
+      usage(t.id, { addresses: new Map([["10.0.0.1", use(NOW, NOW + 5, 3)]]) }),
+      usage(other.id, { addresses: new Map([["192.0.2.9", use(NOW, NOW, 1)]]) }),
+    ]);
+    // Two deltas of one token in one batch, and a later flush: earliest first, latest last, counts added.
+    await store.applyUsage([
+      usage(t.id, { addresses: new Map([["10.0.0.1", use(NOW - 10, NOW + 1, 1)]]) }),
+      usage(t.id, { addresses: new Map([["10.0.0.2", use(NOW + 20, NOW + 20, 1)]]) }),
+    ]);
+    await store.applyUsage([usage(t.id, { addresses: new Map([["10.0.0.1", use(NOW + 30, NOW + 40, 2)]]) })]);
+    expect(await store.tokenAddresses(t.id)).toEqual([
+      { ip: "10.0.0.1", firstSeen: NOW - 10, lastSeen: NOW + 40, count: 6 },
+      { ip: "10.0.0.2", firstSeen: NOW + 20, lastSeen: NOW + 20, count: 1 },
+    ]);
+    expect(await store.tokenAddresses(other.id)).toEqual([
+      { ip: "192.0.2.9", firstSeen: NOW, lastSeen: NOW, count: 1 },
+    ]);
+
+    // 25 new addresses: only the 20 most recently seen are kept, the oldest (10.0.0.1, 10.0.0.2) dropped.
+    const many = new Map(
+      Array.from({ length: 25 }, (_, i) => [`198.51.100.${i}`, use(NOW + 100 + i, NOW + 100 + i, 1)]),
+    );
+    await store.applyUsage([usage(t.id, { addresses: many })]);
+    const kept = await store.tokenAddresses(t.id);
+    expect(kept.map((a) => a.ip)).toEqual(Array.from({ length: 20 }, (_, i) => `198.51.100.${24 - i}`));
+    expect(await store.tokenAddresses(other.id)).toHaveLength(1);
+
+    // A deleted token's addresses go with it.
+    await store.deleteToken(ACME, t.id, null, null);
+    expect(await store.tokenAddresses(t.id)).toEqual([]);
+  });
+
   it("settles a same-millisecond last use by the usage-merge rule, whatever the flush or batch order", async () => {
     // Bug fixed: the use flushed last won a tie, so the IP stored depended on which instance flushed first.
     const { store } = await fresh();
