@@ -557,13 +557,18 @@ export class PostgresStore implements TokenStore {
 
   async listAudit(
     account: string,
-    query: { targetId?: string; beforeSeq: number | null; limit: number },
+    query: { targetId?: string; actor?: string; action?: string; beforeSeq: number | null; limit: number },
   ): Promise<StoredAudit[]> {
     const params: unknown[] = [account];
     const where = ["account = $1"];
-    if (query.targetId !== undefined) {
-      params.push(query.targetId);
-      where.push(`target_id = $${params.length}`);
+    for (const [column, value] of [
+      ["target_id", query.targetId],
+      ["actor", query.actor],
+      ["action", query.action],
+    ] as const) {
+      if (value === undefined) continue;
+      params.push(value);
+      where.push(`${column} = $${params.length}`);
     }
     if (query.beforeSeq !== null) {
       params.push(query.beforeSeq);

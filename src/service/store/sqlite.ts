@@ -461,16 +461,20 @@ export class SqliteStore implements TokenStore {
 
   async listAudit(
     account: string,
-    query: { targetId?: string; beforeSeq: number | null; limit: number },
+    query: { targetId?: string; actor?: string; action?: string; beforeSeq: number | null; limit: number },
   ): Promise<StoredAudit[]> {
     const rows = this.#stmt(
       `SELECT ${AUDIT.selectList()} FROM audit WHERE account = @account
          AND (@target IS NULL OR target_id = @target)
+         AND (@actor IS NULL OR actor = @actor)
+         AND (@action IS NULL OR action = @action)
          AND (@before IS NULL OR seq < @before)
        ORDER BY seq DESC LIMIT @limit`,
     ).all({
       account,
       target: query.targetId ?? null,
+      actor: query.actor ?? null,
+      action: query.action ?? null,
       before: query.beforeSeq,
       limit: query.limit,
     }) as Row[];

@@ -241,10 +241,10 @@ export interface TokenStore {
 
   /** Appends an audit entry on its own (a refused action: nothing else is written). */
   appendAudit(audit: AuditRecord): Promise<void>;
-  /** Audit entries of `account`, newest first, before `beforeSeq`. */
+  /** Audit entries of `account`, newest first, before `beforeSeq`; each filter given must match exactly. */
   listAudit(
     account: string,
-    query: { targetId?: string; beforeSeq: number | null; limit: number },
+    query: { targetId?: string; actor?: string; action?: string; beforeSeq: number | null; limit: number },
   ): Promise<StoredAudit[]>;
 
   /** Adds a batch of usage in one transaction (deltas of deleted tokens are dropped). */

@@ -535,7 +535,7 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     expect(names(await store.listTokens(OTHER, filter(), null, 100))).toEqual(["elsewhere"]);
   });
 
-  it("lists audit entries newest first, per account, by target, and pages before a seq", async () => {
+  it("lists audit entries newest first, per account, by target, actor and action, and pages before a seq", async () => {
     const { store } = await fresh();
     const a = token("a");
     const b = token("b");
@@ -544,7 +544,7 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     await store.saveToken(
       { ...a, enabled: false, version: 2 },
       1,
-      audit(a, "token.disable", { at: NOW + 2 }),
+      audit(a, "token.disable", { at: NOW + 2, actor: "ops" }),
     );
     await store.insertToken(token("c", { account: OTHER }), audit(null, "token.create", { account: OTHER }));
     await store.deleteToken(ACME, b.id, null, audit(b, "token.delete", { at: NOW + 3, sourceIp: null }));
@@ -562,6 +562,30 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
 
     const forA = await store.listAudit(ACME, { targetId: a.id, beforeSeq: null, limit: 100 });
     expect(forA.map((e) => e.action)).toEqual(["token.disable", "token.create"]);
+
+    // Actor and action filters match exactly, combine with each other and the target, and page.
+    const byAction = await store.listAudit(ACME, { action: "token.create", beforeSeq: null, limit: 100 });
+    expect(byAction.map((e) => e.targetName)).toEqual(["b", "a"]);
+    const byActor = await store.listAudit(ACME, { actor: "ops", beforeSeq: null, limit: 100 });
+    expect(byActor.map((e) => e.action)).toEqual(["token.disable"]);
+    expect(
+      await store.listAudit(ACME, {
+        actor: "bootstrap-admin",
+        action: "token.disable",
+        beforeSeq: null,
+        limit: 100,
+      }),
+    ).toEqual([]);
+    expect(
+      (
+        await store.listAudit(ACME, { actor: "bootstrap-admin", targetId: a.id, beforeSeq: null, limit: 100 })
+      ).map((e) => e.action),
+    ).toEqual(["token.create"]);
+    expect(
+      await store.listAudit(ACME, { action: "token.create", beforeSeq: byAction[0]!.seq, limit: 100 }),
+    ).toEqual([byAction[1]]);
+    expect(await store.listAudit(ACME, { action: "token.create%", beforeSeq: null, limit: 100 })).toEqual([]);
+    expect(await store.listAudit(OTHER, { actor: "ops", beforeSeq: null, limit: 100 })).toEqual([]);
 
     const firstPage = await store.listAudit(ACME, { beforeSeq: null, limit: 3 });
     const secondPage = await store.listAudit(ACME, { beforeSeq: firstPage.at(-1)!.seq, limit: 3 });
