@@ -257,20 +257,34 @@ describe("dashboard", () => {
     await context.close();
   });
 
-  it("shows the audit log, filterable by action, and the hygiene view", async () => {
+  it("shows the audit log, filtered by actor and action through the API, and the hygiene view", async () => {
     const { context, page } = await signedIn();
     await page.getByRole("link", { name: "Audit log" }).click();
     await page.getByRole("heading", { name: "Audit log", level: 1 }).waitFor();
     const rows = page.locator("table.audit tbody tr");
     await expect.poll(() => rows.count()).toBeGreaterThan(5);
     await shoot(page, "audit");
+    // The API filters (over the whole log, not the newest entries in the page).
+    const rollQuery = page.waitForRequest(
+      (r) => new URL(r.url()).searchParams.get("action") === "token.roll",
+    );
     await page.getByLabel("Action").selectOption("token.roll");
+    await rollQuery;
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain("reporting-agent");
+    // The other actions are still offered once one is chosen.
+    const bothQuery = page.waitForRequest((r) => {
+      const params = new URL(r.url()).searchParams;
+      return params.get("action") === "token.update" && params.get("actor") === "bootstrap-admin";
+    });
     await page.getByLabel("Action").selectOption("token.update");
+    await page.getByLabel("Actor").selectOption("bootstrap-admin");
+    await bothQuery;
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain("alice-laptop");
     expect(await rows.first().innerText()).toContain("bootstrap-admin");
+    await page.getByLabel("Action").selectOption("");
+    await expect.poll(() => rows.count()).toBeGreaterThan(5);
     await page.getByRole("link", { name: "Hygiene" }).click();
     const expiring = page.locator("section.hygiene", { hasText: "Expiring within 14 days" });
     await expect.poll(() => expiring.innerText()).toContain("short-lived");
