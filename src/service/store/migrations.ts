@@ -308,6 +308,19 @@ CREATE TABLE token_addresses (
 );
 `,
   },
+  {
+    version: 8,
+    name: "audit actor and action indexes",
+    // `GET /v1/audit?actor=…&action=…` pages newest first within one actor or action, like audit_target.
+    sqlite: `
+CREATE INDEX audit_actor ON audit(account, actor, seq);
+CREATE INDEX audit_action ON audit(account, action, seq);
+`,
+    postgres: `
+CREATE INDEX audit_actor ON audit(account, actor, seq);
+CREATE INDEX audit_action ON audit(account, action, seq);
+`,
+  },
 ];
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = SCHEMA_CHANGES.map(({ version, name, sqlite }) => ({

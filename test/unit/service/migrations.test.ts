@@ -29,6 +29,7 @@ describe("released migrations", () => {
       [5, "token names unique ignoring case", "60befd9d736e5000"],
       [6, "account rate limit", "9ad75ebd1f495d39"],
       [7, "token addresses", "4df8bd0455137e07"],
+      [8, "audit actor and action indexes", "0204edf09297ead9"],
     ]);
   });
 
@@ -41,6 +42,7 @@ describe("released migrations", () => {
       [5, "token names unique ignoring case", "17c6a9feb80c0ee4"],
       [6, "account rate limit", "9ad75ebd1f495d39"],
       [7, "token addresses", "495eaee04b983bca"],
+      [8, "audit actor and action indexes", "0204edf09297ead9"],
     ]);
   });
 });
