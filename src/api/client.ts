@@ -296,7 +296,9 @@ export class TokenformClient implements TokenformApi {
     });
   }
 
-  audit(query: { cursor?: string; limit?: number; targetId?: string } = {}): Promise<Page<AuditEntry>> {
+  audit(
+    query: { cursor?: string; limit?: number; targetId?: string; actor?: string; action?: string } = {},
+  ): Promise<Page<AuditEntry>> {
     return this.#send({ method: "GET", path: "/v1/audit", query, repeat: "safe", schema: AuditPageSchema });
   }
 

@@ -54,7 +54,13 @@ export interface TokenformApi {
   deleteToken(id: string, options?: { ifMatch?: number }): Promise<void>;
   verify(request: VerifyRequest): Promise<VerifyResponse>;
   usage(id: string): Promise<Usage>;
-  audit(query?: { cursor?: string; limit?: number; targetId?: string }): Promise<Page<AuditEntry>>;
+  audit(query?: {
+    cursor?: string;
+    limit?: number;
+    targetId?: string;
+    actor?: string;
+    action?: string;
+  }): Promise<Page<AuditEntry>>;
   /**
    * The same API with every write declared as tokenform's own for `owner` (the `Tokenform-Owner` header):
    * needed to change `tokenform.dev/*` labels, and how plans tell apply's writes from hand edits.

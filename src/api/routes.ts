@@ -207,15 +207,25 @@ export const API_ROUTES = {
     method: "GET",
     path: "/v1/tokens/{id}/usage",
     access: "read",
-    summary: "Requests and failures per hour (48 h) and day (30 d), last use (scope tokens:read).",
+    summary:
+      "Requests and failures per hour (48 h) and day (30 d), last use, and the client addresses used from (scope tokens:read).",
     response: { status: 200, description: "Usage.", schema: UsageSchema },
   },
   listAudit: {
     method: "GET",
     path: "/v1/audit",
     access: "read",
-    summary: "The account's audit log, newest first (scope tokens:read).",
-    query: { targetId: { schema: z.string() }, ...pageParams },
+    summary:
+      "The account's audit log, newest first, optionally only the entries of one token, actor or action (scope tokens:read).",
+    query: {
+      targetId: { schema: z.string(), description: "Only the entries about this token id." },
+      actor: {
+        schema: z.string(),
+        description: "Only the entries by this actor (as in `actor`, e.g. a key's name).",
+      },
+      action: { schema: z.string(), description: "Only the entries with this action, e.g. `token.roll`." },
+      ...pageParams,
+    },
     response: { status: 200, description: "A page of audit entries.", schema: AuditPageSchema },
   },
   getAccount: {

@@ -494,6 +494,11 @@ export const UsageSchema = z.object({
   failedAttempts: z.int(),
   hourly: z.array(z.object({ start: Timestamp, requests: z.int(), failures: z.int() })),
   daily: z.array(z.object({ start: Timestamp, requests: z.int(), failures: z.int() })),
+  addresses: z
+    .array(z.object({ ip: z.string(), firstSeen: Timestamp, lastSeen: Timestamp, count: z.int() }))
+    .describe(
+      "Client addresses the key was used from (successful uses), most recently seen first; the service keeps the 20 most recently seen per key.",
+    ),
 });
 export type Usage = z.infer<typeof UsageSchema>;
 

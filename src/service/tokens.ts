@@ -322,12 +322,14 @@ export class TokenManager {
 
   async audit(
     actor: Actor,
-    query: { cursor?: string; limit?: string | number; targetId?: string },
+    query: { cursor?: string; limit?: string | number; targetId?: string; actor?: string; action?: string },
   ): Promise<Page<AuditEntry>> {
     const limit = pageLimit(query.limit);
     const beforeSeq = decodeCursor(query.cursor);
     const rows = await this.#store.listAudit(actor.account, {
       targetId: query.targetId || undefined,
+      actor: query.actor || undefined,
+      action: query.action || undefined,
       beforeSeq,
       limit: limit + 1,
     });
@@ -367,6 +369,12 @@ export class TokenManager {
       failedAttempts: token.failedAttempts,
       hourly,
       daily: [...days].sort((a, b) => a[0] - b[0]).map(([start, c]) => ({ start: iso(start), ...c })),
+      addresses: (await this.#store.tokenAddresses(id)).map((a) => ({
+        ip: a.ip,
+        firstSeen: iso(a.firstSeen),
+        lastSeen: iso(a.lastSeen),
+        count: a.count,
+      })),
     };
   }
 

@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import type { PendingUsage } from "./lifecycle.js";
 import type { TokenStore, UsageDelta } from "./store/types.js";
-import { isLaterUse, mergeUsage } from "./store/usage-merge.js";
+import { type AddressUse, isLaterUse, mergeAddressUse, mergeUsage } from "./store/usage-merge.js";
 import type { UsageSink } from "./usage-sink.js";
 
 const HOUR_MS = 3_600_000;
@@ -20,6 +20,7 @@ interface Counter {
   hour: number;
   hourCounts: { requests: number; failures: number };
   hours: Map<number, { requests: number; failures: number }>;
+  addresses: Map<string, AddressUse>;
 }
 
 export interface UsageAccumulatorOptions {
@@ -55,6 +56,7 @@ export class UsageAccumulator implements UsageSink {
         hour,
         hourCounts,
         hours: new Map([[hour, hourCounts]]),
+        addresses: new Map(),
       };
       this.#counters.set(tokenId, c);
     } else if (c.hour !== hour) {
@@ -75,6 +77,11 @@ export class UsageAccumulator implements UsageSink {
     c.requests++;
     c.hourCounts.requests++;
     const lastUsedIp = ip ?? null;
+    if (ip !== undefined) {
+      const seen = c.addresses.get(ip);
+      const use = { firstSeen: now, lastSeen: now, count: 1 };
+      c.addresses.set(ip, seen ? mergeAddressUse(seen, use) : use);
+    }
     if (isLaterUse({ lastUsedAt: now, lastUsedIp }, c)) {
       c.lastUsedAt = now;
       c.lastUsedIp = lastUsedIp;
@@ -123,6 +130,7 @@ export class UsageAccumulator implements UsageSink {
         lastUsedAt: c.lastUsedAt,
         lastUsedIp: c.lastUsedIp,
         hours: c.hours,
+        addresses: c.addresses,
       });
     }
     this.#flushing = this.#store.applyUsage(deltas).then(

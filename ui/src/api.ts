@@ -88,8 +88,14 @@ async function all<T>(path: string, maxPages = 20): Promise<T[]> {
 export const listTokens = () => all<Token>(`${API}/tokens`);
 export const getToken = (id: string) => call<Token>(`${API}/tokens/${encodeURIComponent(id)}`);
 export const tokenUsage = (id: string) => call<Usage>(`${API}/tokens/${encodeURIComponent(id)}/usage`);
-export const listAudit = (targetId?: string) =>
-  all<AuditEntry>(`${API}/audit${targetId ? `?targetId=${encodeURIComponent(targetId)}` : ""}`, 4);
+/** The newest audit entries (at most 2000), only those matching every filter given (the API filters). */
+export const listAudit = (filters: { targetId?: string; actor?: string; action?: string } = {}) => {
+  const query = new URLSearchParams(
+    Object.entries(filters).filter((e): e is [string, string] => Boolean(e[1])),
+  );
+  const search = query.toString();
+  return all<AuditEntry>(`${API}/audit${search ? `?${search}` : ""}`, 4);
+};
 
 export const updateToken = (token: Token, patch: Record<string, unknown>) =>
   call<Token>(`${API}/tokens/${encodeURIComponent(token.id)}`, {

@@ -282,6 +282,45 @@ CREATE UNIQUE INDEX tokens_account_name_ci_key ON tokens(account, name_key);
     sqlite: "ALTER TABLE accounts ADD COLUMN rate_per_hour INTEGER;",
     postgres: "ALTER TABLE accounts ADD COLUMN rate_per_hour INTEGER;",
   },
+  {
+    version: 7,
+    name: "token addresses",
+    // The client addresses each token was used from (first seen, last seen, count), written by the usage
+    // flush; the flush keeps each token's ADDRESSES_KEPT most recently seen (src/service/store/usage-merge.ts).
+    sqlite: `
+CREATE TABLE token_addresses (
+  token_id TEXT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+  ip TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  uses INTEGER NOT NULL,
+  PRIMARY KEY (token_id, ip)
+) STRICT, WITHOUT ROWID;
+`,
+    postgres: `
+CREATE TABLE token_addresses (
+  token_id TEXT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+  ip TEXT NOT NULL,
+  first_seen BIGINT NOT NULL,
+  last_seen BIGINT NOT NULL,
+  uses BIGINT NOT NULL,
+  PRIMARY KEY (token_id, ip)
+);
+`,
+  },
+  {
+    version: 8,
+    name: "audit actor and action indexes",
+    // `GET /v1/audit?actor=…&action=…` pages newest first within one actor or action, like audit_target.
+    sqlite: `
+CREATE INDEX audit_actor ON audit(account, actor, seq);
+CREATE INDEX audit_action ON audit(account, action, seq);
+`,
+    postgres: `
+CREATE INDEX audit_actor ON audit(account, actor, seq);
+CREATE INDEX audit_action ON audit(account, action, seq);
+`,
+  },
 ];
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = SCHEMA_CHANGES.map(({ version, name, sqlite }) => ({

@@ -42,6 +42,7 @@ import {
   StoreConflictError,
   type StoredAudit,
   type StoredToken,
+  type TokenAddress,
   type TokenFilter,
   type TokenPrefixes,
   type TokenRecord,
@@ -51,7 +52,7 @@ import {
   type UsageFields,
   type WriteResult,
 } from "./types.js";
-import { foldDeltas, storedAfter } from "./usage-merge.js";
+import { ADDRESSES_KEPT, foldDeltas, storedAfter } from "./usage-merge.js";
 
 /** Connections one instance keeps at most: the verify path needs one only on a cache miss. */
 const DEFAULT_MAX_CONNECTIONS = 10;
@@ -556,13 +557,18 @@ export class PostgresStore implements TokenStore {
 
   async listAudit(
     account: string,
-    query: { targetId?: string; beforeSeq: number | null; limit: number },
+    query: { targetId?: string; actor?: string; action?: string; beforeSeq: number | null; limit: number },
   ): Promise<StoredAudit[]> {
     const params: unknown[] = [account];
     const where = ["account = $1"];
-    if (query.targetId !== undefined) {
-      params.push(query.targetId);
-      where.push(`target_id = $${params.length}`);
+    for (const [column, value] of [
+      ["target_id", query.targetId],
+      ["actor", query.actor],
+      ["action", query.action],
+    ] as const) {
+      if (value === undefined) continue;
+      params.push(value);
+      where.push(`${column} = $${params.length}`);
     }
     if (query.beforeSeq !== null) {
       params.push(query.beforeSeq);
@@ -598,6 +604,7 @@ export class PostgresStore implements TokenStore {
           "update",
         ),
       ]);
+      await writeAddresses(client, found);
       const hours = found.flatMap((d) =>
         [...d.hours].map(([hour, counts]) => ({ id: d.tokenId, hour, ...counts })),
       );
@@ -626,6 +633,20 @@ export class PostgresStore implements TokenStore {
     return rows;
   }
 
+  async tokenAddresses(tokenId: string): Promise<TokenAddress[]> {
+    const { rows } = await this.#db.query<{ ip: string; firstSeen: string; lastSeen: string; count: string }>(
+      `SELECT ip, first_seen AS "firstSeen", last_seen AS "lastSeen", uses AS count FROM token_addresses
+       WHERE token_id = $1 ORDER BY last_seen DESC, ip DESC`,
+      [tokenId],
+    );
+    return rows.map((r) => ({
+      ip: r.ip,
+      firstSeen: Number(r.firstSeen),
+      lastSeen: Number(r.lastSeen),
+      count: Number(r.count),
+    }));
+  }
+
   async claimSignature(tokenId: string, signature: string, expiresAt: number, now: number): Promise<boolean> {
     // One statement, atomic across instances: a new row, or an expired one taken over; a live row is left
     // alone (no row returned).
@@ -643,6 +664,40 @@ export class PostgresStore implements TokenStore {
     const result = await this.#db.query("DELETE FROM seen_signatures WHERE expires_at <= $1", [now]);
     return result.rowCount ?? 0;
   }
+}
+
+/**
+ * Adds a batch's per-address uses (one delta per token, in token id order) and keeps each token's
+ * `ADDRESSES_KEPT` most recently seen addresses.
+ */
+async function writeAddresses(client: PoolClient, batch: readonly UsageDelta[]): Promise<void> {
+  const rows = batch.flatMap((d) =>
+    [...(d.addresses ?? [])].map(([ip, use]) => ({ id: d.tokenId, ip, ...use })),
+  );
+  if (rows.length === 0) return;
+  await client.query(
+    `INSERT INTO token_addresses (token_id, ip, first_seen, last_seen, uses)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
+     ON CONFLICT (token_id, ip) DO UPDATE SET
+       first_seen = LEAST(token_addresses.first_seen, excluded.first_seen),
+       last_seen = GREATEST(token_addresses.last_seen, excluded.last_seen),
+       uses = token_addresses.uses + excluded.uses`,
+    [
+      rows.map((r) => r.id),
+      rows.map((r) => r.ip),
+      rows.map((r) => r.firstSeen),
+      rows.map((r) => r.lastSeen),
+      rows.map((r) => r.count),
+    ],
+  );
+  await client.query(
+    `DELETE FROM token_addresses a USING (
+       SELECT token_id, ip, row_number() OVER (PARTITION BY token_id ORDER BY last_seen DESC, ip DESC) AS n
+       FROM token_addresses WHERE token_id = ANY($1::text[])
+     ) r
+     WHERE a.token_id = r.token_id AND a.ip = r.ip AND r.n > $2`,
+    [[...new Set(rows.map((r) => r.id))], ADDRESSES_KEPT],
+  );
 }
 
 /** Whether a `--db` value names a PostgreSQL database (`postgres://` or `postgresql://`) rather than a file. */

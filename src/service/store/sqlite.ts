@@ -32,6 +32,7 @@ import {
   StoreConflictError,
   type StoredAudit,
   type StoredToken,
+  type TokenAddress,
   type TokenFilter,
   type TokenRecord,
   type TokenStore,
@@ -40,7 +41,7 @@ import {
   type UsageFields,
   type WriteResult,
 } from "./types.js";
-import { foldDeltas, storedAfter } from "./usage-merge.js";
+import { ADDRESSES_KEPT, foldDeltas, storedAfter } from "./usage-merge.js";
 
 /** Default database location, relative to the working directory. */
 export const DEFAULT_DB_PATH = ".tokenform/tokenform.db";
@@ -460,16 +461,20 @@ export class SqliteStore implements TokenStore {
 
   async listAudit(
     account: string,
-    query: { targetId?: string; beforeSeq: number | null; limit: number },
+    query: { targetId?: string; actor?: string; action?: string; beforeSeq: number | null; limit: number },
   ): Promise<StoredAudit[]> {
     const rows = this.#stmt(
       `SELECT ${AUDIT.selectList()} FROM audit WHERE account = @account
          AND (@target IS NULL OR target_id = @target)
+         AND (@actor IS NULL OR actor = @actor)
+         AND (@action IS NULL OR action = @action)
          AND (@before IS NULL OR seq < @before)
        ORDER BY seq DESC LIMIT @limit`,
     ).all({
       account,
       target: query.targetId ?? null,
+      actor: query.actor ?? null,
+      action: query.action ?? null,
       before: query.beforeSeq,
       limit: query.limit,
     }) as Row[];
@@ -485,6 +490,16 @@ export class SqliteStore implements TokenStore {
        ON CONFLICT (token_id, hour) DO UPDATE SET requests = requests + excluded.requests,
          failures = failures + excluded.failures`,
     );
+    const address = this.#stmt(
+      `INSERT INTO token_addresses (token_id, ip, first_seen, last_seen, uses)
+       VALUES (@id, @ip, @firstSeen, @lastSeen, @count)
+       ON CONFLICT (token_id, ip) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+         last_seen = max(last_seen, excluded.last_seen), uses = uses + excluded.uses`,
+    );
+    const prune = this.#stmt(
+      `DELETE FROM token_addresses WHERE token_id = @id AND ip NOT IN (
+         SELECT ip FROM token_addresses WHERE token_id = @id ORDER BY last_seen DESC, ip DESC LIMIT @kept)`,
+    );
     // IMMEDIATE: the counters are read, merged and written back, so no other connection may write between.
     this.#db
       .transaction(() => {
@@ -494,6 +509,8 @@ export class SqliteStore implements TokenStore {
           const usage = storedAfter(USAGE.decode(row, "sqlite") as UsageFields, delta);
           write.run(...USAGE.values(usage, USAGE.written("update"), "sqlite"), delta.tokenId);
           for (const [hour, counts] of delta.hours) hourly.run({ id: delta.tokenId, hour, ...counts });
+          for (const [ip, use] of delta.addresses ?? []) address.run({ id: delta.tokenId, ip, ...use });
+          if (delta.addresses?.size) prune.run({ id: delta.tokenId, kept: ADDRESSES_KEPT });
         }
       })
       .immediate();
@@ -503,6 +520,13 @@ export class SqliteStore implements TokenStore {
     return this.#stmt(
       "SELECT hour AS start, requests, failures FROM usage_hourly WHERE token_id = ? AND hour >= ? ORDER BY hour",
     ).all(tokenId, since) as UsageBucket[];
+  }
+
+  async tokenAddresses(tokenId: string): Promise<TokenAddress[]> {
+    return this.#stmt(
+      `SELECT ip, first_seen AS firstSeen, last_seen AS lastSeen, uses AS count FROM token_addresses
+       WHERE token_id = ? ORDER BY last_seen DESC, ip DESC`,
+    ).all(tokenId) as TokenAddress[];
   }
 
   async claimSignature(tokenId: string, signature: string, expiresAt: number, now: number): Promise<boolean> {

@@ -10,6 +10,7 @@
 import type { DeliveryRecord, TokenStatus } from "../../api/schemas.js";
 import type { TokenType } from "../../spec/schema.js";
 import type { LabelRequirement } from "../selector.js";
+import type { AddressUse } from "./usage-merge.js";
 
 /** Token prefixes an account issues, per type (e.g. `mcp_sk_`). */
 export interface TokenPrefixes {
@@ -150,6 +151,13 @@ export interface UsageDelta {
   lastUsedIp: string | null;
   /** Per-hour counts: hour start (epoch ms) → counts. */
   hours: Map<number, { requests: number; failures: number }>;
+  /** Successful uses per client IP in this batch (absent = none). */
+  addresses?: ReadonlyMap<string, AddressUse>;
+}
+
+/** A client address a token was used from, as stored (at most `ADDRESSES_KEPT` per token). */
+export interface TokenAddress extends AddressUse {
+  ip: string;
 }
 
 /** One hourly usage bucket. */
@@ -233,16 +241,18 @@ export interface TokenStore {
 
   /** Appends an audit entry on its own (a refused action: nothing else is written). */
   appendAudit(audit: AuditRecord): Promise<void>;
-  /** Audit entries of `account`, newest first, before `beforeSeq`. */
+  /** Audit entries of `account`, newest first, before `beforeSeq`; each filter given must match exactly. */
   listAudit(
     account: string,
-    query: { targetId?: string; beforeSeq: number | null; limit: number },
+    query: { targetId?: string; actor?: string; action?: string; beforeSeq: number | null; limit: number },
   ): Promise<StoredAudit[]>;
 
   /** Adds a batch of usage in one transaction (deltas of deleted tokens are dropped). */
   applyUsage(deltas: readonly UsageDelta[]): Promise<void>;
   /** Hourly usage buckets of a token from `since` (epoch ms) on, oldest first. */
   usageBuckets(tokenId: string, since: number): Promise<UsageBucket[]>;
+  /** The client addresses a token was used from (the `ADDRESSES_KEPT` last seen), most recent first. */
+  tokenAddresses(tokenId: string): Promise<TokenAddress[]>;
 
   /**
    * Records that a signed request of `tokenId` with `signature` was admitted, until `expiresAt` (epoch

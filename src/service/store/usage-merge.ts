@@ -1,5 +1,6 @@
 /**
- * The one rule for merging usage: counters add up, hourly buckets add up, and the last use is the later one.
+ * The one rule for merging usage: counters add up, hourly buckets add up, the last use is the later one, and
+ * per-address uses keep the earliest first-seen, the latest last-seen and the sum of counts.
  * Both stores fold a flush into the stored counters with it, the PostgreSQL store folds a batch's deltas of
  * one token with it, the accumulator puts a failed flush back with it, and API reads add unflushed usage
  * to the stored one with it.
@@ -23,11 +24,46 @@ export interface HourCounts {
   failures: number;
 }
 
-/** Usage counted over some span: totals, last use and per-hour counts (hour start, epoch ms → counts). */
+/** Successful uses of a token from one client address: first and last (epoch ms) and how many. */
+export interface AddressUse {
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+}
+
+/** Addresses a token keeps (the most recently seen; older ones are dropped at each flush). */
+export const ADDRESSES_KEPT = 20;
+
+/**
+ * Usage counted over some span: totals, last use, per-hour counts (hour start, epoch ms → counts) and
+ * per-address uses (client IP → first/last seen and count; absent = none).
+ */
 export interface UsageTotals extends LastUse {
   requests: number;
   failures: number;
   hours: ReadonlyMap<number, HourCounts>;
+  addresses?: ReadonlyMap<string, AddressUse>;
+}
+
+/** One address's uses in two spans together: the earlier first, the later last, the counts added. */
+export function mergeAddressUse(a: AddressUse, b: AddressUse): AddressUse {
+  return {
+    firstSeen: Math.min(a.firstSeen, b.firstSeen),
+    lastSeen: Math.max(a.lastSeen, b.lastSeen),
+    count: a.count + b.count,
+  };
+}
+
+function mergeAddresses(
+  a: ReadonlyMap<string, AddressUse> | undefined,
+  b: ReadonlyMap<string, AddressUse> | undefined,
+): Map<string, AddressUse> {
+  const out = new Map<string, AddressUse>(a ?? []);
+  for (const [ip, use] of b ?? []) {
+    const into = out.get(ip);
+    out.set(ip, into ? mergeAddressUse(into, use) : { ...use });
+  }
+  return out;
 }
 
 /** Whether `candidate` is a later use than `current` (see the module comment for equal times). */
@@ -46,7 +82,10 @@ export function laterUse(a: LastUse, b: LastUse): LastUse {
 }
 
 /** `a` and `b` together (neither is changed; the result shares no bucket with them). */
-export function mergeUsage(a: UsageTotals, b: UsageTotals): UsageTotals & { hours: Map<number, HourCounts> } {
+export function mergeUsage(
+  a: UsageTotals,
+  b: UsageTotals,
+): UsageTotals & { hours: Map<number, HourCounts>; addresses: Map<string, AddressUse> } {
   const hours = new Map<number, HourCounts>();
   for (const from of [a.hours, b.hours]) {
     for (const [hour, counts] of from) {
@@ -57,7 +96,14 @@ export function mergeUsage(a: UsageTotals, b: UsageTotals): UsageTotals & { hour
       } else hours.set(hour, { ...counts });
     }
   }
-  return { requests: a.requests + b.requests, failures: a.failures + b.failures, ...laterUse(a, b), hours };
+  const addresses = mergeAddresses(a.addresses, b.addresses);
+  return {
+    requests: a.requests + b.requests,
+    failures: a.failures + b.failures,
+    ...laterUse(a, b),
+    hours,
+    addresses,
+  };
 }
 
 /**

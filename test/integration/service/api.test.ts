@@ -657,6 +657,11 @@ describe("management API: usage and audit", () => {
         { start: hour(1), requests: 1, failures: 0 },
       ],
       daily: [{ start: new Date(Date.UTC(2030, 0, 1)).toISOString(), requests: 4, failures: 1 }],
+      // Successful uses per client address, most recently seen first (the refused one is not counted).
+      addresses: [
+        { ip: "198.51.100.1", firstSeen: usage.lastUsedAt, lastSeen: usage.lastUsedAt, count: 1 },
+        { ip: "203.0.113.9", firstSeen: hour(0), lastSeen: hour(0), count: 3 },
+      ],
     });
     expect(await h.admin.getToken(issued.token.id)).toMatchObject({ requestCount: 4, failedAttempts: 1 });
     expect((await h.http("GET", "/v1/tokens/tok_nope/usage", { token: h.adminToken })).status).toBe(404);
@@ -700,6 +705,48 @@ describe("management API: usage and audit", () => {
     expect(page1.items).toHaveLength(2);
     expect(page2.items[0]!.at <= page1.items[1]!.at).toBe(true);
     expect(new Set([...page1.items, ...page2.items].map((e) => e.id)).size).toBe(4);
+  });
+
+  it("filters the audit log by actor and action on the server, with the target and across pages", async () => {
+    await using h = await serviceHarness();
+    const writer = await h.admin.createToken({
+      name: "writer",
+      type: "admin",
+      scopes: ["tokens:read", "tokens:write"],
+    });
+    const api = h.client(writer.secret);
+    const mine = await api.createToken({ name: "by-writer" });
+    const theirs = await h.admin.createToken({ name: "by-admin" });
+    await api.updateToken(theirs.token.id, { description: "edited by writer" });
+    await api.updateToken(mine.token.id, { description: "edited too" });
+
+    const byWriter = await h.admin.audit({ actor: "writer" });
+    expect(byWriter.items.map((e) => `${e.action}:${e.targetName}`)).toEqual([
+      "token.update:by-writer",
+      "token.update:by-admin",
+      "token.create:by-writer",
+    ]);
+    expect(byWriter.items.every((e) => e.actor === "writer")).toBe(true);
+    const creates = await h.admin.audit({ action: "token.create" });
+    expect(creates.items.map((e) => e.targetName)).toEqual([
+      "by-admin",
+      "by-writer",
+      "writer",
+      "bootstrap-admin",
+    ]);
+    const both = await h.admin.audit({ actor: "writer", action: "token.update", targetId: theirs.token.id });
+    expect(both.items.map((e) => e.targetName)).toEqual(["by-admin"]);
+    // Pages follow the filter: the cursor of a filtered page continues the filtered list.
+    const first = await h.admin.audit({ actor: "writer", limit: 2 });
+    const next = await h.admin.audit({ actor: "writer", limit: 2, cursor: first.nextCursor! });
+    expect([...first.items, ...next.items]).toEqual(byWriter.items);
+    expect(next.nextCursor).toBeNull();
+    // Exact matches only, over HTTP as well; an unknown actor or action is an empty page, not an error.
+    const res = await h.http("GET", "/v1/audit?action=token.%25&actor=writer", { token: h.adminToken });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ items: [], nextCursor: null });
+    const empty = await h.http("GET", "/v1/audit?action=&actor=", { token: h.adminToken });
+    expect((empty.body.items as unknown[]).length).toBe(byWriter.items.length + 3);
   });
 });
 

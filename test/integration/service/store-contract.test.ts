@@ -535,7 +535,7 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     expect(names(await store.listTokens(OTHER, filter(), null, 100))).toEqual(["elsewhere"]);
   });
 
-  it("lists audit entries newest first, per account, by target, and pages before a seq", async () => {
+  it("lists audit entries newest first, per account, by target, actor and action, and pages before a seq", async () => {
     const { store } = await fresh();
     const a = token("a");
     const b = token("b");
@@ -544,7 +544,7 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     await store.saveToken(
       { ...a, enabled: false, version: 2 },
       1,
-      audit(a, "token.disable", { at: NOW + 2 }),
+      audit(a, "token.disable", { at: NOW + 2, actor: "ops" }),
     );
     await store.insertToken(token("c", { account: OTHER }), audit(null, "token.create", { account: OTHER }));
     await store.deleteToken(ACME, b.id, null, audit(b, "token.delete", { at: NOW + 3, sourceIp: null }));
@@ -562,6 +562,30 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
 
     const forA = await store.listAudit(ACME, { targetId: a.id, beforeSeq: null, limit: 100 });
     expect(forA.map((e) => e.action)).toEqual(["token.disable", "token.create"]);
+
+    // Actor and action filters match exactly, combine with each other and the target, and page.
+    const byAction = await store.listAudit(ACME, { action: "token.create", beforeSeq: null, limit: 100 });
+    expect(byAction.map((e) => e.targetName)).toEqual(["b", "a"]);
+    const byActor = await store.listAudit(ACME, { actor: "ops", beforeSeq: null, limit: 100 });
+    expect(byActor.map((e) => e.action)).toEqual(["token.disable"]);
+    expect(
+      await store.listAudit(ACME, {
+        actor: "bootstrap-admin",
+        action: "token.disable",
+        beforeSeq: null,
+        limit: 100,
+      }),
+    ).toEqual([]);
+    expect(
+      (
+        await store.listAudit(ACME, { actor: "bootstrap-admin", targetId: a.id, beforeSeq: null, limit: 100 })
+      ).map((e) => e.action),
+    ).toEqual(["token.create"]);
+    expect(
+      await store.listAudit(ACME, { action: "token.create", beforeSeq: byAction[0]!.seq, limit: 100 }),
+    ).toEqual([byAction[1]]);
+    expect(await store.listAudit(ACME, { action: "token.create%", beforeSeq: null, limit: 100 })).toEqual([]);
+    expect(await store.listAudit(OTHER, { actor: "ops", beforeSeq: null, limit: 100 })).toEqual([]);
 
     const firstPage = await store.listAudit(ACME, { beforeSeq: null, limit: 3 });
     const secondPage = await store.listAudit(ACME, { beforeSeq: firstPage.at(-1)!.seq, limit: 3 });
@@ -634,6 +658,45 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     expect(await store.usageBuckets(t1.id, h0 + 1)).toEqual([{ start: h0 + HOUR, requests: 3, failures: 0 }]);
     expect(await store.usageBuckets(t2.id, h0)).toEqual([{ start: h0, requests: 2, failures: 2 }]);
     expect(await store.usageBuckets(gone.id, 0)).toEqual([]);
+  });
+
+  it("keeps the client addresses each token was used from: first/last seen and count, the most recent 20", async () => {
+    const { store } = await fresh();
+    const t = token("addressed");
+    const other = token("other");
+    await store.insertToken(t, null);
+    await store.insertToken(other, null);
+    const use = (firstSeen: number, lastSeen: number, count: number) => ({ firstSeen, lastSeen, count });
+    await store.applyUsage([
+      usage(t.id, { addresses: new Map([["10.0.0.1", use(NOW, NOW + 5, 3)]]) }),
+      usage(other.id, { addresses: new Map([["192.0.2.9", use(NOW, NOW, 1)]]) }),
+    ]);
+    // Two deltas of one token in one batch, and a later flush: earliest first, latest last, counts added.
+    await store.applyUsage([
+      usage(t.id, { addresses: new Map([["10.0.0.1", use(NOW - 10, NOW + 1, 1)]]) }),
+      usage(t.id, { addresses: new Map([["10.0.0.2", use(NOW + 20, NOW + 20, 1)]]) }),
+    ]);
+    await store.applyUsage([usage(t.id, { addresses: new Map([["10.0.0.1", use(NOW + 30, NOW + 40, 2)]]) })]);
+    expect(await store.tokenAddresses(t.id)).toEqual([
+      { ip: "10.0.0.1", firstSeen: NOW - 10, lastSeen: NOW + 40, count: 6 },
+      { ip: "10.0.0.2", firstSeen: NOW + 20, lastSeen: NOW + 20, count: 1 },
+    ]);
+    expect(await store.tokenAddresses(other.id)).toEqual([
+      { ip: "192.0.2.9", firstSeen: NOW, lastSeen: NOW, count: 1 },
+    ]);
+
+    // 25 new addresses: only the 20 most recently seen are kept, the oldest (10.0.0.1, 10.0.0.2) dropped.
+    const many = new Map(
+      Array.from({ length: 25 }, (_, i) => [`198.51.100.${i}`, use(NOW + 100 + i, NOW + 100 + i, 1)]),
+    );
+    await store.applyUsage([usage(t.id, { addresses: many })]);
+    const kept = await store.tokenAddresses(t.id);
+    expect(kept.map((a) => a.ip)).toEqual(Array.from({ length: 20 }, (_, i) => `198.51.100.${24 - i}`));
+    expect(await store.tokenAddresses(other.id)).toHaveLength(1);
+
+    // A deleted token's addresses go with it.
+    await store.deleteToken(ACME, t.id, null, null);
+    expect(await store.tokenAddresses(t.id)).toEqual([]);
   });
 
   it("settles a same-millisecond last use by the usage-merge rule, whatever the flush or batch order", async () => {

@@ -28,6 +28,8 @@ describe("released migrations", () => {
       [4, "seen signatures", "2941d6f3b4502ebe"],
       [5, "token names unique ignoring case", "60befd9d736e5000"],
       [6, "account rate limit", "9ad75ebd1f495d39"],
+      [7, "token addresses", "4df8bd0455137e07"],
+      [8, "audit actor and action indexes", "0204edf09297ead9"],
     ]);
   });
 
@@ -39,6 +41,8 @@ describe("released migrations", () => {
       [4, "seen signatures", "233b7e612616a9ae"],
       [5, "token names unique ignoring case", "17c6a9feb80c0ee4"],
       [6, "account rate limit", "9ad75ebd1f495d39"],
+      [7, "token addresses", "495eaee04b983bca"],
+      [8, "audit actor and action indexes", "0204edf09297ead9"],
     ]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The one usage-merge rule (src/service/store/usage-merge.ts): counters and hourly buckets add up, the later
- * last use wins, and a same-millisecond tie is settled by the IPs alone (a known IP over none, then the one
+ * last use wins, per-address uses keep the earliest first and latest last sighting and add their counts, and a same-millisecond tie is settled by the IPs alone (a known IP over none, then the one
  * that sorts last), so the result never depends on the order of merging. The accumulator puts a failed
  * flush back with the same rule.
  */
@@ -75,6 +75,7 @@ describe("mergeUsage", () => {
       lastUsedAt: T,
       lastUsedIp: "198.51.100.7",
       hours: new Map([[T, { requests: 3, failures: 1 }]]),
+      addresses: new Map([["198.51.100.7", { firstSeen: T - 5, lastSeen: T, count: 3 }]]),
     });
     const b = totals({
       requests: 2,
@@ -83,6 +84,10 @@ describe("mergeUsage", () => {
       hours: new Map([
         [T, { requests: 1, failures: 0 }],
         [T + HOUR, { requests: 1, failures: 0 }],
+      ]),
+      addresses: new Map([
+        ["198.51.100.7", { firstSeen: T - 9, lastSeen: T - 7, count: 1 }],
+        ["2001:db8::1", { firstSeen: T + 9, lastSeen: T + 9, count: 1 }],
       ]),
     });
     const merged = mergeUsage(a, b);
@@ -95,7 +100,14 @@ describe("mergeUsage", () => {
         [T, { requests: 4, failures: 1 }],
         [T + HOUR, { requests: 1, failures: 0 }],
       ]),
+      // Per address: the earliest first-seen, the latest last-seen, the counts added.
+      addresses: new Map([
+        ["198.51.100.7", { firstSeen: T - 9, lastSeen: T, count: 4 }],
+        ["2001:db8::1", { firstSeen: T + 9, lastSeen: T + 9, count: 1 }],
+      ]),
     });
+    expect(mergeUsage(b, a)).toEqual(merged);
+    expect(a.addresses?.get("198.51.100.7")).toEqual({ firstSeen: T - 5, lastSeen: T, count: 3 });
     expect(a.hours.get(T)).toEqual({ requests: 3, failures: 1 });
     expect(b.hours.get(T)).toEqual({ requests: 1, failures: 0 });
     expect(merged.hours.get(T + HOUR)).not.toBe(b.hours.get(T + HOUR));
@@ -166,6 +178,12 @@ describe("UsageAccumulator", () => {
             [hour, { requests: 3, failures: 1 }],
             [hour + HOUR, { requests: 1, failures: 0 }],
           ]),
+          // Successful uses per address, including those of the failed flush; no address, no entry.
+          addresses: new Map([
+            ["203.0.113.9", { firstSeen: T, lastSeen: T, count: 1 }],
+            ["198.51.100.7", { firstSeen: T, lastSeen: T, count: 1 }],
+            ["10.0.0.1", { firstSeen: T, lastSeen: T, count: 1 }],
+          ]),
         },
       ],
     ]);
@@ -182,5 +200,11 @@ describe("UsageAccumulator", () => {
     await usage.flush();
     expect(applied[0]![0]).toMatchObject({ requests: 3, lastUsedAt: T, lastUsedIp: "203.0.113.9" });
     expect([...applied[0]![0]!.hours.values()]).toEqual([{ requests: 3, failures: 0 }]);
+    expect(applied[0]![0]!.addresses).toEqual(
+      new Map([
+        ["203.0.113.9", { firstSeen: T, lastSeen: T, count: 1 }],
+        ["10.0.0.1", { firstSeen: T, lastSeen: T, count: 2 }],
+      ]),
+    );
   });
 });

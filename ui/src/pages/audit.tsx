@@ -60,20 +60,27 @@ function distinct(values: string[]): string[] {
 }
 
 export function AuditPage() {
-  const load = useLoad(() => listAudit(), []);
   const [actor, setActor] = useState("");
   const [action, setAction] = useState("");
   const [token, setToken] = useState("");
+  // Actor and action are filtered by the API (over the whole log); the token text in the page.
+  const load = useLoad(() => listAudit({ actor, action }), [actor, action]);
+  // The choices offered: every actor and action seen in any list loaded on this page so far.
+  const [known, setKnown] = useState<{ actors: string[]; actions: string[] }>({ actors: [], actions: [] });
   useEffect(() => {
     document.title = "Audit log · tokenform";
   }, []);
+  useEffect(() => {
+    const loaded = load.value ?? [];
+    setKnown((k) => ({
+      actors: distinct([...k.actors, ...loaded.map((e) => e.actor)]),
+      actions: distinct([...k.actions, ...loaded.map((e) => e.action)]),
+    }));
+  }, [load.value]);
   const entries = load.value ?? [];
   const needle = token.trim().toLowerCase();
   const shown = entries.filter(
-    (e) =>
-      (!actor || e.actor === actor) &&
-      (!action || e.action === action) &&
-      (!needle || (e.targetName ?? "").toLowerCase().includes(needle) || e.targetId === token.trim()),
+    (e) => !needle || (e.targetName ?? "").toLowerCase().includes(needle) || e.targetId === token.trim(),
   );
   return (
     <section aria-labelledby="audit-title">
@@ -87,7 +94,7 @@ export function AuditPage() {
             onChange={(e) => setActor((e.target as HTMLSelectElement).value)}
           >
             <option value="">Any</option>
-            {distinct(entries.map((e) => e.actor)).map((a) => (
+            {known.actors.map((a) => (
               <option value={a}>{a}</option>
             ))}
           </select>
@@ -100,7 +107,7 @@ export function AuditPage() {
             onChange={(e) => setAction((e.target as HTMLSelectElement).value)}
           >
             <option value="">Any</option>
-            {distinct(entries.map((e) => e.action)).map((a) => (
+            {known.actions.map((a) => (
               <option value={a}>{a}</option>
             ))}
           </select>

@@ -1,11 +1,12 @@
 /**
  * The hygiene view: keys unused for 30+ days, keys expiring within 14 days, bursts of failed attempts
- * (an hour of the last 48 with 10 or more), and keys last used from an address this browser has not seen
- * them use before (the addresses seen are remembered in this browser's storage: addresses only, no key).
+ * (an hour of the last 48 with 10 or more), and keys used from a new address: the most recent address in
+ * the service's address history of the key was first seen within the last 24 hours, and the key had been
+ * used from another address before.
  */
 import { useEffect } from "preact/hooks";
 import { listTokens, tokenUsage } from "../api";
-import { DAY_MS, relative, when } from "../format";
+import { DAY_MS, HOUR_MS, relative, when } from "../format";
 import type { Token } from "../types";
 import { Failure, StatusBadge, useLoad } from "./common";
 
@@ -14,7 +15,10 @@ const EXPIRING_DAYS = 14;
 const BURST = 10;
 /** Tokens whose hourly usage is fetched to look for bursts (the ones with the most failures). */
 const BURST_CANDIDATES = 50;
-const SEEN_KEY = "tokenform.seenAddresses";
+/** An address first seen this many hours ago or less is new. */
+const NEW_ADDRESS_HOURS = 24;
+/** Tokens whose address history is fetched (the most recently used within that window). */
+const ADDRESS_CANDIDATES = 100;
 
 interface Burst {
   token: Token;
@@ -26,29 +30,25 @@ interface Findings {
   unused: Token[];
   expiring: Token[];
   bursts: Burst[];
-  newAddress: Array<{ token: Token; seen: string[] }>;
+  newAddress: Array<{ token: Token; address: string; firstSeen: string; seen: string[] }>;
 }
 
-/** Addresses each key was seen using, by token id (this browser's memory). */
-function newAddresses(tokens: Token[]): Findings["newAddress"] {
-  let seen: Record<string, string[]> = {};
-  try {
-    seen = JSON.parse(localStorage.getItem(SEEN_KEY) ?? "{}") as Record<string, string[]>;
-  } catch {
-    seen = {};
-  }
+/**
+ * Keys whose most recent address (from the service's per-key address history) was first seen within the
+ * last `NEW_ADDRESS_HOURS` hours, after the key had been used from another address: only keys used within
+ * that window can qualify, and the `ADDRESS_CANDIDATES` most recently used of them are looked at.
+ */
+async function newAddresses(tokens: Token[], now: number): Promise<Findings["newAddress"]> {
+  const since = now - NEW_ADDRESS_HOURS * HOUR_MS;
+  const candidates = tokens
+    .filter((t) => t.lastUsedAt !== null && Date.parse(t.lastUsedAt) >= since)
+    .sort((a, b) => (b.lastUsedAt ?? "").localeCompare(a.lastUsedAt ?? ""))
+    .slice(0, ADDRESS_CANDIDATES);
   const found: Findings["newAddress"] = [];
-  const next: Record<string, string[]> = {};
-  for (const t of tokens) {
-    const known = seen[t.id] ?? [];
-    if (t.lastUsedIp && known.length > 0 && !known.includes(t.lastUsedIp))
-      found.push({ token: t, seen: known });
-    next[t.id] = t.lastUsedIp && !known.includes(t.lastUsedIp) ? [...known, t.lastUsedIp].slice(-20) : known;
-  }
-  try {
-    localStorage.setItem(SEEN_KEY, JSON.stringify(next));
-  } catch {
-    // storage full or disabled: the check simply has no memory
+  for (const token of candidates) {
+    const [latest, ...before] = (await tokenUsage(token.id)).addresses;
+    if (latest && before.length > 0 && Date.parse(latest.firstSeen) >= since)
+      found.push({ token, address: latest.ip, firstSeen: latest.firstSeen, seen: before.map((a) => a.ip) });
   }
   return found;
 }
@@ -78,7 +78,7 @@ async function findings(): Promise<Findings> {
     }
   }
   bursts.sort((a, b) => b.start.localeCompare(a.start));
-  return { unused, expiring, bursts, newAddress: newAddresses(tokens) };
+  return { unused, expiring, bursts, newAddress: await newAddresses(tokens, now) };
 }
 
 function Name({ token }: { token: Token }) {
@@ -155,12 +155,12 @@ export function HygienePage() {
           <Group
             id="h-address"
             title="Used from a new address"
-            note="The service keeps each key's last address; this browser remembers the ones it has seen (addresses only), so a new browser starts with no memory."
-            empty="No key was last used from an address this browser has not seen it use before."
-            items={f.newAddress.map(({ token, seen }) => (
+            note={`The service keeps the 20 addresses each key was most recently used from; a key is listed when its latest address was first seen within the last ${NEW_ADDRESS_HOURS} hours and it had been used from another address before.`}
+            empty={`No key started being used from a new address in the last ${NEW_ADDRESS_HOURS} hours.`}
+            items={f.newAddress.map(({ token, address, firstSeen, seen }) => (
               <li key={token.id}>
-                <Name token={token} /> — last used from {token.lastUsedIp} {relative(token.lastUsedAt)}; seen
-                before: {seen.join(", ")}
+                <Name token={token} /> — used from {address}, first seen {relative(firstSeen)}; seen before:{" "}
+                {seen.join(", ")}
               </li>
             ))}
           />

@@ -143,7 +143,7 @@ export function TokenPage({ id, who }: { id: string; who: Me }) {
   useEffect(() => {
     getToken(id).then(setToken, (e: Error) => setError(e.message));
   }, [id, round]);
-  const audit = useLoad(() => listAudit(id), [id, token?.version]);
+  const audit = useLoad(() => listAudit({ targetId: id }), [id, token?.version]);
   useEffect(() => {
     document.title = `${token?.name ?? "Token"} · tokenform`;
   }, [token?.name]);
