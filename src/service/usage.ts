@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import type { PendingUsage } from "./lifecycle.js";
 import type { TokenStore, UsageDelta } from "./store/types.js";
-import { type AddressUse, isLaterUse, mergeAddressUse, mergeUsage } from "./store/usage-merge.js";
+import { type AddressUse, isLaterUse, mergeUsage } from "./store/usage-merge.js";
 import type { UsageSink } from "./usage-sink.js";
 
 const HOUR_MS = 3_600_000;
@@ -78,9 +78,14 @@ export class UsageAccumulator implements UsageSink {
     c.hourCounts.requests++;
     const lastUsedIp = ip ?? null;
     if (ip !== undefined) {
+      // Per request: update the entry in place (this counter owns it) rather than allocate a merged copy.
       const seen = c.addresses.get(ip);
-      const use = { firstSeen: now, lastSeen: now, count: 1 };
-      c.addresses.set(ip, seen ? mergeAddressUse(seen, use) : use);
+      if (seen === undefined) c.addresses.set(ip, { firstSeen: now, lastSeen: now, count: 1 });
+      else {
+        seen.count++;
+        if (now > seen.lastSeen) seen.lastSeen = now;
+        if (now < seen.firstSeen) seen.firstSeen = now;
+      }
     }
     if (isLaterUse({ lastUsedAt: now, lastUsedIp }, c)) {
       c.lastUsedAt = now;
