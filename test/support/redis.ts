@@ -9,6 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 
 /** A running throwaway Redis. */
 export interface RedisServer extends AsyncDisposable {
@@ -134,5 +135,23 @@ export async function startRedis(): Promise<RedisServer> {
     start: launch,
     dispose,
     [Symbol.asyncDispose]: dispose,
+  };
+}
+
+/**
+ * One throwaway Redis for a test file, as `usePostgres` gives one cluster: started in `beforeAll`,
+ * disposed in `afterAll`. Returns a getter (the server exists only once `beforeAll` has run).
+ */
+export function useRedis(): () => RedisServer {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+  return () => {
+    if (!server) throw new Error("useRedis: the Redis server is not started (beforeAll has not run)");
+    return server;
   };
 }

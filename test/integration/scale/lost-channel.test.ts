@@ -7,7 +7,7 @@
  */
 import { PassThrough } from "node:stream";
 import { Client } from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
 import { DISCONNECTED_TTL_MS } from "../../../src/service/cache.js";
 import { ManualClock } from "../../../src/service/clock.js";
@@ -23,23 +23,15 @@ import { openRedis } from "../../../src/service/redis/connection.js";
 import { PostgresStore } from "../../../src/service/store/postgres.js";
 import { LISTENER_APPLICATION_NAME } from "../../../src/service/store/postgres-invalidation.js";
 import { generateToken } from "../../../src/spec/token-format.js";
+import { useCleanups } from "../../support/cleanups.js";
 import { usePostgres } from "../../support/postgres.js";
-import { type RedisServer, startRedis } from "../../support/redis.js";
+import { useRedis } from "../../support/redis.js";
 import { startTcpProxy } from "../../support/tcp-proxy.js";
 
 const cluster = usePostgres();
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.dispose();
-});
+const redisServer = useRedis();
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = useCleanups();
 
 /** Bound of every wait for a state change (reconnection takes well under a second here). */
 const WAIT_MS = 15_000;
@@ -77,19 +69,19 @@ async function instance(url: string, options: Partial<ServiceOptions>): Promise<
     rateLimits: { keyPerMinute: 100_000, accountPerHour: null },
     ...options,
   });
-  cleanups.push(() => service.close());
+  cleanup(() => service.close());
   return service;
 }
 
 function client(service: RunningService): TokenformClient {
   const api = new TokenformClient({ baseUrl: service.url, token: service.adminToken, retries: 0 });
-  cleanups.push(() => api.close());
+  cleanup(() => api.close());
   return api;
 }
 
 async function redisClient() {
-  const connection = await openRedis(redis.url(4), { logger: silentLogger() });
-  cleanups.push(async () => {
+  const connection = await openRedis(redisServer().url(4), { logger: silentLogger() });
+  cleanup(async () => {
     await connection.quit().catch(() => connection.disconnect());
   });
   return connection;
@@ -126,13 +118,13 @@ describe("a lost invalidation channel", () => {
     const raw = doomed.secret.reveal();
     expect((await apiB.verify({ token: raw })).code).toBe("VALID");
 
-    await redis.stop();
+    await redisServer().stop();
     await until("B notices the loss", () => !connected(b));
     await apiA.deleteToken(doomed.token.id); // its broadcast fails: Redis is down
     clock.advance(DISCONNECTED_TTL_MS + 1);
     expect((await apiB.verify({ token: raw })).code).toBe("NOT_FOUND");
 
-    await redis.start();
+    await redisServer().start();
     await until("B resubscribes", () => connected(b));
     // Caching at the full TTL again: a key deleted where nobody is told stays valid on B past a second.
     const cached = await apiA.createToken({ name: "cached" });
@@ -158,9 +150,9 @@ describe("a lost invalidation channel", () => {
   it("Redis gone silent (no close, no reset): the heartbeat notices, B counts the channel lost, reconnects and resubscribes", async () => {
     const url = await cluster().createDatabase();
     const log = capturedLogger();
-    await using proxy = await startTcpProxy(redis.port);
+    await using proxy = await startTcpProxy(redisServer().port);
     const viaProxy = await openRedis(`redis://127.0.0.1:${proxy.port}/4`, { logger: silentLogger() });
-    cleanups.push(async () => viaProxy.disconnect());
+    cleanup(async () => viaProxy.disconnect());
     const bootstrap = generateToken("mcp_adm_");
     const a = await instance(url, { bootstrapToken: bootstrap, redis: await redisClient() });
     const b = await instance(url, { bootstrapToken: bootstrap, redis: viaProxy, logger: log.logger });
@@ -213,7 +205,7 @@ describe("a lost invalidation channel", () => {
 
     const admin = new Client({ connectionString: url });
     await admin.connect();
-    cleanups.push(() => admin.end());
+    cleanup(() => admin.end());
     const { rowCount } = await admin.query(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()",
       [LISTENER_APPLICATION_NAME],

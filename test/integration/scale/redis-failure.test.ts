@@ -7,23 +7,21 @@
  */
 import { PassThrough, Writable } from "node:stream";
 import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
 import type { RedisFailureMode } from "../../../src/service/redis/failure.js";
 import { serve } from "../../../src/service/serve.js";
 import type { RunningService } from "../../../src/service/service.js";
 import { signRequest } from "../../../src/service/signing.js";
 import { generateToken } from "../../../src/spec/token-format.js";
+import { useCleanups } from "../../support/cleanups.js";
 import { usePostgres } from "../../support/postgres.js";
 import { type RedisServer, startRedis } from "../../support/redis.js";
 import { type Instances, startInstances, verifyAt, verifyCode } from "./instances.js";
 
 const cluster = usePostgres();
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = useCleanups();
 
 /** A logger per instance whose lines the test can read. */
 function memoryLoggers(): { loggers: (i: number) => pino.Logger; lines: (i: number) => string[] } {
@@ -51,13 +49,13 @@ async function setup(
   mode: RedisFailureMode,
 ): Promise<{ redis: RedisServer; cluster: Instances; lines: (i: number) => string[] }> {
   const redis = await startRedis();
-  cleanups.push(() => redis.dispose());
+  cleanup(() => redis.dispose());
   const { loggers, lines } = memoryLoggers();
   const started = await startInstances(3, await cluster().createDatabase(), redis.url(0), {
     redisFailure: mode,
     loggers,
   });
-  cleanups.push(() => started.close());
+  cleanup(() => started.close());
   return { redis, cluster: started, lines };
 }
 
@@ -222,7 +220,7 @@ describe.each(["closed", "local"] as const)("Redis killed and restarted under lo
 describe("tokenform serve --redis-failure", () => {
   it("is read from TOKENFORM_REDIS_FAILURE by serve: two serves share limits, then fall back locally", async () => {
     const redis = await startRedis();
-    cleanups.push(() => redis.dispose());
+    cleanup(() => redis.dispose());
     const db = await cluster().createDatabase();
     const bootstrap = generateToken("mcp_adm_");
     const runs: Array<{ service: RunningService; logs: () => string; exited: Promise<number> }> = [];
@@ -253,13 +251,13 @@ describe("tokenform serve --redis-failure", () => {
         }),
       ]);
       runs.push({ service, logs: () => logs, exited });
-      cleanups.push(async () => {
+      cleanup(async () => {
         process.emit(signal, signal);
         expect(await exited).toBe(0);
       });
     }
     const api = new TokenformClient({ baseUrl: runs[0]!.service.url, token: bootstrap, retries: 0 });
-    cleanups.push(() => api.close());
+    cleanup(() => api.close());
     const token = (await api.createToken({ name: "served", rateLimit: { perMinute: 5 } })).secret.reveal();
     const shared: string[] = [];
     for (let i = 0; i < 6; i++) shared.push(await verifyCode(runs[i % 2]!.service, { token }));

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { request } from "undici";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
 import { type TokenformAuthOptions, tokenformAuth } from "../../../src/middleware/index.js";
 import {
@@ -19,14 +19,12 @@ import {
 } from "../../../src/service/index.js";
 import { PostgresStore } from "../../../src/service/store/postgres.js";
 import { generateToken } from "../../../src/spec/token-format.js";
+import { useCleanups } from "../../support/cleanups.js";
 import { usePostgres } from "../../support/postgres.js";
 import { rawRequest } from "../service/harness.js";
 
 const cluster = usePostgres();
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = useCleanups();
 
 const WAIT_MS = 5_000;
 
@@ -47,13 +45,13 @@ async function instance(url: string, options: Partial<ServiceOptions> = {}): Pro
     anonymousLoopbackVerify: false,
     ...options,
   });
-  cleanups.push(() => service.close());
+  cleanup(() => service.close());
   return service;
 }
 
 function client(service: RunningService, token = service.adminToken): TokenformClient {
   const api = new TokenformClient({ baseUrl: service.url, token, retries: 0 });
-  cleanups.push(() => api.close());
+  cleanup(() => api.close());
   return api;
 }
 
@@ -91,7 +89,7 @@ async function subscribe(service: RunningService, token: string) {
     .finally(() => {
       ended = true;
     });
-  cleanups.push(async () => {
+  cleanup(async () => {
     res.body.destroy();
     await reading;
   });
@@ -108,7 +106,7 @@ async function guarded(options: TokenformAuthOptions) {
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  cleanups.push(async () => {
+  cleanup(async () => {
     await auth.close();
     server.closeAllConnections();
     await new Promise((r) => server.close(r));

@@ -4,29 +4,21 @@
  * refused by the first right after, well before its cache TTL (60 s here), because the writer broadcasts
  * an invalidation: Redis pub/sub when the deployment has Redis, PostgreSQL LISTEN/NOTIFY otherwise.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TokenformClient } from "../../../src/api/client.js";
 import { type RunningService, type ServiceOptions, startService } from "../../../src/service/index.js";
 import { silentLogger } from "../../../src/service/logger.js";
 import { openRedis } from "../../../src/service/redis/connection.js";
 import { PostgresStore } from "../../../src/service/store/postgres.js";
 import { generateToken } from "../../../src/spec/token-format.js";
+import { useCleanups } from "../../support/cleanups.js";
 import { usePostgres } from "../../support/postgres.js";
-import { type RedisServer, startRedis } from "../../support/redis.js";
+import { useRedis } from "../../support/redis.js";
 
 const cluster = usePostgres();
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.dispose();
-});
+const redisServer = useRedis();
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = useCleanups();
 
 /** How long a test waits for a refusal at most: far under the 60 s cache TTL, far over the target lag. */
 const WAIT_MS = 5_000;
@@ -39,13 +31,13 @@ async function instance(url: string, options: Partial<ServiceOptions> = {}): Pro
     rateLimits: { keyPerMinute: 100_000, accountPerHour: null },
     ...options,
   });
-  cleanups.push(() => service.close());
+  cleanup(() => service.close());
   return service;
 }
 
 function client(service: RunningService): TokenformClient {
   const api = new TokenformClient({ baseUrl: service.url, token: service.adminToken, retries: 0 });
-  cleanups.push(() => api.close());
+  cleanup(() => api.close());
   return api;
 }
 
@@ -70,8 +62,8 @@ async function deployment(withRedis: boolean): Promise<RunningService[]> {
   for (let i = 0; i < 3; i++) {
     const options: Partial<ServiceOptions> = { bootstrapToken: bootstrap };
     if (withRedis) {
-      const client = await openRedis(redis.url(3), { logger: silentLogger() });
-      cleanups.push(async () => {
+      const client = await openRedis(redisServer().url(3), { logger: silentLogger() });
+      cleanup(async () => {
         await client.quit().catch(() => client.disconnect());
       });
       options.redis = client;
