@@ -22,6 +22,7 @@ import { fingerprintOf, type SecretValue } from "../../api/secret.js";
 import type { AwsSecretsManagerDestination } from "../../destinations/aws-secrets-manager/index.js";
 import { destinationId } from "../../spec/resolved.js";
 import { type SinkLogger, silentLogger } from "../logger.js";
+import { deliveryReceipt } from "../receipt.js";
 import {
   type DeliveryContext,
   DeliveryError,
@@ -264,23 +265,15 @@ export class AwsSecretsManagerSink implements Sink<AwsSecretsManagerDestination>
     outcome: "created" | "updated",
     versionId: string | undefined,
   ): DeliveryReceipt {
-    const destination = destinationId(d);
-    this.#logger.info(
-      {
-        sink: "awsSecretsManager",
-        destination,
-        fingerprint: secret.fingerprint,
-        outcome,
-        token: context.tokenName,
-      },
-      "delivered secret to AWS Secrets Manager",
-    );
-    return {
-      destination,
-      deliveredAt: new Date().toISOString(),
+    return deliveryReceipt(this.#logger, {
+      sink: "awsSecretsManager",
+      place: "AWS Secrets Manager",
+      destination: destinationId(d),
+      secret,
       outcome,
-      ...(versionId ? { version: versionId } : {}),
-    };
+      context,
+      version: versionId,
+    });
   }
 }
 

@@ -13,6 +13,7 @@ import type { Octokit } from "@octokit/rest";
 import type { SecretValue } from "../../api/secret.js";
 import { destinationId, type GithubDestination } from "../../spec/resolved.js";
 import { type SinkLogger, silentLogger } from "../logger.js";
+import { deliveryReceipt } from "../receipt.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry.js";
 import {
   type DeliveryContext,
@@ -159,11 +160,14 @@ export class GithubSink implements Sink<GithubDestination> {
       }
       // GitHub answers 201 when it created the secret and 204 when it replaced one; both are success.
       const outcome = status === 201 ? "created" : "updated";
-      this.#logger.info(
-        { sink: "github", destination, fingerprint: secret.fingerprint, outcome, token: context.tokenName },
-        "delivered secret to GitHub",
-      );
-      return { destination, deliveredAt: new Date().toISOString(), outcome };
+      return deliveryReceipt(this.#logger, {
+        sink: "github",
+        place: "GitHub",
+        destination,
+        secret,
+        outcome,
+        context,
+      });
     } catch (error) {
       throw githubDeliveryError(error, {
         destination,

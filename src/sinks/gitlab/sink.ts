@@ -15,6 +15,7 @@
 import { fingerprintOf, type SecretValue } from "../../api/secret.js";
 import { destinationId, type GitlabDestination } from "../../spec/resolved.js";
 import { type SinkLogger, silentLogger } from "../logger.js";
+import { deliveryReceipt } from "../receipt.js";
 import { messageOf } from "../redact.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry.js";
 import {
@@ -257,11 +258,14 @@ export class GitlabSink implements Sink<GitlabDestination> {
     context: DeliveryContext,
     outcome: "created" | "updated",
   ): DeliveryReceipt {
-    this.#logger.info(
-      { sink: "gitlab", destination, fingerprint: secret.fingerprint, outcome, token: context.tokenName },
-      "delivered secret to GitLab",
-    );
-    return { destination, deliveredAt: new Date().toISOString(), outcome };
+    return deliveryReceipt(this.#logger, {
+      sink: "gitlab",
+      place: "GitLab",
+      destination,
+      secret,
+      outcome,
+      context,
+    });
   }
 
   #apiFor(destination: string, target: GitlabTarget): GitlabApi {

@@ -13,6 +13,7 @@ import type { GoogleSecretManagerDestination } from "../../destinations/google-s
 import { destinationId } from "../../spec/resolved.js";
 import { JsonApi, type JsonRequest, type JsonResponse, SinkTransportError } from "../json-api.js";
 import { type SinkLogger, silentLogger } from "../logger.js";
+import { deliveryReceipt } from "../receipt.js";
 import { scrub } from "../redact.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry.js";
 import {
@@ -111,22 +112,15 @@ export class GoogleSecretManagerSink implements Sink<GoogleSecretManagerDestinat
     }
     const version = versionOf((res.data as SecretVersion | undefined)?.name);
     await this.#disableOlder(d, context, 2);
-    this.#logger.info(
-      {
-        sink: "googleSecretManager",
-        destination: destinationId(d),
-        fingerprint: secret.fingerprint,
-        outcome,
-        token: context.tokenName,
-      },
-      "delivered secret to Google Secret Manager",
-    );
-    return {
+    return deliveryReceipt(this.#logger, {
+      sink: "googleSecretManager",
+      place: "Google Secret Manager",
       destination: destinationId(d),
-      deliveredAt: new Date().toISOString(),
+      secret,
       outcome,
-      ...(version ? { version } : {}),
-    };
+      context,
+      version,
+    });
   }
 
   async inspect(

@@ -12,6 +12,7 @@ import type { KubernetesDestination } from "../../destinations/kubernetes/index.
 import { destinationId } from "../../spec/resolved.js";
 import { type JsonResponse, SinkTransportError } from "../json-api.js";
 import { type SinkLogger, silentLogger } from "../logger.js";
+import { deliveryReceipt } from "../receipt.js";
 import { scrub } from "../redact.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry.js";
 import {
@@ -93,22 +94,15 @@ export class KubernetesSink implements Sink<KubernetesDestination> {
     }
     const outcome = res.status === 201 ? "created" : "updated";
     const version = (res.data as V1Secret | undefined)?.metadata?.resourceVersion;
-    this.#logger.info(
-      {
-        sink: "kubernetes",
-        destination: destinationId(d),
-        fingerprint: secret.fingerprint,
-        outcome,
-        token: context.tokenName,
-      },
-      "delivered secret to Kubernetes",
-    );
-    return {
+    return deliveryReceipt(this.#logger, {
+      sink: "kubernetes",
+      place: "Kubernetes",
       destination: destinationId(d),
-      deliveredAt: new Date().toISOString(),
+      secret,
       outcome,
-      ...(version ? { version } : {}),
-    };
+      context,
+      version,
+    });
   }
 
   async inspect(

@@ -28,6 +28,7 @@ import type { VaultDestination } from "../../destinations/vault/index.js";
 import { destinationId } from "../../spec/resolved.js";
 import { JsonApi, type JsonRequest, type JsonResponse, SinkTransportError } from "../json-api.js";
 import { type SinkLogger, silentLogger } from "../logger.js";
+import { deliveryReceipt } from "../receipt.js";
 import { messageOf, scrub } from "../redact.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry.js";
 import {
@@ -118,22 +119,15 @@ export class VaultSink implements Sink<VaultDestination> {
       if (res.status === 200 || res.status === 204) {
         const version = (res.data as { data?: { version?: unknown } } | undefined)?.data?.version;
         const outcome = d.key in current.data ? "updated" : "created";
-        this.#logger.info(
-          {
-            sink: "vault",
-            destination: destinationId(d),
-            fingerprint: secret.fingerprint,
-            outcome,
-            token: context.tokenName,
-          },
-          "delivered secret to Vault",
-        );
-        return {
+        return deliveryReceipt(this.#logger, {
+          sink: "vault",
+          place: "Vault",
           destination: destinationId(d),
-          deliveredAt: new Date().toISOString(),
+          secret,
           outcome,
+          context,
           ...(typeof version === "number" ? { version: String(version) } : {}),
-        };
+        });
       }
       if (!(isCasConflict(res) && attempt === 0)) {
         throw vaultAnswerError(
