@@ -109,7 +109,7 @@ export class JsonApi {
 }
 
 /** `could not reach https://vault.example.com (ECONNREFUSED): …`: the cause, never the request. */
-export function networkMessage(error: unknown, origin: string): string {
+function networkMessage(error: unknown, origin: string): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const code = (cause as { code?: unknown } | undefined)?.code;
   const text = cause instanceof Error ? cause.message : String(cause);
@@ -117,7 +117,7 @@ export function networkMessage(error: unknown, origin: string): string {
 }
 
 /** A response body as JSON, its text when it is not JSON, undefined when empty. */
-export async function readBody(res: Response): Promise<unknown> {
+async function readBody(res: Response): Promise<unknown> {
   const text = await res.text().catch(() => "");
   if (text === "") return undefined;
   try {
