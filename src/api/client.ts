@@ -124,6 +124,19 @@ const OWNER_HEADER_NAME = OWNER_HEADER.toLowerCase();
 const TokenPageSchema = pageSchema(TokenSchema);
 const AuditPageSchema = pageSchema(AuditEntrySchema);
 
+/** A create or roll answer as an issued secret; a token waiting for its holder's pickup has none to give. */
+function issued(out: { token: Token; secret?: string | undefined }, request: string): IssuedSecret {
+  if (out.secret === undefined) {
+    throw new ApiError(
+      "conflict",
+      `${out.token.name} is picked up by its holder (tokenform pickup): the service released no secret`,
+      409,
+      request,
+    );
+  }
+  return { token: out.token, secret: new SecretValue(out.secret) };
+}
+
 export class TokenformClient implements TokenformApi {
   readonly baseUrl: string;
   readonly #token: SecretValue | undefined;
@@ -221,7 +234,18 @@ export class TokenformClient implements TokenformApi {
       repeat: "unsafe",
       schema: CreateTokenResponseSchema,
     });
-    return { token: out.token, secret: new SecretValue(out.secret) };
+    return issued(out, "POST /v1/tokens");
+  }
+
+  async createPickupToken(body: CreateTokenRequest): Promise<Token> {
+    const out = await this.#send({
+      method: "POST",
+      path: "/v1/tokens",
+      body,
+      repeat: "unsafe",
+      schema: CreateTokenResponseSchema,
+    });
+    return out.token;
   }
 
   updateToken(id: string, patch: UpdateTokenRequest, options: { ifMatch?: number } = {}): Promise<Token> {
@@ -264,7 +288,23 @@ export class TokenformClient implements TokenformApi {
       repeat: "unsafe",
       schema: CreateTokenResponseSchema,
     });
-    return { token: out.token, secret: new SecretValue(out.secret) };
+    return issued(out, `POST /v1/tokens/${id}/roll`);
+  }
+
+  async rollToPickup(
+    id: string,
+    body: RollTokenRequest = {},
+    options: { ifMatch?: number } = {},
+  ): Promise<Token> {
+    const out = await this.#send({
+      method: "POST",
+      path: `/v1/tokens/${encodeURIComponent(id)}/roll`,
+      body,
+      headers: ifMatchHeader(options.ifMatch),
+      repeat: "unsafe",
+      schema: CreateTokenResponseSchema,
+    });
+    return out.token;
   }
 
   async deleteToken(id: string, options: { ifMatch?: number } = {}): Promise<void> {

@@ -51,6 +51,13 @@ export interface TokenformApi {
   /** `ifMatch` (as for every write below) makes the call fail with `precondition_failed` if the token moved. */
   confirmToken(id: string, deliveries?: DeliveryRecord[], options?: { ifMatch?: number }): Promise<Token>;
   rollToken(id: string, request?: RollTokenRequest, options?: { ifMatch?: number }): Promise<IssuedSecret>;
+  /**
+   * Creates a token its holder picks up (`request.pickup` set): no secret comes back; it waits for the
+   * holder's `tokenform pickup`.
+   */
+  createPickupToken(request: CreateTokenRequest): Promise<Token>;
+  /** Rolls a picked-up token: the new secret waits for the holder's next pickup (none comes back). */
+  rollToPickup(id: string, request?: RollTokenRequest, options?: { ifMatch?: number }): Promise<Token>;
   deleteToken(id: string, options?: { ifMatch?: number }): Promise<void>;
   verify(request: VerifyRequest): Promise<VerifyResponse>;
   usage(id: string): Promise<Usage>;

@@ -44,6 +44,9 @@ export type ApiErrorType =
  */
 export const API_ERROR_STATUS: { readonly [C in ApiErrorCode]: number } = {
   bad_request: 400,
+  // A pickup not yet approved, and one expired or already claimed (RFC 8628 §3.5's device-flow answers).
+  authorization_pending: 400,
+  expired_token: 400,
   invalid_body: 400,
   unauthorized: 401,
   invalid_api_key: 401,

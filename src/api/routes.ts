@@ -11,11 +11,17 @@ import { TOKEN_TYPES } from "../spec/schema.js";
 import {
   AccountSchema,
   AuditEntrySchema,
+  ClaimPickupRequestSchema,
+  ClaimPickupResponseSchema,
   ConfirmTokenRequestSchema,
   CreateTokenRequestSchema,
   CreateTokenResponseSchema,
+  DeliveredPickupRequestSchema,
   LeakAlertSchema,
   LeakAnswerSchema,
+  OpenPickupRequestSchema,
+  OpenPickupResponseSchema,
+  PickupSchema,
   pageSchema,
   RollTokenRequestSchema,
   TokenSchema,
@@ -93,6 +99,7 @@ export interface RouteDefinition {
 /** Descriptions of the path parameters routes use. */
 export const PATH_PARAMETERS: Record<string, string> = {
   id: "Token id (`tok_…`).",
+  code: "A pickup's user code as the holder's CLI shows it, e.g. `WDJB-MJHT` (case and dash optional).",
 };
 
 const pageParams = {
@@ -136,6 +143,7 @@ export const API_ROUTES = {
       status: { schema: TokenStatusSchema },
       type: { schema: z.enum(TOKEN_TYPES) },
       name: { schema: z.string(), description: "Only the token with this name." },
+      holder: { schema: z.string(), description: "Only the tokens of this holder." },
       destination: {
         schema: z.string(),
         description: "Only the token holding this destination (a claim id).",
@@ -288,6 +296,55 @@ export const API_ROUTES = {
       description: "Per reported key: its SHA-256, type and label.",
       schema: LeakAnswerSchema,
     },
+  },
+  openPickup: {
+    method: "POST",
+    path: "/v1/pickups",
+    access: "public",
+    summary:
+      "A holder's CLI asks for the keys waiting for them (`tokenform pickup`): a device flow. The answer's " +
+      "user code is approved by an admin (`POST /v1/pickups/{code}/approve`); a key sent with the request " +
+      "(Authorization, any type) whose holder is `holder` approves it at once. 404 when no key waits.",
+    body: { schema: OpenPickupRequestSchema, required: true },
+    errors: [401, 403, 404],
+    response: { status: 201, description: "The session.", schema: OpenPickupResponseSchema },
+  },
+  getPickup: {
+    method: "GET",
+    path: "/v1/pickups/{code}",
+    access: "read",
+    summary: "A pickup session by its user code: holder, keys, requester's address (scope tokens:read).",
+    response: { status: 200, description: "The session.", schema: PickupSchema },
+  },
+  approvePickup: {
+    method: "POST",
+    path: "/v1/pickups/{code}/approve",
+    access: "write",
+    summary:
+      "Approve a waiting pickup (scope tokens:write, and authority over each key it releases): the holder's " +
+      "next poll receives the keys' new secrets, once.",
+    errors: [409],
+    response: { status: 200, description: "The approved session.", schema: PickupSchema },
+  },
+  claimPickup: {
+    method: "POST",
+    path: "/v1/pickups/claim",
+    access: "public",
+    summary:
+      "The holder's CLI polls with its device code: 400 `authorization_pending` until approved, then the " +
+      "released secrets once; 400 `expired_token` for an expired, unknown or already claimed code.",
+    body: { schema: ClaimPickupRequestSchema, required: true },
+    errors: [400],
+    response: { status: 200, description: "The released keys.", schema: ClaimPickupResponseSchema },
+  },
+  confirmPickup: {
+    method: "POST",
+    path: "/v1/pickups/delivered",
+    access: "public",
+    summary: "The holder's CLI confirms it wrote the released keys (audited as token.picked_up).",
+    body: { schema: DeliveredPickupRequestSchema, required: true },
+    errors: [400, 409],
+    response: { status: 200, description: "How many keys were confirmed." },
   },
 } as const satisfies Record<string, RouteDefinition>;
 

@@ -17,7 +17,14 @@ import {
   MAX_SCOPES,
   MAX_TOOL_PATTERNS,
 } from "../spec/limits.js";
-import { OWNER_PATTERN, SCOPE_PATTERN, TOKEN_TYPES, TOOL_PATTERN } from "../spec/schema.js";
+import {
+  holderSchema,
+  OWNER_PATTERN,
+  PickupTargetSchema,
+  SCOPE_PATTERN,
+  TOKEN_TYPES,
+  TOOL_PATTERN,
+} from "../spec/schema.js";
 import { findSecrets } from "../spec/secrets.js";
 
 /** Label key under which the owning TokenSet (`metadata.owner`) is recorded on a token. */
@@ -100,6 +107,20 @@ export const PreviousSecretSchema = z.object({
   ),
 });
 
+/** A token's pickup target (as the spec writes it) and whether a secret waits for its holder. */
+export const TokenPickupSchema = z.object({
+  client: PickupTargetSchema.shape.client,
+  server: z.string(),
+  url: z.string(),
+  header: z.enum(["bearer", "x-api-key", "api-token"]),
+  waitingSince: Timestamp.nullable().describe(
+    "When a secret started waiting for the holder's pickup (created, or rolled); null when nothing waits.",
+  ),
+  pickedUpAt: Timestamp.nullable().describe("When a secret was last released to the holder's pickup."),
+  deliveredAt: Timestamp.nullable().describe("When the holder's CLI last confirmed writing it."),
+});
+export type TokenPickupView = z.infer<typeof TokenPickupSchema>;
+
 /** The token resource as the API returns it. Never contains a secret. */
 export const TokenSchema = z.object({
   id: z.string().describe("Opaque stable id, e.g. `tok_…`."),
@@ -150,6 +171,18 @@ export const TokenSchema = z.object({
   requestCount: z.int().nonnegative(),
   failedAttempts: z.int().nonnegative(),
   version: z.int().positive().describe('Incremented on every change; the `ETag` is `"<version>"`.'),
+  holder: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe(
+      "The person the key is for; null when none is named. Absent from services that predate holders.",
+    ),
+  pickup: TokenPickupSchema.nullable()
+    .default(null)
+    .describe(
+      "Where the holder picks the key up (`tokenform pickup`); null when apply delivers it. Absent from services that predate pickups.",
+    ),
 });
 export type Token = z.infer<typeof TokenSchema>;
 
@@ -252,6 +285,12 @@ const settings = {
     .describe(
       "The destinations this token holds, replacing its claims: 409 when another owner's token holds one; a token with the same owner label hands it over.",
     ),
+  holder: holderSchema.nullable().optional(),
+  pickup: PickupTargetSchema.nullable()
+    .optional()
+    .describe(
+      "Where the holder picks the key up (`tokenform pickup`): on create the secret is not returned but waits for the holder, and a roll opens a new pickup instead of returning one. null: apply delivers it.",
+    ),
 };
 
 /**
@@ -279,7 +318,12 @@ export type CreateTokenRequest = z.input<typeof CreateTokenRequestSchema>;
 
 export const CreateTokenResponseSchema = z.object({
   token: TokenSchema,
-  secret: z.string().describe("The raw secret. Returned only here and by roll."),
+  secret: z
+    .string()
+    .optional()
+    .describe(
+      "The raw secret. Returned only here and by roll; absent for a token its holder picks up (`pickup`), whose secret is released to that pickup alone.",
+    ),
 });
 
 export const UpdateTokenRequestSchema = z.strictObject({
@@ -510,6 +554,68 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** `POST /v1/pickups`: a holder's CLI asks for the keys waiting for them (a device flow, RFC 8628 style). */
+export const OpenPickupRequestSchema = z.strictObject({
+  holder: holderSchema,
+  account: z
+    .string()
+    .max(64)
+    .optional()
+    .describe("The account to pick up from, when no key is sent (default: the service's first account)."),
+});
+
+export const OpenPickupResponseSchema = z.object({
+  userCode: z.string().describe("The short code to show the holder and give an approver, e.g. `WDJB-MJHT`."),
+  deviceCode: z
+    .string()
+    .describe("The secret the requesting CLI polls with (`POST /v1/pickups/claim`); never shown to people."),
+  expiresAt: Timestamp,
+  interval: z.int().positive().describe("Seconds to wait between polls."),
+  approved: z.boolean().describe("True when the key sent with the request was the holder's own."),
+  tokens: z.int().nonnegative().describe("How many keys wait for this holder."),
+});
+
+/** A pickup session as an approver sees it (`GET /v1/pickups/{code}`). */
+export const PickupSchema = z.object({
+  userCode: z.string(),
+  account: z.string(),
+  holder: z.string(),
+  state: z.enum(["waiting", "approved", "claimed", "delivered", "expired"]),
+  tokens: z.array(
+    z.object({ id: z.string(), name: z.string(), client: z.string(), server: z.string(), url: z.string() }),
+  ),
+  requesterIp: z.string().nullable(),
+  createdAt: Timestamp,
+  expiresAt: Timestamp,
+  approvedBy: z.string().nullable(),
+});
+export type Pickup = z.infer<typeof PickupSchema>;
+
+export const ClaimPickupRequestSchema = z.strictObject({
+  deviceCode: z.string().min(1).max(128),
+});
+
+/** The released secrets, once: each with the client entry it is written into. */
+export const ClaimPickupResponseSchema = z.object({
+  tokens: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      secret: z.string(),
+      client: PickupTargetSchema.shape.client,
+      server: z.string(),
+      url: z.string(),
+      header: z.enum(["bearer", "x-api-key", "api-token"]),
+    }),
+  ),
+});
+export type ClaimedPickup = z.infer<typeof ClaimPickupResponseSchema>;
+
+export const DeliveredPickupRequestSchema = z.strictObject({
+  deviceCode: z.string().min(1).max(128),
+  tokens: z.array(z.string().max(64)).max(100).describe("Ids of the keys the CLI wrote."),
+});
+
 /** Error codes of the management API; one table maps each to its HTTP status (src/api/errors.ts). */
 export const API_ERROR_CODES = [
   "bad_request",
@@ -534,6 +640,8 @@ export const API_ERROR_CODES = [
   "invalid_signature",
   "replayed_request",
   "method_not_allowed",
+  "authorization_pending",
+  "expired_token",
   "internal",
   "unavailable",
 ] as const;

@@ -99,5 +99,15 @@ export function toApiToken(token: StoredToken, now: number, unflushed?: PendingU
     requestCount: token.requestCount + (unflushed?.requests ?? 0),
     failedAttempts: token.failedAttempts + (unflushed?.failures ?? 0),
     version: token.version,
+    holder: token.holder,
+    pickup: token.pickup && {
+      client: token.pickup.client,
+      server: token.pickup.server,
+      url: token.pickup.url,
+      header: token.pickup.header,
+      waitingSince: isoOrNull(token.pickup.openedAt),
+      pickedUpAt: isoOrNull(token.pickup.releasedAt),
+      deliveredAt: isoOrNull(token.pickup.deliveredAt),
+    },
   };
 }

@@ -37,6 +37,7 @@ import { defaultInvalidation } from "./invalidation-select.js";
 import type { LeakAction } from "./leaks.js";
 import { listen } from "./listen.js";
 import { silentLogger } from "./logger.js";
+import { Pickups } from "./pickups.js";
 import { type Limiter, RateLimiter } from "./ratelimit.js";
 import type { RedisFailureMode } from "./redis/failure.js";
 import { sharedState } from "./redis/shared.js";
@@ -119,6 +120,11 @@ export interface ServiceOptions {
    * secret gets: `disable` (default), `roll` (no overlap) or `report` (src/service/leaks.ts).
    */
   leaks?: { keysUrl?: string; action?: LeakAction; fetch?: typeof globalThis.fetch };
+  /**
+   * Holders' pickups (`tokenform pickup`, src/service/pickups.ts): how long a session waits for approval
+   * and its claim (default 900 s), and the seconds a CLI waits between polls (default 5).
+   */
+  pickups?: { ttlSeconds?: number; intervalSeconds?: number };
   /** Usage flush interval in ms (default 1000; only for the default usage sink). */
   usageFlushMs?: number;
   /** Sweeper interval in ms (default 30 000; 0 disables the timer — call `sweep()` yourself). */
@@ -191,6 +197,7 @@ interface ServiceParts {
   prefixes: TokenPrefixes;
   trust: ProxyTrust;
   store: TokenStore;
+  digester: Digester;
   limiter: Limiter;
   usage: UsageSink;
   verifier: Verifier;
@@ -271,6 +278,7 @@ async function wire(options: ServiceOptions): Promise<ServiceParts> {
     prefixes,
     trust,
     store,
+    digester,
     limiter,
     usage,
     verifier,
@@ -308,6 +316,14 @@ async function serveHttp(
       },
       requireIfMatch: options.requireIfMatch ?? false,
       streams,
+      pickups: new Pickups({
+        store: parts.store,
+        manager,
+        verifier,
+        clock: parts.clock,
+        digester: parts.digester,
+        ...options.pickups,
+      }),
       leaks: new GithubLeakAlerts({
         keys: new GithubAlertKeys({ url: options.leaks?.keysUrl, fetch: options.leaks?.fetch }),
         manager,

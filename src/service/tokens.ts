@@ -30,7 +30,7 @@ import { displayPrefixOf, fingerprintOf, SecretValue } from "../api/secret.js";
 import { checkCidr } from "../spec/address.js";
 import { parseDuration } from "../spec/duration.js";
 import { nameProblem } from "../spec/identifiers.js";
-import type { TokenType } from "../spec/schema.js";
+import type { PickupTarget as PickupTargetInput, TokenType } from "../spec/schema.js";
 import { generateToken, randomBase62 } from "../spec/token-format.js";
 import { normaliseTools } from "../spec/tools.js";
 import { type Authority, exceedsAuthority, UNLIMITED } from "./authority.js";
@@ -52,6 +52,7 @@ import {
   type SecretRecord,
   StoreConflictError,
   type StoredToken,
+  type TokenPickup,
   type TokenPrefixes,
   type TokenRecord,
   type TokenStore,
@@ -152,6 +153,33 @@ function auditedFields(token: TokenRecord, now: number): Record<string, unknown>
     generation: presentedSecret(token).generation,
     deliveries: token.deliveries,
     destinations: token.destinations,
+    holder: token.holder,
+    pickup: token.pickup && {
+      client: token.pickup.client,
+      server: token.pickup.server,
+      url: token.pickup.url,
+      header: token.pickup.header,
+    },
+  };
+}
+
+/** A pickup target as set on create or update, its state kept from `before` (fresh when none). */
+function pickupOf(
+  target: PickupTargetInput | null | undefined,
+  before: TokenPickup | null,
+  openedAt: number | null,
+): TokenPickup | null {
+  if (target === undefined) return before;
+  if (target === null) return null;
+  return {
+    client: target.client,
+    server: target.server,
+    url: target.url,
+    header: target.header ?? "bearer",
+    openedAt: before ? before.openedAt : openedAt,
+    overlapSeconds: before?.overlapSeconds ?? null,
+    releasedAt: before?.releasedAt ?? null,
+    deliveredAt: before?.deliveredAt ?? null,
   };
 }
 
@@ -287,6 +315,7 @@ export class TokenManager {
       status?: TokenStatus;
       type?: TokenType;
       name?: string;
+      holder?: string;
       destination?: string;
       cursor?: string;
       limit?: string | number;
@@ -304,6 +333,7 @@ export class TokenManager {
         status: query.status,
         type: query.type,
         ...(query.name !== undefined ? { name: query.name } : {}),
+        ...(query.holder !== undefined ? { holder: query.holder } : {}),
         ...(query.destination !== undefined ? { destination: query.destination } : {}),
         now,
       },
@@ -521,6 +551,10 @@ export class TokenManager {
     };
   }
 
+  /**
+   * Creates a token with its secret. A token its holder picks up (`pickup`) is pending until a pickup
+   * releases a new secret, so the one minted here never authenticates: the API does not return it.
+   */
   async create(actor: Actor, input: CreateTokenInput): Promise<{ token: Token; secret: string }> {
     return this.#insert(actor, input);
   }
@@ -550,8 +584,9 @@ export class TokenManager {
       ratePerMinute: input.rateLimit?.perMinute ?? null,
       ratePerHour: input.rateLimit?.perHour ?? null,
       enabled: input.enabled ?? true,
-      pending: input.pending === true,
-      pendingExpiresAt: input.pending === true ? now + this.#pendingTtlMs : null,
+      // A key its holder picks up waits, pending without a deadline, until its secret is released to them.
+      pending: input.pending === true || Boolean(input.pickup),
+      pendingExpiresAt: input.pending === true && !input.pickup ? now + this.#pendingTtlMs : null,
       expiresAt:
         input.expiresAt != null
           ? Date.parse(input.expiresAt)
@@ -567,6 +602,8 @@ export class TokenManager {
       lastGeneration: 1,
       version: 1,
       secrets: [this.#newSecret(raw, 1, "current", now)],
+      holder: input.holder ?? null,
+      pickup: pickupOf(input.pickup, null, now),
     };
     await this.#requireAuthority(actor, "token.create", record);
     try {
@@ -677,6 +714,8 @@ export class TokenManager {
       deliveries: patch.deliveries ?? current.deliveries,
       destinations:
         patch.destinations === undefined ? current.destinations : uniqueSorted(patch.destinations),
+      holder: patch.holder === undefined ? current.holder : patch.holder,
+      pickup: pickupOf(patch.pickup, current.pickup, null),
     };
     const changes = diff(current, next, now);
     if (Object.keys(changes).length === 0) return this.#view(current, now);
@@ -743,13 +782,15 @@ export class TokenManager {
     id: string,
     input: RollTokenInput,
     ifMatch?: number,
-  ): Promise<{ token: Token; secret: string }> {
+  ): Promise<{ token: Token; secret?: string }> {
     const current = await this.#load(actor, id);
     this.#checkVersion(current, ifMatch);
     await this.#requireAuthority(actor, "token.roll", current);
     const overlapSeconds = parseDuration(input.overlap);
     if (overlapSeconds === undefined) throw new ServiceError("unprocessable", "overlap is not a duration");
     const now = this.#clock.now();
+    if (current.pickup)
+      return { token: await this.#openPickup(actor, current, overlapSeconds, input.overlap, now) };
     const account = await this.#account(current.account);
     const raw = generateToken(account.prefixes[current.type]);
     const generation = current.lastGeneration + 1;
@@ -789,6 +830,120 @@ export class TokenManager {
     };
     const token = await this.#save(actor, "token.roll", current, next, changes);
     return { token, secret: raw };
+  }
+
+  /**
+   * A roll of a key its holder picks up: nothing is minted now. The pickup opens (again), and the next
+   * approved pickup releases a new secret, the current one then living through `overlapSeconds`.
+   */
+  async #openPickup(
+    actor: Actor,
+    current: StoredToken,
+    overlapSeconds: number,
+    overlap: string,
+    now: number,
+  ): Promise<Token> {
+    const pickup = current.pickup!;
+    const next: TokenRecord = {
+      ...current,
+      pickup: { ...pickup, openedAt: now, overlapSeconds: current.pending ? null : overlapSeconds },
+      updatedAt: now,
+      version: current.version + 1,
+    };
+    return this.#save(actor, "token.roll", current, next, {
+      overlap: { from: null, to: overlap },
+      pickup: { from: pickup.openedAt === null ? null : "waiting", to: "waiting" },
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- pickups
+
+  /** The keys of `holder` in `account` whose secret waits for a pickup (at most 100, in creation order). */
+  async waitingFor(account: string, holder: string): Promise<StoredToken[]> {
+    const now = this.#clock.now();
+    const tokens = await this.#store.listTokens(account, { requirements: [], holder, now }, null, PAGE_MAX);
+    return tokens.filter((t) => t.pickup?.openedAt != null).slice(0, 100);
+  }
+
+  /** A token of `account` as stored (effective now), or undefined. */
+  async stored(account: string, id: string): Promise<StoredToken | undefined> {
+    const stored = await this.#store.getToken(account, id);
+    return stored && effectiveToken(stored, this.#clock.now());
+  }
+
+  /**
+   * Refuses (403, audited) an approver without authority over a key a pickup would release — the same rule
+   * as rolling it.
+   */
+  async requirePickupAuthority(actor: Actor, token: TokenRecord): Promise<void> {
+    await this.#requireAuthority(actor, "token.pickup", token);
+  }
+
+  /**
+   * Mints the secret waiting in a pickup of token `id` and returns it — the only time it is ever seen. A
+   * new key becomes active; a rolled one takes over, the previous secret living through the roll's
+   * overlap. Undefined when nothing waits any more (released already, or the token is gone).
+   */
+  async releaseToPickup(
+    account: string,
+    id: string,
+    approvedBy: string,
+  ): Promise<{ token: StoredToken; secret: string } | undefined> {
+    const now = this.#clock.now();
+    const current = await this.stored(account, id);
+    const pickup = current?.pickup;
+    if (!current || !pickup || pickup.openedAt === null) return undefined;
+    const accountRecord = await this.#account(account);
+    const raw = generateToken(accountRecord.prefixes[current.type]);
+    const generation = current.lastGeneration + 1;
+    const overlapMs = current.pending ? 0 : (pickup.overlapSeconds ?? 0) * 1000;
+    const secrets = [this.#newSecret(raw, generation, "current", now)];
+    for (const s of current.secrets) {
+      if (s.state === "previous") secrets.push(s);
+      else if (s.state === "current" && overlapMs > 0)
+        secrets.push({ ...s, state: "previous", expiresAt: now + overlapMs });
+    }
+    const next: TokenRecord = {
+      ...current,
+      pending: false,
+      pendingExpiresAt: null,
+      secrets,
+      lastGeneration: generation,
+      rotatedAt: now,
+      updatedAt: now,
+      version: current.version + 1,
+      pickup: { ...pickup, openedAt: null, overlapSeconds: null, releasedAt: now },
+    };
+    const actor: Actor = { account, name: approvedBy, tokenId: null, scopes: ["*"], ip: null };
+    const changes = { ...diff(current, next, now), pickup: { from: "waiting", to: "released" } };
+    const result = await this.#store.saveToken(
+      next,
+      current.version,
+      this.#auditRecord(actor, "token.pickup", next, changes),
+    );
+    await this.#invalidation.publish(current.id, account);
+    return result.ok ? { token: result.value, secret: raw } : undefined;
+  }
+
+  /** Records that the holder's CLI wrote the released secret of token `id` (audited as `token.picked_up`). */
+  async markPickedUp(account: string, id: string, by: string): Promise<void> {
+    const now = this.#clock.now();
+    const current = await this.stored(account, id);
+    if (!current?.pickup) return;
+    const next: TokenRecord = {
+      ...current,
+      pickup: { ...current.pickup, deliveredAt: now },
+      updatedAt: now,
+      version: current.version + 1,
+    };
+    const actor: Actor = { account, name: by, tokenId: null, scopes: ["*"], ip: null };
+    await this.#store.saveToken(
+      next,
+      current.version,
+      this.#auditRecord(actor, "token.picked_up", next, {
+        pickup: { from: "released", to: "delivered" },
+      }),
+    );
   }
 
   /**
@@ -855,13 +1010,14 @@ export class TokenManager {
 
   /**
    * Deletes lapsed pending tokens and lapsed session keys, and drops secrets whose pending roll or overlap
-   * lapsed. Versions are left alone for the latter (what the API shows does not change: lapsed parts were
+   * lapsed; deletes expired pickup sessions. Versions are left alone for the latter (what the API shows does not change: lapsed parts were
    * already hidden), so a sweep never makes a client's If-Match fail. Also forgets signed requests whose
    * replay window has passed. Returns how many tokens it touched.
    */
   async sweep(): Promise<number> {
     const now = this.#clock.now();
     await this.#store.pruneSignatures(now);
+    await this.#store.prunePickups(now);
     let touched = 0;
     for (;;) {
       const due = await this.#store.listDue(now, 200);

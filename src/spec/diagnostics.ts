@@ -41,6 +41,7 @@ export const DIAGNOSTIC_CODES = [
   "reserved_secret_name",
   "invalid_variable_name",
   "invalid_destination",
+  "invalid_url",
   // Rules between fields of one token.
   "conflicting_expiry",
   "overlap_not_shorter",
@@ -48,6 +49,8 @@ export const DIAGNOSTIC_CODES = [
   "expiry_in_past",
   "write_scope_read_only",
   "invalid_rename",
+  "pickup_without_holder",
+  "pickup_with_deliver",
   // Rules across the whole set.
   "duplicate_name",
   "duplicate_destination",

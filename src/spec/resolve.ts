@@ -117,6 +117,16 @@ export function resolveToken(
   if (token.rotate !== undefined) resolved.rotateTrigger = token.rotate;
   if (token.renamedFrom !== undefined) resolved.renamedFrom = token.renamedFrom;
   if (token.adopt === true) resolved.adopt = true;
+  if (token.holder !== undefined) resolved.holder = token.holder;
+  if (token.pickup !== undefined) {
+    const target = token.pickup.mcpClient;
+    resolved.pickup = {
+      client: target.client,
+      server: target.server,
+      url: target.url,
+      header: target.header ?? "bearer",
+    };
+  }
   if (source) resolved.source = source;
   return resolved;
 }

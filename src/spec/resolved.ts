@@ -3,7 +3,7 @@
  * the plan, the Terraform provider and the CDKTF construct consume; nothing downstream re-reads YAML.
  */
 import { type Destination, kindOf } from "../destinations/registry.js";
-import type { OnRemove, TokenType } from "./schema.js";
+import type { OnRemove, PickupTarget, TokenType } from "./schema.js";
 
 /** Where in a source file something was declared (1-based line and column). */
 export interface SourceLocation {
@@ -48,10 +48,25 @@ export interface ResolvedToken {
   /** Take over a token of this name that another owner, or nobody, manages; absent when not asked. */
   adopt?: true;
   deliver: Destination[];
+  /** The person the key is for; absent when none is named. */
+  holder?: string;
+  /**
+   * The MCP client entry the holder picks the key up into (`tokenform pickup`), header defaulted; absent
+   * when apply delivers the key (`deliver`).
+   */
+  pickup?: ResolvedPickup;
   onRemove: OnRemove;
   removalGraceSeconds: number;
   /** Where the entry was declared; absent for tokens built in code. */
   source?: SourceLocation;
+}
+
+/** A pickup target with its header form decided. */
+export interface ResolvedPickup {
+  client: PickupTarget["client"];
+  server: string;
+  url: string;
+  header: NonNullable<PickupTarget["header"]>;
 }
 
 /** A resolved set: the owner and its tokens in declaration order. */

@@ -16,6 +16,7 @@ import {
   type Delivery,
   type DestinationKindName,
 } from "../destinations/registry.js";
+import { HEADER_STYLES, MCP_CLIENTS } from "../mcp-clients/clients.js";
 import { DURATION_PATTERN, isDuration, parseDuration } from "./duration.js";
 import { MAX_NAME_LENGTH, nameProblem } from "./identifiers.js";
 import {
@@ -58,6 +59,14 @@ export {
   GITHUB_SECRET_PATTERN,
 } from "../destinations/github/index.js";
 export { GITLAB_KEY_PATTERN } from "../destinations/gitlab/index.js";
+
+/**
+ * A token's holder: the person the key is for, as the service records it and `tokenform pickup --holder`
+ * names it — a user name or an e-mail address (`alice`, `alice@example.com`).
+ */
+export const HOLDER_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$";
+/** A server's name in an MCP client's configuration (`mcpServers.<name>`). */
+export const CLIENT_SERVER_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
 
 /** Rotation overlap when a spec gives none (the seeds: "monitor for 24–48 hours"). */
 export const DEFAULT_ROTATION_OVERLAP = "48h";
@@ -151,6 +160,61 @@ const expiresAt = z.iso
   .datetime({ offset: true, error: "expected an RFC 3339 time such as 2030-06-30T00:00:00Z" })
   .describe("Absolute expiry time (RFC 3339).");
 
+export const holderSchema = z
+  .string()
+  .regex(new RegExp(HOLDER_PATTERN), {
+    message: "expected the holder's user name or e-mail address, e.g. alice or alice@example.com",
+  })
+  .describe("The person the key is for (a user name or e-mail address), e.g. `alice@example.com`.");
+
+/**
+ * Where a holder picks their key up into: an entry of an MCP client's own configuration file, written by
+ * `tokenform pickup` on the holder's machine (src/mcp-clients).
+ */
+export const PickupTargetSchema = z
+  .strictObject({
+    client: z
+      .enum(MCP_CLIENTS)
+      .describe("The MCP client: `cursor`, `claude-desktop`, `vscode` or `windsurf`."),
+    server: z
+      .string()
+      .regex(new RegExp(CLIENT_SERVER_PATTERN), {
+        message: "expected a server name such as acme-tools (letters, digits, _ . -; at most 64)",
+      })
+      .describe("The server's name in the client's configuration, e.g. `acme-tools`."),
+    url: z
+      .string()
+      .max(2048)
+      .superRefine((text, ctx) => {
+        let url: URL | undefined;
+        try {
+          url = new URL(text);
+        } catch {
+          url = undefined;
+        }
+        if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:") || url.username) {
+          report(
+            ctx,
+            "invalid_url",
+            "expected the MCP server's http(s) URL, e.g. https://mcp.example.com/mcp",
+          );
+        }
+      })
+      .describe("The MCP server's URL."),
+    header: z
+      .enum(HEADER_STYLES)
+      .optional()
+      .describe("How the client sends the key: `bearer` (default), `x-api-key` or `api-token`."),
+  })
+  .describe("An MCP client configuration entry the holder's `tokenform pickup` writes the key into.");
+
+/** `pickup:` of a token: one destination on the holder's own machine. */
+export const PickupSchema = z
+  .strictObject({ mcpClient: PickupTargetSchema })
+  .describe(
+    "The key is not delivered by apply: its holder picks it up with `tokenform pickup`, approved by an admin (`tokenform approve CODE`) or by the holder's own key.",
+  );
+
 /** Each destination kind's block (`src/destinations`), built with this module's zod. */
 const DELIVERY_BLOCK_SCHEMAS = Object.fromEntries(
   DESTINATION_KIND_NAMES.map((name) => [name, DESTINATION_KINDS[name].spec.schema(z)]),
@@ -218,6 +282,35 @@ function oneExpiry(
   }
 }
 
+/**
+ * A picked-up key is for one person and reaches only their machine: `pickup` needs a `holder`, and apply
+ * delivers such a key nowhere else (it never sees its secret).
+ */
+function pickupRules(
+  value: { pickup?: unknown; holder?: unknown; deliver?: unknown[] },
+  ctx: Parameters<typeof report>[0],
+): void {
+  if (value.pickup === undefined) return;
+  if (value.holder === undefined) {
+    report(
+      ctx,
+      "pickup_without_holder",
+      "a key picked up with `tokenform pickup` needs a holder: the person who picks it up (e.g. holder: alice@example.com)",
+      ["pickup"],
+      "key",
+    );
+  }
+  if (value.deliver !== undefined && value.deliver.length > 0) {
+    report(
+      ctx,
+      "pickup_with_deliver",
+      "a key its holder picks up is delivered nowhere else: apply never sees its secret; remove deliver, or declare a second token",
+      ["deliver"],
+      "key",
+    );
+  }
+}
+
 /** Settings shared by `defaults` and each token. */
 const common = {
   description: z.string().max(MAX_DESCRIPTION_LENGTH).optional().describe("What the token is for."),
@@ -253,6 +346,8 @@ export const TokenSpecSchema = z
     ...common,
     enabled: z.boolean().optional().describe("Disabled tokens exist but cannot authenticate (default true)."),
     deliver: z.array(DeliverySchema).optional().describe("Where the secret is delivered."),
+    holder: holderSchema.optional(),
+    pickup: PickupSchema.optional(),
     rotate: z
       .string()
       .optional()
@@ -270,6 +365,7 @@ export const TokenSpecSchema = z
       ),
   })
   .superRefine(oneExpiry)
+  .superRefine(pickupRules)
   .describe("One API token.");
 
 /** Values merged into every token that does not set them. */
@@ -308,6 +404,7 @@ export type { GithubDelivery } from "../destinations/github/index.js";
 export type { GitlabDelivery } from "../destinations/gitlab/index.js";
 export type { Delivery } from "../destinations/registry.js";
 export type TokenSpec = z.infer<typeof TokenSpecSchema>;
+export type PickupTarget = z.infer<typeof PickupTargetSchema>;
 export type Defaults = z.infer<typeof DefaultsSchema>;
 export type TokenSet = z.infer<typeof TokenSetSchema>;
 /** The document as a CDKTF user or a test writes it in TypeScript (same shape as YAML). */

@@ -87,6 +87,8 @@ export function applied(spec: ResolvedToken, overrides: Partial<Token> = {}): To
     requestCount: 1,
     failedAttempts: 0,
     version: 3,
+    holder: null,
+    pickup: null,
     ...overrides,
   };
   return token;

@@ -72,6 +72,8 @@ function token(overrides: Partial<Token> = {}): Token {
     requestCount: 0,
     failedAttempts: 0,
     version: 3,
+    holder: null,
+    pickup: null,
     ...overrides,
   };
 }

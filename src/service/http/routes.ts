@@ -12,7 +12,10 @@ import {
   type RouteDefinition,
 } from "../../api/routes.js";
 import type { AccountSettings } from "../accounts.js";
+import { credentialFromHeaders } from "../credentials.js";
+import { ServiceError } from "../errors.js";
 import type { GithubLeakAlerts } from "../github-leak-alerts.js";
+import type { Pickups } from "../pickups.js";
 import type { TokenManager } from "../tokens.js";
 import type { Verifier } from "../verifier.js";
 import type { Reply, RequestContext } from "./context.js";
@@ -40,6 +43,8 @@ export interface RouteDeps {
   streams: InvalidationStreams;
   /** GitHub secret scanning's alerts (`POST /v1/leaks/github`). */
   leaks: GithubLeakAlerts;
+  /** Holders picking up their keys (`/v1/pickups`). */
+  pickups: Pickups;
 }
 
 /** A verdict is about a secret: never cached (one shared object, never written). */
@@ -82,7 +87,9 @@ function handlers(deps: RouteDeps): Handlers {
     },
     listTokens: async ({ actor, query }) => ({ status: 200, body: await manager.list(actor!, query) }),
     createToken: async (ctx) => {
-      const issued = await manager.create(ctx.actor!, ctx.body);
+      const created = await manager.create(ctx.actor!, ctx.body);
+      // A key its holder picks up is released to that pickup alone, never to its creator.
+      const issued = created.token.pickup ? { token: created.token } : created;
       return tokenReply(201, issued, {
         Location: `/v1/tokens/${issued.token.id}`,
         "Cache-Control": "no-store",
@@ -141,6 +148,37 @@ function handlers(deps: RouteDeps): Handlers {
       });
       return { status: 200, body: answers };
     },
+    openPickup: async (ctx) => {
+      const credential = credentialFromHeaders(ctx.req.headers);
+      if (credential.kind === "malformed") {
+        throw new ServiceError(
+          "invalid_api_key",
+          "send the key as 'Authorization: Bearer <key>', 'Authorization: Api-Token <key>' or 'X-API-Key: <key>'",
+        );
+      }
+      const opened = await deps.pickups.open(ctx.body, {
+        key: credential.kind === "key" ? credential.key : undefined,
+        ip: ctx.clientIp,
+      });
+      return { status: 201, body: opened, headers: NO_STORE };
+    },
+    getPickup: async (ctx) => ({
+      status: 200,
+      body: await deps.pickups.describe(ctx.actor!, ctx.params.code!),
+    }),
+    approvePickup: async (ctx) => ({
+      status: 200,
+      body: await deps.pickups.approve(ctx.actor!, ctx.params.code!),
+    }),
+    claimPickup: async (ctx) => ({
+      status: 200,
+      body: await deps.pickups.claim(ctx.body.deviceCode),
+      headers: NO_STORE,
+    }),
+    confirmPickup: async (ctx) => ({
+      status: 200,
+      body: await deps.pickups.delivered(ctx.body.deviceCode, ctx.body.tokens),
+    }),
   };
 }
 

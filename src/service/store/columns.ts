@@ -13,6 +13,7 @@ import { nameKey } from "../../spec/identifiers.js";
 import type {
   AccountRateLimit,
   AuditRecord,
+  PickupRecord,
   SecretRecord,
   StoredAudit,
   StoredToken,
@@ -325,6 +326,8 @@ export const TOKENS = new Table<StoredToken, TokenRecord>(
     rotatedAt: ["always", "bigint"],
     lastGeneration: ["always", "int"],
     version: ["always", "int"],
+    holder: ["always", "text"],
+    pickup: ["always", "json"],
     ...writtenElsewhere(USAGE_SPECS),
   } satisfies ColumnSpecs<StoredToken, "secrets" | "destinations">,
   { name_key: ["text", (t) => nameKey(t.name)] },
@@ -356,6 +359,25 @@ export const AUDIT = new Table<StoredAudit, AuditRecord>("audit", {
   changes: ["insert", "json"],
   sourceIp: ["insert", "text"],
 } satisfies ColumnSpecs<StoredAudit>);
+
+/** The `pickups` table: device-flow sessions of holders picking up their keys (src/service/pickups.ts). */
+export const PICKUPS = new Table<PickupRecord>("pickups", {
+  id: ["insert", "text"],
+  account: ["insert", "text"],
+  userCode: ["insert", "text"],
+  deviceDigest: ["insert", "digest"],
+  holder: ["insert", "text"],
+  tokenIds: ["insert", "json"],
+  state: ["always", "text"],
+  createdAt: ["insert", "bigint"],
+  expiresAt: ["insert", "bigint"],
+  requesterIp: ["insert", "text"],
+  approvedBy: ["always", "text"],
+  approvedAt: ["always", "bigint"],
+  claimedAt: ["always", "bigint"],
+  deliveredAt: ["always", "bigint"],
+  version: ["always", "int"],
+} satisfies ColumnSpecs<PickupRecord>);
 
 /** A `tokens` row (as the driver returns it) with the token's secrets and claims, as a token. */
 export function tokenFromRow(

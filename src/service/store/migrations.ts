@@ -321,6 +321,59 @@ CREATE INDEX audit_actor ON audit(account, actor, seq);
 CREATE INDEX audit_action ON audit(account, action, seq);
 `,
   },
+  {
+    version: 9,
+    name: "holders and pickups",
+    // A token's holder and pickup target (src/service/store/types.ts TokenPickup, JSON), and the device-flow
+    // sessions of `tokenform pickup` (src/service/pickups.ts); user codes are unique per account, device
+    // codes are kept as digests only.
+    sqlite: `
+ALTER TABLE tokens ADD COLUMN holder TEXT;
+ALTER TABLE tokens ADD COLUMN pickup TEXT;
+CREATE TABLE pickups (
+  id TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  user_code TEXT NOT NULL,
+  device_digest BLOB NOT NULL UNIQUE,
+  holder TEXT NOT NULL,
+  token_ids TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('waiting', 'approved', 'claimed', 'delivered')),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  requester_ip TEXT,
+  approved_by TEXT,
+  approved_at INTEGER,
+  claimed_at INTEGER,
+  delivered_at INTEGER,
+  version INTEGER NOT NULL,
+  UNIQUE (account, user_code)
+) STRICT;
+CREATE INDEX pickups_expiry ON pickups(expires_at);
+`,
+    postgres: `
+ALTER TABLE tokens ADD COLUMN holder TEXT;
+ALTER TABLE tokens ADD COLUMN pickup JSON;
+CREATE TABLE pickups (
+  id TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  user_code TEXT NOT NULL,
+  device_digest BYTEA NOT NULL UNIQUE,
+  holder TEXT NOT NULL,
+  token_ids JSON NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('waiting', 'approved', 'claimed', 'delivered')),
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  requester_ip TEXT,
+  approved_by TEXT,
+  approved_at BIGINT,
+  claimed_at BIGINT,
+  delivered_at BIGINT,
+  version INTEGER NOT NULL,
+  UNIQUE (account, user_code)
+);
+CREATE INDEX pickups_expiry ON pickups(expires_at);
+`,
+  },
 ];
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = SCHEMA_CHANGES.map(({ version, name, sqlite }) => ({

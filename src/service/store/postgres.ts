@@ -24,6 +24,7 @@ import {
   AUDIT,
   accountRateFromColumn,
   accountRateToColumn,
+  PICKUPS,
   SECRETS,
   TOKEN_WRITES,
   TOKENS,
@@ -37,6 +38,7 @@ import {
   type AccountRecord,
   type AuditRecord,
   describeHolder,
+  type PickupRecord,
   SESSION_LABEL,
   type SecretRecord,
   StoreConflictError,
@@ -662,6 +664,54 @@ export class PostgresStore implements TokenStore {
 
   async pruneSignatures(now: number): Promise<number> {
     const result = await this.#db.query("DELETE FROM seen_signatures WHERE expires_at <= $1", [now]);
+    return result.rowCount ?? 0;
+  }
+
+  async insertPickup(pickup: PickupRecord, audit: AuditRecord | null): Promise<void> {
+    try {
+      await this.#transaction(async (client) => {
+        await client.query(PICKUPS.insertSql("postgres"), PICKUPS.insertValues(pickup, "postgres"));
+        await this.#writeAudit(client, audit);
+      });
+    } catch (error) {
+      if (uniqueViolation(error) !== undefined)
+        throw new StoreConflictError("pickup code already in use", "pickup");
+      throw error;
+    }
+  }
+
+  async findPickup(
+    by: { account: string; userCode: string } | { deviceDigest: string },
+  ): Promise<PickupRecord | undefined> {
+    // The digest travels as hex, as the DIGEST codec reads it (src/service/store/columns.ts).
+    const select = `SELECT ${PICKUPS.selectList().replace("device_digest", "encode(device_digest, 'hex') AS device_digest")} FROM pickups`;
+    const { rows } =
+      "deviceDigest" in by
+        ? await this.#db.query(`${select} WHERE device_digest = $1`, [Buffer.from(by.deviceDigest, "base64")])
+        : await this.#db.query(`${select} WHERE account = $1 AND user_code = $2`, [by.account, by.userCode]);
+    return rows[0] && PICKUPS.read(rows[0] as Record<string, unknown>, "postgres");
+  }
+
+  async savePickup(
+    pickup: PickupRecord,
+    expectedVersion: number,
+    audit: AuditRecord | null,
+  ): Promise<boolean> {
+    return this.#transaction(async (client) => {
+      const columns = PICKUPS.written("update");
+      const result = await client.query(PICKUPS.updateSql("postgres", ["id", "version"]), [
+        ...PICKUPS.values(pickup, columns, "postgres"),
+        pickup.id,
+        expectedVersion,
+      ]);
+      if (result.rowCount !== 1) return false;
+      await this.#writeAudit(client, audit);
+      return true;
+    });
+  }
+
+  async prunePickups(now: number): Promise<number> {
+    const result = await this.#db.query("DELETE FROM pickups WHERE expires_at <= $1", [now]);
     return result.rowCount ?? 0;
   }
 }

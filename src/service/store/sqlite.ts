@@ -13,6 +13,7 @@ import {
   AUDIT,
   accountRateFromColumn,
   accountRateToColumn,
+  PICKUPS,
   SECRETS,
   TOKEN_WRITES,
   TOKENS,
@@ -27,6 +28,7 @@ import {
   type AuditRecord,
   type ClaimHolder,
   describeHolder,
+  type PickupRecord,
   SESSION_LABEL,
   type SecretRecord,
   StoreConflictError,
@@ -541,6 +543,56 @@ export class SqliteStore implements TokenStore {
 
   async pruneSignatures(now: number): Promise<number> {
     return this.#stmt("DELETE FROM seen_signatures WHERE expires_at <= ?").run(now).changes;
+  }
+
+  async insertPickup(pickup: PickupRecord, audit: AuditRecord | null): Promise<void> {
+    try {
+      this.#db.transaction(() => {
+        this.#stmt(PICKUPS.insertSql("sqlite")).run(PICKUPS.insertValues(pickup, "sqlite"));
+        this.#writeAudit(audit);
+      })();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new StoreConflictError("pickup code already in use", "pickup");
+      throw error;
+    }
+  }
+
+  async findPickup(
+    by: { account: string; userCode: string } | { deviceDigest: string },
+  ): Promise<PickupRecord | undefined> {
+    const row = (
+      "deviceDigest" in by
+        ? this.#stmt(`SELECT ${PICKUPS.selectList()} FROM pickups WHERE device_digest = ?`).get(
+            Buffer.from(by.deviceDigest, "base64"),
+          )
+        : this.#stmt(`SELECT ${PICKUPS.selectList()} FROM pickups WHERE account = ? AND user_code = ?`).get(
+            by.account,
+            by.userCode,
+          )
+    ) as Row | undefined;
+    return row && PICKUPS.read(row, "sqlite");
+  }
+
+  async savePickup(
+    pickup: PickupRecord,
+    expectedVersion: number,
+    audit: AuditRecord | null,
+  ): Promise<boolean> {
+    return this.#db.transaction((): boolean => {
+      const columns = PICKUPS.written("update");
+      const changed = this.#stmt(PICKUPS.updateSql("sqlite", ["id", "version"])).run([
+        ...PICKUPS.values(pickup, columns, "sqlite"),
+        pickup.id,
+        expectedVersion,
+      ]).changes;
+      if (changed === 0) return false;
+      this.#writeAudit(audit);
+      return true;
+    })();
+  }
+
+  async prunePickups(now: number): Promise<number> {
+    return this.#stmt("DELETE FROM pickups WHERE expires_at <= ?").run(now).changes;
   }
 }
 

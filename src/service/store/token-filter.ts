@@ -52,11 +52,13 @@ export function tokenListing(
   };
   const where = [
     `t.account = ${bind(account)}`,
-    `NOT (${flag(dialect, "t.pending", true)} AND t.pending_expires_at <= ${bind(filter.now)})`,
+    // A pending token without a deadline (waiting for its holder's pickup) never lapses.
+    `NOT (${flag(dialect, "t.pending", true)} AND t.pending_expires_at IS NOT NULL AND t.pending_expires_at <= ${bind(filter.now)})`,
   ];
   if (afterSeq !== null) where.push(`t.seq > ${bind(afterSeq)}`);
   if (filter.type) where.push(`t.type = ${bind(filter.type)}`);
   if (filter.name !== undefined) where.push(`t.name_key = ${bind(nameKey(filter.name))}`);
+  if (filter.holder !== undefined) where.push(`t.holder = ${bind(filter.holder)}`);
   if (filter.destination !== undefined) {
     where.push(
       `EXISTS (SELECT 1 FROM destination_claims c WHERE c.token_id = t.id AND c.destination = ${bind(filter.destination)})`,

@@ -97,6 +97,66 @@ export interface TokenRecord {
   /** Optimistic-concurrency version: +1 on every change. */
   version: number;
   secrets: SecretRecord[];
+  /** The person the key is for (`holder` in the spec, e.g. `alice@example.com`); null when none is named. */
+  holder: string | null;
+  /** Where the holder picks the key up into (an MCP client's configuration), and that pickup's state. */
+  pickup: TokenPickup | null;
+}
+
+/** The MCP clients a key can be picked up into, and the header forms they send it with. */
+export type PickupClient = "cursor" | "claude-desktop" | "vscode" | "windsurf";
+export type PickupHeader = "bearer" | "x-api-key" | "api-token";
+
+/**
+ * A token delivered by its holder's pickup (`tokenform pickup`) instead of by apply: the client entry the
+ * secret is written into, and whether a secret waits to be released. While `openedAt` is set, the next
+ * approved pickup of the holder mints a new secret and releases it once (src/service/pickups.ts).
+ */
+export interface TokenPickup {
+  client: PickupClient;
+  /** The server's name in the client's configuration. */
+  server: string;
+  url: string;
+  header: PickupHeader;
+  /** When the waiting pickup was opened (token created, or rolled); null when nothing waits. */
+  openedAt: number | null;
+  /** Overlap (seconds) the current secret gets when the waiting secret is released (a roll). */
+  overlapSeconds: number | null;
+  /** When a secret was last released to a pickup. */
+  releasedAt: number | null;
+  /** When the holder's CLI last confirmed writing it. */
+  deliveredAt: number | null;
+}
+
+/**
+ * Where a pickup session stands: `waiting` for approval, `approved` (by an admin or the holder's own
+ * key), `claimed` (the secrets were released, once), `delivered` (the holder's CLI confirmed writing them).
+ */
+export type PickupState = "waiting" | "approved" | "claimed" | "delivered";
+
+/** One pickup session: a device-flow request by a holder's CLI for the keys waiting for them. */
+export interface PickupRecord {
+  /** `pku_…` */
+  id: string;
+  account: string;
+  /** The short code shown to the holder and typed by the approver (8 letters, stored without the dash). */
+  userCode: string;
+  /** base64 digest of the device code, the secret only the requesting CLI holds. */
+  deviceDigest: string;
+  holder: string;
+  /** The tokens waiting for this holder when the session was opened. */
+  tokenIds: string[];
+  state: PickupState;
+  createdAt: number;
+  expiresAt: number;
+  requesterIp: string | null;
+  /** Who approved it (a key's name), and when. */
+  approvedBy: string | null;
+  approvedAt: number | null;
+  claimedAt: number | null;
+  deliveredAt: number | null;
+  /** Optimistic-concurrency version: +1 on every change. */
+  version: number;
 }
 
 /** Usage counters, written only by the usage flush (never by settings writes). */
@@ -136,6 +196,8 @@ export interface TokenFilter {
   destination?: string;
   /** Only the token with this name. */
   name?: string;
+  /** Only the tokens of this holder. */
+  holder?: string;
   status?: TokenStatus;
   type?: TokenType;
   now: number;
@@ -176,7 +238,7 @@ export class StoreConflictError extends Error {
   constructor(
     message: string,
     /** What collided: `name` (token name in an account), `account`, or `destination` (a claim). */
-    readonly field: "name" | "account" | "destination",
+    readonly field: "name" | "account" | "destination" | "pickup",
     /** The token holding the name or destination, when it is one. */
     readonly holder?: ClaimHolder,
     /** The destination claimed, for `destination` conflicts. */
@@ -263,6 +325,23 @@ export interface TokenStore {
   claimSignature(tokenId: string, signature: string, expiresAt: number, now: number): Promise<boolean>;
   /** Forgets recorded signatures that expired at or before `now` (the sweeper); returns how many. */
   pruneSignatures(now: number): Promise<number>;
+
+  /**
+   * Inserts a pickup session (with its audit entry, when given, in the same transaction). Throws
+   * `StoreConflictError` (field `pickup`) when its user code or device digest is already in use.
+   */
+  insertPickup(pickup: PickupRecord, audit: AuditRecord | null): Promise<void>;
+  /** The pickup session with this user code (in `account`) or device digest, expired or not. */
+  findPickup(
+    by: { account: string; userCode: string } | { deviceDigest: string },
+  ): Promise<PickupRecord | undefined>;
+  /**
+   * Replaces a pickup session if its stored version is `expectedVersion` (the caller sets `pickup.version`
+   * to the new one), with its audit entry; false when it is gone or was changed meanwhile.
+   */
+  savePickup(pickup: PickupRecord, expectedVersion: number, audit: AuditRecord | null): Promise<boolean>;
+  /** Deletes pickup sessions that expired at or before `now` (the sweeper); returns how many. */
+  prunePickups(now: number): Promise<number>;
 }
 
 /** Label marking an embedded session admin key (see `startService`): deleted on close or once expired. */

@@ -23,6 +23,38 @@ const BODIES: Partial<Record<OperationId, () => unknown>> = {
   updateAccount: () => ({ rateLimit: { perHour: 5000 } }),
 };
 
+/**
+ * Routes that need a pickup session at a stage: the session's `{code}`, or a body naming it. Each call
+ * gets a holder of its own, with one key waiting.
+ */
+const PICKUP_STAGES: Partial<Record<OperationId, "none" | "waiting" | "approved" | "claimed">> = {
+  openPickup: "none",
+  getPickup: "waiting",
+  approvePickup: "waiting",
+  claimPickup: "approved",
+  confirmPickup: "claimed",
+};
+
+async function pickupAt(operationId: OperationId, stage: "none" | "waiting" | "approved" | "claimed") {
+  const holder = `holder-${operationId.toLowerCase()}`;
+  const made = await h.admin.createPickupToken({
+    name: `pickup-${operationId}`,
+    holder,
+    pickup: { client: "cursor", server: "acme", url: "https://mcp.example.com/mcp" },
+  });
+  if (stage === "none") return { code: "", body: { holder } };
+  const session = (await h.http("POST", "/v1/pickups", { body: { holder } })).body;
+  if (stage !== "waiting")
+    await h.http("POST", `/v1/pickups/${session.userCode}/approve`, { token: h.adminToken });
+  if (stage === "claimed")
+    await h.http("POST", "/v1/pickups/claim", { body: { deviceCode: session.deviceCode } });
+  const body =
+    stage === "claimed"
+      ? { deviceCode: session.deviceCode, tokens: [made.id] }
+      : { deviceCode: session.deviceCode };
+  return { code: session.userCode as string, body: stage === "waiting" ? undefined : body };
+}
+
 /** A valid query per route that declares some. */
 const QUERIES: Partial<Record<OperationId, string>> = {
   listTokens: "?status=active&type=mcp&limit=2",
@@ -44,8 +76,12 @@ describe.each(API_ROUTE_LIST)("route table: $method $path", (route) => {
   it("answers as declared, with a body its response schema accepts", async () => {
     // Each call on a token gets its own, so a delete or roll leaves the other routes theirs.
     const own = await h.admin.createToken({ name: `table-${route.operationId}`, pending: true });
-    const path = route.path.replace("{id}", own.token.id) + (QUERIES[route.operationId] ?? "");
-    const body = BODIES[route.operationId]?.();
+    const stage = PICKUP_STAGES[route.operationId];
+    const pickup = stage ? await pickupAt(route.operationId, stage) : undefined;
+    const path =
+      route.path.replace("{id}", own.token.id).replace("{code}", pickup?.code ?? "") +
+      (QUERIES[route.operationId] ?? "");
+    const body = pickup ? pickup.body : BODIES[route.operationId]?.();
     const res = await h.http(route.method, path, {
       token: route.access === "public" || route.access === "signed" ? undefined : h.adminToken,
       body,

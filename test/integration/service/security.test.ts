@@ -38,7 +38,13 @@ const BODIES: { [P in BodyInput as P[0]]: () => P[1] } = {
   verify: () => ({ token: targetSecret.reveal() }),
   reportGithubLeaks: () => [{ token: targetSecret.reveal(), type: "tokenform_mcp_key", source: "content" }],
   updateAccount: () => ({ rateLimit: { perHour: 1000 } }),
+  openPickup: () => ({ holder: "sec-holder" }),
+  claimPickup: () => ({ deviceCode: pickups.approved }),
+  confirmPickup: () => ({ deviceCode: pickups.claimed, tokens: [] }),
 };
+
+/** Pickup sessions (`{code}` routes, and the public pickup routes' bodies), made in `beforeAll`. */
+const pickups = { code: "", approved: "", claimed: "" };
 
 /** The scope each access needs, and keys that lack it (by name in `keys`). */
 const LACKING: Record<RouteDefinition["access"], string[]> = {
@@ -98,14 +104,46 @@ beforeAll(async () => {
   strong = (await h.admin.createToken({ name: "strong-admin", type: "admin", scopes: ["tokens:*"] })).token
     .id;
   h.clock.advance({ seconds: 3601 });
+  // A holder's pickups: the waiting session `{code}` names would release the strong admin key's twin.
+  const client = { client: "cursor", server: "acme", url: "https://mcp.example.com/mcp" } as const;
+  await h.admin.createPickupToken({
+    name: "sec-holder-admin",
+    type: "admin",
+    scopes: ["tokens:*"],
+    holder: "sec-holder",
+    pickup: client,
+  });
+  await h.admin.createPickupToken({ name: "sec-holder-mcp", holder: "sec-holder-2", pickup: client });
+  await h.admin.createPickupToken({ name: "sec-holder-mcp-3", holder: "sec-holder-3", pickup: client });
+  const open = async (holder: string) =>
+    (await h.http("POST", "/v1/pickups", { body: { holder } })).body as {
+      userCode: string;
+      deviceCode: string;
+    };
+  pickups.code = (await open("sec-holder")).userCode;
+  for (const [holder, stage] of [
+    ["sec-holder-2", "approved"],
+    ["sec-holder-3", "claimed"],
+  ] as const) {
+    const session = await open(holder);
+    await h.http("POST", `/v1/pickups/${session.userCode}/approve`, { token: h.adminToken });
+    if (stage === "claimed")
+      await h.http("POST", "/v1/pickups/claim", { body: { deviceCode: session.deviceCode } });
+    pickups[stage] = session.deviceCode;
+  }
 });
+
+/** A route's path with its parameters filled: `{id}` a token (default: the target), `{code}` a pickup. */
+function pathOf(route: Listed, id = target): string {
+  return route.path.replace("{id}", id).replace("{code}", pickups.code);
+}
 
 afterAll(async () => {
   await h[Symbol.asyncDispose]();
 });
 
 function call(route: Listed, headers: Record<string, string>, token?: SecretValue) {
-  return h.http(route.method, route.path.replace("{id}", target), { token, headers, body: bodyOf(route) });
+  return h.http(route.method, pathOf(route), { token, headers, body: bodyOf(route) });
 }
 
 describe("security: the route table", () => {
@@ -209,7 +247,7 @@ describe.each(ROUTES)("security: $method $path", (route) => {
 
   it("never shows or touches another account's tokens (404, not 403)", async () => {
     const res = await call(route, {}, keys.otherAccount);
-    if (route.path.includes("{id}")) {
+    if (route.path.includes("{")) {
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe("not_found");
     } else {
@@ -250,7 +288,7 @@ const writeBody = (route: Listed) =>
 
 describe.each(WRITES)("authority: $method $path", (route) => {
   const send = (token: SecretValue) =>
-    h.http(route.method, route.path.replace("{id}", strong), { token, body: writeBody(route) });
+    h.http(route.method, pathOf(route, strong), { token, body: writeBody(route) });
 
   it("403 authority_exceeded for a weaker key (fewer scopes) and a restricted one (IP, expiry)", async () => {
     for (const [name, part] of [
@@ -266,9 +304,9 @@ describe.each(WRITES)("authority: $method $path", (route) => {
   });
 });
 
-describe.each(WRITES.filter((r) => r.path.includes("{id}")))("authority: $method $path", (route) => {
+describe.each(WRITES.filter((r) => r.path.includes("{")))("authority: $method $path", (route) => {
   it("404 for another account's admin key", async () => {
-    const res = await h.http(route.method, route.path.replace("{id}", strong), {
+    const res = await h.http(route.method, pathOf(route, strong), {
       token: keys.otherAccount,
       body: writeBody(route),
     });
@@ -282,7 +320,7 @@ const OVERSIZED = JSON.stringify({ description: "x".repeat(16_384) });
 
 describe.each(WITH_BODY)("bodies: $method $path", (route) => {
   const send = (body: string, contentType = "application/json") =>
-    h.http(route.method, route.path.replace("{id}", target), {
+    h.http(route.method, pathOf(route), {
       token: h.adminToken,
       headers: { "content-type": contentType },
       body,

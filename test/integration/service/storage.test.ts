@@ -66,7 +66,7 @@ describe("storage", () => {
     expect(await readFile(join(dir, ".tokenform", ".gitignore"), "utf8")).toMatch(/^\*$/m);
     const store = new SqliteStore({ path: dbPath });
     await store.init();
-    expect(store.appliedMigrations()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(store.appliedMigrations()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     await store.close();
     const db = new Database(dbPath);
     expect((db.pragma("journal_mode", { simple: true }) as string).toLowerCase()).toBe("wal");

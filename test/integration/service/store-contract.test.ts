@@ -16,6 +16,7 @@ import { PostgresStore } from "../../../src/service/store/postgres.js";
 import { SqliteStore } from "../../../src/service/store/sqlite.js";
 import {
   type AuditRecord,
+  type PickupRecord,
   SESSION_LABEL,
   type SecretRecord,
   type SecretState,
@@ -127,6 +128,8 @@ function token(name: string, overrides: Partial<TokenRecord> = {}): TokenRecord 
     updatedAt: NOW,
     rotatedAt: NOW,
     lastGeneration: 1,
+    holder: null,
+    pickup: null,
     version: 1,
     secrets: [secret("current", 1)],
     ...overrides,
@@ -872,6 +875,75 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     expect(await reopened.pruneSignatures(NOW + 300_000)).toBe(1);
     expect(await second.claimSignature("tok_a", "ab12", NOW + 900_000, NOW + 300_001)).toBe(false);
     expect(await second.pruneSignatures(NOW + 900_000)).toBe(1);
+  });
+
+  it("keeps pickup sessions: by code per account or by device digest, one winner per version, pruned once expired", async () => {
+    const { store: first, location } = await fresh();
+    const second = await open(location);
+    const holderToken = token("alice-cursor", {
+      holder: "alice@example.com",
+      pickup: {
+        client: "cursor",
+        server: "acme-tools",
+        url: "https://mcp.example.com/mcp",
+        header: "bearer",
+        openedAt: NOW,
+        overlapSeconds: 3600,
+        releasedAt: null,
+        deliveredAt: null,
+      },
+    });
+    const stored = await first.insertToken(holderToken, null);
+    expect(stored.holder).toBe("alice@example.com");
+    expect(stored.pickup).toEqual(holderToken.pickup);
+    expect(
+      (
+        await second.listTokens(ACME, { requirements: [], holder: "alice@example.com", now: NOW }, null, 10)
+      ).map((t) => t.name),
+    ).toEqual(["alice-cursor"]);
+    const digest = createHash("sha256").update("tfpk_device").digest("base64");
+    const session: PickupRecord = {
+      id: "pku_1",
+      account: ACME,
+      userCode: "WDJBMJHT",
+      deviceDigest: digest,
+      holder: "alice@example.com",
+      tokenIds: [stored.id],
+      state: "waiting",
+      createdAt: NOW,
+      expiresAt: NOW + 900_000,
+      requesterIp: "127.0.0.1",
+      approvedBy: null,
+      approvedAt: null,
+      claimedAt: null,
+      deliveredAt: null,
+      version: 1,
+    };
+    await first.insertPickup(session, audit(null, "pickup.open"));
+    // The same user code in the account is refused; another account may draw it.
+    await expect(
+      first.insertPickup({ ...session, id: "pku_2", deviceDigest: "AAAA" }, null),
+    ).rejects.toBeInstanceOf(StoreConflictError);
+    await first.insertPickup({ ...session, id: "pku_3", account: OTHER, deviceDigest: "BBBB" }, null);
+    expect(await second.findPickup({ account: ACME, userCode: "WDJBMJHT" })).toEqual(session);
+    expect(await second.findPickup({ deviceDigest: digest })).toEqual(session);
+    expect(await second.findPickup({ account: ACME, userCode: "BCDFGHJK" })).toBeUndefined();
+    const approved = {
+      ...session,
+      state: "approved" as const,
+      approvedBy: "admin",
+      approvedAt: NOW + 1,
+      version: 2,
+    };
+    const racing = await Promise.all([
+      first.savePickup(approved, 1, null),
+      second.savePickup(approved, 1, null),
+    ]);
+    expect(racing.filter(Boolean)).toHaveLength(1);
+    expect(await first.findPickup({ deviceDigest: digest })).toEqual(approved);
+    expect(await first.prunePickups(NOW + 899_999)).toBe(0);
+    expect(await second.prunePickups(NOW + 900_000)).toBe(2);
+    expect(await first.findPickup({ deviceDigest: digest })).toBeUndefined();
   });
 
   it("turns the deliveries of an older database into claims when it migrates (oldest token first; files aside)", async () => {

@@ -30,6 +30,7 @@ describe("released migrations", () => {
       [6, "account rate limit", "9ad75ebd1f495d39"],
       [7, "token addresses", "4df8bd0455137e07"],
       [8, "audit actor and action indexes", "0204edf09297ead9"],
+      [9, "holders and pickups", "693a1dc724d4f773"],
     ]);
   });
 
@@ -43,6 +44,7 @@ describe("released migrations", () => {
       [6, "account rate limit", "9ad75ebd1f495d39"],
       [7, "token addresses", "495eaee04b983bca"],
       [8, "audit actor and action indexes", "0204edf09297ead9"],
+      [9, "holders and pickups", "67a2fc975937050c"],
     ]);
   });
 });

@@ -23,6 +23,7 @@ describe("OpenAPI document", () => {
       openapi: () => ({}),
       requireIfMatch: false,
       streams: undefined as never,
+      pickups: undefined as never,
       leaks: undefined as never,
     });
     for (const route of routes) {
