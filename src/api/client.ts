@@ -25,11 +25,17 @@ import {
   AccountSchema,
   type AuditEntry,
   AuditEntrySchema,
+  type ClaimedPickup,
+  ClaimPickupResponseSchema,
   type CreateTokenRequest,
   CreateTokenResponseSchema,
   type DeliveryRecord,
+  type OpenPickupRequestSchema,
+  OpenPickupResponseSchema,
   OWNER_HEADER,
   type Page,
+  type Pickup,
+  PickupSchema,
   pageSchema,
   type RollTokenRequest,
   type Token,
@@ -45,6 +51,13 @@ import {
   WhoamiSchema,
 } from "./schemas.js";
 import { SecretValue } from "./secret.js";
+
+/** A key released to a pickup, with the client entry it is written into; the secret wrapped. */
+export type PickedUpKey = Omit<ClaimedPickup["tokens"][number], "secret"> & { key: SecretValue };
+
+/** `POST /v1/pickups`: request and answer. */
+export type OpenPickupRequest = z.input<typeof OpenPickupRequestSchema>;
+export type OpenPickupResponse = z.output<typeof OpenPickupResponseSchema>;
 
 /** The `If-Match` header for a token version (the API's ETag is `"<version>"`); none without a version. */
 function ifMatchHeader(version: number | undefined): Record<string, string> {
@@ -191,6 +204,65 @@ export class TokenformClient implements TokenformApi {
   updateAccount(body: UpdateAccountRequest): Promise<Account> {
     // Setting a value is idempotent: repeating it leaves the same account.
     return this.#send({ method: "PATCH", path: "/v1/account", body, repeat: "safe", schema: AccountSchema });
+  }
+
+  /**
+   * Opens a pickup of the keys waiting for `holder` (`tokenform pickup`); this client's key, when it has
+   * one, is sent: a key of the holder's own approves the session at once.
+   */
+  openPickup(body: OpenPickupRequest): Promise<OpenPickupResponse> {
+    return this.#send({
+      method: "POST",
+      path: "/v1/pickups",
+      body,
+      repeat: "unsafe",
+      schema: OpenPickupResponseSchema,
+    });
+  }
+
+  /** A pickup session by its user code (an approver's view). */
+  getPickup(code: string): Promise<Pickup> {
+    return this.#send({
+      method: "GET",
+      path: `/v1/pickups/${encodeURIComponent(code)}`,
+      repeat: "safe",
+      schema: PickupSchema,
+    });
+  }
+
+  /** Approves a waiting pickup session. */
+  approvePickup(code: string): Promise<Pickup> {
+    return this.#send({
+      method: "POST",
+      path: `/v1/pickups/${encodeURIComponent(code)}/approve`,
+      repeat: "unsafe",
+      schema: PickupSchema,
+    });
+  }
+
+  /**
+   * Polls a pickup: `ApiError` `authorization_pending` until approved, then the released keys (once; never
+   * retried, so a lost answer is never claimed twice).
+   */
+  async claimPickup(deviceCode: string): Promise<PickedUpKey[]> {
+    const out = await this.#send({
+      method: "POST",
+      path: "/v1/pickups/claim",
+      body: { deviceCode },
+      repeat: "unsafe",
+      schema: ClaimPickupResponseSchema,
+    });
+    return out.tokens.map(({ secret, ...token }) => ({ ...token, key: new SecretValue(secret) }));
+  }
+
+  /** Confirms that the keys `tokens` of a claimed pickup were written. */
+  async confirmPickup(deviceCode: string, tokens: string[]): Promise<void> {
+    await this.#send({
+      method: "POST",
+      path: "/v1/pickups/delivered",
+      body: { deviceCode, tokens },
+      repeat: "safe",
+    });
   }
 
   listTokens(query: ListTokensQuery = {}): Promise<Page<Token>> {

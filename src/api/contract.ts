@@ -26,6 +26,8 @@ export interface ListTokensQuery {
   type?: "mcp" | "agent" | "admin";
   /** Only the token with this name. */
   name?: string;
+  /** Only the tokens of this holder. */
+  holder?: string;
   /** Only the token holding this destination (a claim id). */
   destination?: string;
   cursor?: string;

@@ -126,7 +126,9 @@ async function execute(
       const token = await issueAndDeliver(ctx, heldLast(change.desired, change.destinations));
       return summary(
         token,
-        `created ${token.displayPrefix}…`,
+        change.desired.pickup
+          ? `created; its secret waits for ${change.desired.holder ?? "its holder"}'s tokenform pickup`
+          : `created ${token.displayPrefix}…`,
         change.destinations.map((d) => d.description),
       );
     }
@@ -167,7 +169,9 @@ async function execute(
       });
       return summary(
         token,
-        `rolled to ${token.displayPrefix}… (generation ${token.generation})`,
+        change.desired.pickup
+          ? `rolled: the new secret waits for ${change.desired.holder ?? "its holder"}'s tokenform pickup`
+          : `rolled to ${token.displayPrefix}… (generation ${token.generation})`,
         change.destinations.map((d) => d.description),
       );
     }

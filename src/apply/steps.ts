@@ -51,7 +51,8 @@ export interface StepEvent {
     | "undeliver"
     | "delete"
     | "rename"
-    | "claim";
+    | "claim"
+    | "pickup";
   /** Safe detail: a destination description, a display prefix — never a secret. */
   detail?: string;
 }
@@ -190,6 +191,13 @@ function createBody(ctx: StepContext, desired: ResolvedToken, now: Date) {
  */
 export async function issueAndDeliver(ctx: StepContext, desired: ResolvedToken): Promise<Token> {
   emit(ctx, { token: desired.name, step: "create" });
+  if (desired.pickup) {
+    // Its holder picks it up (tokenform pickup): the service keeps the secret from apply altogether.
+    const { pending: _pending, ...body } = createBody(ctx, desired, clock(ctx));
+    const token = await ctx.api.createPickupToken(body);
+    emit(ctx, { token: desired.name, step: "pickup", detail: `waits for ${desired.holder ?? "its holder"}` });
+    return token;
+  }
   const issued = await ctx.api.createToken(createBody(ctx, desired, clock(ctx)));
   const { delivered, failed } = await deliverAll(ctx, issued.token, issued.secret, desired.deliver, {
     stopAtFirstFailure: true,
@@ -289,6 +297,7 @@ export async function rollAndDeliver(
     ifMatch = claimed.version;
   }
   emit(ctx, { token: desired.name, step: "roll", detail: `overlap ${overlap}` });
+  if (desired.pickup) return rollToPickup(ctx, id, desired, overlap, ifMatch);
   const rolled = await ctx.api.rollToken(id, { overlap }, ifMatch !== undefined ? { ifMatch } : {});
   const { delivered, failed } = await deliverAll(
     ctx,
@@ -320,6 +329,32 @@ export async function rollAndDeliver(
     );
   }
   return updated;
+}
+
+/**
+ * The roll of a key its holder picks up: the new secret waits for their next `tokenform pickup`; the
+ * current one keeps working until then and through the overlap. The labels and expiry are recorded as for
+ * any roll.
+ */
+async function rollToPickup(
+  ctx: StepContext,
+  id: string,
+  desired: ResolvedToken,
+  overlap: string,
+  ifMatch: number | undefined,
+): Promise<Token> {
+  const rolled = await ctx.api.rollToPickup(id, { overlap }, ifMatch !== undefined ? { ifMatch } : {});
+  emit(ctx, { token: desired.name, step: "pickup", detail: `waits for ${desired.holder ?? "its holder"}` });
+  const settings = desiredSettings(desired, new Date(rolled.rotatedAt));
+  return ctx.api.updateToken(
+    id,
+    {
+      expiresAt: desiredExpiresAt(desired, new Date(rolled.rotatedAt)),
+      labels: managedLabels(ctx.owner, desired, settings),
+      enabled: settings.enabled,
+    },
+    { ifMatch: rolled.version },
+  );
 }
 
 /**

@@ -480,8 +480,21 @@ function planRoll(
 
 /** Reports on a token that needs no change: stale, expiring. */
 function reportOn(actual: Token, roll: RollDecision, input: PlanInput, reports: PlanReports): void {
-  if (actual.status !== "active") return;
   const now = input.now.getTime();
+  const waiting = actual.pickup?.waitingSince;
+  if (actual.pickup && waiting != null) {
+    reports.pickups ??= [];
+    reports.pickups.push({
+      name: actual.name,
+      id: actual.id,
+      holder: actual.holder ?? "its holder",
+      client: actual.pickup.client,
+      server: actual.pickup.server,
+      since: waiting,
+      days: Math.floor((now - Date.parse(waiting)) / DAY_MS),
+    });
+  }
+  if (actual.status !== "active") return;
   const lastUse = actual.lastUsedAt ?? actual.createdAt;
   const days = Math.floor((now - Date.parse(lastUse)) / DAY_MS);
   if (days >= (input.staleAfterDays ?? DEFAULT_STALE_AFTER_DAYS))
@@ -541,7 +554,7 @@ function assemble(input: PlanInput, parts: PlanParts): Plan {
   const order = (c: Change) => CHANGE_KINDS.indexOf(c.kind);
   changes.sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
   drift.sort((a, b) => a.name.localeCompare(b.name));
-  for (const list of [reports.stale, reports.expiring, reports.retiring])
+  for (const list of [reports.stale, reports.expiring, reports.retiring, reports.pickups ?? []])
     list.sort((a, b) => a.name.localeCompare(b.name));
   errors.sort((a, b) => a.name.localeCompare(b.name) || a.message.localeCompare(b.message));
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { OWNER_LABEL, RESERVED_LABEL_PREFIX, type Token, type UpdateTokenRequest } from "../api/schemas.js";
-import type { ResolvedToken } from "../spec/resolved.js";
+import type { ResolvedPickup, ResolvedToken } from "../spec/resolved.js";
 import { normaliseTools } from "../spec/tools.js";
 
 /** Prefix of every label tokenform writes; users cannot set labels under it (the spec refuses them). */
@@ -34,6 +34,10 @@ export interface ManagedSettings {
   labels: Record<string, string>;
   enabled: boolean;
   expiresAt: string | null;
+  /** The person the key is for; null when none is named. */
+  holder: string | null;
+  /** Where its holder picks it up (`tokenform pickup`); null when apply delivers it. */
+  pickup: ResolvedPickup | null;
 }
 
 const sorted = (values: readonly string[]) => [...new Set(values)].sort();
@@ -82,6 +86,8 @@ export function desiredSettings(token: ResolvedToken, anchor: Date): ManagedSett
     labels: userLabels(token.labels),
     enabled: token.enabled,
     expiresAt: desiredExpiresAt(token, anchor),
+    holder: token.holder ?? null,
+    pickup: token.pickup ?? null,
   };
 }
 
@@ -97,6 +103,15 @@ export function actualSettings(token: Token): ManagedSettings {
     labels: userLabels(token.labels),
     enabled: token.enabled,
     expiresAt: isoSeconds(token.expiresAt),
+    holder: token.holder ?? null,
+    pickup: token.pickup
+      ? {
+          client: token.pickup.client,
+          server: token.pickup.server,
+          url: token.pickup.url,
+          header: token.pickup.header,
+        }
+      : null,
   };
 }
 
@@ -114,12 +129,13 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * `sha256:` + 16 hex of the canonical settings. Written to `APPLIED_LABEL` after every apply. A setting
- * added after tokens were applied is left out while it has its "unset" value (`tools: null`), so the hash
- * of a token applied before the setting existed still matches and upgrading shows no false drift.
+ * added after tokens were applied is left out while it has its "unset" value (`tools`, `holder`, `pickup`:
+ * null), so the hash of a token applied before the setting existed still matches and upgrading shows no
+ * false drift.
  */
 export function settingsHash(settings: ManagedSettings): string {
-  const { tools, ...rest } = settings;
-  const hashed = tools === null ? rest : settings;
+  const hashed: Partial<ManagedSettings> = { ...settings };
+  for (const late of ["tools", "holder", "pickup"] as const) if (hashed[late] === null) delete hashed[late];
   return `sha256:${createHash("sha256").update(canonicalJson(hashed)).digest("hex").slice(0, 16)}`;
 }
 
@@ -138,6 +154,8 @@ export function diffSettings(
     "labels",
     "expiresAt",
     "enabled",
+    "holder",
+    "pickup",
   ];
   const out: Array<{ field: keyof ManagedSettings; from: unknown; to: unknown }> = [];
   for (const field of fields) {
@@ -178,5 +196,8 @@ export function settingsBody(settings: ManagedSettings): Omit<UpdateTokenRequest
     rateLimit: settings.rateLimit,
     enabled: settings.enabled,
     expiresAt: settings.expiresAt,
+    // Sent only when the spec names them, so a service that predates holders accepts every other write.
+    ...(settings.holder === null ? {} : { holder: settings.holder }),
+    ...(settings.pickup === null ? {} : { pickup: settings.pickup }),
   };
 }

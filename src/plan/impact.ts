@@ -5,8 +5,10 @@
  * the end of a rotation's overlap, with the date it falls on if the plan is applied now. The renderers'
  * destructive banner and the pull request's `tokenform:destroy` label are both decided here.
  */
+
 import { formatDuration } from "../spec/duration.js";
 import { describeDestination } from "../spec/resolved.js";
+import { pickupWhere } from "./pickup-words.js";
 import type { Change, ChangeKind, Plan, PlannedDestination } from "./types.js";
 
 /** One key that stops working because of a change. */
@@ -99,6 +101,18 @@ export function stoppingKey(change: Change, generatedAt = ""): KeyImpact | undef
           );
     case "rotate":
     case "redeliver":
+      if (change.desired.pickup) {
+        // The new secret waits for the holder: the old one lives until the pickup, then through the overlap.
+        const { client, server } = change.desired.pickup;
+        return key(
+          [pickupWhere(client, server)],
+          change.overlapSeconds > 0
+            ? `${formatDuration(change.overlapSeconds)} after ${change.desired.holder ?? "its holder"} picks up the new one`
+            : `when ${change.desired.holder ?? "its holder"} picks up the new one`,
+          false,
+          true,
+        );
+      }
       return change.overlapSeconds > 0
         ? key(
             // Where the previous secret is: a destination missing the current secret never had it.

@@ -53,6 +53,7 @@ export function createSettings(t: ResolvedToken): SettingLine[] {
   const lines: SettingLine[] = [];
   const add = (field: string, value: string) => lines.push({ sign: "+", field, value });
   add("type", printValue(t.type));
+  if (t.holder !== undefined) add("holder", printValue(t.holder));
   if (t.description !== "") add("description", printValue(t.description));
   add("scopes", `${printValue(t.scopes)}${t.readOnly ? " (read-only)" : ""}`);
   if (t.tools !== null) add("tools", printValue(t.tools));

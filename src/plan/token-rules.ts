@@ -24,7 +24,14 @@ export const REDELIVER_MIN_OVERLAP_SECONDS = 48 * 3600;
 export const EXPIRY_TOLERANCE_MS = 60_000;
 
 /** Why a secret is rolled, in order of precedence (a plan names the first). */
-export const ROLL_REASONS = ["leaked", "requested", "expired", "rotate-trigger", "rotation-due"] as const;
+export const ROLL_REASONS = [
+  "leaked",
+  "requested",
+  "expired",
+  "rotate-trigger",
+  "rotation-due",
+  "pickup-added",
+] as const;
 export type RollReason = (typeof ROLL_REASONS)[number];
 
 /** How `tokenform plan` words each reason in a `rotate` change (part of the plan format). */
@@ -34,10 +41,14 @@ export const ROLL_REASON_WORDS: Readonly<Record<RollReason, string>> = {
   expired: "expired",
   "rotate-trigger": "rotate trigger changed",
   "rotation-due": "due",
+  "pickup-added": "its holder now picks it up: the new secret waits for tokenform pickup",
 };
 
 /** What the rules need of the desired token (a `ResolvedToken` has it all). */
-export type DesiredToken = Pick<ResolvedToken, "enabled" | "rotation" | "rotateTrigger" | "deliver">;
+export type DesiredToken = Pick<
+  ResolvedToken,
+  "enabled" | "rotation" | "rotateTrigger" | "deliver" | "pickup"
+>;
 
 /** What the rules need of the token as it is now: from the service (`factsOf`) or from Terraform state. */
 export interface TokenFacts {
@@ -50,6 +61,8 @@ export interface TokenFacts {
   leakedAt?: string;
   /** Whether the destination with this id holds the current secret (a delivery is on record). */
   holdsCurrentSecret(destinationId: string): boolean;
+  /** Whether its holder picks it up already (a pickup target is set); undefined when not known. */
+  pickedUp?: boolean;
 }
 
 /** A roll asked for now, regardless of schedule (`tokenform rotate`), with the overlap to use. */
@@ -83,10 +96,12 @@ export function holdsCurrentSecret(token: Token, id: string): boolean {
 export function factsOf(token: Token): TokenFacts {
   return {
     status: token.status,
-    rotatedAt: token.rotatedAt,
+    // A roll of a picked-up key opens a pickup; its schedule restarts then, not when the secret is released.
+    rotatedAt: token.pickup?.waitingSince ?? token.rotatedAt,
     rotateTrigger: token.labels[ROTATE_TRIGGER_LABEL],
     leakedAt: token.labels[LEAKED_AT_LABEL],
     holdsCurrentSecret: (id) => holdsCurrentSecret(token, id),
+    pickedUp: token.pickup != null,
   };
 }
 
@@ -117,6 +132,8 @@ export function rollReasons(
   ) {
     reasons.push("rotation-due");
   }
+  // A key that was delivered elsewhere and is now picked up: its holder has no copy, so a secret must wait.
+  if (desired.pickup !== undefined && facts.pickedUp === false) reasons.push("pickup-added");
   return reasons;
 }
 
@@ -139,7 +156,9 @@ export function rollDecision(
         ? 0
         : reasons[0] === "requested" && request?.overlapSeconds !== undefined
           ? request.overlapSeconds
-          : rotation;
+          : reasons[0] === "pickup-added"
+            ? redeliverOverlap(desired)
+            : rotation;
     return { action: "rotate", reasons, missing, overlapSeconds };
   }
   if (missing.length > 0) {
@@ -151,15 +170,21 @@ export function rollDecision(
 /** Why a token is replaced by a new one rather than changed in place. */
 export type RecreateReason = "pending" | "type-changed";
 
+/** Whether the token's secret waits for its holder's pickup (pending on purpose, never a leftover). */
+export function waitsForPickup(actual: { pickup?: Token["pickup"] | undefined }): boolean {
+  return actual.pickup?.waitingSince != null;
+}
+
 /**
  * Whether the existing token must be replaced: a pending one (an earlier run was interrupted before its
- * delivery was confirmed), or one of another type (a key's prefix says its type, so a new key is issued).
+ * delivery was confirmed; a key waiting for its holder's pickup is pending on purpose), or one of another
+ * type (a key's prefix says its type, so a new key is issued).
  */
 export function recreateReason(
   desired: Pick<ResolvedToken, "type">,
-  actual: Pick<Token, "status" | "type">,
+  actual: Pick<Token, "status" | "type"> & { pickup?: Token["pickup"] | undefined },
 ): RecreateReason | undefined {
-  if (actual.status === "pending") return "pending";
+  if (actual.status === "pending" && !waitsForPickup(actual)) return "pending";
   if (typeChanges(desired, actual)) return "type-changed";
   return undefined;
 }

@@ -197,6 +197,19 @@ export interface PlanReports {
   expiring: Array<{ name: string; id: string; expiresAt: string; days: number }>;
   /** Retired tokens waiting for their grace period to end. */
   retiring: Array<{ name: string; id: string; deleteAfter: string }>;
+  /** Keys whose secret waits for their holder's `tokenform pickup`; absent when none waits. */
+  pickups?: PickupReport[];
+}
+
+/** A key waiting for its holder's pickup: who, into which client entry, and since when. */
+export interface PickupReport {
+  name: string;
+  id: string;
+  holder: string;
+  client: string;
+  server: string;
+  since: string;
+  days: number;
 }
 
 export interface PlanSummary {

@@ -1,5 +1,6 @@
 /**
- * What a plan warns about before apply: a token created with no destination (a live key nobody holds),
+ * What a plan warns about before apply: a token created with no destination and no pickup (a live key
+ * nobody holds),
  * and destinations whose credentials are missing from the environment apply will run in (found at plan
  * time instead of halfway through apply). Warnings change nothing and are not part of the plan's hash.
  * Which credentials a kind needs is the kind's own declaration (`credentials` in `src/destinations`).
@@ -28,12 +29,15 @@ function undelivered(plan: Plan): PlanWarning[] {
   return plan.changes
     .filter(
       (c) =>
-        (c.kind === "create" || c.kind === "recreate") && c.destinations.length === 0 && c.desired.enabled,
+        (c.kind === "create" || c.kind === "recreate") &&
+        c.destinations.length === 0 &&
+        c.desired.pickup === undefined &&
+        c.desired.enabled,
     )
     .map((c) => ({
       code: "no_destination" as const,
       name: c.name,
-      message: `${c.name} is created with no destination: a live key nobody holds. Add a deliver entry, or set enabled: false until it has one.`,
+      message: `${c.name} is created with no destination and no pickup: a live key nobody holds. Add a deliver entry, or a holder and pickup so its person picks it up (tokenform pickup), or set enabled: false until it has one.`,
     }));
 }
 

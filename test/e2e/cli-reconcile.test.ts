@@ -124,7 +124,7 @@ tokens:
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(
       "Warnings (2):\n" +
-        "  ! nobody-holds-it is created with no destination: a live key nobody holds. Add a deliver entry, or set enabled: false until it has one.\n" +
+        "  ! nobody-holds-it is created with no destination and no pickup: a live key nobody holds. Add a deliver entry, or a holder and pickup so its person picks it up (tokenform pickup), or set enabled: false until it has one.\n" +
         "  ! GITHUB_TOKEN is not set: applying this plan would fail at the destinations of docs-bot. Set it in the environment apply runs in.\n",
     );
     const withToken = runCli(["plan", "forge.yaml", "--no-check-destinations"], {

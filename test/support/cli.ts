@@ -93,6 +93,23 @@ export function runCliAsync(
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string },
 ): Promise<CliRun> {
+  return startCliRun(args, options).done;
+}
+
+/** A CLI command running as a child process: what it printed so far, and its end. */
+export interface RunningCli {
+  /** Everything printed so far. */
+  output(): { stdout: string; stderr: string };
+  /** Resolves with the first match of `pattern` in stderr (polled; rejects if the command ends first). */
+  stderrMatch(pattern: RegExp): Promise<RegExpMatchArray>;
+  done: Promise<CliRun>;
+}
+
+/** Starts `tokenform <args>` from source without waiting for it (killed after 120 s at most). */
+export function startCliRun(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string },
+): RunningCli {
   const env = cliEnv(options.env);
   const child = spawn(TSX, [CLI, ...args], {
     cwd: options.cwd,
@@ -104,11 +121,29 @@ export function runCliAsync(
   child.stdin.end(options.input ?? "");
   let stdout = "";
   let stderr = "";
+  let ended = false;
   child.stdout.on("data", (chunk: Buffer) => {
     stdout += chunk.toString("utf8");
   });
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
   });
-  return new Promise((resolve) => child.once("close", (status) => resolve({ status, stdout, stderr })));
+  const done = new Promise<CliRun>((resolve) =>
+    child.once("close", (status) => {
+      ended = true;
+      resolve({ status, stdout, stderr });
+    }),
+  );
+  return {
+    output: () => ({ stdout, stderr }),
+    async stderrMatch(pattern) {
+      for (;;) {
+        const match = pattern.exec(stderr);
+        if (match) return match;
+        if (ended) throw new Error(`the command ended without printing ${pattern}: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    done,
+  };
 }

@@ -8,6 +8,7 @@ import { registerAdmin } from "./admin.js";
 import { registerGateway } from "./gateway.js";
 import { registerLogin } from "./login.js";
 import { registerPatterns } from "./patterns.js";
+import { registerPickup } from "./pickup.js";
 import { registerProvider } from "./provider.js";
 import {
   registerApply,
@@ -35,6 +36,7 @@ export const commands: RegisterCommand[] = [
   registerGateway,
   registerToken,
   registerLogin,
+  registerPickup,
   registerPatterns,
   registerQuickstart,
 ];

@@ -12,6 +12,7 @@ import {
   type DetailLine,
   driftAuthor,
   headline,
+  pickupLines,
   retiringLine,
   SYMBOL,
   stoppingLine,
@@ -140,7 +141,12 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     for (const u of unverified) body.push(`- \`${u.name}\` → ${cell(u.description)}: ${cell(u.reason)}`);
     body.push("");
   }
-  const { stale, expiring, retiring } = plan.reports;
+  const { stale, expiring, retiring, pickups = [] } = plan.reports;
+  if (pickups.length > 0) {
+    body.push(`#### Waiting for pickup (${pickups.length})`, "");
+    for (const line of pickupLines(pickups)) body.push(`- ${cell(line)}`);
+    body.push("");
+  }
   if (stale.length + expiring.length + retiring.length > 0) {
     body.push("<details><summary>Notes</summary>", "");
     for (const s of stale) body.push(`- \`${s.name}\` unused for ${s.days} days`);

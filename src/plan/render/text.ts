@@ -9,6 +9,7 @@ import {
   closingLine,
   driftAuthor,
   headline,
+  pickupLines,
   retiringLine,
   SYMBOL,
   stoppingLine,
@@ -133,9 +134,10 @@ function unverifiedLines(plan: Plan, paint: Paint): string[] {
 }
 
 function noteLines(plan: Plan): string[] {
-  const { stale, expiring, retiring } = plan.reports;
-  if (stale.length + expiring.length + retiring.length === 0) return [];
+  const { stale, expiring, retiring, pickups = [] } = plan.reports;
+  if (stale.length + expiring.length + retiring.length + pickups.length === 0) return [];
   const out = ["Notes:"];
+  for (const line of pickupLines(pickups)) out.push(`  • ${line}`);
   for (const s of stale) {
     out.push(
       `  • ${s.name} has not been used for ${s.days} days${s.lastUsedAt ? "" : " (never used)"}; consider disabling it`,

@@ -3,10 +3,11 @@
  * the symbol of each change kind, its verb, and the closing "Plan: …" line.
  */
 import { formatDuration } from "../../spec/duration.js";
-import { type Destination, destinationSettings } from "../../spec/resolved.js";
+import { type Destination, destinationSettings, type ResolvedToken } from "../../spec/resolved.js";
 import { formatWhen, type KeyImpact, retiredWords } from "../impact.js";
+import { pickupWhere } from "../pickup-words.js";
 import { createSettings, fieldDiff, type SettingLine } from "../settings.js";
-import type { Change, ChangeKind, DriftReport, Plan, PlanReports } from "../types.js";
+import type { Change, ChangeKind, DriftReport, PickupReport, Plan, PlanReports } from "../types.js";
 
 /** terraform-style markers: `+` create, `~` in place, `±` new secret, `-/+` replace, `-` remove. */
 export const SYMBOL: Record<ChangeKind, string> = {
@@ -54,7 +55,9 @@ export function headline(change: Change): string {
     case "disable":
       return "will be disabled";
     case "rotate":
-      return `will be rotated (${change.reason}); ${previousSecret(change.overlapSeconds)}`;
+      return change.desired.pickup
+        ? `will be rotated (${change.reason}); the previous secret keeps working until ${change.desired.holder ?? "its holder"} picks up the new one${change.overlapSeconds > 0 ? `, and ${formatDuration(change.overlapSeconds)} after` : ""}`
+        : `will be rotated (${change.reason}); ${previousSecret(change.overlapSeconds)}`;
     case "redeliver":
       return `will be re-delivered with a new secret (${change.reason})`;
     case "recreate":
@@ -122,6 +125,7 @@ export function changeDetails(change: Change): DetailLine[] {
           sign: "→" as const,
           text: `deliver to ${withSettings(d.description, d.destination)}`,
         })),
+        ...pickupDetail(change.desired),
       ];
     case "adopt":
       return settingDetails(change.fields.flatMap(fieldDiff), ": ");
@@ -135,10 +139,13 @@ export function changeDetails(change: Change): DetailLine[] {
       ];
     case "rotate":
     case "redeliver":
-      return change.destinations.map((d) => ({
-        sign: "→" as const,
-        text: `new secret to ${withSettings(d.description, d.destination)}${driftNote(change, d.id)}`,
-      }));
+      return [
+        ...change.destinations.map((d) => ({
+          sign: "→" as const,
+          text: `new secret to ${withSettings(d.description, d.destination)}${driftNote(change, d.id)}`,
+        })),
+        ...pickupDetail(change.desired),
+      ];
     case "delete":
       return change.undeliver.map((d) => ({
         sign: "-" as const,
@@ -147,6 +154,26 @@ export function changeDetails(change: Change): DetailLine[] {
     default:
       return [];
   }
+}
+
+/** The pickup a key's new secret waits for, as a detail line (none for a key apply delivers). */
+function pickupDetail(desired: ResolvedToken): DetailLine[] {
+  const pickup = desired.pickup;
+  if (!pickup) return [];
+  return [
+    {
+      sign: "→",
+      text: `waits for ${desired.holder ?? "its holder"} to pick it up into ${pickupWhere(pickup.client, pickup.server)} (tokenform pickup; an admin approves the code)`,
+    },
+  ];
+}
+
+/** Keys waiting for their holders' pickups, one line each. */
+export function pickupLines(pickups: readonly PickupReport[]): string[] {
+  return pickups.map(
+    (p) =>
+      `${p.name} waits for ${p.holder} to pick it up into ${pickupWhere(p.client, p.server)} since ${formatWhen(p.since)}${p.days > 0 ? ` (${p.days} day${p.days === 1 ? "" : "s"})` : ""}`,
+  );
 }
 
 /** Retired tokens waiting for deletion, folded into one line; "" when there are none. */

@@ -77,9 +77,15 @@ describe("computePlan", () => {
       { field: "tools", from: null, to: ["get_status", "search_*"] },
     ]);
     expect(plan.drift).toEqual([]);
-    // A token applied by a release without allowlists: its applied-settings label has no `tools` key.
+    // A token applied by a release without allowlists (or holders and pickups): its applied-settings label
+    // has no `tools`, `holder` or `pickup` key.
     const old = applied(before);
-    const { tools: _none, ...withoutTools } = desiredSettings(before, new Date(old.rotatedAt));
+    const {
+      tools: _none,
+      holder: _holder,
+      pickup: _pickup,
+      ...withoutTools
+    } = desiredSettings(before, new Date(old.rotatedAt));
     const legacyHash = `sha256:${createHash("sha256").update(canonicalJson(withoutTools)).digest("hex").slice(0, 16)}`;
     expect(old.labels[APPLIED_LABEL]).toBe(legacyHash);
     const again = computePlan({ set: tokenSet([before]), actual: [old], now: at(1) });

@@ -69,6 +69,18 @@ function richPlan(): Plan {
     deliver: [orgSecret, protectedVariable],
   });
   const nobody = resolved("alice-cursor-dev", { deliver: [] });
+  const cursor = {
+    client: "cursor",
+    server: "acme-tools",
+    url: "https://mcp.acme.dev/mcp",
+    header: "bearer",
+  } as const;
+  const personal = resolved("bob-vscode", {
+    deliver: [],
+    holder: "bob@acme.dev",
+    pickup: { ...cursor, client: "vscode" },
+  });
+  const waiting = resolved("carol-cursor", { deliver: [], holder: "carol@acme.dev", pickup: cursor });
   const frontendBefore = resolved("frontend-ci", {
     scopes: ["contexts:read"],
     ipAllowlist: ["10.0.0.0/8", "192.0.2.0/24"],
@@ -119,6 +131,8 @@ function richPlan(): Plan {
     set: tokenSet([
       docs,
       nobody,
+      personal,
+      waiting,
       frontend,
       { ...ops, enabled: false },
       backend,
@@ -130,6 +144,16 @@ function richPlan(): Plan {
     ]),
     actual: [
       live(frontendBefore),
+      live(waiting, {
+        status: "pending",
+        holder: "carol@acme.dev",
+        pickup: {
+          ...cursor,
+          waitingSince: new Date(now.getTime() - 3 * day).toISOString(),
+          pickedUpAt: null,
+          deliveredAt: null,
+        },
+      }),
       live(ops),
       live(backend, { rotatedAt: T0.toISOString() }),
       live(searchBefore),
@@ -171,6 +195,7 @@ describe("a rich plan, rendered whole", () => {
   it("has a change of every kind the fixture means to show", () => {
     expect(plan.changes.map((c) => `${c.kind} ${c.name}`)).toEqual([
       "create alice-cursor-dev",
+      "create bob-vscode",
       "create docs-mcp-prod",
       "adopt billing-bot",
       "update frontend-ci",
@@ -186,6 +211,9 @@ describe("a rich plan, rendered whole", () => {
     expect(plan.reports.retiring.map((r) => r.name)).toEqual(["ancient-key"]);
     expect(plan.reports.stale.map((r) => r.name)).toEqual(["reports-bot"]);
     expect(plan.reports.expiring.map((r) => r.name)).toEqual(["partner-api"]);
+    expect(plan.reports.pickups?.map((r) => [r.name, r.holder, r.days])).toEqual([
+      ["carol-cursor", "carol@acme.dev", 3],
+    ]);
     expect(plan.warnings?.map((w) => w.code)).toEqual([
       "no_destination",
       "missing_credentials",

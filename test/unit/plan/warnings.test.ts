@@ -31,7 +31,7 @@ describe("plan warnings", () => {
         code: "no_destination",
         name: "nobody-holds-it",
         message:
-          "nobody-holds-it is created with no destination: a live key nobody holds. Add a deliver entry, or set enabled: false until it has one.",
+          "nobody-holds-it is created with no destination and no pickup: a live key nobody holds. Add a deliver entry, or a holder and pickup so its person picks it up (tokenform pickup), or set enabled: false until it has one.",
       },
     ]);
   });
