@@ -75,6 +75,30 @@ const sinksOnlyInMethods: Plugin = {
   },
 };
 
+/**
+ * The methods bundle takes `Agent` and `request` from runtime/undici-subset.cjs instead of undici's index,
+ * which evaluates all of undici (fetch, WebSocket, caches, mocks) in every process that configures the
+ * provider. Only the API client's import is redirected, and only it may import undici: another importer
+ * could want more than the subset has.
+ */
+const undiciSubset: Plugin = {
+  name: "tokenform-undici-subset",
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) => {
+      if (!args.importer.endsWith(join("src", "api", "client.ts"))) {
+        return {
+          errors: [
+            {
+              text: `${relative(PROVIDER_DIR, args.importer)} imports undici: extend provider/src/runtime/undici-subset.cjs and this check`,
+            },
+          ],
+        };
+      }
+      return { path: join(PROVIDER_DIR, "src", "runtime", "undici-subset.cjs") };
+    });
+  },
+};
+
 /** Refuses a handshake bundle that carries the sinks (see `sinksOnlyInMethods`). */
 function assertNoSinks(metafile: Metafile): void {
   const sinks = Object.keys(metafile.inputs).filter((p) => p.includes("src/sinks/"));
@@ -124,6 +148,7 @@ export async function buildProvider(options: BuildOptions = {}): Promise<string>
   const methods = await build({
     ...common,
     entryPoints: [join(PROVIDER_DIR, "src", "methods.ts")],
+    plugins: [undiciSubset],
     write: false,
     outfile: `${outfile}.methods.js`,
     define: {

@@ -10,8 +10,11 @@ export interface Configured {
    * computed by another resource), in which case calls that need it explain that.
    */
   api?: TokenformApi;
-  /** Secret destinations, credentials from the environment (GITHUB_TOKEN, GITLAB_TOKEN…). */
-  sinks: SinkRegistry;
+  /**
+   * Secret destinations, credentials from the environment (GITHUB_TOKEN, GITLAB_TOKEN…); made on first
+   * use: only an apply delivers, and loading the sinks (octokit, libsodium) is a plan's largest module.
+   */
+  sinks(): Promise<SinkRegistry>;
   /** Owner label value of every token this configuration manages. */
   owner: string;
 }

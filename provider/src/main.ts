@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { maskSecrets } from "../../src/api/secret.js";
 import type { loadMethods as LoadMethods } from "./methods.js";
-import { compileWithCache } from "./runtime/code-cache.js";
+import { cachedSource, compileWithCache, keepSource } from "./runtime/code-cache.js";
 import { MAGIC_COOKIE_KEY } from "./runtime/handshake.js";
 import { serve } from "./runtime/serve.js";
 
@@ -29,8 +29,12 @@ declare const __TOKENFORM_METHODS_HASH__: string;
 
 async function methods(): Promise<ReturnType<typeof LoadMethods>> {
   if (typeof __TOKENFORM_METHODS_BROTLI__ === "string") {
-    const { brotliDecompressSync } = await import("node:zlib");
-    const code = brotliDecompressSync(Buffer.from(__TOKENFORM_METHODS_BROTLI__, "base64")).toString("utf8");
+    let code = cachedSource(__TOKENFORM_METHODS_HASH__);
+    if (code === undefined) {
+      const { brotliDecompressSync } = await import("node:zlib");
+      code = brotliDecompressSync(Buffer.from(__TOKENFORM_METHODS_BROTLI__, "base64")).toString("utf8");
+      keepSource(__TOKENFORM_METHODS_HASH__, code);
+    }
     const filename = process.argv[1] ?? "terraform-provider-tokenform";
     const module = { exports: {} as { loadMethods?: typeof LoadMethods } };
     const wrapper = compileWithCache(

@@ -3,6 +3,7 @@
  * client and sinks. Loaded on first use; see provider.ts.
  */
 import { parseApiUrl } from "../../src/api/endpoint.js";
+import type { SinkRegistry } from "../../src/sinks/types.js";
 import { OWNER_PATTERN } from "../../src/spec/schema.js";
 import { type Configured, DEFAULT_OWNER } from "./configured.js";
 import { type Diagnostic, error, path } from "./runtime/diagnostics.js";
@@ -55,8 +56,11 @@ export async function configure(
 ): Promise<{ configured?: Configured; diagnostics: Diagnostic[] }> {
   const diagnostics = validate(config);
   if (diagnostics.length > 0) return { diagnostics };
-  const { createSinks } = await import("../../src/sinks/index.js");
-  const sinks = createSinks({ env });
+  let registry: Promise<SinkRegistry> | undefined;
+  const sinks = () => {
+    registry ??= import("../../src/sinks/index.js").then(({ createSinks }) => createSinks({ env }));
+    return registry;
+  };
   const owner = typeof config.owner === "string" ? config.owner : DEFAULT_OWNER;
   const endpoint = setting(config, "endpoint", env.TOKENFORM_API_URL);
   const token = setting(config, "api_token", env.TOKENFORM_API_TOKEN);

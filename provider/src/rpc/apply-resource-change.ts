@@ -4,17 +4,17 @@
  * resources clean up what they created before failing (see the token resource).
  */
 import type { ApplyResourceChangeRequest, ApplyResourceChangeResponse } from "../protocol/types.js";
-import type { ProviderHost } from "./host.js";
+import type { CallSignal, ProviderHost } from "./host.js";
 
 export async function applyResourceChange<C>(
   host: ProviderHost<C>,
   req: ApplyResourceChangeRequest,
-  signal?: AbortSignal,
+  call?: CallSignal,
 ): Promise<ApplyResourceChangeResponse> {
   try {
     const result = await host
       .resource(req.typeName)
-      .apply({ prior: req.prior, planned: req.planned, config: req.config }, host.context(signal));
+      .apply({ prior: req.prior, planned: req.planned, config: req.config }, host.context(call));
     return { state: result.state, private: req.plannedPrivate, diagnostics: result.diagnostics };
   } catch (err) {
     return {

@@ -7,6 +7,11 @@ import { type Diagnostic, faultDiagnostic } from "../runtime/diagnostics.js";
 import { GrpcError, Status } from "../runtime/grpc.js";
 import type { Schema } from "../runtime/schema.js";
 
+/** The call an RPC handler serves; its signal is read only when a handler needs it (runtime/grpc.ts makes it then). */
+export interface CallSignal {
+  readonly signal: AbortSignal;
+}
+
 export class ProviderHost<Configured> {
   #configured: Configured | undefined;
   readonly #stop = new AbortController();
@@ -33,12 +38,12 @@ export class ProviderHost<Configured> {
    * made when a call first asks for it: most calls (refreshes, plans) never do, and `AbortSignal.any` is
    * not free in Node 20 (it showed among a plan's top CPU frames, made for each of hundreds of calls).
    */
-  context(callSignal?: AbortSignal): CallContext<Configured> {
+  context(call?: CallSignal): CallContext<Configured> {
     const stop = this.#stop.signal;
     let signal: AbortSignal | undefined;
     return {
       get signal() {
-        signal ??= callSignal ? AbortSignal.any([stop, callSignal]) : stop;
+        signal ??= call ? AbortSignal.any([stop, call.signal]) : stop;
         return signal;
       },
       configured: () => {

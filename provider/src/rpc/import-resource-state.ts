@@ -1,14 +1,14 @@
 /** ImportResourceState: `terraform import` / `import {}` blocks — builds a state from an id. */
 import type { ImportResourceStateRequest, ImportResourceStateResponse } from "../protocol/types.js";
-import type { ProviderHost } from "./host.js";
+import type { CallSignal, ProviderHost } from "./host.js";
 
 export async function importResourceState<C>(
   host: ProviderHost<C>,
   req: ImportResourceStateRequest,
-  signal?: AbortSignal,
+  call?: CallSignal,
 ): Promise<ImportResourceStateResponse> {
   try {
-    const result = await host.resource(req.typeName).import(req.id, host.context(signal));
+    const result = await host.resource(req.typeName).import(req.id, host.context(call));
     return {
       imported: result.state
         ? [{ typeName: req.typeName, state: result.state, private: new Uint8Array(0) }]

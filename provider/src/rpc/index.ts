@@ -50,33 +50,30 @@ export function providerMethods<C>(host: ProviderHost<C>): Record<ProviderMethod
       to.diagnosticsOnly(await configureProvider(host, from.configureProvider(m, provider.schema))),
     ReadResource: async (m, call) => {
       const req = from.readResource(m, host.resourceSchema);
-      return to.readResource(await readResource(host, req, call.signal), host.resourceSchema(req.typeName));
+      return to.readResource(await readResource(host, req, call), host.resourceSchema(req.typeName));
     },
     PlanResourceChange: async (m, call) => {
       const req = from.planResourceChange(m, host.resourceSchema);
       return to.planResourceChange(
-        await planResourceChange(host, req, call.signal),
+        await planResourceChange(host, req, call),
         host.resourceSchema(req.typeName),
       );
     },
     ApplyResourceChange: async (m, call) => {
       const req = from.applyResourceChange(m, host.resourceSchema);
       return to.applyResourceChange(
-        await applyResourceChange(host, req, call.signal),
+        await applyResourceChange(host, req, call),
         host.resourceSchema(req.typeName),
       );
     },
     ImportResourceState: async (m, call) =>
       to.importResourceState(
-        await importResourceState(host, from.importResourceState(m), call.signal),
+        await importResourceState(host, from.importResourceState(m), call),
         host.resourceSchema,
       ),
     ReadDataSource: async (m, call) => {
       const req = from.readDataSource(m, host.dataSourceSchema);
-      return to.readDataSource(
-        await readDataSource(host, req, call.signal),
-        host.dataSourceSchema(req.typeName),
-      );
+      return to.readDataSource(await readDataSource(host, req, call), host.dataSourceSchema(req.typeName));
     },
     StopProvider: async () => {
       const r = await stopProvider(host);

@@ -42,25 +42,56 @@ extensions.register({
 const encoder = new Encoder({ extensionCodec: extensions, useBigInt64: true, sortKeys: true });
 const decoder = new Decoder({ extensionCodec: extensions, useBigInt64: true });
 
+/**
+ * A mismatch found while walking a value. The walk does not build the path of every value it visits (it
+ * runs for each attribute of every RPC): each level adds its step while the error passes through it, and
+ * the entry points turn the steps into `CodecError`'s `at`.
+ */
+class WireError {
+  /** Steps from the mismatch outwards: the innermost first. */
+  readonly steps: Array<string | number> = [];
+  constructor(readonly message: string) {}
+}
+
+/** Adds `step` to a `WireError` passing through (anything else passes unchanged). */
+function through(err: unknown, step: string | number): unknown {
+  if (err instanceof WireError) err.steps.push(step);
+  return err;
+}
+
+function join(at: string, step: string | number): string {
+  return typeof step === "number" ? `${at}[${step}]` : at ? `${at}.${step}` : step;
+}
+
+/** Runs a walk from the top, reporting a mismatch as a `CodecError` with its path. */
+function walk<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (!(err instanceof WireError)) throw err;
+    let at = "";
+    for (let i = err.steps.length - 1; i >= 0; i--) at = join(at, err.steps[i]!);
+    throw new CodecError(err.message, at);
+  }
+}
+
 /** Decodes a msgpack DynamicValue as a value of `type`. Empty input is null (Terraform's "no value"). */
 export function decodeValue(bytes: Uint8Array, type: TfType): TfValue {
   if (bytes.length === 0) return null;
-  return fromWire(decoder.decode(bytes), type, "");
+  const raw: unknown = decoder.decode(bytes);
+  return walk(() => fromWire(raw, type));
 }
 
 /** Encodes `value` as a msgpack DynamicValue of `type`. */
 export function encodeValue(value: TfValue | undefined, type: TfType): Uint8Array {
-  return encoder.encode(toWire(value ?? null, type, ""));
+  return encoder.encode(walk(() => toWire(value ?? null, type)));
 }
 
 /** Decodes a JSON DynamicValue (as in raw state) into a value of `type`. */
 export function decodeJsonValue(bytes: Uint8Array, type: TfType): TfValue {
   if (bytes.length === 0) return null;
-  return fromWire(JSON.parse(Buffer.from(bytes).toString("utf8")), type, "");
-}
-
-function join(at: string, step: string | number): string {
-  return typeof step === "number" ? `${at}[${step}]` : at ? `${at}.${step}` : step;
+  const raw: unknown = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  return walk(() => fromWire(raw, type));
 }
 
 function describe(raw: unknown): string {
@@ -70,10 +101,10 @@ function describe(raw: unknown): string {
   return typeof raw === "object" ? "a map" : `a ${typeof raw}`;
 }
 
-function numberFromText(text: string, at: string): number | bigint | BigDecimal {
+function numberFromText(text: string): number | bigint | BigDecimal {
   const trimmed = text.trim();
   if (!/^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(trimmed)) {
-    throw new CodecError(`expected a number, got the string ${JSON.stringify(text)}`, at);
+    throw new WireError(`expected a number, got the string ${JSON.stringify(text)}`);
   }
   if (/^-?\d+$/.test(trimmed)) {
     const big = BigInt(trimmed);
@@ -85,18 +116,18 @@ function numberFromText(text: string, at: string): number | bigint | BigDecimal 
   return Number.isFinite(n) && String(n) === trimmed ? n : new BigDecimal(trimmed);
 }
 
-function fromWire(raw: unknown, type: TfType, at: string): TfValue {
+function fromWire(raw: unknown, type: TfType): TfValue {
   if (raw === null || raw === undefined) return null;
   if (raw instanceof Unknown) return raw;
   if (type === "dynamic") {
-    throw new CodecError("dynamic values are not used by this provider's schema", at);
+    throw new WireError("dynamic values are not used by this provider's schema");
   }
   if (type === "string") {
-    if (typeof raw !== "string") throw new CodecError(`expected a string, got ${describe(raw)}`, at);
+    if (typeof raw !== "string") throw new WireError(`expected a string, got ${describe(raw)}`);
     return raw;
   }
   if (type === "bool") {
-    if (typeof raw !== "boolean") throw new CodecError(`expected a bool, got ${describe(raw)}`, at);
+    if (typeof raw !== "boolean") throw new WireError(`expected a bool, got ${describe(raw)}`);
     return raw;
   }
   if (type === "number") {
@@ -106,30 +137,49 @@ function fromWire(raw: unknown, type: TfType, at: string): TfValue {
         ? Number(raw)
         : raw;
     }
-    if (typeof raw === "string") return numberFromText(raw, at);
-    throw new CodecError(`expected a number, got ${describe(raw)}`, at);
+    if (typeof raw === "string") return numberFromText(raw);
+    throw new WireError(`expected a number, got ${describe(raw)}`);
   }
   const kind = type[0];
   if (type[0] === "list" || type[0] === "set") {
     const element = type[1];
-    if (!Array.isArray(raw)) throw new CodecError(`expected a ${kind}, got ${describe(raw)}`, at);
-    return raw.map((e, i) => fromWire(e, element, join(at, i)));
+    if (!Array.isArray(raw)) throw new WireError(`expected a ${kind}, got ${describe(raw)}`);
+    const list: TfValue[] = new Array(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      try {
+        list[i] = fromWire(raw[i], element);
+      } catch (err) {
+        throw through(err, i);
+      }
+    }
+    return list;
   }
   if (typeof raw !== "object" || Array.isArray(raw) || raw instanceof Uint8Array) {
-    throw new CodecError(`expected ${kind === "map" ? "a map" : "an object"}, got ${describe(raw)}`, at);
+    throw new WireError(`expected ${kind === "map" ? "a map" : "an object"}, got ${describe(raw)}`);
   }
   const entries = raw as Record<string, unknown>;
   const out: TfObject = {};
   if (type[0] === "map") {
     const element = type[1];
-    for (const [k, v] of Object.entries(entries)) out[k] = fromWire(v, element, join(at, k));
+    for (const k in entries) {
+      try {
+        out[k] = fromWire(entries[k], element);
+      } catch (err) {
+        throw through(err, k);
+      }
+    }
     return out;
   }
   const attrs = type[1];
-  for (const [name, attrType] of Object.entries(attrs))
-    out[name] = fromWire(entries[name], attrType, join(at, name));
-  for (const name of Object.keys(entries)) {
-    if (!(name in attrs)) throw new CodecError(`unsupported attribute ${JSON.stringify(name)}`, at);
+  for (const name in attrs) {
+    try {
+      out[name] = fromWire(entries[name], attrs[name]!);
+    } catch (err) {
+      throw through(err, name);
+    }
+  }
+  for (const name in entries) {
+    if (!(name in attrs)) throw new WireError(`unsupported attribute ${JSON.stringify(name)}`);
   }
   return out;
 }
@@ -137,42 +187,61 @@ function fromWire(raw: unknown, type: TfType, at: string): TfValue {
 /** Plain data the msgpack encoder writes (Unknown goes through the extension codec). */
 type Wire = null | Unknown | string | number | bigint | boolean | Wire[] | { [k: string]: Wire };
 
-function toWire(value: TfValue, type: TfType, at: string): Wire {
+function toWire(value: TfValue, type: TfType): Wire {
   if (value === null || value instanceof Unknown) return value;
-  if (type === "dynamic") throw new CodecError("dynamic values are not used by this provider's schema", at);
+  if (type === "dynamic") throw new WireError("dynamic values are not used by this provider's schema");
   if (type === "string") {
-    if (typeof value !== "string") throw new CodecError(`cannot encode ${describe(value)} as a string`, at);
+    if (typeof value !== "string") throw new WireError(`cannot encode ${describe(value)} as a string`);
     return value;
   }
   if (type === "bool") {
-    if (typeof value !== "boolean") throw new CodecError(`cannot encode ${describe(value)} as a bool`, at);
+    if (typeof value !== "boolean") throw new WireError(`cannot encode ${describe(value)} as a bool`);
     return value;
   }
   if (type === "number") {
     if (value instanceof BigDecimal) return value.text;
     if (typeof value === "bigint") return value;
     if (typeof value === "number" && Number.isFinite(value)) return value;
-    throw new CodecError(`cannot encode ${describe(value)} as a number`, at);
+    throw new WireError(`cannot encode ${describe(value)} as a number`);
   }
   const kind = type[0];
   if (type[0] === "list" || type[0] === "set") {
     const element = type[1];
-    if (!Array.isArray(value)) throw new CodecError(`cannot encode ${describe(value)} as a ${kind}`, at);
-    return value.map((e, i) => toWire(e, element, join(at, i)));
+    if (!Array.isArray(value)) throw new WireError(`cannot encode ${describe(value)} as a ${kind}`);
+    const list: Wire[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      try {
+        list[i] = toWire(value[i]!, element);
+      } catch (err) {
+        throw through(err, i);
+      }
+    }
+    return list;
   }
-  if (!isObject(value)) throw new CodecError(`cannot encode ${describe(value)} as a ${kind}`, at);
+  if (!isObject(value)) throw new WireError(`cannot encode ${describe(value)} as a ${kind}`);
   const out: { [k: string]: Wire } = {};
   if (type[0] === "map") {
     const element = type[1];
-    for (const [k, v] of Object.entries(value)) out[k] = toWire(v, element, join(at, k));
+    for (const k in value) {
+      try {
+        out[k] = toWire(value[k]!, element);
+      } catch (err) {
+        throw through(err, k);
+      }
+    }
     return out;
   }
   const attrs = type[1];
-  for (const name of Object.keys(value)) {
-    if (!(name in attrs)) throw new CodecError(`attribute ${JSON.stringify(name)} is not in the schema`, at);
+  for (const name in value) {
+    if (!(name in attrs)) throw new WireError(`attribute ${JSON.stringify(name)} is not in the schema`);
   }
   // Every attribute of the object type, nulls included: Terraform rejects an object with missing attributes.
-  for (const [name, attrType] of Object.entries(attrs))
-    out[name] = toWire(value[name] ?? null, attrType, join(at, name));
+  for (const name in attrs) {
+    try {
+      out[name] = toWire(value[name] ?? null, attrs[name]!);
+    } catch (err) {
+      throw through(err, name);
+    }
+  }
   return out;
 }

@@ -50,8 +50,20 @@ export interface Schema {
   block: BlockSchema;
 }
 
+/** Implied types by block: schemas never change once built, and the codec asks on every value of every RPC. */
+const impliedTypes = new WeakMap<BlockSchema, TfType>();
+
 /** The object type of a block's values: attributes by type, nested blocks as object / list / set of objects. */
 export function impliedType(block: BlockSchema): TfType {
+  let type = impliedTypes.get(block);
+  if (type === undefined) {
+    type = computeImpliedType(block);
+    impliedTypes.set(block, type);
+  }
+  return type;
+}
+
+function computeImpliedType(block: BlockSchema): TfType {
   const attrs: Record<string, TfType> = {};
   for (const a of block.attributes) attrs[a.name] = a.type;
   for (const b of block.blocks) {

@@ -2,7 +2,8 @@
  * The provider's V8 code cache (src/runtime/code-cache.ts), with the built executable: the first process
  * that loads the methods writes the cache into the user's cache directory (private modes), later
  * processes start from it and answer as before, a damaged cache is ignored and replaced, and
- * `TOKENFORM_PROVIDER_CODE_CACHE=0` writes none. A process asked only for the schema loads no methods.
+ * `TOKENFORM_PROVIDER_CODE_CACHE=0` writes none. The unpacked source text is kept next to it, and is read
+ * only when it hashes to the unit. A process asked only for the schema loads no methods.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,25 +43,36 @@ describe("the provider's code cache", () => {
     const cacheHome = join(home, "on");
     await oneCall({ XDG_CACHE_HOME: cacheHome });
     const dir = join(cacheHome, "tokenform", "provider");
-    const files = readdirSync(dir);
-    expect(files).toHaveLength(1);
+    // The compiled code, and the unpacked source text it was compiled from.
+    const files = readdirSync(dir).sort();
+    expect(files).toHaveLength(2);
+    expect(files[1]).toMatch(/^methods-[0-9a-f]{16}\.js$/);
     expect(files[0]).toMatch(
       new RegExp(`^methods-[0-9a-f]{16}-${process.version}-${process.arch}\\.v8cache$`),
     );
     expect(statSync(dir).mode & 0o777).toBe(0o700);
-    const file = join(dir, files[0]!);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(statSync(file).size).toBeGreaterThan(10_000);
+    const [file, source] = files.map((f) => join(dir, f)) as [string, string];
+    for (const f of [source, file]) {
+      expect(statSync(f).mode & 0o777).toBe(0o600);
+      expect(statSync(f).size).toBeGreaterThan(10_000);
+    }
     const written = statSync(file).mtimeMs;
+    const sourceWritten = statSync(source).mtimeMs;
 
     // Accepted: the next process answers the same and leaves the cache as it was.
     await oneCall({ XDG_CACHE_HOME: cacheHome });
     expect(statSync(file).mtimeMs).toBe(written);
+    expect(statSync(source).mtimeMs).toBe(sourceWritten);
 
     // Damaged: ignored (V8 rejects it), the call still answers, and a good cache replaces it.
     writeFileSync(file, "not a code cache");
     await oneCall({ XDG_CACHE_HOME: cacheHome });
     expect(statSync(file).size).toBeGreaterThan(10_000);
+
+    // A source text that does not hash to the unit's name is not run: unpacked again and replaced.
+    writeFileSync(source, `throw new Error("not the methods");${" ".repeat(20_000)}`);
+    await oneCall({ XDG_CACHE_HOME: cacheHome });
+    expect(statSync(source).size).toBeGreaterThan(100_000);
   });
 
   it("is not needed by a process Terraform starts only for the schema (answered from the build)", async () => {

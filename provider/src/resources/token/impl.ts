@@ -216,7 +216,7 @@ export function tokenResourceImpl(
       if (configured.api !== undefined) readsOf(configured).wrote();
       return applyToken(change, {
         api: apiOf(configured),
-        sinks: configured.sinks,
+        sinks: await configured.sinks(),
         owner: configured.owner,
         signal: ctx.signal,
         resolve: (config, prior) => resolveOrThrow(rules, withFileKeys(config, prior), configured.owner),
