@@ -59,6 +59,22 @@ export function isJsonContentType(header: string | undefined): boolean {
   return true;
 }
 
+/** An empty body, shared (never written). */
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The whole body when it has already arrived and nobody has read from it yet, taken at once — no stream
+ * events, promise or timer (undefined otherwise: then `readBody`). A small body nearly always comes in the
+ * packet of its headers, and Node's parser has buffered it once the `request` event's own code is done, so
+ * from the first microtask on it is at hand. Over `limit`, undefined too: `readBody` refuses it as ever.
+ */
+export function bodyAtHand(req: IncomingMessage, limit: number): Buffer | undefined {
+  if (!req.complete || req.readableFlowing !== null || req.readableLength > limit) return undefined;
+  if (req.readableObjectMode || req.readableEncoding !== null) return undefined;
+  const bytes = req.read() as Buffer | null;
+  return bytes ?? EMPTY;
+}
+
 /** Reads the whole body: at most `limit` bytes, within `timeoutMs` (0 = no timer). */
 export function readBody(
   req: IncomingMessage,

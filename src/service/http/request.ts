@@ -47,13 +47,17 @@ export async function readJson(
   req: IncomingMessage,
   limit: number,
   timeoutMs: number | undefined,
-  keep?: (bytes: Buffer) => void,
 ): Promise<unknown> {
-  const type = req.headers["content-type"];
-  const body = await readBody(req, limit, timeoutMs);
-  keep?.(body);
+  return jsonOf(req, await readBody(req, limit, timeoutMs));
+}
+
+/**
+ * A body read (`readBody`, `bodyAtHand`) as JSON: undefined when empty, 415 when not declared JSON, 400
+ * when it does not parse.
+ */
+export function jsonOf(req: IncomingMessage, body: Buffer): unknown {
   if (body.length === 0) return undefined;
-  if (!isJsonContentType(type)) {
+  if (!isJsonContentType(req.headers["content-type"])) {
     throw new ServiceError(
       "unsupported_media_type",
       "send the body as JSON with Content-Type: application/json",
