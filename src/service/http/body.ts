@@ -82,6 +82,11 @@ export function readBody(
   timeoutMs: number = DEFAULT_BODY_TIMEOUT_MS,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // Gone before its body was asked for: its close has been and will not come again.
+    if (req.destroyed) {
+      reject(new ClientGone());
+      return;
+    }
     const declared = Number(req.headers["content-length"]);
     let over = Number.isFinite(declared) && declared > limit;
     const chunks: Buffer[] = [];

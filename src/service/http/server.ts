@@ -51,6 +51,24 @@ function checkConnection(req: IncomingMessage, connections: ConnectionCap | unde
   }
 }
 
+/** Largest declared body worth waiting a turn of the event loop for (it nearly always comes in one read). */
+const SMALL_BODY = 16 * 1024;
+
+/** A body declared small enough to have come in the read its headers came in. */
+function smallBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return length !== undefined && length.length <= 5 && Number(length) <= SMALL_BODY;
+}
+
+/**
+ * The body, when it came in the same read as its headers: Node's parser hands it to the request only after
+ * the request event (and the microtasks it queued) is done, so it is looked for once that read is
+ * processed, one turn later (`setImmediate`). Undefined when it is not complete then.
+ */
+function afterThisRead(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => setImmediate(() => resolve(bodyAtHand(req, limit))));
+}
+
 /**
  * Serves one request: route, caller, inputs (If-Match, query, body — in that order, each refused as its
  * own error), handler. Throws what the error handler renders. Nothing is awaited that is already at hand:
@@ -79,11 +97,10 @@ async function serve(
   let body: unknown;
   let rawBody: Buffer | undefined;
   if (chosen.body) {
-    // Node's parser buffers the rest of the packet the headers came in once this event's code is done: one
-    // microtask later a small body is complete and is taken at once (`bodyAtHand`).
-    if (!req.complete) await undefined;
     const bytes =
-      bodyAtHand(req, options.bodyLimit) ?? (await readBody(req, options.bodyLimit, options.bodyTimeoutMs));
+      bodyAtHand(req, options.bodyLimit) ??
+      (smallBody(req) ? await afterThisRead(req, options.bodyLimit) : undefined) ??
+      (await readBody(req, options.bodyLimit, options.bodyTimeoutMs));
     if (chosen.body.raw) rawBody = bytes;
     const sent = jsonOf(req, bytes);
     body = parseBody(chosen.body.schema, chosen.body.required ? sent : (sent ?? {}));
