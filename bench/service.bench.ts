@@ -355,8 +355,8 @@ async function httpThroughput(): Promise<BenchRow[]> {
   const baseline = await startChild("baseline");
   const echo = await startChild("echo", { TOKENFORM_BENCH_ECHO_BYTES: String(sampleText.length) });
   const middleware = await startChild("middleware");
-  const targets: Array<[string, autocannon.Options]> = [
-    ["node:http hello-world", { url: baseline.ready.url }],
+  const targets: Array<[string, autocannon.Options, number | undefined]> = [
+    ["node:http hello-world", { url: baseline.ready.url }, baseline.process.pid],
     [
       "node:http POST-echo",
       {
@@ -365,29 +365,43 @@ async function httpThroughput(): Promise<BenchRow[]> {
         headers: { "content-type": "application/json" },
         body: verifyBody,
       },
+      echo.process.pid,
     ],
     [
       "POST /v1/verify (tokenform serve)",
       { url: `${serve.url}/v1/verify`, method: "POST", headers: verifyHeaders, body: verifyBody },
+      serve.child.pid,
     ],
     [
       "GET behind tokenformAuth({service})",
       { url: middleware.ready.url, headers: { authorization: `Bearer ${middleware.ready.token}` } },
+      middleware.process.pid,
     ],
   ];
   const results = new Map<string, autocannon.Result[]>();
+  /** CPU seconds each server spent in the measured rounds (Linux), and the requests it answered then. */
+  const cpu = new Map<string, { seconds: number; requests: number }>();
   try {
     // Warm-up: let V8 optimise each server's hot path before anything is measured.
     for (const [, options] of targets)
       await autocannon({ ...options, duration: 1, connections: CONNECTIONS });
     for (let round = 0; round < HTTP_ROUNDS; round++) {
-      for (const [name, options] of targets) {
+      for (const [name, options, pid] of targets) {
+        const before = cpuSeconds(pid);
         const result = await autocannon({
           ...options,
           duration: HTTP_SECONDS / HTTP_ROUNDS,
           connections: CONNECTIONS,
         });
+        const after = cpuSeconds(pid);
         results.set(name, [...(results.get(name) ?? []), result]);
+        if (before !== undefined && after !== undefined) {
+          const sum = cpu.get(name) ?? { seconds: 0, requests: 0 };
+          cpu.set(name, {
+            seconds: sum.seconds + after - before,
+            requests: sum.requests + result.requests.total,
+          });
+        }
       }
     }
   } finally {
@@ -418,6 +432,18 @@ async function httpThroughput(): Promise<BenchRow[]> {
     { metric: "node:http POST-echo", value: post.rps, unit: "req/s" },
     { metric: "node:http POST-echo p99", value: post.p99, unit: "ms" },
   ];
+  // Server CPU per request (user + system, all threads): less at the mercy of other work on a shared
+  // machine than throughput, which also depends on how much CPU the load generator gets.
+  for (const [name] of targets) {
+    const used = cpu.get(name);
+    if (used !== undefined && used.requests > 0) {
+      rows.push({
+        metric: `${name}: server CPU per request`,
+        value: (used.seconds / used.requests) * 1e6,
+        unit: "µs",
+      });
+    }
+  }
   for (const [name] of targets.slice(2)) {
     const m = measure(name);
     const share = m.rps / base.rps;
@@ -450,6 +476,21 @@ async function httpThroughput(): Promise<BenchRow[]> {
     });
   }
   return [...rows, ...(await profileVerify())];
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/** User + system CPU seconds of process `pid` so far (its threads included); undefined off Linux. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return undefined;
+  }
 }
 
 /** 3. A database of 100,000 tokens: start-up time and RSS of a fresh process opening it. */
