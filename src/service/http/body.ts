@@ -65,8 +65,9 @@ const EMPTY = Buffer.alloc(0);
 /**
  * The whole body when it has already arrived and nobody has read from it yet, taken at once — no stream
  * events, promise or timer (undefined otherwise: then `readBody`). A small body nearly always comes in the
- * packet of its headers, and Node's parser has buffered it once the `request` event's own code is done, so
- * from the first microtask on it is at hand. Over `limit`, undefined too: `readBody` refuses it as ever.
+ * read of its headers, and Node's parser has buffered it once that read is processed — after the `request`
+ * event and its microtasks, so one event-loop turn later (server.ts). Over `limit`, undefined too:
+ * `readBody` refuses it as ever.
  */
 export function bodyAtHand(req: IncomingMessage, limit: number): Buffer | undefined {
   if (!req.complete || req.readableFlowing !== null || req.readableLength > limit) return undefined;
