@@ -26,6 +26,7 @@ import {
   startBenchChild,
   stopBenchChild,
 } from "./harness.js";
+import { selfTimes } from "./support/cpu-profile.js";
 
 const ROLE_ENV = "TOKENFORM_SERVICE_BENCH_ROLE";
 const here = fileURLToPath(import.meta.url);
@@ -209,14 +210,16 @@ function buildCli(): void {
 /**
  * `tokenform serve` as a user runs it: the built CLI in a child process with its default settings (info-level
  * JSON logs on stdout — here into a file, as a log collector would take them —, rate limits on, a new
- * SQLite database whose first admin key is read from stderr). With TOKENFORM_BENCH_CPU_PROF=<dir> it runs
- * under `node --cpu-prof` and writes its profile there when stopped.
+ * SQLite database whose first admin key is read from stderr). With `profile` (a directory) it runs under
+ * `node --cpu-prof` and writes its profile there when stopped.
  */
-async function startServe(dir: string): Promise<{ child: ChildProcess; url: string; adminToken: string }> {
+async function startServe(
+  dir: string,
+  profile?: string,
+): Promise<{ child: ChildProcess; url: string; adminToken: string }> {
   const port = await freePort();
   const out = join(dir, "serve.stdout");
   const err = join(dir, "serve.stderr");
-  const profile = process.env.TOKENFORM_BENCH_CPU_PROF;
   const child = spawn(
     process.execPath,
     [
@@ -262,28 +265,24 @@ async function freePort(): Promise<number> {
 }
 
 async function stopServe(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   await exited;
 }
 
 /**
- * 2. HTTP at 50 connections, all servers started at once and loaded in turn, round after round, so a change
- * in the machine's load (other work on a shared box) affects them alike; throughput and p99 are the medians
- * of the rounds'. Baselines: a node:http hello-world, and a node:http POST-echo that
- * reads a JSON body, parses it and replies with a JSON body of the size verify answers with. Measured:
- * `POST /v1/verify` on `tokenform serve` as deployed (admin key as Bearer, the key in the body), and a GET
- * protected by `tokenformAuth({ service })` (an in-process service, silent, no limits).
+ * The measured key on a started `tokenform serve`: it and its account may verify without limit (as an
+ * operator sets them), so a run measures admissions, not refusals; the limiter still runs, as deployed.
+ * Checks one verify answers VALID and returns what autocannon sends.
  */
-async function httpThroughput(): Promise<BenchRow[]> {
-  buildCli();
-  const dir = await mkdtemp(join(tmpdir(), "tokenform-bench-serve-"));
-  const serve = await startServe(dir);
+async function prepareVerify(serve: { url: string; adminToken: string }): Promise<{
+  verifyBody: string;
+  verifyHeaders: Record<string, string>;
+  sampleText: string;
+}> {
   const { TokenformClient } = await import("../src/api/client.js");
   const api = new TokenformClient({ baseUrl: serve.url, token: serve.adminToken });
-  // The measured key and its account may verify without limit (as an operator sets them), so the run
-  // measures admissions, not refusals; the limiter still runs, as deployed.
   const issued = await api.createToken({ name: "bench", scopes: ["tools:call"], rateLimit: UNLIMITED_KEY });
   await api.updateAccount({ rateLimit: { perHour: "unlimited" } });
   await api.close();
@@ -298,11 +297,66 @@ async function httpThroughput(): Promise<BenchRow[]> {
   if (!sample.ok || !(JSON.parse(sampleText) as { valid: boolean }).valid) {
     throw new Error(`bench key refused: ${sample.status} ${sampleText}`);
   }
+  return { verifyBody, verifyHeaders, sampleText };
+}
+
+/** Seconds of load on the CPU-profiled `tokenform serve` (after a 1 s warm-up). */
+const PROFILE_SECONDS = 5;
+const TOP_FRAMES = 10;
+
+/**
+ * A second `tokenform serve`, started as the measured one but under `node --cpu-prof`, loaded with the same
+ * verify requests after the measured rounds (profiling slows a server; its figures are not the table's):
+ * the top self-time frames of the serving process, V8's idle time left out.
+ */
+async function profileVerify(): Promise<BenchRow[]> {
+  const dir = await mkdtemp(join(tmpdir(), "tokenform-bench-serve-prof-"));
+  const profiles = join(dir, "profiles");
+  const serve = await startServe(dir, profiles);
+  try {
+    const { verifyBody, verifyHeaders } = await prepareVerify(serve);
+    const options = {
+      url: `${serve.url}/v1/verify`,
+      method: "POST" as const,
+      headers: verifyHeaders,
+      body: verifyBody,
+    };
+    await autocannon({ ...options, duration: 1, connections: CONNECTIONS });
+    await autocannon({ ...options, duration: PROFILE_SECONDS, connections: CONNECTIONS });
+    await stopServe(serve.child);
+    const { frames, totalMs } = selfTimes(profiles);
+    return [
+      { metric: "verify CPU profile: serving process CPU (idle excluded)", value: totalMs, unit: "ms" },
+      ...frames.slice(0, TOP_FRAMES).map((f, i) => ({
+        metric: `verify CPU self time #${i + 1}: ${f.frame}`,
+        value: (f.ms / totalMs) * 100,
+        unit: `% (${f.ms.toFixed(0)} ms)`,
+      })),
+    ];
+  } finally {
+    await stopServe(serve.child);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * 2. HTTP at 50 connections, all servers started at once and loaded in turn, round after round, so a change
+ * in the machine's load (other work on a shared box) affects them alike; throughput and p99 are the medians
+ * of the rounds'. Baselines: a node:http hello-world, and a node:http POST-echo that
+ * reads a JSON body, parses it and replies with a JSON body of the size verify answers with. Measured:
+ * `POST /v1/verify` on `tokenform serve` as deployed (admin key as Bearer, the key in the body), and a GET
+ * protected by `tokenformAuth({ service })` (an in-process service, silent, no limits).
+ */
+async function httpThroughput(): Promise<BenchRow[]> {
+  buildCli();
+  const dir = await mkdtemp(join(tmpdir(), "tokenform-bench-serve-"));
+  const serve = await startServe(dir);
+  const { verifyBody, verifyHeaders, sampleText } = await prepareVerify(serve);
   const baseline = await startChild("baseline");
   const echo = await startChild("echo", { TOKENFORM_BENCH_ECHO_BYTES: String(sampleText.length) });
   const middleware = await startChild("middleware");
-  const targets: Array<[string, autocannon.Options]> = [
-    ["node:http hello-world", { url: baseline.ready.url }],
+  const targets: Array<[string, autocannon.Options, number | undefined]> = [
+    ["node:http hello-world", { url: baseline.ready.url }, baseline.process.pid],
     [
       "node:http POST-echo",
       {
@@ -311,29 +365,43 @@ async function httpThroughput(): Promise<BenchRow[]> {
         headers: { "content-type": "application/json" },
         body: verifyBody,
       },
+      echo.process.pid,
     ],
     [
       "POST /v1/verify (tokenform serve)",
       { url: `${serve.url}/v1/verify`, method: "POST", headers: verifyHeaders, body: verifyBody },
+      serve.child.pid,
     ],
     [
       "GET behind tokenformAuth({service})",
       { url: middleware.ready.url, headers: { authorization: `Bearer ${middleware.ready.token}` } },
+      middleware.process.pid,
     ],
   ];
   const results = new Map<string, autocannon.Result[]>();
+  /** CPU seconds each server spent in the measured rounds (Linux), and the requests it answered then. */
+  const cpu = new Map<string, { seconds: number; requests: number }>();
   try {
     // Warm-up: let V8 optimise each server's hot path before anything is measured.
     for (const [, options] of targets)
       await autocannon({ ...options, duration: 1, connections: CONNECTIONS });
     for (let round = 0; round < HTTP_ROUNDS; round++) {
-      for (const [name, options] of targets) {
+      for (const [name, options, pid] of targets) {
+        const before = cpuSeconds(pid);
         const result = await autocannon({
           ...options,
           duration: HTTP_SECONDS / HTTP_ROUNDS,
           connections: CONNECTIONS,
         });
+        const after = cpuSeconds(pid);
         results.set(name, [...(results.get(name) ?? []), result]);
+        if (before !== undefined && after !== undefined) {
+          const sum = cpu.get(name) ?? { seconds: 0, requests: 0 };
+          cpu.set(name, {
+            seconds: sum.seconds + after - before,
+            requests: sum.requests + result.requests.total,
+          });
+        }
       }
     }
   } finally {
@@ -364,6 +432,18 @@ async function httpThroughput(): Promise<BenchRow[]> {
     { metric: "node:http POST-echo", value: post.rps, unit: "req/s" },
     { metric: "node:http POST-echo p99", value: post.p99, unit: "ms" },
   ];
+  // Server CPU per request (user + system, all threads): less at the mercy of other work on a shared
+  // machine than throughput, which also depends on how much CPU the load generator gets.
+  for (const [name] of targets) {
+    const used = cpu.get(name);
+    if (used !== undefined && used.requests > 0) {
+      rows.push({
+        metric: `${name}: server CPU per request`,
+        value: (used.seconds / used.requests) * 1e6,
+        unit: "µs",
+      });
+    }
+  }
   for (const [name] of targets.slice(2)) {
     const m = measure(name);
     const share = m.rps / base.rps;
@@ -395,7 +475,22 @@ async function httpThroughput(): Promise<BenchRow[]> {
       ok: m.p99 <= 2 * base.p99,
     });
   }
-  return rows;
+  return [...rows, ...(await profileVerify())];
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/** User + system CPU seconds of process `pid` so far (its threads included); undefined off Linux. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return undefined;
+  }
 }
 
 /** 3. A database of 100,000 tokens: start-up time and RSS of a fresh process opening it. */

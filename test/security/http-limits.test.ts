@@ -91,6 +91,39 @@ describe("slow clients", () => {
   });
 });
 
+describe("bodies in pieces", () => {
+  it("a body sent with its headers, after them, or split across writes is read the same", async () => {
+    await using h = await serviceHarness(TIMEOUTS);
+    const { secret } = await h.admin.createToken({ name: "pieces", scopes: ["tools:call"] });
+    const body = JSON.stringify({ token: secret.reveal(), scopes: ["tools:call"] });
+    const head = `POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${h.adminToken.reveal()}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    const pause = () => new Promise((r) => setTimeout(r, 50));
+    const sends: Array<(socket: Socket) => Promise<void>> = [
+      async (socket) => void socket.write(head + body),
+      async (socket) => {
+        socket.write(head);
+        await pause();
+        socket.write(body);
+      },
+      async (socket) => {
+        socket.write(head + body.slice(0, 10));
+        await pause();
+        socket.write(body.slice(10, 30));
+        await pause();
+        socket.write(body.slice(30));
+      },
+    ];
+    for (const send of sends) {
+      const socket = await open(h.url);
+      const answer = readUntilClosed(socket, BOUND_MS);
+      await send(socket);
+      const text = await answer;
+      expect(text).toMatch(/^HTTP\/1\.1 200/);
+      expect(text).toContain('"valid":true');
+    }
+  });
+});
+
 describe("aborted bodies", () => {
   it("are a debug line, not an error", async () => {
     const sink = new PassThrough();

@@ -33,8 +33,10 @@ const MALFORMED_HEADER: Extract<Verdict, { valid: false }> = {
 };
 
 const NO_SCOPES: string[] = [];
+const READ_SCOPE = [ADMIN_SCOPES.read];
+const VERIFY_SCOPE = [ADMIN_SCOPES.verify];
 const REQUIRED_SCOPE: Partial<Record<RouteAccess, string[]>> = {
-  read: [ADMIN_SCOPES.read],
+  read: READ_SCOPE,
   write: [ADMIN_SCOPES.write],
 };
 
@@ -46,13 +48,14 @@ export interface AuthenticatorOptions {
 
 /**
  * The actor of a request to a route with `access`: undefined for public routes and anonymous loopback
- * verification; throws `Refused` (401/403/429 from the verdict) or a `ServiceError` (403) otherwise.
+ * verification; throws `Refused` (401/403/429 from the verdict) or a `ServiceError` (403) otherwise. At
+ * once when the caller's key is cached (the verifier's synchronous path), else a promise of the same.
  */
 export type Authenticator = (
   req: IncomingMessage,
   clientIp: string | undefined,
   access: RouteAccess,
-) => Promise<Actor | undefined>;
+) => Actor | undefined | Promise<Actor | undefined>;
 
 /** True for a keyless `/v1/verify` call the service lets through (loopback, no proxy headers). */
 function anonymousVerify(req: IncomingMessage, allowed: boolean): boolean {
@@ -66,7 +69,7 @@ function anonymousVerify(req: IncomingMessage, allowed: boolean): boolean {
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { verifier } = options;
-  return async (req, clientIp, access) => {
+  return (req, clientIp, access) => {
     // A signed route's handler checks the signature over the body it reads.
     if (access === "public" || access === "signed") return undefined;
     const credential = credentialFromHeaders(req.headers);
@@ -86,35 +89,43 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       // Management calls are not counted against MCP rate limits (see README: rate limits).
       rateLimit: false,
     };
-    const verdict = verifier.verifyCached(input) ?? (await verifier.verify(input));
-    if (!verdict.valid) throw new Refused(verdict);
-    const token = verdict.token;
-    if (token.type !== "admin") {
-      throw new ServiceError(
-        "forbidden",
-        `the management API accepts only admin tokens; this is an ${token.type} key`,
-      );
-    }
-    if (
-      access === "verify" &&
-      !hasScopes(token.scopes, [ADMIN_SCOPES.verify]) &&
-      !hasScopes(token.scopes, [ADMIN_SCOPES.read])
-    ) {
-      throw new ServiceError(
-        "insufficient_scope",
-        "verifying keys needs the scope tokens:verify or tokens:read",
-      );
-    }
-    const owner = declaredOwner(req);
-    return {
-      account: token.account,
-      name: token.name,
-      tokenId: token.id,
-      scopes: token.scopes,
-      ip: clientIp ?? null,
-      ...(owner === undefined ? {} : { owner }),
-    };
+    const cached = verifier.verifyCached(input);
+    if (cached !== undefined) return actorOf(req, clientIp, access, cached);
+    return verifier.verify(input).then((verdict) => actorOf(req, clientIp, access, verdict));
   };
+}
+
+/** The actor a verdict on the caller's key makes, or the refusal it is. */
+function actorOf(
+  req: IncomingMessage,
+  clientIp: string | undefined,
+  access: RouteAccess,
+  verdict: Verdict,
+): Actor {
+  if (!verdict.valid) throw new Refused(verdict);
+  const token = verdict.token;
+  if (token.type !== "admin") {
+    throw new ServiceError(
+      "forbidden",
+      `the management API accepts only admin tokens; this is an ${token.type} key`,
+    );
+  }
+  if (access === "verify" && !hasScopes(token.scopes, VERIFY_SCOPE) && !hasScopes(token.scopes, READ_SCOPE)) {
+    throw new ServiceError(
+      "insufficient_scope",
+      "verifying keys needs the scope tokens:verify or tokens:read",
+    );
+  }
+  const actor: Actor = {
+    account: token.account,
+    name: token.name,
+    tokenId: token.id,
+    scopes: token.scopes,
+    ip: clientIp ?? null,
+  };
+  const owner = declaredOwner(req);
+  if (owner !== undefined) actor.owner = owner;
+  return actor;
 }
 
 /** The TokenSet owner a request declares it writes for (`Tokenform-Owner`), checked as the spec checks owners. */

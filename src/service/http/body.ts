@@ -59,6 +59,23 @@ export function isJsonContentType(header: string | undefined): boolean {
   return true;
 }
 
+/** An empty body, shared (never written). */
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The whole body when it has already arrived and nobody has read from it yet, taken at once — no stream
+ * events, promise or timer (undefined otherwise: then `readBody`). A small body nearly always comes in the
+ * read of its headers, and Node's parser has buffered it once that read is processed — after the `request`
+ * event and its microtasks, so one event-loop turn later (server.ts). Over `limit`, undefined too:
+ * `readBody` refuses it as ever.
+ */
+export function bodyAtHand(req: IncomingMessage, limit: number): Buffer | undefined {
+  if (!req.complete || req.readableFlowing !== null || req.readableLength > limit) return undefined;
+  if (req.readableObjectMode || req.readableEncoding !== null) return undefined;
+  const bytes = req.read() as Buffer | null;
+  return bytes ?? EMPTY;
+}
+
 /** Reads the whole body: at most `limit` bytes, within `timeoutMs` (0 = no timer). */
 export function readBody(
   req: IncomingMessage,
@@ -66,6 +83,11 @@ export function readBody(
   timeoutMs: number = DEFAULT_BODY_TIMEOUT_MS,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // Gone before its body was asked for: its close has been and will not come again.
+    if (req.destroyed) {
+      reject(new ClientGone());
+      return;
+    }
     const declared = Number(req.headers["content-length"]);
     let over = Number.isFinite(declared) && declared > limit;
     const chunks: Buffer[] = [];

@@ -30,5 +30,7 @@ export interface RequestContext<Body = unknown, Query = Record<string, string | 
 export interface Reply {
   status: number;
   body?: unknown;
+  /** The body already serialised as JSON (sent as it is, in place of `body`). */
+  json?: string;
   headers?: Record<string, string>;
 }

@@ -12,19 +12,26 @@ import { ClientGone } from "./body.js";
 import type { Reply } from "./context.js";
 import { refusalResponse } from "./verdict.js";
 
-/** Sends a reply (once: a response whose headers are out is left alone). */
+/** `Content-Type` of every JSON answer. */
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/**
+ * Sends a reply (once: a response whose headers are out is left alone). Headers go to `writeHead` as one
+ * flat list (name, value, …), in the order X-Request-Id, the reply's own, Content-Type, Content-Length.
+ */
 export function send(res: ServerResponse, requestId: string, reply: Reply): void {
   if (res.headersSent) return;
-  const headers: Record<string, string | number> = { "X-Request-Id": requestId };
-  if (reply.headers !== undefined) for (const name in reply.headers) headers[name] = reply.headers[name]!;
-  if (reply.body === undefined) {
+  const headers: Array<string | number> = ["X-Request-Id", requestId];
+  if (reply.headers !== undefined) {
+    for (const name in reply.headers) headers.push(name, reply.headers[name]!);
+  }
+  const payload = reply.json ?? (reply.body === undefined ? undefined : JSON.stringify(reply.body));
+  if (payload === undefined) {
     res.writeHead(reply.status, headers);
     res.end();
     return;
   }
-  const payload = JSON.stringify(reply.body);
-  headers["Content-Type"] = "application/json; charset=utf-8";
-  headers["Content-Length"] = Buffer.byteLength(payload);
+  headers.push("Content-Type", JSON_TYPE, "Content-Length", Buffer.byteLength(payload));
   res.writeHead(reply.status, headers);
   res.end(payload);
 }

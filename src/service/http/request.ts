@@ -9,6 +9,7 @@ import type { QueryParam } from "../../api/routes.js";
 import { maskSecrets } from "../../api/secret.js";
 import { ServiceError } from "../errors.js";
 import { isJsonContentType, readBody } from "./body.js";
+import { SCHEMA_SHORTCUTS } from "./verify-body.js";
 
 /** Longest piece of a refused input (a key, a path segment) an error message repeats. */
 const ECHO_MAX = 24;
@@ -29,8 +30,12 @@ function safeIssue(issue: z.core.$ZodIssue): { path: string; code: string; messa
   return { path, code: issue.code, message };
 }
 
-/** Parses a body against a schema: 422 with every issue when it does not fit. */
+/**
+ * Parses a body against a schema: 422 with every issue when it does not fit. A body its schema's shortcut
+ * admits (the common verify body: verify-body.ts) is taken as it is, without running the schema.
+ */
 export function parseBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  if (SCHEMA_SHORTCUTS.get(schema)?.(value) === true) return value as z.output<S>;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map(safeIssue);
@@ -47,13 +52,17 @@ export async function readJson(
   req: IncomingMessage,
   limit: number,
   timeoutMs: number | undefined,
-  keep?: (bytes: Buffer) => void,
 ): Promise<unknown> {
-  const type = req.headers["content-type"];
-  const body = await readBody(req, limit, timeoutMs);
-  keep?.(body);
+  return jsonOf(req, await readBody(req, limit, timeoutMs));
+}
+
+/**
+ * A body read (`readBody`, `bodyAtHand`) as JSON: undefined when empty, 415 when not declared JSON, 400
+ * when it does not parse.
+ */
+export function jsonOf(req: IncomingMessage, body: Buffer): unknown {
   if (body.length === 0) return undefined;
-  if (!isJsonContentType(type)) {
+  if (!isJsonContentType(req.headers["content-type"])) {
     throw new ServiceError(
       "unsupported_media_type",
       "send the body as JSON with Content-Type: application/json",

@@ -33,7 +33,11 @@ function compile(route: Route): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), keys };
 }
 
+/** The parameters of a route without any: shared, never written. */
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 function decodeParams(entry: CompiledRoute, match: RegExpExecArray | null): Record<string, string> {
+  if (entry.keys.length === 0) return NO_PARAMS;
   const params: Record<string, string> = {};
   for (let i = 0; i < entry.keys.length; i++) {
     try {
@@ -54,9 +58,13 @@ export function createRouter(routes: Route[]): (method: string | undefined, path
     else staticRoutes.set(entry.route.path, [...(staticRoutes.get(entry.route.path) ?? []), entry]);
   }
 
+  // What `find` answers for each static path, built once (shared, never written).
+  const staticFound = new Map<string, Found[]>();
+  for (const [path, candidates] of staticRoutes) staticFound.set(path, [{ candidates, match: null }]);
+
   function find(pathname: string): Found[] {
-    const exact = staticRoutes.get(pathname);
-    if (exact) return [{ candidates: exact, match: null }];
+    const exact = staticFound.get(pathname);
+    if (exact) return exact;
     const found: Found[] = [];
     for (const entry of patternRoutes) {
       const match = entry.pattern.exec(pathname);

@@ -17,17 +17,18 @@ import { ServiceError } from "../errors.js";
 import type { GithubLeakAlerts } from "../github-leak-alerts.js";
 import type { Pickups } from "../pickups.js";
 import type { TokenManager } from "../tokens.js";
-import type { Verifier } from "../verifier.js";
+import type { Verdict, Verifier } from "../verifier.js";
 import type { Reply, RequestContext } from "./context.js";
 import type { InvalidationStreams } from "./invalidation-stream.js";
-import { verifyResponseOf } from "./verdict.js";
+import { verifyResponseJson } from "./verdict.js";
 
 /** A route of the table with its handler, as the router dispatches it. */
 export interface Route extends RouteDefinition {
   operationId: OperationId;
   /** `If-Match` must be sent (428 without): the route's If-Match is `configurable` and the service asks. */
   ifMatchRequired: boolean;
-  handle(ctx: RequestContext): Promise<Reply>;
+  /** The reply, at once when the handler needs no I/O (a verify of a cached key), else a promise of it. */
+  handle(ctx: RequestContext): Reply | Promise<Reply>;
 }
 
 /** Dependencies of the handlers. */
@@ -50,9 +51,14 @@ export interface RouteDeps {
 /** A verdict is about a secret: never cached (one shared object, never written). */
 const NO_STORE: Readonly<Record<string, string>> = Object.freeze({ "Cache-Control": "no-store" });
 
+/** A verdict as the answer of `POST /v1/verify`. */
+function verifyReply(verdict: Verdict): Reply {
+  return { status: 200, json: verifyResponseJson(verdict), headers: NO_STORE };
+}
+
 /** One handler per operation, typed by its route's body and query. */
 type Handlers = {
-  [K in OperationId]: (ctx: RequestContext<BodyOf<K>, QueryOf<K>>) => Promise<Reply>;
+  [K in OperationId]: (ctx: RequestContext<BodyOf<K>, QueryOf<K>>) => Reply | Promise<Reply>;
 };
 
 function tokenReply(
@@ -115,7 +121,7 @@ function handlers(deps: RouteDeps): Handlers {
       status: 200,
       body: await deps.accounts.setRateLimit(actor!, body.rateLimit.perHour),
     }),
-    verify: async (ctx) => {
+    verify: (ctx) => {
       const input = ctx.body;
       const request = {
         token: input.token,
@@ -133,8 +139,9 @@ function handlers(deps: RouteDeps): Handlers {
           body: Buffer.from(input.signature.body, "base64"),
         },
       };
-      const verdict = verifier.verifyCached(request) ?? (await verifier.verify(request));
-      return { status: 200, body: verifyResponseOf(verdict), headers: NO_STORE };
+      // A cached key's verdict is answered at once; only a store lookup (or a signed key) is awaited.
+      const cached = verifier.verifyCached(request);
+      return cached !== undefined ? verifyReply(cached) : verifier.verify(request).then(verifyReply);
     },
     invalidations: (ctx) => deps.streams.open(ctx),
     reportGithubLeaks: async (ctx) => {

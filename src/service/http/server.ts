@@ -13,10 +13,11 @@ import { ServiceError } from "../errors.js";
 import { newRequestId } from "../ids.js";
 import type { Verifier } from "../verifier.js";
 import { type Authenticator, createAuthenticator } from "./authenticate.js";
+import { bodyAtHand, readBody } from "./body.js";
 import type { ConnectionCap } from "./connections.js";
 import type { RequestContext } from "./context.js";
 import { send, sendError } from "./reply.js";
-import { parseBody, parseIfMatch, readJson, readQuery } from "./request.js";
+import { jsonOf, parseBody, parseIfMatch, readQuery } from "./request.js";
 import { createRouter, type Match } from "./router.js";
 import type { Route } from "./routes.js";
 
@@ -50,9 +51,29 @@ function checkConnection(req: IncomingMessage, connections: ConnectionCap | unde
   }
 }
 
+/** Largest declared body worth waiting a turn of the event loop for (it nearly always comes in one read). */
+const SMALL_BODY = 16 * 1024;
+
+/** A body declared small enough to have come in the read its headers came in. */
+function smallBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return length !== undefined && length.length <= 5 && Number(length) <= SMALL_BODY;
+}
+
+/**
+ * The body, when it came in the same read as its headers: Node's parser hands it to the request only after
+ * the request event (and the microtasks it queued) is done, so it is looked for once that read is
+ * processed, one turn later (`setImmediate`). Undefined when it is not complete then.
+ */
+function afterThisRead(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => setImmediate(() => resolve(bodyAtHand(req, limit))));
+}
+
 /**
  * Serves one request: route, caller, inputs (If-Match, query, body — in that order, each refused as its
- * own error), handler. Throws what the error handler renders.
+ * own error), handler. Throws what the error handler renders. Nothing is awaited that is already at hand:
+ * a caller whose key is cached, a body that came with its headers and a handler that answers from the
+ * cache (a verify) are taken as they are, without a promise per step.
  */
 async function serve(
   options: HttpHandlerOptions,
@@ -68,23 +89,25 @@ async function serve(
   const pathname = cut < 0 ? target : target.slice(0, cut);
   checkConnection(req, options.connections);
   const { route: chosen, params } = route(req.method, pathname);
-  const actor = await authenticate(req, clientIp, chosen.access);
+  const authenticated = authenticate(req, clientIp, chosen.access);
+  const actor = authenticated instanceof Promise ? await authenticated : authenticated;
   if (actor) res.locals = { tokenId: actor.tokenId ?? undefined };
   const ifMatch = chosen.ifMatch ? parseIfMatch(req.headers["if-match"], chosen.ifMatchRequired) : undefined;
   const query = chosen.query ? readQuery(cut < 0 ? "" : target.slice(cut + 1), chosen.query) : NO_QUERY;
   let body: unknown;
   let rawBody: Buffer | undefined;
   if (chosen.body) {
-    const keep = chosen.body.raw
-      ? (bytes: Buffer) => {
-          rawBody = bytes;
-        }
-      : undefined;
-    const sent = await readJson(req, options.bodyLimit, options.bodyTimeoutMs, keep);
+    const bytes =
+      bodyAtHand(req, options.bodyLimit) ??
+      (smallBody(req) ? await afterThisRead(req, options.bodyLimit) : undefined) ??
+      (await readBody(req, options.bodyLimit, options.bodyTimeoutMs));
+    if (chosen.body.raw) rawBody = bytes;
+    const sent = jsonOf(req, bytes);
     body = parseBody(chosen.body.schema, chosen.body.required ? sent : (sent ?? {}));
   }
   const ctx: RequestContext = { req, res, params, query, clientIp, requestId, body, rawBody, ifMatch, actor };
-  send(res, requestId, await chosen.handle(ctx));
+  const reply = chosen.handle(ctx);
+  send(res, requestId, reply instanceof Promise ? await reply : reply);
 }
 
 /**

@@ -80,3 +80,28 @@ export function verifyResponseOf(verdict: Verdict): VerifyResponse {
   }
   return out;
 }
+
+/** Each cached key's `token` part as JSON, serialised once (see `tokenView`). */
+const tokenJson = new WeakMap<VerifiedKey, string>();
+
+/**
+ * `JSON.stringify(verifyResponseOf(verdict))`, the same text: an admitted key's answer is put together from
+ * its `token` part serialised once, so a verify serialises no object (the refusals go the general way).
+ */
+export function verifyResponseJson(verdict: Verdict): string {
+  if (!verdict.valid) return JSON.stringify(verifyResponseOf(verdict));
+  let token = tokenJson.get(verdict.token);
+  if (token === undefined) {
+    token = JSON.stringify(tokenView(verdict.token));
+    tokenJson.set(verdict.token, token);
+  }
+  const rl = verdict.ratelimit;
+  return rl === undefined
+    ? `{"valid":true,"code":"VALID","token":${token}}`
+    : `{"valid":true,"code":"VALID","token":${token},"ratelimit":{"limit":${number(rl.limit)},"remaining":${number(rl.remaining)},"reset":${number(rl.reset)}}}`;
+}
+
+/** A number as JSON writes it (`null` for what JSON cannot hold). */
+function number(n: number): string {
+  return Number.isFinite(n) ? String(n) : "null";
+}
