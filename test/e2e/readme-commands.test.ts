@@ -77,7 +77,9 @@ const RUN = new Set([
   "npx tokenform provider install --dir ~/.terraform.d/tokenform-mirror",
   "npx tokenform provider install --dir ./tf-mirror",
   ...SHELL.filter((l) =>
-    /^npx tokenform (plan|apply|rotate|tokens list|login|whoami|logout|patterns github)( |$)/.test(l),
+    /^npx tokenform (plan|apply|rotate|tokens list|login|whoami|logout|pickup|approve|patterns github)( |$)/.test(
+      l,
+    ),
   ),
 ]);
 function readmeCommand(line: string): string {
@@ -169,7 +171,7 @@ describe("the README's commands, as written", () => {
     expect(run).toEqual({ status: 0, stdout: "✓ 9 tokens valid in 1 file\n", stderr: "" });
   });
 
-  it("plan, apply, rotate, tokens list, login, whoami, logout, patterns github: every flag the synopsis shows exists", async () => {
+  it("plan, apply, rotate, tokens list, login, whoami, logout, pickup, approve, patterns github: every flag the synopsis shows exists", async () => {
     for (const name of [
       "plan",
       "apply",
@@ -178,6 +180,8 @@ describe("the README's commands, as written", () => {
       "login",
       "whoami",
       "logout",
+      "pickup",
+      "approve",
       "patterns github",
     ]) {
       const synopsis = SHELL.find(

@@ -80,6 +80,18 @@ const CASES: Array<[fixture: string, expected: Expected[], message?: RegExp]> = 
   ],
   ["both-expiries.yaml", ["conflicting_expiry both-expiries.yaml:8:5"], /not both/],
   [
+    "pickup.yaml",
+    [
+      "pickup_without_holder pickup.yaml:7:5",
+      "invalid_url pickup.yaml:8:61",
+      "pickup_with_deliver pickup.yaml:9:5",
+      "invalid_value pickup.yaml:11:13",
+      "invalid_value pickup.yaml:13:28",
+      "invalid_value pickup.yaml:13:43",
+    ],
+    /needs a holder/,
+  ],
+  [
     "bad-label-key.yaml",
     [
       "invalid_label_key bad-label-key.yaml:8:7",
