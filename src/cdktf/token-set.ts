@@ -75,6 +75,13 @@ export class TokenSet extends Construct {
           });
     if (!result.set) throw new TokenSpecError(result.diagnostics, result.sources);
     for (const warning of result.diagnostics) this.warn(warning);
+    const picked = result.set.tokens.filter((t) => t.pickup !== undefined).map((t) => t.name);
+    if (picked.length > 0) {
+      // Never silently dropped: the resource would create a key nobody can pick up.
+      throw new Error(
+        `${picked.join(", ")}: pickup is not available through Terraform yet (the tokenform_token resource has no holder or pickup); declare such keys in a TokenSet applied by tokenform apply or the GitHub Action`,
+      );
+    }
     this.set = result.set;
     this.provider = providerFor(this, result.set.owner, props.provider);
     for (const token of result.set.tokens) {

@@ -32,6 +32,8 @@ const USER_CODE_LENGTH = 8;
 /** Device codes: 40 base62 characters ≈ 238 bits, kept as a digest only. */
 const DEVICE_CODE_PREFIX = "tfpk_";
 const DEVICE_CODE_LENGTH = 40;
+/** The audit actor of a session opened without a key. */
+const ANONYMOUS = "anonymous pickup request";
 
 export interface PickupOptions {
   store: TokenStore;
@@ -154,7 +156,8 @@ export class Pickups {
       try {
         await this.#store.insertPickup(
           record,
-          this.#audit(record, approvedBy ?? input.holder, "pickup.open", {
+          // Who asked is unproven without a key: the entry says so rather than naming the holder.
+          this.#audit(record, approvedBy ?? ANONYMOUS, "pickup.open", {
             tokens: { from: null, to: waiting.map((t) => t.name) },
             ...(approvedBy === null ? {} : { approvedBy: { from: null, to: approvedBy } }),
           }),

@@ -202,6 +202,21 @@ describe("TokenSet from a typed object", () => {
     expect(error.message).not.toContain("\u001b[");
   });
 
+  it("refuses a picked-up key instead of dropping its pickup (the resource has none)", () => {
+    const spec = platformSpec();
+    const target = { client: "cursor", server: "acme", url: "https://mcp.example.com/mcp" } as const;
+    expect(() =>
+      Testing.synthScope((scope) => {
+        new TokenSet(scope, "tokens", {
+          spec: {
+            ...spec,
+            tokens: [{ name: "alice-cursor", holder: "alice", pickup: { mcpClient: target } }],
+          },
+        });
+      }),
+    ).toThrow(/^alice-cursor: pickup is not available through Terraform yet/);
+  });
+
   it("types the spec as the TokenSpec input: an unknown field is a compile error and a synth error", () => {
     const spec = platformSpec();
     expect(() =>
