@@ -32,6 +32,11 @@ const USER_CODE_LENGTH = 8;
 /** Device codes: 40 base62 characters ≈ 238 bits, kept as a digest only. */
 const DEVICE_CODE_PREFIX = "tfpk_";
 const DEVICE_CODE_LENGTH = 40;
+/**
+ * Sessions that may wait for approval at once per holder: enough for a retry or two, and a bound on what
+ * anonymous requests can store (a holder with no key waiting gets no session at all).
+ */
+export const MAX_WAITING_PICKUPS = 5;
 /** The audit actor of a session opened without a key. */
 const ANONYMOUS = "anonymous pickup request";
 
@@ -134,6 +139,16 @@ export class Pickups {
       );
     }
     const now = this.#clock.now();
+    if (
+      approvedBy === null &&
+      (await this.#store.countWaitingPickups(account, input.holder, now)) >= MAX_WAITING_PICKUPS
+    ) {
+      throw new ServiceError(
+        "rate_limited",
+        `${MAX_WAITING_PICKUPS} pickups for ${input.holder} already wait for approval: approve one (tokenform approve CODE) or let them expire (${this.#ttlMs / 60_000} minutes)`,
+        { "Retry-After": String(Math.ceil(this.#ttlMs / 1000)) },
+      );
+    }
     const deviceCode = `${DEVICE_CODE_PREFIX}${randomBase62(DEVICE_CODE_LENGTH)}`;
     for (let attempt = 0; ; attempt++) {
       const record: PickupRecord = {

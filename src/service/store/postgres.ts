@@ -710,6 +710,14 @@ export class PostgresStore implements TokenStore {
     });
   }
 
+  async countWaitingPickups(account: string, holder: string, now: number): Promise<number> {
+    const { rows } = await this.#db.query(
+      "SELECT COUNT(*)::int AS n FROM pickups WHERE account = $1 AND holder = $2 AND state = 'waiting' AND expires_at > $3",
+      [account, holder, now],
+    );
+    return (rows[0] as { n: number }).n;
+  }
+
   async prunePickups(now: number): Promise<number> {
     const result = await this.#db.query("DELETE FROM pickups WHERE expires_at <= $1", [now]);
     return result.rowCount ?? 0;

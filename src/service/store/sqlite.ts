@@ -591,6 +591,13 @@ export class SqliteStore implements TokenStore {
     })();
   }
 
+  async countWaitingPickups(account: string, holder: string, now: number): Promise<number> {
+    const row = this.#stmt(
+      "SELECT COUNT(*) AS n FROM pickups WHERE account = ? AND holder = ? AND state = 'waiting' AND expires_at > ?",
+    ).get(account, holder, now) as { n: number };
+    return row.n;
+  }
+
   async prunePickups(now: number): Promise<number> {
     return this.#stmt("DELETE FROM pickups WHERE expires_at <= ?").run(now).changes;
   }

@@ -144,6 +144,15 @@ describe("pickups", () => {
     expect((await h.admin.verify({ token: fresh.secret })).code).toBe("VALID");
   });
 
+  it("keeps at most five sessions per holder waiting for approval", async () => {
+    await h.admin.createPickupToken({ name: "gina-cursor", holder: "gina", pickup: TARGET });
+    for (let i = 0; i < 5; i++) expect((await open("gina")).status).toBe(201);
+    const sixth = await open("gina");
+    expect(sixth.status).toBe(429);
+    expect(sixth.body.error.message).toMatch(/^5 pickups for gina already wait for approval/);
+    expect(sixth.headers["retry-after"]).toBe("600");
+  });
+
   it("does not approve with someone else's key, and refuses a bad one", async () => {
     await h.admin.createPickupToken({ name: "erin-cursor", holder: "erin", pickup: TARGET });
     const other = await h.admin.createToken({ name: "someone-else" });

@@ -928,6 +928,9 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     expect(await second.findPickup({ account: ACME, userCode: "WDJBMJHT" })).toEqual(session);
     expect(await second.findPickup({ deviceDigest: digest })).toEqual(session);
     expect(await second.findPickup({ account: ACME, userCode: "BCDFGHJK" })).toBeUndefined();
+    expect(await second.countWaitingPickups(ACME, "alice@example.com", NOW)).toBe(1);
+    expect(await second.countWaitingPickups(ACME, "alice@example.com", NOW + 900_000)).toBe(0);
+    expect(await second.countWaitingPickups(ACME, "bob", NOW)).toBe(0);
     const approved = {
       ...session,
       state: "approved" as const,
