@@ -93,6 +93,49 @@ describe("computePlan", () => {
     expect(again.drift).toEqual([]);
   });
 
+  it("keeps a key waiting for its holder's pickup as it is, and rolls a delivered key its holder now picks up", () => {
+    const cursor = {
+      client: "cursor",
+      server: "acme",
+      url: "https://mcp.example.com/mcp",
+      header: "bearer",
+    } as const;
+    const picked = resolved("alice-cursor", { deliver: [], holder: "alice", pickup: cursor });
+    const waiting = applied(picked, {
+      status: "pending",
+      holder: "alice",
+      pickup: { ...cursor, waitingSince: T0.toISOString(), pickedUpAt: null, deliveredAt: null },
+    });
+    // Pending on purpose: not an interrupted run's leftover to recreate.
+    const calm = computePlan({ set: tokenSet([picked]), actual: [waiting], now: at(2) });
+    expect(calm.changes).toEqual([]);
+    expect(calm.reports.pickups).toEqual([
+      {
+        name: "alice-cursor",
+        id: waiting.id,
+        holder: "alice",
+        client: "cursor",
+        server: "acme",
+        since: T0.toISOString(),
+        days: 2,
+      },
+    ]);
+    // A key delivered to a file until now: its settings gain the holder and pickup, and it rolls so that a
+    // secret waits for alice (the file's consumers keep the old one through the overlap).
+    const delivered = applied(resolved("alice-cursor"));
+    const plan = computePlan({ set: tokenSet([picked]), actual: [delivered], now: at(1) });
+    expect(plan.changes.map((c) => c.kind)).toEqual(["update", "rotate"]);
+    expect((plan.changes[0] as UpdateChange).fields.map((f) => f.field)).toEqual([
+      "holder",
+      "pickup",
+      "deliver",
+    ]);
+    const roll = plan.changes[1] as RotateChange;
+    expect(roll.reason).toBe("its holder now picks it up: the new secret waits for tokenform pickup");
+    expect(roll.overlapSeconds).toBe(48 * 3600);
+    expect(closingLine(plan)).toBe("Plan: 1 to update, 1 to rotate.");
+  });
+
   it("enables and disables separately from other settings", () => {
     const spec = resolved("k", { enabled: false });
     const plan = computePlan({ set: tokenSet([spec]), actual: [applied(resolved("k"))], now: at(1) });
