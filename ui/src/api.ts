@@ -105,8 +105,9 @@ export const updateToken = (token: Token, patch: Record<string, unknown>) =>
   });
 export const deleteToken = (token: Token) =>
   call<void>(`${API}/tokens/${encodeURIComponent(token.id)}`, { method: "DELETE", etag: token.version });
+/** Rolls a key: the new secret, or none for a key its holder picks up (it waits for their pickup). */
 export const rollToken = (token: Token, overlap: string) =>
-  call<{ token: Token; secret: string }>(`${API}/tokens/${encodeURIComponent(token.id)}/roll`, {
+  call<{ token: Token; secret?: string }>(`${API}/tokens/${encodeURIComponent(token.id)}/roll`, {
     method: "POST",
     body: JSON.stringify({ overlap }),
     etag: token.version,
