@@ -3,7 +3,7 @@
  * through `/ui/api/v1/…`, with the session cookie and, on every write, the CSRF token. The admin key is
  * sent once, to sign in, and kept nowhere in the page.
  */
-import type { AuditEntry, Page, Token, Usage } from "./types";
+import type { AuditEntry, Page, Pickup, Token, Usage } from "./types";
 
 export interface Me {
   account: string;
@@ -114,3 +114,8 @@ export const rollToken = (token: Token, overlap: string) =>
   });
 export const createToken = (input: Record<string, unknown>) =>
   call<{ token: Token; secret: string }>(`${API}/tokens`, { method: "POST", body: JSON.stringify(input) });
+/** A holder's pickup session by the user code their CLI shows (`WDJB-MJHT`; case and dash optional). */
+export const getPickup = (code: string) => call<Pickup>(`${API}/pickups/${encodeURIComponent(code)}`);
+/** Approves a waiting pickup: the holder's next poll receives its keys' new secrets, once. */
+export const approvePickup = (code: string) =>
+  call<Pickup>(`${API}/pickups/${encodeURIComponent(code)}/approve`, { method: "POST" });
