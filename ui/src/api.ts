@@ -3,7 +3,7 @@
  * through `/ui/api/v1/…`, with the session cookie and, on every write, the CSRF token. The admin key is
  * sent once, to sign in, and kept nowhere in the page.
  */
-import type { AuditEntry, Page, Token, Usage } from "./types";
+import type { AuditEntry, Page, Pickup, Token, Usage } from "./types";
 
 export interface Me {
   account: string;
@@ -105,11 +105,17 @@ export const updateToken = (token: Token, patch: Record<string, unknown>) =>
   });
 export const deleteToken = (token: Token) =>
   call<void>(`${API}/tokens/${encodeURIComponent(token.id)}`, { method: "DELETE", etag: token.version });
+/** Rolls a key: the new secret, or none for a key its holder picks up (it waits for their pickup). */
 export const rollToken = (token: Token, overlap: string) =>
-  call<{ token: Token; secret: string }>(`${API}/tokens/${encodeURIComponent(token.id)}/roll`, {
+  call<{ token: Token; secret?: string }>(`${API}/tokens/${encodeURIComponent(token.id)}/roll`, {
     method: "POST",
     body: JSON.stringify({ overlap }),
     etag: token.version,
   });
 export const createToken = (input: Record<string, unknown>) =>
   call<{ token: Token; secret: string }>(`${API}/tokens`, { method: "POST", body: JSON.stringify(input) });
+/** A holder's pickup session by the user code their CLI shows (`WDJB-MJHT`; case and dash optional). */
+export const getPickup = (code: string) => call<Pickup>(`${API}/pickups/${encodeURIComponent(code)}`);
+/** Approves a waiting pickup: the holder's next poll receives its keys' new secrets, once. */
+export const approvePickup = (code: string) =>
+  call<Pickup>(`${API}/pickups/${encodeURIComponent(code)}/approve`, { method: "POST" });

@@ -26,5 +26,18 @@ export function relative(iso: string | null | undefined, now = Date.now(), none 
   return "just now";
 }
 
+/**
+ * `waits for alice@example.com's pickup since 2026-12-02 20:05 UTC (2 days ago)` for a key whose secret
+ * waits for its holder (`tokenform pickup`), or undefined when nothing waits.
+ */
+export function waitingPickup(
+  token: { holder: string | null; pickup: { waitingSince: string | null } | null },
+  now = Date.now(),
+): string | undefined {
+  const since = token.pickup?.waitingSince;
+  if (!since) return undefined;
+  return `waits for ${token.holder ?? "its holder"}'s pickup since ${when(since)} (${relative(since, now)})`;
+}
+
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;

@@ -1,7 +1,7 @@
 /**
  * The dashboard's browser entry: signs in (or finds the session), then shows the page the URL's hash
- * names — `#/tokens`, `#/tokens/<id>`, `#/new`, `#/audit`, `#/hygiene`. A request that finds the session
- * gone sends the person back to sign-in with the reason.
+ * names — `#/tokens`, `#/tokens/<id>`, `#/new`, `#/pickups`, `#/pickups/<code>`, `#/audit`, `#/hygiene`.
+ * A request that finds the session gone sends the person back to sign-in with the reason.
  */
 import "uplot/dist/uPlot.min.css";
 import "./styles.css";
@@ -11,6 +11,7 @@ import { type Me, me, signOut, whenSignedOut } from "./api";
 import { AuditPage } from "./pages/audit";
 import { CreatePage } from "./pages/create";
 import { HygienePage } from "./pages/hygiene";
+import { PickupsPage } from "./pages/pickups";
 import { SignIn } from "./pages/signin";
 import { TokenPage } from "./pages/token";
 import { TokensPage } from "./pages/tokens";
@@ -27,6 +28,7 @@ function useHash(): string {
 
 const NAV: Array<[string, string]> = [
   ["#/tokens", "Tokens"],
+  ["#/pickups", "Pickups"],
   ["#/hygiene", "Hygiene"],
   ["#/audit", "Audit log"],
 ];
@@ -36,6 +38,11 @@ function Page({ hash, who }: { hash: string; who: Me }) {
   const token = /^\/tokens\/([^/?]+)$/.exec(path);
   if (token) return <TokenPage id={decodeURIComponent(token[1]!)} who={who} />;
   if (path === "/new" && who.canWrite) return <CreatePage />;
+  const pickup = /^\/pickups(?:\/([^/?]+))?$/.exec(path);
+  if (pickup) {
+    const code = decodeURIComponent(pickup[1] ?? "");
+    return <PickupsPage key={code} code={code} who={who} />;
+  }
   if (path === "/audit") return <AuditPage />;
   if (path === "/hygiene") return <HygienePage />;
   return <TokensPage who={who} />;

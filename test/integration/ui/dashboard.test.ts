@@ -2,8 +2,9 @@
  * The dashboard in a real browser: a real service on a loopback port (SQLite in a temp dir, the dashboard
  * bundled from source on first use), Debian's Chromium driven by playwright-core. Signs in, filters the
  * list, opens a token and its charts, disables a key and sees verify refuse it, rotates an unmanaged key
- * and reads its secret once, reads the audit log and the hygiene view; a `tokens:read` key sees no write
- * control; an expired session goes back to sign-in. Screenshots of each page at a laptop and a phone width
+ * and reads its secret once, reads the audit log and the hygiene view, approves a holder's pickup code and
+ * sees the holder's CLI receive the key; a `tokens:read` key sees no write control; an expired session goes
+ * back to sign-in. Screenshots of each page at a laptop and a phone width
  * go to test-results/dashboard/ (git-ignored). No key may reach a log line, the page or browser storage.
  */
 import { mkdirSync } from "node:fs";
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TokenformClient } from "../../../src/api/client.js";
 import { ManualClock } from "../../../src/service/clock.js";
 import { createLogger } from "../../../src/service/logger.js";
 import { type RunningService, startService } from "../../../src/service/service.js";
@@ -321,6 +323,116 @@ describe("dashboard", () => {
     const secret = await page.getByLabel("New secret").inputValue();
     secrets.push(secret);
     expect(await verify(secret)).toMatchObject({ valid: true });
+    await context.close();
+  });
+
+  it("approves a holder's pickup code, and the holder's CLI receives the key", async () => {
+    const client = new TokenformClient({ baseUrl: service.url, token: adminKey, retries: 0 });
+    const target = { client: "cursor", server: "acme", url: "https://mcp.example.com/mcp" } as const;
+    const made = await client.createPickupToken({
+      name: "carol-cursor",
+      holder: "carol@example.com",
+      pickup: target,
+    });
+    await client.createPickupToken({ name: "dave-cursor", holder: "dave@example.com", pickup: target });
+    await client.close();
+    const { context, page } = await signedIn();
+    // The key page says whom its secret waits for.
+    await page.goto(`${service.url}/ui/#/tokens/${made.id}`);
+    await page.getByRole("heading", { name: "carol-cursor", level: 1 }).waitFor();
+    expect(await page.locator("dl.settings").innerText()).toContain("carol@example.com");
+    await expect
+      .poll(() => page.locator(".pickup-waiting").innerText())
+      .toMatch(/waits for carol@example\.com's pickup since \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    await shoot(page, "token-pickup");
+    await page.getByRole("link", { name: "Tokens", exact: true }).click();
+    const row = page.locator("table.list tbody tr", { hasText: "carol-cursor" });
+    await expect.poll(() => row.innerText()).toContain("waits for carol@example.com's pickup since");
+
+    // The holder's CLI opens a session anonymously (tokenform pickup) and shows its user code.
+    const opened = await fetch(`${service.url}/v1/pickups`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ holder: "carol@example.com" }),
+    });
+    expect(opened.status).toBe(201);
+    const { userCode, deviceCode } = (await opened.json()) as { userCode: string; deviceCode: string };
+    const claim = () =>
+      fetch(`${service.url}/v1/pickups/claim`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ deviceCode }),
+      });
+    expect((await claim()).status).toBe(400);
+
+    // An unknown code: the service's own explanation.
+    await page.getByRole("link", { name: "Pickups" }).click();
+    await page.getByRole("heading", { name: "Pickups", level: 1 }).waitFor();
+    await page.getByLabel("Pickup code").fill("BBBB-CCCC");
+    await page.keyboard.press("Enter");
+    await expect
+      .poll(() => page.getByRole("alert").innerText())
+      .toContain('no pickup "BBBB-CCCC" is waiting');
+    expect(await page.getByRole("button", { name: "Approve" }).count()).toBe(0);
+
+    // The real code, typed as a person might (lower case): who asked, from where, for which keys.
+    await page.getByLabel("Pickup code").fill(userCode.toLowerCase());
+    await page.getByRole("button", { name: "Look up" }).click();
+    const session = page.locator(`section[aria-labelledby="pickup-title"]`);
+    await session.waitFor();
+    const shown = await session.innerText();
+    expect(shown).toContain(`Pickup ${userCode}`);
+    expect(shown).toContain("carol@example.com");
+    expect(shown).toContain("127.0.0.1");
+    expect(shown).toContain("waiting for approval");
+    expect(await page.locator("table.pickup-keys tbody tr").allInnerTexts()).toEqual([
+      expect.stringMatching(/carol-cursor\s+cursor\s+acme\s+https:\/\/mcp\.example\.com\/mcp/),
+    ]);
+    expect(await page.getByRole("alert").count()).toBe(0);
+    await shoot(page, "pickup");
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.getByText(`Pickup ${userCode} approved: carol@example.com's CLI receives the key`).waitFor();
+    expect(await session.innerText()).toContain("Approved by\nbootstrap-admin");
+    expect(await page.getByRole("button", { name: "Approve" }).count()).toBe(0);
+
+    // The approval really happened: the holder's next poll receives the key, which verifies.
+    const released = await claim();
+    expect(released.status).toBe(200);
+    const { tokens } = (await released.json()) as { tokens: Array<{ name: string; secret: string }> };
+    expect(tokens.map((t) => t.name)).toEqual(["carol-cursor"]);
+    secrets.push(tokens[0]!.secret);
+    expect(await verify(tokens[0]!.secret)).toMatchObject({ valid: true });
+
+    // Another admin approves a code (tokenform approve) while it is open here: the page gives the
+    // service's reason and shows the session as it now is.
+    const other = await fetch(`${service.url}/v1/pickups`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ holder: "dave@example.com" }),
+    });
+    expect(other.status).toBe(201);
+    const daveCode = ((await other.json()) as { userCode: string }).userCode;
+    await page.getByLabel("Pickup code").fill(daveCode);
+    await page.getByRole("button", { name: "Look up" }).click();
+    await expect.poll(() => session.innerText()).toContain("dave@example.com");
+    await api("POST", `/v1/pickups/${daveCode}/approve`);
+    await page.getByRole("button", { name: "Approve" }).click();
+    await expect
+      .poll(() => page.getByRole("alert").innerText())
+      .toBe(`pickup ${daveCode} is already approved (approved by bootstrap-admin)`);
+    await expect.poll(() => session.innerText()).toContain("Approved by\nbootstrap-admin");
+    expect(await page.getByRole("button", { name: "Approve" }).count()).toBe(0);
+
+    // Rotating a picked-up key shows no secret: the new one waits for the holder's next pickup.
+    await page.goto(`${service.url}/ui/#/tokens/${made.id}`);
+    await page.getByRole("heading", { name: "carol-cursor", level: 1 }).waitFor();
+    await expect.poll(() => page.locator(".pickup-waiting").innerText()).toContain("Nothing waits");
+    await page.getByRole("button", { name: "Rotate now" }).click();
+    await page.getByText("Key rotated: the new secret waits for carol@example.com's pickup").waitFor();
+    expect(await page.getByLabel("New secret").count()).toBe(0);
+    await expect
+      .poll(() => page.locator(".pickup-waiting").innerText())
+      .toContain("waits for carol@example.com's pickup since");
     await context.close();
   });
 

@@ -1,7 +1,8 @@
 /**
  * What a key that may write can do to a token: the emergency switch (disable/enable), rotate now with an
- * overlap, rename and revoke (typed confirmation). Every action is an ordinary API call, so the service's
- * authority rules and audit apply. A token managed by a spec says what the change means for the next plan.
+ * overlap (a picked-up key's new secret waits for its holder's pickup), rename and revoke (typed
+ * confirmation). Every action is an ordinary API call, so the service's authority rules and audit apply.
+ * A token managed by a spec says what the change means for the next plan.
  */
 import { useState } from "preact/hooks";
 import { deleteToken, rollToken, updateToken } from "../api";
@@ -85,8 +86,12 @@ function Rotate({ token, onChanged, run, owner }: Props & { run: Runner; owner: 
             onClick={() =>
               run(async () => {
                 const rolled = await rollToken(token, overlap);
-                setSecret(rolled.secret);
                 onChanged(rolled.token);
+                if (rolled.secret === undefined) {
+                  // A picked-up key: the new secret is released to its holder's next pickup alone.
+                  return `Key rotated: the new secret waits for ${rolled.token.holder ?? "its holder"}'s pickup (tokenform pickup); the old one keeps working until then and through the overlap.`;
+                }
+                setSecret(rolled.secret);
                 return "Key rotated: copy the new secret below.";
               })
             }

@@ -1,12 +1,13 @@
 /**
- * One token: its settings, where its secret was delivered (names and fingerprints, never values), usage
+ * One token: its settings, its holder and pickup (whether its secret waits for the holder's
+ * `tokenform pickup`), where its secret was delivered (names and fingerprints, never values), usage
  * charts (48 hours by hour, 30 days by day), failed attempts, its audit trail, and — for a key that may
  * write — the actions (actions.tsx).
  */
 import { useEffect, useState } from "preact/hooks";
 import { getToken, listAudit, type Me, tokenUsage } from "../api";
 import { fillBuckets, UsageChart } from "../chart";
-import { DAY_MS, HOUR_MS, relative, when } from "../format";
+import { DAY_MS, HOUR_MS, relative, waitingPickup, when } from "../format";
 import { ownerOf, type Token } from "../types";
 import { Actions } from "./actions";
 import { AuditTable } from "./audit";
@@ -21,6 +22,7 @@ function Settings({ token }: { token: Token }) {
   const rows: Array<[string, string]> = [
     ["Type", token.type],
     ["Owner", owner ? `managed by ${owner}` : "unmanaged (not in any spec)"],
+    ["Holder", token.holder ?? "none named"],
     ["Description", token.description || "—"],
     ["Scopes", list(token.scopes, "none")],
     ["Read only", token.readOnly ? "yes" : "no"],
@@ -65,12 +67,38 @@ function Settings({ token }: { token: Token }) {
   );
 }
 
+/** Where the holder picks the key up, and whether a secret waits for them (absent for delivered keys). */
+function PickupInfo({ token }: { token: Token }) {
+  const pickup = token.pickup;
+  if (!pickup) return null;
+  const waiting = waitingPickup(token);
+  return (
+    <>
+      <p class={waiting ? "note pickup-waiting" : "pickup-waiting"}>
+        {waiting ? (
+          <>
+            {`Its secret ${waiting}. `}
+            <a href="#/pickups">Approve their pickup code</a> when they run <code>tokenform pickup</code>.
+          </>
+        ) : (
+          `Nothing waits for ${token.holder ?? "its holder"}'s pickup.`
+        )}
+      </p>
+      <p>
+        {`Picked up into ${pickup.client} as server ${pickup.server} (${pickup.url}, ${pickup.header} header); `}
+        {`last released ${when(pickup.pickedUpAt)}, written by the holder's CLI ${when(pickup.deliveredAt)}.`}
+      </p>
+    </>
+  );
+}
+
 function Deliveries({ token }: { token: Token }) {
   return (
     <section aria-labelledby="deliveries-title">
       <h2 id="deliveries-title">Deliveries</h2>
+      <PickupInfo token={token} />
       {token.deliveries.length === 0 ? (
-        <p>Its secret was not delivered anywhere by tokenform.</p>
+        !token.pickup && <p>Its secret was not delivered anywhere by tokenform.</p>
       ) : (
         <div class="table-wrap">
           <table>

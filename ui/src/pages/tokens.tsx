@@ -1,11 +1,12 @@
 /**
  * The token list: every key of the account with the columns people look for (name, type, prefix, status,
- * created, expires, last used, owner, destinations), searchable and filterable by owner, type, status and
- * label. Filters are applied in the page over the whole list.
+ * created, expires, last used, owner, destinations — or the holder whose pickup it waits for), searchable
+ * (name, prefix, description, holder) and filterable by owner, type, status and label. Filters are applied
+ * in the page over the whole list.
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { listTokens, type Me } from "../api";
-import { relative, when } from "../format";
+import { relative, waitingPickup, when } from "../format";
 import { ownerOf, type Token } from "../types";
 import { Failure, StatusBadge, useLoad } from "./common";
 
@@ -33,7 +34,7 @@ function matches(token: Token, f: Filters): boolean {
   const text = f.text.trim().toLowerCase();
   if (
     text &&
-    ![token.name, token.displayPrefix, token.description, token.id].some((v) =>
+    ![token.name, token.displayPrefix, token.description, token.id, token.holder ?? ""].some((v) =>
       v.toLowerCase().includes(text),
     )
   )
@@ -50,6 +51,12 @@ export function destinationsOf(token: Token): string[] {
   const names = new Set(token.deliveries.map((d) => d.destination));
   for (const claim of token.destinations) names.add(claim);
   return [...names];
+}
+
+/** A picked-up key's destination: its holder's client, and whether a secret waits for them. */
+function pickupOf(token: Token): string {
+  const holder = token.holder ?? "its holder";
+  return waitingPickup(token) ?? `picked up by ${holder} into ${token.pickup?.client ?? "an MCP client"}`;
 }
 
 function Row({ token }: { token: Token }) {
@@ -77,7 +84,9 @@ function Row({ token }: { token: Token }) {
         {relative(token.lastUsedAt)}
       </td>
       <td data-label="Owner">{owner ? `managed by ${owner}` : "unmanaged"}</td>
-      <td data-label="Destinations">{destinations.length === 0 ? "—" : destinations.join(", ")}</td>
+      <td data-label="Destinations">
+        {[...destinations, ...(token.pickup ? [pickupOf(token)] : [])].join(", ") || "—"}
+      </td>
     </tr>
   );
 }
