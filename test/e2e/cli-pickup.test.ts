@@ -116,6 +116,7 @@ describe("tokenform pickup and approve", () => {
     });
     const [, code] = await pickup.stderrMatch(/Pickup code: ([B-Z]{4}-[B-Z]{4})/);
     expect(pickup.output().stderr).toContain(`Ask an admin to approve it: tokenform approve ${code}`);
+    expect(pickup.output().stderr).toContain(`(or on the dashboard: ${service.url}/ui/#/pickups/${code})`);
 
     const approved = await runCliAsync(["approve", code!, "--api-url", service.url], {
       cwd: dir,

@@ -116,6 +116,7 @@ export async function runPickup(options: PickupOptions, io: PickupIo = processIo
       io.stderr.write(
         `${keys} for ${options.holder}. Pickup code: ${session.userCode}\n` +
           `Ask an admin to approve it: tokenform approve ${session.userCode}\n` +
+          `  (or on the dashboard: ${url}/ui/#/pickups/${session.userCode})\n` +
           `Waiting until ${session.expiresAt}…\n`,
       );
     }
