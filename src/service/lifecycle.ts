@@ -5,7 +5,7 @@
  */
 import type { Token, TokenStatus } from "../api/schemas.js";
 import { iso, isoOrNull } from "./clock.js";
-import type { SecretRecord, StoredToken, TokenRecord } from "./store/types.js";
+import type { SecretRecord, StoredToken, TokenPickup, TokenRecord } from "./store/types.js";
 import { laterUse } from "./store/usage-merge.js";
 
 /** Whether an unconfirmed pending token has passed its deadline (it is then gone for every purpose). */
@@ -52,6 +52,11 @@ export interface PendingUsage {
   failures: number;
   lastUsedAt: number | null;
   lastUsedIp: string | null;
+}
+
+/** Where a picked-up key goes (the client entry), without its pickup's state. */
+export function pickupTarget(pickup: Pick<TokenPickup, "client" | "server" | "url" | "header">) {
+  return { client: pickup.client, server: pickup.server, url: pickup.url, header: pickup.header };
 }
 
 /** The API view of an (effective) token. Never includes a secret or a digest. */
@@ -101,10 +106,7 @@ export function toApiToken(token: StoredToken, now: number, unflushed?: PendingU
     version: token.version,
     holder: token.holder,
     pickup: token.pickup && {
-      client: token.pickup.client,
-      server: token.pickup.server,
-      url: token.pickup.url,
-      header: token.pickup.header,
+      ...pickupTarget(token.pickup),
       waitingSince: isoOrNull(token.pickup.openedAt),
       pickedUpAt: isoOrNull(token.pickup.releasedAt),
       deliveredAt: isoOrNull(token.pickup.deliveredAt),

@@ -41,7 +41,7 @@ import { ServiceError } from "./errors.js";
 import { newAuditId, newTokenId } from "./ids.js";
 import type { Invalidation } from "./invalidation.js";
 import { LEAK_ACTOR, type LeakAction, type LeakReport, type LeakResponse, respondToLeak } from "./leaks.js";
-import { effectiveToken, presentedSecret, toApiToken, tokenStatus } from "./lifecycle.js";
+import { effectiveToken, pickupTarget, presentedSecret, toApiToken, tokenStatus } from "./lifecycle.js";
 import { reservedLabelProblem } from "./ownership.js";
 import { parseSelector } from "./selector.js";
 import {
@@ -154,12 +154,7 @@ function auditedFields(token: TokenRecord, now: number): Record<string, unknown>
     deliveries: token.deliveries,
     destinations: token.destinations,
     holder: token.holder,
-    pickup: token.pickup && {
-      client: token.pickup.client,
-      server: token.pickup.server,
-      url: token.pickup.url,
-      header: token.pickup.header,
-    },
+    pickup: token.pickup && pickupTarget(token.pickup),
   };
 }
 
