@@ -51,14 +51,7 @@ function plan(ws: TerraformWorkspace): Promise<{ wall: number; cpu: number }> {
       ["-f", "CPU %U %S", "terraform", "plan", "-no-color", "-detailed-exitcode"],
       {
         cwd: ws.dir,
-        env: {
-          ...process.env,
-          ...ws.env,
-          TF_CLI_CONFIG_FILE: ws.cliConfig,
-          CHECKPOINT_DISABLE: "1",
-          TF_IN_AUTOMATION: "1",
-          TF_INPUT: "0",
-        },
+        env: ws.terraformEnv(),
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

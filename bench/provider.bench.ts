@@ -8,11 +8,13 @@
  * - where one plan's time goes (Terraform's trace log): each provider process's spawn-to-handshake and
  *   serving time, Terraform's own time, the RPCs, and the HTTP requests the provider sent (through a
  *   counting proxy);
+ * - where one plan's CPU goes: Terraform itself against the provider processes (each process's own
+ *   `process.cpuUsage()`, the whole plan's from bash's `times`), next to the CPU of the terraform_data plan;
  * - the top self-time frames of the provider processes' CPU profiles during one plan (unminified build).
  * The token service runs in this process on a loopback port (SQLite in a temporary directory).
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -158,6 +160,89 @@ async function breakdown(
   ];
 }
 
+/** CPU milliseconds (user + system) of one `terraform plan` and every process it waited for. */
+function planCpu(ws: TerraformWorkspace, env: NodeJS.ProcessEnv = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // bash's `times` prints its own and then its children's user and system time ("0m1.234s 0m0.210s").
+    const child = spawn(
+      "bash",
+      ["-c", "terraform plan -no-color -detailed-exitcode >/dev/null 2>&1; code=$?; times; exit $code"],
+      { cwd: ws.dir, env: { ...ws.terraformEnv(), ...env }, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const children = out
+        .trim()
+        .split("\n")[1]
+        ?.match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/);
+      if (code !== 0 || !children) reject(new Error(`terraform plan exited ${code}: ${out}`));
+      else {
+        const [, um, us, sm, ss] = children.map(Number) as [number, number, number, number, number];
+        resolve((um * 60 + us + sm * 60 + ss) * 1000);
+      }
+    });
+  });
+}
+
+/**
+ * Where the CPU of a plan goes, median of `PLANS` plans: the whole plan's, each provider process's
+ * (bench/support/cpu-usage-hook.cjs), Terraform's own (the difference), and terraform_data's whole plan.
+ * On two cores Terraform's own share bounds the ratio from below whatever the provider does.
+ */
+async function cpuSplit(
+  tokens: TerraformWorkspace,
+  data: TerraformWorkspace,
+  dir: string,
+): Promise<BenchRow[]> {
+  const file = join(dir, "cpu-usage.jsonl");
+  const hook = fileURLToPath(new URL("./support/cpu-usage-hook.cjs", import.meta.url));
+  const runs: Array<{ total: number; providers: number[] }> = [];
+  for (let i = 0; i < PLANS; i++) {
+    writeFileSync(file, "");
+    const total = await planCpu(tokens, {
+      NODE_OPTIONS: `--require ${hook}`,
+      TOKENFORM_CPU_USAGE_FILE: file,
+    });
+    const providers = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { userMs: number; systemMs: number })
+      .map((p) => p.userMs + p.systemMs);
+    runs.push({ total, providers });
+  }
+  const dataCpu: number[] = [];
+  for (let i = 0; i < PLANS; i++) dataCpu.push(await planCpu(data));
+  const median = (f: (r: (typeof runs)[number]) => number) => percentile(runs.map(f), 50);
+  const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+  const processes = Math.max(...runs.map((r) => r.providers.length));
+  return [
+    {
+      metric: `CPU: terraform plan, ${RESOURCES} tokenform_token, all processes`,
+      value: median((r) => r.total),
+      unit: "ms",
+    },
+    ...Array.from({ length: processes }, (_, i) => ({
+      metric: `CPU: provider process ${i + 1}`,
+      value: median((r) => r.providers[i] ?? 0),
+      unit: "ms",
+    })),
+    {
+      metric: "CPU: terraform itself (all − provider processes)",
+      value: median((r) => r.total - sum(r.providers)),
+      unit: "ms",
+    },
+    {
+      metric: `CPU: terraform plan, ${RESOURCES} terraform_data`,
+      value: percentile(dataCpu, 50),
+      unit: "ms",
+    },
+  ];
+}
+
 /**
  * One plan with every provider process CPU-profiled (bench/support/cpu-profile-hook.cjs), from an
  * unminified build so frames have their names, on a copy of the token workspace's state: the top
@@ -272,6 +357,7 @@ const suite: BenchSuite = {
         },
         { metric: "plan time ratio, code cache off", value: uncachedPlan / dataPlan, unit: "×" },
         ...(await breakdown(tokens, proxy, dir)),
+        ...(await cpuSplit(tokens, data, dir)),
         ...(await profile(profiled, tokens, dir)),
       );
     } finally {

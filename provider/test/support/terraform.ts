@@ -77,18 +77,23 @@ export class TerraformWorkspace {
   }
 
   /** Runs terraform with `args`; resolves with the exit code and output. `onSpawn` sees the process. */
+  /** The environment terraform runs with here: this workspace's CLI configuration, no checkpoint, no input. */
+  terraformEnv(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      ...this.env,
+      TF_CLI_CONFIG_FILE: this.cliConfig,
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      TF_INPUT: "0",
+    };
+  }
+
   run(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<TfRun> {
     return new Promise((resolve, reject) => {
       const child = spawn("terraform", args, {
         cwd: this.dir,
-        env: {
-          ...process.env,
-          ...this.env,
-          TF_CLI_CONFIG_FILE: this.cliConfig,
-          CHECKPOINT_DISABLE: "1",
-          TF_IN_AUTOMATION: "1",
-          TF_INPUT: "0",
-        },
+        env: this.terraformEnv(),
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stdout = "";
