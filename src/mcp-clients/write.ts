@@ -1,11 +1,12 @@
 /**
  * Writes a key into an MCP client's configuration file (`clients.ts` says which file and what entry):
- * the one server entry is set and everything else in the file — other servers, settings and the comments
- * of VS Code's JSON-with-comments — is kept, by editing the text with `jsonc-parser` instead of
- * re-serialising it (the entry just before a new one may be re-indented). The file is replaced atomically with mode 0600 (`writeFileAtomic`, as every
- * secret file tokenform writes), and a file git would track is refused, as the `file` destination
- * refuses one (`gitPlacement`). With `envReference`, the entry reads the key from that environment
- * variable (`${env:NAME}`) and the file holds no secret.
+ * the one server entry is set and everything else in the file — other servers, settings, the comments
+ * of VS Code's JSON-with-comments, and the holder's own fields and headers in that entry — is kept, by
+ * editing the text with `jsonc-parser` instead of re-serialising it (the entry just before a new one may
+ * be re-indented). The file is replaced atomically with mode 0600 (`writeFileAtomic`, as every secret
+ * file tokenform writes), and a file git would track is refused, as the `file` destination refuses one
+ * (`gitPlacement`). With `envReference`, the entry reads the key from that environment variable
+ * (`${env:NAME}`) and the file holds no secret.
  */
 import { readFile } from "node:fs/promises";
 import { applyEdits, modify, type ParseError, parse, printParseErrorCode } from "jsonc-parser";
@@ -14,6 +15,7 @@ import { ConfigError } from "../errors.js";
 import { writeFileAtomic } from "../sinks/file/atomic.js";
 import { gitPlacement } from "../sinks/file/git-guard.js";
 import {
+  type ClientEntry,
   configPath,
   entryFor,
   type HeaderStyle,
@@ -73,6 +75,46 @@ async function refuseTracked(path: string): Promise<void> {
   }
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const FORMATTING = { formattingOptions: { insertSpaces: true, tabSize: 2, eol: "\n" } };
+
+/** Header names (any case) that carry a key: one left beside the new key would still send the old. */
+const KEY_HEADERS = new Set(["authorization", "x-api-key"]);
+
+/**
+ * `entry` set into `text`. A server already there (a rotation's pickup, or an entry the holder wrote) is
+ * updated field by field — its other fields, other headers and other `env` variables are the holder's and
+ * stay — and a header carrying a key in another form is dropped; otherwise the entry is added whole.
+ */
+function setEntry(text: string, entry: ClientEntry, existing: unknown): string {
+  let next = text;
+  const set = (path: string[], value: unknown) => {
+    next = applyEdits(next, modify(next, path, value, FORMATTING));
+  };
+  if (!isObject(existing)) {
+    set(entry.path, entry.value);
+    return next;
+  }
+  for (const [field, value] of Object.entries(entry.value)) {
+    const before = existing[field];
+    if (!isObject(value) || !isObject(before)) {
+      set([...entry.path, field], value);
+      continue;
+    }
+    if (field === "headers") {
+      for (const name of Object.keys(before)) {
+        if (KEY_HEADERS.has(name.toLowerCase()) && !(name in value))
+          set([...entry.path, field, name], undefined);
+      }
+    }
+    for (const [name, item] of Object.entries(value)) set([...entry.path, field, name], item);
+  }
+  return next;
+}
+
 /** Sets `target`'s entry in its client's configuration file, keeping everything else in the file. */
 export async function writeClientConfig(
   target: ClientServer,
@@ -108,10 +150,13 @@ export async function writeClientConfig(
   if (holdsKey) await refuseTracked(path);
   const reference = options.envReference === undefined ? key.reveal() : `\${env:${options.envReference}}`;
   const entry = entryFor(client, server, url, header, reference);
-  const edits = modify(text, entry.path, entry.value, {
-    formattingOptions: { insertSpaces: true, tabSize: 2, eol: "\n" },
-  });
-  const next = applyEdits(text, edits);
+  const section = (document as Record<string, unknown>)[entry.path[0]];
+  if (section !== undefined && !isObject(section)) {
+    throw new ConfigError(
+      `${path}: ${JSON.stringify(entry.path[0])} is not an object: fix it first; nothing was written`,
+    );
+  }
+  const next = setEntry(text, entry, section?.[entry.path[1]]);
   await writeFileAtomic(path, next.endsWith("\n") ? next : `${next}\n`);
   return { path, created: before === undefined, holdsKey };
 }

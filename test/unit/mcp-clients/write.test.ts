@@ -132,6 +132,54 @@ describe("MCP client configuration files", () => {
     expect(entry.args.join("")).not.toContain(" ");
   });
 
+  it("a new key for a server already there replaces only the key: the entry's other fields and headers stay", async () => {
+    const path = configPath("cursor", machine);
+    // The holder's own additions to the entry (a header of their organisation, a setting), and the old
+    // key in a lowercase header of another style: a rotation's pickup must keep the first and drop the last.
+    place(
+      path,
+      `{\n  "mcpServers": {\n    "status": {\n      "url": "https://old.example.com/mcp", // moved\n      "headers": { "X-Org": "acme", "x-api-key": "mcp_sk_old" },\n      "disabled": false\n    }\n  }\n}\n`,
+    );
+    const key = generateToken("mcp_sk_");
+    await write("cursor", key);
+    const text = readFileSync(path, "utf8");
+    expect(text).not.toContain("mcp_sk_old");
+    expect(parse(text).mcpServers.status).toEqual({
+      url,
+      headers: { "X-Org": "acme", Authorization: `Bearer ${key}` },
+      disabled: false,
+    });
+
+    const claude = configPath("claude-desktop", machine);
+    const variable = authVariable("status");
+    place(
+      claude,
+      JSON.stringify({
+        mcpServers: {
+          status: {
+            command: "npx",
+            args: [],
+            env: { [variable]: "Bearer mcp_sk_old", HTTPS_PROXY: "http://proxy:3128" },
+          },
+        },
+      }),
+    );
+    await write("claude-desktop", key);
+    expect(JSON.parse(readFileSync(claude, "utf8")).mcpServers.status.env).toEqual({
+      [variable]: `Bearer ${key}`,
+      HTTPS_PROXY: "http://proxy:3128",
+    });
+  });
+
+  it("refuses a file whose server list is not an object, writing nothing", async () => {
+    const path = configPath("cursor", machine);
+    place(path, '{ "mcpServers": null }\n');
+    await expect(write("cursor", generateToken("mcp_sk_"))).rejects.toThrow(
+      /"mcpServers" is not an object: fix it first; nothing was written/,
+    );
+    expect(readFileSync(path, "utf8")).toBe('{ "mcpServers": null }\n');
+  });
+
   it("with an environment reference the file holds no key", async () => {
     const key = generateToken("mcp_sk_");
     const written = await write("cursor", key, { envReference: "STATUS_MCP_KEY" });
