@@ -258,9 +258,11 @@ export class Pickups {
     }
     const tokens: ClaimedPickup["tokens"] = [];
     for (const id of record.tokenIds) {
+      // A key given to another holder since the session opened is theirs to pick up, not this session's.
       const released = await this.#manager.releaseToPickup(
         record.account,
         id,
+        record.holder,
         record.approvedBy ?? record.holder,
       );
       const pickup = released?.token.pickup;
@@ -330,7 +332,8 @@ export class Pickups {
     const tokens: Pickup["tokens"] = [];
     for (const id of record.tokenIds) {
       const token = await this.#manager.stored(record.account, id);
-      if (token?.pickup) {
+      // The keys the session would release: still waiting for a pickup, and still this holder's.
+      if (token?.pickup && token.holder === record.holder) {
         tokens.push({
           id,
           name: token.name,

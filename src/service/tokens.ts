@@ -877,17 +877,19 @@ export class TokenManager {
   /**
    * Mints the secret waiting in a pickup of token `id` and returns it — the only time it is ever seen. A
    * new key becomes active; a rolled one takes over, the previous secret living through the roll's
-   * overlap. Undefined when nothing waits any more (released already, or the token is gone).
+   * overlap. Undefined when nothing waits any more for `holder` (released already, the token gone, or
+   * given to another holder since the session was opened).
    */
   async releaseToPickup(
     account: string,
     id: string,
+    holder: string,
     approvedBy: string,
   ): Promise<{ token: StoredToken; secret: string } | undefined> {
     const now = this.#clock.now();
     const current = await this.stored(account, id);
     const pickup = current?.pickup;
-    if (!current || !pickup || pickup.openedAt === null) return undefined;
+    if (!current || !pickup || pickup.openedAt === null || current.holder !== holder) return undefined;
     const accountRecord = await this.#account(account);
     const raw = generateToken(accountRecord.prefixes[current.type]);
     const generation = current.lastGeneration + 1;

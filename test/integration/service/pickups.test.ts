@@ -144,6 +144,27 @@ describe("pickups", () => {
     expect((await h.admin.verify({ token: fresh.secret })).code).toBe("VALID");
   });
 
+  it("does not release a key to a session of its former holder", async () => {
+    const key = await h.admin.createPickupToken({ name: "hank-cursor", holder: "hank", pickup: TARGET });
+    const opened = await open("hank");
+    expect(opened.status, opened.text).toBe(201);
+    const approved = await h.http("POST", `/v1/pickups/${opened.body.userCode}/approve`, {
+      token: h.adminToken,
+    });
+    expect(approved.status, approved.text).toBe(200);
+    // hank leaves before his CLI polls: the key is now ivy's to pick up.
+    const moved = await h.http("PATCH", `/v1/tokens/${key.id}`, {
+      token: h.adminToken,
+      body: { holder: "ivy" },
+    });
+    expect(moved.status, moved.text).toBe(200);
+    const claimed = await claim(opened.body.deviceCode);
+    expect(claimed.status, claimed.text).toBe(200);
+    expect(claimed.body.tokens).toEqual([]);
+    expect((await h.admin.getToken(key.id)).pickup?.waitingSince).not.toBeNull();
+    expect((await open("ivy")).status).toBe(201);
+  });
+
   it("keeps at most five sessions per holder waiting for approval", async () => {
     await h.admin.createPickupToken({ name: "gina-cursor", holder: "gina", pickup: TARGET });
     for (let i = 0; i < 5; i++) expect((await open("gina")).status).toBe(201);
