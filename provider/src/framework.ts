@@ -19,8 +19,11 @@ export interface CallContext<Configured> {
 export interface ResourceType<Configured> {
   typeName: string;
   schema: Schema;
-  /** Checks a configuration (values may be unknown). */
-  validate(config: TfObject): Promise<Diagnostic[]>;
+  /**
+   * Checks a configuration (values may be unknown). `ctx` is the call's context: Terraform validates before
+   * configuring in some commands and after in others (a plan's own process), so it may be unconfigured.
+   */
+  validate(config: TfObject, ctx: CallContext<Configured>): Promise<Diagnostic[]>;
   /** Refreshes state from the real object; null when it is gone. */
   read(
     state: TfObject,

@@ -7,7 +7,7 @@ export async function validateResourceConfig<C>(
   req: ValidateConfigRequest,
 ): Promise<DiagnosticsResponse> {
   try {
-    return { diagnostics: await host.resource(req.typeName).validate(req.config) };
+    return { diagnostics: await host.resource(req.typeName).validate(req.config, host.context()) };
   } catch (err) {
     return { diagnostics: [host.failure(`validation of ${req.typeName}`, err)] };
   }

@@ -195,7 +195,11 @@ export function tokenResourceImpl(
   rules: SpecRules = specRules(),
 ): Omit<TokenResource, "typeName" | "schema"> {
   return {
-    validate: async (config) => validateTokenConfig(rules, config),
+    // With the provider's owner once configured (a plan's process configures first): the plan then resolves
+    // the very same one-token set, so the spec rules' memo answers it instead of validating it again. The
+    // owner passed the provider block's pattern check, so it adds no diagnostic — unless it looks like a
+    // raw secret, which is then reported here rather than leaving the plan unresolved.
+    validate: async (config, ctx) => validateTokenConfig(rules, config, ownerOfContext(ctx)),
 
     async read(state, ctx) {
       try {

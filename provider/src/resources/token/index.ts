@@ -19,7 +19,7 @@ export function tokenResource(): ResourceType<Configured> {
   return {
     typeName: TOKEN_RESOURCE,
     schema: tokenResourceSchema,
-    validate: async (config) => (await load()).validate(config),
+    validate: async (config, ctx) => (await load()).validate(config, ctx),
     read: async (state, ctx) => (await load()).read(state, ctx),
     plan: async (change, ctx) => (await load()).plan(change, ctx),
     apply: async (change, ctx) => (await load()).apply(change, ctx),
