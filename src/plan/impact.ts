@@ -103,15 +103,22 @@ export function stoppingKey(change: Change, generatedAt = ""): KeyImpact | undef
     case "redeliver":
       if (change.desired.pickup) {
         // The new secret waits for the holder: the old one lives until the pickup, then through the overlap.
+        // With no overlap (a leaked key) it stops on apply, and the key waits for the holder like a new one.
         const { client, server } = change.desired.pickup;
-        return key(
-          [pickupWhere(client, server)],
-          change.overlapSeconds > 0
-            ? `${formatDuration(change.overlapSeconds)} after ${change.desired.holder ?? "its holder"} picks up the new one`
-            : `when ${change.desired.holder ?? "its holder"} picks up the new one`,
-          false,
-          true,
-        );
+        const holder = change.desired.holder ?? "its holder";
+        return change.overlapSeconds > 0
+          ? key(
+              [pickupWhere(client, server)],
+              `${formatDuration(change.overlapSeconds)} after ${holder} picks up the new one`,
+              false,
+              true,
+            )
+          : key(
+              [pickupWhere(client, server)],
+              `on apply (rotated with no overlap: ${holder} picks up the new one)`,
+              true,
+              true,
+            );
       }
       return change.overlapSeconds > 0
         ? key(

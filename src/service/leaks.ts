@@ -9,6 +9,7 @@
  * leak and issues a new secret with no overlap (src/plan/token-rules.ts).
  */
 import { LEAKED_AT_LABEL } from "../api/schemas.js";
+import { waitingAgainForPickup } from "./lifecycle.js";
 import type { SecretRecord, StoredToken, TokenRecord } from "./store/types.js";
 
 /** What to do with a token whose current secret leaked. */
@@ -75,7 +76,19 @@ export function respondToLeak(
       };
     case "roll": {
       if (rolled === undefined) throw new Error("respondToLeak: a roll needs the new secret");
-      // No overlap: every older secret stops with the leaked one.
+      // No overlap: every older secret stops with the leaked one. A picked-up key's new secret is its
+      // holder's to pick up: the rolled one is a placeholder, and the key waits for the next pickup.
+      if (token.pickup) {
+        return {
+          next: waitingAgainForPickup({ ...base, pickup: token.pickup }, rolled.secret, now),
+          handled: action,
+          changes: {
+            ...leak,
+            overlap: { from: null, to: "0s" },
+            pickup: { from: token.pickup.openedAt === null ? null : "waiting", to: "waiting" },
+          },
+        };
+      }
       return {
         next: { ...base, secrets: [rolled.secret], lastGeneration: rolled.generation, rotatedAt: now },
         handled: action,

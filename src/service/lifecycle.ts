@@ -29,6 +29,28 @@ export function effectiveToken<T extends TokenRecord>(token: T, now: number): T 
   return { ...token, secrets, pendingExpiresAt: rollLapsed ? null : token.pendingExpiresAt };
 }
 
+/**
+ * A picked-up key whose current secret must stop now (a roll with no overlap: a leaked key): every secret
+ * it had is replaced by `placeholder`, never released, and the key waits again — pending, with no deadline
+ * — for its holder's next approved pickup. Pending keys never authenticate, so neither the leaked secret
+ * nor the placeholder does, and the leaked key cannot approve the pickup of its own successor.
+ */
+export function waitingAgainForPickup(
+  token: TokenRecord & { pickup: TokenPickup },
+  placeholder: SecretRecord,
+  now: number,
+): TokenRecord {
+  return {
+    ...token,
+    pending: true,
+    pendingExpiresAt: null,
+    secrets: [placeholder],
+    lastGeneration: placeholder.generation,
+    rotatedAt: now,
+    pickup: { ...token.pickup, openedAt: now, overlapSeconds: null },
+  };
+}
+
 /** `pending` until confirmed, then `disabled` / `expired` / `active`. */
 export function tokenStatus(token: TokenRecord, now: number): TokenStatus {
   if (token.pending) return "pending";

@@ -41,7 +41,14 @@ import { ServiceError } from "./errors.js";
 import { newAuditId, newTokenId } from "./ids.js";
 import type { Invalidation } from "./invalidation.js";
 import { LEAK_ACTOR, type LeakAction, type LeakReport, type LeakResponse, respondToLeak } from "./leaks.js";
-import { effectiveToken, pickupTarget, presentedSecret, toApiToken, tokenStatus } from "./lifecycle.js";
+import {
+  effectiveToken,
+  pickupTarget,
+  presentedSecret,
+  toApiToken,
+  tokenStatus,
+  waitingAgainForPickup,
+} from "./lifecycle.js";
 import { reservedLabelProblem } from "./ownership.js";
 import { parseSelector } from "./selector.js";
 import {
@@ -829,7 +836,8 @@ export class TokenManager {
 
   /**
    * A roll of a key its holder picks up: nothing is minted now. The pickup opens (again), and the next
-   * approved pickup releases a new secret, the current one then living through `overlapSeconds`.
+   * approved pickup releases a new secret, the current one then living through `overlapSeconds`. With no
+   * overlap the current secret stops at once instead: the key waits like a new one (`waitingAgainForPickup`).
    */
   async #openPickup(
     actor: Actor,
@@ -839,16 +847,33 @@ export class TokenManager {
     now: number,
   ): Promise<Token> {
     const pickup = current.pickup!;
+    const changes = {
+      overlap: { from: null, to: overlap },
+      pickup: { from: pickup.openedAt === null ? null : "waiting", to: "waiting" },
+    };
+    if (overlapSeconds === 0 && !current.pending) {
+      // No overlap (a leaked key): its secrets stop now, not when the holder picks up the next one.
+      const account = await this.#account(current.account);
+      const placeholder = this.#newSecret(
+        generateToken(account.prefixes[current.type]),
+        current.lastGeneration + 1,
+        "current",
+        now,
+      );
+      const next: TokenRecord = {
+        ...waitingAgainForPickup({ ...current, pickup }, placeholder, now),
+        updatedAt: now,
+        version: current.version + 1,
+      };
+      return this.#save(actor, "token.roll", current, next, { ...diff(current, next, now), ...changes });
+    }
     const next: TokenRecord = {
       ...current,
       pickup: { ...pickup, openedAt: now, overlapSeconds: current.pending ? null : overlapSeconds },
       updatedAt: now,
       version: current.version + 1,
     };
-    return this.#save(actor, "token.roll", current, next, {
-      overlap: { from: null, to: overlap },
-      pickup: { from: pickup.openedAt === null ? null : "waiting", to: "waiting" },
-    });
+    return this.#save(actor, "token.roll", current, next, changes);
   }
 
   // ---------------------------------------------------------------------------------------------- pickups

@@ -110,15 +110,28 @@ describe("tokenform pickup and approve", () => {
   });
 
   it("writes each key into its client once an admin approves the holder's code", async () => {
+    // A stale key of alice's (a login the service no longer knows) does not block her: asked without it.
     const pickup = startCliRun(["pickup", "--holder", "alice@example.com", "--url", service.url], {
       cwd: dir,
-      env: alice,
+      env: { ...alice, TOKENFORM_API_TOKEN: "mcp_sk_notAKeyOfThisServiceAtAll000000" },
     });
     const [, code] = await pickup.stderrMatch(/Pickup code: ([B-Z]{4}-[B-Z]{4})/);
+    expect(pickup.output().stderr).toContain("warning: the service refused your own key");
     expect(pickup.output().stderr).toContain(`Ask an admin to approve it: tokenform approve ${code}`);
     expect(pickup.output().stderr).toContain(`(or on the dashboard: ${service.url}/ui/#/pickups/${code})`);
 
-    const approved = await runCliAsync(["approve", code!, "--api-url", service.url], {
+    // Not in a terminal, approve shows the request and refuses to approve without --auto-approve.
+    const unconfirmed = await runCliAsync(["approve", code!, "--api-url", service.url], {
+      cwd: dir,
+      env: engineer,
+    });
+    expect(unconfirmed.status).toBe(1);
+    expect(unconfirmed.stdout).toContain(`pickup ${code} for alice@example.com (account default)`);
+    expect(unconfirmed.stderr).toContain("refusing to approve without confirmation");
+    expect(unconfirmed.stderr).toContain("--auto-approve");
+    expect((await admin.getPickup(code!)).state).toBe("waiting");
+
+    const approved = await runCliAsync(["approve", code!, "--api-url", service.url, "--auto-approve"], {
       cwd: dir,
       env: engineer,
     });

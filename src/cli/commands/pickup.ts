@@ -43,7 +43,8 @@ export function registerPickup(program: Command): void {
       "management API URL (default: TOKENFORM_API_URL, else the one logged in to, else the embedded service)",
       apiUrlArgument,
     )
-    .action(async (code: string, options: { embedded?: boolean; apiUrl?: string }) => {
+    .option("--auto-approve", "approve without asking (needed when not run in a terminal)")
+    .action(async (code: string, options: { embedded?: boolean; apiUrl?: string; autoApprove?: boolean }) => {
       const { runApprove } = await import("../run/pickup.js");
       process.exitCode = await runApprove({ code, ...options });
     });

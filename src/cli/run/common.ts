@@ -41,14 +41,22 @@ export async function loadSpecs(paths: string[], io: Io, color: boolean): Promis
   return result.set;
 }
 
-/** Asks for an exact "yes" on a TTY; refuses to guess elsewhere. */
-export async function confirm(io: Io, question: string, autoApprove: boolean | undefined): Promise<boolean> {
+/**
+ * Asks for an exact "yes" on a TTY; refuses to guess elsewhere. `action` names what is refused without
+ * one ("apply", "rotate", "approve").
+ */
+export async function confirm(
+  io: Pick<Io, "stdin" | "stdout">,
+  question: string,
+  autoApprove: boolean | undefined,
+  action = "apply",
+): Promise<boolean> {
   if (autoApprove) return true;
   if (!io.stdin.isTTY) {
     throw new CliError(
-      "refusing to apply without confirmation",
+      `refusing to ${action} without confirmation`,
       1,
-      "not a terminal: pass --auto-approve to apply",
+      `not a terminal: pass --auto-approve to ${action}`,
     );
   }
   const rl = createInterface({ input: io.stdin, output: io.stdout });

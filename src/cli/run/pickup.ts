@@ -9,7 +9,8 @@
  * `--env-reference`, where the configuration references an environment variable and the key is shown once
  * for the holder to keep.
  *
- * Approve runs on an admin's machine: it shows who asked for what, from where, and approves the code.
+ * Approve runs on an admin's machine: it shows who asked for what, from where, and approves the code once
+ * the admin confirms.
  */
 import { homedir } from "node:os";
 import type { OpenPickupResponse, PickedUpKey } from "../../api/client.js";
@@ -22,6 +23,7 @@ import { pickupWhere } from "../../plan/pickup-words.js";
 import { connect } from "../connect.js";
 import { storedLogin } from "../credentials.js";
 import { CliError } from "../errors.js";
+import { confirm, type Io, processIo as terminalIo } from "./common.js";
 
 /** Where pickup reads and writes (tests pass their own). */
 export interface PickupIo {
@@ -103,12 +105,25 @@ export async function runPickup(options: PickupOptions, io: PickupIo = processIo
   const ownKey = io.env.TOKENFORM_API_TOKEN || storedLogin(url, io.env)?.token;
   const { TokenformClient } = await import("../../api/client.js");
   // Polls are never retried by the client: a claim answered once must not be asked for twice.
-  const api = new TokenformClient({ baseUrl: url, ...(ownKey ? { token: ownKey } : {}), retries: 0 });
+  let api = new TokenformClient({ baseUrl: url, ...(ownKey ? { token: ownKey } : {}), retries: 0 });
+  const request = {
+    holder: options.holder,
+    ...(options.account !== undefined ? { account: options.account } : {}),
+  };
   try {
-    const session = await api.openPickup({
-      holder: options.holder,
-      ...(options.account !== undefined ? { account: options.account } : {}),
-    });
+    let session: OpenPickupResponse;
+    try {
+      session = await api.openPickup(request);
+    } catch (error) {
+      // A stale login or variable must not block a pickup that needs no key: ask again without it.
+      if (!(ownKey && error instanceof ApiError && error.status === 401)) throw error;
+      io.stderr.write(
+        `warning: the service refused your own key (${error.message}); asking without it, so an admin approves\n`,
+      );
+      await api.close();
+      api = new TokenformClient({ baseUrl: url, retries: 0 });
+      session = await api.openPickup(request);
+    }
     const keys = session.tokens === 1 ? "1 key waits" : `${session.tokens} keys wait`;
     if (session.approved) {
       io.stderr.write(`${keys} for ${options.holder}; your own key approved the pickup.\n`);
@@ -173,20 +188,38 @@ export interface ApproveOptions {
   code: string;
   embedded?: boolean;
   apiUrl?: string;
+  /** Approve without asking (required when stdin is not a terminal). */
+  autoApprove?: boolean;
 }
 
-export async function runApprove(
-  options: ApproveOptions,
-  io: { stdout: NodeJS.WritableStream } = { stdout: process.stdout },
-): Promise<number> {
+/**
+ * Shows the session first — who asked, from which address, for which keys — and approves only after the
+ * approver says yes (or `--auto-approve`): the check a device flow relies on is the approver comparing
+ * that with what the holder asked for. A code no longer waiting goes straight to the service, whose
+ * answer says why it cannot be approved.
+ */
+export async function runApprove(options: ApproveOptions, io: Io = terminalIo()): Promise<number> {
   const connection = await connect({
     ...(options.embedded ? { embedded: true } : {}),
     ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
   });
   try {
     const seen = await connection.api.getPickup(options.code);
+    io.stdout.write(describePickup(seen));
+    const receives = seen.tokens.length === 1 ? "the key above" : `these ${seen.tokens.length} keys`;
+    if (
+      seen.state === "waiting" &&
+      !(await confirm(
+        io,
+        `\nApprove? ${seen.holder}'s next poll receives ${receives}, once.`,
+        options.autoApprove,
+        "approve",
+      ))
+    ) {
+      io.stdout.write("Not approved.\n");
+      return 1;
+    }
     const approved = await connection.api.approvePickup(options.code);
-    io.stdout.write(describePickup({ ...approved, tokens: seen.tokens }));
     io.stdout.write(
       `approved: ${approved.holder}'s next poll receives ${approved.tokens.length === 1 ? "the key" : `these ${approved.tokens.length} keys`}, once\n`,
     );

@@ -55,7 +55,7 @@ export async function runRotate(
       );
     }
     io.stdout.write(renderText(plan, { color }));
-    if (!(await confirm(io, "\nRotate this token now?", options.autoApprove))) {
+    if (!(await confirm(io, "\nRotate this token now?", options.autoApprove, "rotate"))) {
       io.stdout.write("Rotation cancelled.\n");
       return 1;
     }

@@ -55,9 +55,11 @@ export function headline(change: Change): string {
     case "disable":
       return "will be disabled";
     case "rotate":
-      return change.desired.pickup
-        ? `will be rotated (${change.reason}); the previous secret keeps working until ${change.desired.holder ?? "its holder"} picks up the new one${change.overlapSeconds > 0 ? `, and ${formatDuration(change.overlapSeconds)} after` : ""}`
-        : `will be rotated (${change.reason}); ${previousSecret(change.overlapSeconds)}`;
+      if (!change.desired.pickup)
+        return `will be rotated (${change.reason}); ${previousSecret(change.overlapSeconds)}`;
+      return change.overlapSeconds > 0
+        ? `will be rotated (${change.reason}); the previous secret keeps working until ${change.desired.holder ?? "its holder"} picks up the new one, and ${formatDuration(change.overlapSeconds)} after`
+        : `will be rotated (${change.reason}); ${previousSecret(0)}, and the new one waits for ${change.desired.holder ?? "its holder"}'s pickup`;
     case "redeliver":
       return `will be re-delivered with a new secret (${change.reason})`;
     case "recreate":

@@ -110,7 +110,7 @@ describe("GitHub secret scanning alerts", () => {
 });
 
 describe("with --leak-action roll", () => {
-  it("replaces the leaked secret with no overlap and keeps the token enabled", async () => {
+  it("replaces the leaked secret with no overlap and keeps the token enabled; a picked-up key waits for its holder", async () => {
     await using h = await serviceHarness({ leaks: { keysUrl: keys.url, action: "roll" } });
     const issued = await h.admin.createToken({ name: "rolled-on-leak" });
     const raw = issued.secret.reveal();
@@ -119,6 +119,27 @@ describe("with --leak-action roll", () => {
     const token = await h.admin.getToken(issued.token.id);
     expect(token.enabled).toBe(true);
     expect(token.generation).toBe(2);
+
+    // A picked-up key: its new secret is its holder's to pick up (no secret nobody receives).
+    const personal = await h.admin.createPickupToken({
+      name: "kim-cursor",
+      holder: "kim",
+      pickup: { client: "cursor", server: "acme-tools", url: "https://mcp.example.com/mcp" },
+    });
+    const open = () => h.http("POST", "/v1/pickups", { body: { holder: "kim" } });
+    const claim = (deviceCode: string) => h.http("POST", "/v1/pickups/claim", { body: { deviceCode } });
+    const first = (await open()).body;
+    await h.http("POST", `/v1/pickups/${first.userCode}/approve`, { token: h.adminToken });
+    const [kept] = (await claim(first.deviceCode)).body.tokens;
+    expect((await alert(h, [kept.secret])).body[0].label).toBe("true_positive");
+    expect((await h.admin.verify({ token: kept.secret })).valid).toBe(false);
+    const waiting = await h.admin.getToken(personal.id);
+    expect(waiting).toMatchObject({ status: "pending", enabled: true });
+    expect(waiting.pickup?.waitingSince).not.toBeNull();
+    const second = (await open()).body;
+    await h.http("POST", `/v1/pickups/${second.userCode}/approve`, { token: h.adminToken });
+    const [fresh] = (await claim(second.deviceCode)).body.tokens;
+    expect((await h.admin.verify({ token: fresh.secret })).code).toBe("VALID");
   });
 });
 

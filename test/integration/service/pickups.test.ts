@@ -144,6 +144,35 @@ describe("pickups", () => {
     expect((await h.admin.verify({ token: fresh.secret })).code).toBe("VALID");
   });
 
+  it("a roll with no overlap (a leaked key) stops the key at once, and it cannot approve its successor", async () => {
+    await h.admin.createPickupToken({ name: "jack-cursor", holder: "jack", pickup: TARGET });
+    const first = await open("jack");
+    await h.http("POST", `/v1/pickups/${first.body.userCode}/approve`, { token: h.adminToken });
+    const [leaked] = (await claim(first.body.deviceCode)).body.tokens;
+    expect((await h.admin.verify({ token: leaked.secret })).code).toBe("VALID");
+
+    const rolled = await h.http("POST", `/v1/tokens/${leaked.id}/roll`, {
+      token: h.adminToken,
+      body: { overlap: "0s" },
+    });
+    expect(rolled.status, rolled.text).toBe(200);
+    expect(rolled.body.secret).toBeUndefined();
+    expect(rolled.body.token.status).toBe("pending");
+    expect(rolled.body.token.pickup.waitingSince).not.toBeNull();
+    expect((await h.admin.verify({ token: leaked.secret })).valid).toBe(false);
+
+    // Whoever holds the leaked key cannot use it to collect the new one: an admin must approve.
+    const byLeak = await open("jack", leaked.secret);
+    expect(byLeak.status).toBe(401);
+    const second = await open("jack");
+    expect(second.body.approved).toBe(false);
+    await h.http("POST", `/v1/pickups/${second.body.userCode}/approve`, { token: h.adminToken });
+    const [fresh] = (await claim(second.body.deviceCode)).body.tokens;
+    expect((await h.admin.verify({ token: fresh.secret })).code).toBe("VALID");
+    expect((await h.admin.verify({ token: leaked.secret })).valid).toBe(false);
+    expect((await h.admin.getToken(leaked.id)).status).toBe("active");
+  });
+
   it("does not release a key to a session of its former holder", async () => {
     const key = await h.admin.createPickupToken({ name: "hank-cursor", holder: "hank", pickup: TARGET });
     const opened = await open("hank");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { computePlan } from "../../../src/plan/compute.js";
 import { isDestructive, keyImpacts, stoppingKeys } from "../../../src/plan/impact.js";
+import { headline } from "../../../src/plan/render/words.js";
 import type { ResolvedToken } from "../../../src/spec/resolved.js";
 import { applied, resolved, T0, tokenSet } from "../../support/builders.js";
 
@@ -59,6 +60,52 @@ describe("what stops working on apply", () => {
         when: "on apply (disabled)",
         destructive: true,
       },
+    ]);
+  });
+
+  it("names a picked-up key rotated without overlap as stopping on apply, in its holder's client", () => {
+    const cursor = {
+      client: "cursor",
+      server: "acme",
+      url: "https://mcp.example.com/mcp",
+      header: "bearer",
+    } as const;
+    const impactsOf = (overlapSeconds: number) => {
+      const spec = resolved("alice-cursor", {
+        deliver: [],
+        holder: "alice",
+        pickup: cursor,
+        rotation: { everySeconds: 86_400, overlapSeconds },
+      });
+      const actual = applied(spec, {
+        holder: "alice",
+        pickup: {
+          ...cursor,
+          waitingSince: null,
+          pickedUpAt: T0.toISOString(),
+          deliveredAt: T0.toISOString(),
+        },
+      });
+      const p = plan([spec], [actual]);
+      expect(p.changes.map((c) => c.kind)).toEqual(["rotate"]);
+      return p;
+    };
+    const leaked = impactsOf(0);
+    expect(stoppingKeys(leaked)).toEqual([
+      {
+        name: "alice-cursor",
+        kind: "rotate",
+        previousSecret: true,
+        where: ["Cursor server acme"],
+        when: "on apply (rotated with no overlap: alice picks up the new one)",
+        destructive: true,
+      },
+    ]);
+    expect(headline(leaked.changes[0]!)).toMatch(
+      /will be rotated \(.*\); the previous secret stops working at once \(no overlap\), and the new one waits for alice's pickup$/,
+    );
+    expect(keyImpacts(impactsOf(3600))).toMatchObject([
+      { destructive: false, when: "1h after alice picks up the new one" },
     ]);
   });
 
