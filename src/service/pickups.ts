@@ -33,10 +33,15 @@ const USER_CODE_LENGTH = 8;
 const DEVICE_CODE_PREFIX = "tfpk_";
 const DEVICE_CODE_LENGTH = 40;
 /**
- * Sessions that may wait for approval at once per holder: enough for a retry or two, and a bound on what
- * anonymous requests can store (a holder with no key waiting gets no session at all).
+ * Sessions that may wait for approval at once for a holder from one address: enough for a retry or two.
+ * Counted per address so that someone who knows a holder's name cannot use up the holder's own pickup.
  */
 export const MAX_WAITING_PICKUPS = 5;
+/**
+ * Sessions that may wait for one holder from all addresses together: the bound on what anonymous requests
+ * can store (a holder with no key waiting gets no session at all).
+ */
+export const MAX_WAITING_PICKUPS_PER_HOLDER = 50;
 /** The audit actor of a session opened without a key. */
 const ANONYMOUS = "anonymous pickup request";
 
@@ -139,15 +144,26 @@ export class Pickups {
       );
     }
     const now = this.#clock.now();
-    if (
-      approvedBy === null &&
-      (await this.#store.countWaitingPickups(account, input.holder, now)) >= MAX_WAITING_PICKUPS
-    ) {
-      throw new ServiceError(
-        "rate_limited",
-        `${MAX_WAITING_PICKUPS} pickups for ${input.holder} already wait for approval: approve one (tokenform approve CODE) or let them expire (${this.#ttlMs / 60_000} minutes)`,
-        { "Retry-After": String(Math.ceil(this.#ttlMs / 1000)) },
+    if (approvedBy === null) {
+      const waitingNow = await this.#store.countWaitingPickups(
+        account,
+        input.holder,
+        requester.ip ?? null,
+        now,
       );
+      const full =
+        waitingNow.fromAddress >= MAX_WAITING_PICKUPS
+          ? `${MAX_WAITING_PICKUPS} pickups for ${input.holder} from this address`
+          : waitingNow.total >= MAX_WAITING_PICKUPS_PER_HOLDER
+            ? `${MAX_WAITING_PICKUPS_PER_HOLDER} pickups for ${input.holder}`
+            : undefined;
+      if (full !== undefined) {
+        throw new ServiceError(
+          "rate_limited",
+          `${full} already wait for approval: approve one (tokenform approve CODE) or let them expire (${this.#ttlMs / 60_000} minutes)`,
+          { "Retry-After": String(Math.ceil(this.#ttlMs / 1000)) },
+        );
+      }
     }
     const deviceCode = `${DEVICE_CODE_PREFIX}${randomBase62(DEVICE_CODE_LENGTH)}`;
     for (let attempt = 0; ; attempt++) {

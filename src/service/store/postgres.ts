@@ -710,12 +710,19 @@ export class PostgresStore implements TokenStore {
     });
   }
 
-  async countWaitingPickups(account: string, holder: string, now: number): Promise<number> {
+  async countWaitingPickups(
+    account: string,
+    holder: string,
+    requesterIp: string | null,
+    now: number,
+  ): Promise<{ total: number; fromAddress: number }> {
     const { rows } = await this.#db.query(
-      "SELECT COUNT(*)::int AS n FROM pickups WHERE account = $1 AND holder = $2 AND state = 'waiting' AND expires_at > $3",
-      [account, holder, now],
+      `SELECT COUNT(*)::int AS total,
+              COUNT(*) FILTER (WHERE requester_ip IS NOT DISTINCT FROM $4::text)::int AS "fromAddress"
+         FROM pickups WHERE account = $1 AND holder = $2 AND state = 'waiting' AND expires_at > $3`,
+      [account, holder, now, requesterIp],
     );
-    return (rows[0] as { n: number }).n;
+    return rows[0] as { total: number; fromAddress: number };
   }
 
   async prunePickups(now: number): Promise<number> {

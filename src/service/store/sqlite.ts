@@ -591,11 +591,16 @@ export class SqliteStore implements TokenStore {
     })();
   }
 
-  async countWaitingPickups(account: string, holder: string, now: number): Promise<number> {
+  async countWaitingPickups(
+    account: string,
+    holder: string,
+    requesterIp: string | null,
+    now: number,
+  ): Promise<{ total: number; fromAddress: number }> {
     const row = this.#stmt(
-      "SELECT COUNT(*) AS n FROM pickups WHERE account = ? AND holder = ? AND state = 'waiting' AND expires_at > ?",
-    ).get(account, holder, now) as { n: number };
-    return row.n;
+      "SELECT COUNT(*) AS total, COALESCE(SUM(requester_ip IS ?), 0) AS fromAddress FROM pickups WHERE account = ? AND holder = ? AND state = 'waiting' AND expires_at > ?",
+    ).get(requesterIp, account, holder, now) as { total: number; fromAddress: number };
+    return { total: row.total, fromAddress: row.fromAddress };
   }
 
   async prunePickups(now: number): Promise<number> {

@@ -340,8 +340,16 @@ export interface TokenStore {
    * to the new one), with its audit entry; false when it is gone or was changed meanwhile.
    */
   savePickup(pickup: PickupRecord, expectedVersion: number, audit: AuditRecord | null): Promise<boolean>;
-  /** How many sessions for `holder` in `account` wait for approval, unexpired at `now`. */
-  countWaitingPickups(account: string, holder: string, now: number): Promise<number>;
+  /**
+   * How many sessions for `holder` in `account` wait for approval, unexpired at `now`: in all, and of
+   * those asked for from `requesterIp` (null: from an unknown address).
+   */
+  countWaitingPickups(
+    account: string,
+    holder: string,
+    requesterIp: string | null,
+    now: number,
+  ): Promise<{ total: number; fromAddress: number }>;
   /** Deletes pickup sessions that expired at or before `now` (the sweeper); returns how many. */
   prunePickups(now: number): Promise<number>;
 }

@@ -13,14 +13,22 @@ const TARGET = { client: "cursor", server: "acme-tools", url: "https://mcp.examp
 describe("pickups", () => {
   let h: ServiceHarness;
   beforeAll(async () => {
-    h = await serviceHarness({ pickups: { ttlSeconds: 600, intervalSeconds: 1 } });
+    // The loopback peer is a trusted proxy: a test may say which address a request came from.
+    h = await serviceHarness({
+      pickups: { ttlSeconds: 600, intervalSeconds: 1 },
+      trustedProxies: ["127.0.0.1"],
+    });
   });
   afterAll(async () => {
     await h?.[Symbol.asyncDispose]();
   });
 
-  async function open(holder: string, token?: string) {
-    return h.http("POST", "/v1/pickups", { body: { holder }, ...(token ? { token } : {}) });
+  async function open(holder: string, token?: string, from?: string) {
+    return h.http("POST", "/v1/pickups", {
+      body: { holder },
+      ...(token ? { token } : {}),
+      ...(from ? { headers: { "x-forwarded-for": from } } : {}),
+    });
   }
   const claim = (deviceCode: string) => h.http("POST", "/v1/pickups/claim", { body: { deviceCode } });
 
@@ -194,13 +202,33 @@ describe("pickups", () => {
     expect((await open("ivy")).status).toBe(201);
   });
 
-  it("keeps at most five sessions per holder waiting for approval", async () => {
+  it("keeps at most five sessions per holder and address waiting, and fifty per holder", async () => {
     await h.admin.createPickupToken({ name: "gina-cursor", holder: "gina", pickup: TARGET });
     for (let i = 0; i < 5; i++) expect((await open("gina")).status).toBe(201);
     const sixth = await open("gina");
     expect(sixth.status).toBe(429);
-    expect(sixth.body.error.message).toMatch(/^5 pickups for gina already wait for approval/);
+    expect(sixth.body.error.message).toMatch(
+      /^5 pickups for gina from this address already wait for approval/,
+    );
     expect(sixth.headers["retry-after"]).toBe("600");
+    // Someone who knows gina's name, asking from elsewhere, does not use up her own pickup.
+    for (let i = 0; i < 5; i++) expect((await open("gina", undefined, "203.0.113.7")).status).toBe(201);
+    expect((await open("gina", undefined, "203.0.113.7")).status).toBe(429);
+    const hers = await open("gina", undefined, "198.51.100.20");
+    expect(hers.status, hers.text).toBe(201);
+    expect(
+      (await h.http("GET", `/v1/pickups/${hers.body.userCode}`, { token: h.adminToken })).body,
+    ).toMatchObject({
+      requesterIp: "198.51.100.20",
+    });
+    // Across addresses, what anonymous requests can store for one holder stays bounded.
+    // 11 wait so far; 39 more from other addresses make 50.
+    for (let n = 0; n < 39; n++) {
+      expect((await open("gina", undefined, `192.0.2.${1 + Math.floor(n / 5)}`)).status).toBe(201);
+    }
+    const full = await open("gina", undefined, "192.0.2.10");
+    expect(full.status).toBe(429);
+    expect(full.body.error.message).toMatch(/^50 pickups for gina already wait for approval/);
   });
 
   it("does not approve with someone else's key, and refuses a bad one", async () => {

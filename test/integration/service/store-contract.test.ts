@@ -928,9 +928,30 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     expect(await second.findPickup({ account: ACME, userCode: "WDJBMJHT" })).toEqual(session);
     expect(await second.findPickup({ deviceDigest: digest })).toEqual(session);
     expect(await second.findPickup({ account: ACME, userCode: "BCDFGHJK" })).toBeUndefined();
-    expect(await second.countWaitingPickups(ACME, "alice@example.com", NOW)).toBe(1);
-    expect(await second.countWaitingPickups(ACME, "alice@example.com", NOW + 900_000)).toBe(0);
-    expect(await second.countWaitingPickups(ACME, "bob", NOW)).toBe(0);
+    await first.insertPickup(
+      { ...session, id: "pku_4", userCode: "BCDFGHJK", deviceDigest: "CCCC", requesterIp: null },
+      null,
+    );
+    expect(await second.countWaitingPickups(ACME, "alice@example.com", "127.0.0.1", NOW)).toEqual({
+      total: 2,
+      fromAddress: 1,
+    });
+    expect(await second.countWaitingPickups(ACME, "alice@example.com", null, NOW)).toEqual({
+      total: 2,
+      fromAddress: 1,
+    });
+    expect(await second.countWaitingPickups(ACME, "alice@example.com", "::1", NOW)).toEqual({
+      total: 2,
+      fromAddress: 0,
+    });
+    expect(await second.countWaitingPickups(ACME, "alice@example.com", "127.0.0.1", NOW + 900_000)).toEqual({
+      total: 0,
+      fromAddress: 0,
+    });
+    expect(await second.countWaitingPickups(ACME, "bob", "127.0.0.1", NOW)).toEqual({
+      total: 0,
+      fromAddress: 0,
+    });
     const approved = {
       ...session,
       state: "approved" as const,
@@ -945,7 +966,7 @@ describe.each(backends)("TokenStore contract: $name", (backend) => {
     expect(racing.filter(Boolean)).toHaveLength(1);
     expect(await first.findPickup({ deviceDigest: digest })).toEqual(approved);
     expect(await first.prunePickups(NOW + 899_999)).toBe(0);
-    expect(await second.prunePickups(NOW + 900_000)).toBe(2);
+    expect(await second.prunePickups(NOW + 900_000)).toBe(3);
     expect(await first.findPickup({ deviceDigest: digest })).toBeUndefined();
   });
 
