@@ -14,32 +14,7 @@ import { join } from "node:path";
 import { TerraformWorkspace } from "../provider/test/support/terraform.js";
 import { startService } from "../src/service/index.js";
 import { percentile } from "./harness.js";
-
-const RESOURCES = 100;
-
-const TOKENS_HCL = `terraform {
-  required_providers {
-    tokenform = { source = "registry.terraform.io/tokenform/tokenform" }
-  }
-}
-
-provider "tokenform" {
-  owner = "bench/provider"
-}
-
-resource "tokenform_token" "t" {
-  count  = ${RESOURCES}
-  name   = "bench-\${count.index}"
-  scopes = ["contexts:read"]
-  labels = { bench = "provider" }
-}
-`;
-
-const DATA_HCL = `resource "terraform_data" "d" {
-  count = ${RESOURCES}
-  input = { name = "bench-\${count.index}", scopes = ["contexts:read"] }
-}
-`;
+import { DATA_HCL, TOKENS_HCL } from "./provider.bench.js";
 
 /** One plan: wall milliseconds, and CPU milliseconds of terraform and its waited-for children (GNU time). */
 function plan(ws: TerraformWorkspace): Promise<{ wall: number; cpu: number }> {

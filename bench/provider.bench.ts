@@ -32,7 +32,8 @@ import { providerProcesses } from "./support/terraform-log.js";
 const SPAWNS = 20;
 /** Frames listed from the provider processes' CPU profiles. */
 const TOP_FRAMES = 10;
-const RESOURCES = 100;
+/** Resources in each measured configuration. */
+export const RESOURCES = 100;
 const PLANS = 3;
 
 /** Milliseconds from spawn to the handshake line on stdout. */
@@ -60,7 +61,8 @@ async function timedPlans(ws: TerraformWorkspace): Promise<number> {
   return percentile(times, 50);
 }
 
-const TOKENS_HCL = `terraform {
+/** 100 tokenform_token (owner bench/provider), as the plans measured here declare them. */
+export const TOKENS_HCL = `terraform {
   required_providers {
     tokenform = { source = "registry.terraform.io/tokenform/tokenform" }
   }
@@ -75,6 +77,13 @@ resource "tokenform_token" "t" {
   name   = "bench-\${count.index}"
   scopes = ["contexts:read"]
   labels = { bench = "provider" }
+}
+`;
+
+/** The baseline: 100 built-in terraform_data with a similar input. */
+export const DATA_HCL = `resource "terraform_data" "d" {
+  count = ${RESOURCES}
+  input = { name = "bench-\${count.index}", scopes = ["contexts:read"] }
 }
 `;
 
@@ -322,9 +331,7 @@ const suite: BenchSuite = {
       tokens.install();
       tokens.write(TOKENS_HCL);
       data.install();
-      data.write(
-        `resource "terraform_data" "d" {\n  count = ${RESOURCES}\n  input = { name = "bench-\${count.index}", scopes = ["contexts:read"] }\n}\n`,
-      );
+      data.write(DATA_HCL);
       for (const ws of [tokens, data]) {
         await ws.ok(["init", "-no-color"]);
         await ws.ok(["apply", "-no-color", "-auto-approve"]);
