@@ -307,8 +307,11 @@ export class Pickups {
           : "nothing was released to this pickup yet",
       );
     }
-    const ids = tokenIds.filter((id) => record.tokenIds.includes(id));
-    for (const id of ids) await this.#manager.markPickedUp(record.account, id, record.holder);
+    let delivered = 0;
+    for (const id of tokenIds.filter((t) => record.tokenIds.includes(t))) {
+      if (await this.#manager.markPickedUp(record.account, id, record.holder, record.claimedAt ?? Infinity))
+        delivered++;
+    }
     const next: PickupRecord = {
       ...record,
       state: "delivered",
@@ -316,7 +319,7 @@ export class Pickups {
       version: record.version + 1,
     };
     await this.#store.savePickup(next, record.version, null);
-    return { delivered: ids.length };
+    return { delivered };
   }
 
   async #find(account: string, typed: string): Promise<PickupRecord> {

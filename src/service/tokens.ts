@@ -948,10 +948,12 @@ export class TokenManager {
   }
 
   /** Records that the holder's CLI wrote the released secret of token `id` (audited as `token.picked_up`). */
-  async markPickedUp(account: string, id: string, by: string): Promise<void> {
+  async markPickedUp(account: string, id: string, by: string, releasedSince: number): Promise<boolean> {
     const now = this.#clock.now();
     const current = await this.stored(account, id);
-    if (!current?.pickup) return;
+    // Only a secret released to the confirming session (at or after its claim) counts as picked up.
+    const releasedAt = current?.pickup?.releasedAt ?? null;
+    if (!current?.pickup || releasedAt === null || releasedAt < releasedSince) return false;
     const next: TokenRecord = {
       ...current,
       pickup: { ...current.pickup, deliveredAt: now },
@@ -966,6 +968,7 @@ export class TokenManager {
         pickup: { from: "released", to: "delivered" },
       }),
     );
+    return true;
   }
 
   /**

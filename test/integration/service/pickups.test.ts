@@ -198,6 +198,13 @@ describe("pickups", () => {
     const claimed = await claim(opened.body.deviceCode);
     expect(claimed.status, claimed.text).toBe(200);
     expect(claimed.body.tokens).toEqual([]);
+    // Confirming a key it was never given records nothing.
+    const confirmed = await h.http("POST", "/v1/pickups/delivered", {
+      body: { deviceCode: opened.body.deviceCode, tokens: [key.id] },
+    });
+    expect(confirmed.status, confirmed.text).toBe(200);
+    expect(confirmed.body.delivered).toBe(0);
+    expect((await h.admin.getToken(key.id)).pickup?.deliveredAt).toBeNull();
     expect((await h.admin.getToken(key.id)).pickup?.waitingSince).not.toBeNull();
     expect((await open("ivy")).status).toBe(201);
   });
