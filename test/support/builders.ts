@@ -12,6 +12,13 @@ export const OWNER = "acme/platform-infra";
 export const T0 = new Date("2026-01-01T00:00:00.000Z");
 /** The host name plans in these tests run on (file destinations are claimed per host). */
 export const TEST_HOST = "localhost";
+/** A pickup target: alice's Cursor entry `acme` with the key as a bearer token. */
+export const CURSOR_PICKUP = {
+  client: "cursor",
+  server: "acme",
+  url: "https://mcp.example.com/mcp",
+  header: "bearer",
+} as const;
 
 export function resolved(name: string, overrides: Partial<ResolvedToken> = {}): ResolvedToken {
   return {

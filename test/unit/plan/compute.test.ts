@@ -11,7 +11,7 @@ import {
 } from "../../../src/plan/desired.js";
 import { closingLine } from "../../../src/plan/render/words.js";
 import type { RotateChange, UpdateChange } from "../../../src/plan/types.js";
-import { applied, OWNER, resolved, restamp, T0, tokenSet } from "../../support/builders.js";
+import { applied, CURSOR_PICKUP, OWNER, resolved, restamp, T0, tokenSet } from "../../support/builders.js";
 
 const day = 86_400_000;
 const at = (days: number) => new Date(T0.getTime() + days * day);
@@ -94,12 +94,7 @@ describe("computePlan", () => {
   });
 
   it("keeps a key waiting for its holder's pickup as it is, and rolls a delivered key its holder now picks up", () => {
-    const cursor = {
-      client: "cursor",
-      server: "acme",
-      url: "https://mcp.example.com/mcp",
-      header: "bearer",
-    } as const;
+    const cursor = CURSOR_PICKUP;
     const picked = resolved("alice-cursor", { deliver: [], holder: "alice", pickup: cursor });
     const waiting = applied(picked, {
       status: "pending",

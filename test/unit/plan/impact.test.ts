@@ -3,7 +3,7 @@ import { computePlan } from "../../../src/plan/compute.js";
 import { isDestructive, keyImpacts, stoppingKeys } from "../../../src/plan/impact.js";
 import { headline } from "../../../src/plan/render/words.js";
 import type { ResolvedToken } from "../../../src/spec/resolved.js";
-import { applied, resolved, T0, tokenSet } from "../../support/builders.js";
+import { applied, CURSOR_PICKUP, resolved, T0, tokenSet } from "../../support/builders.js";
 
 const day = 86_400_000;
 const now = new Date(T0.getTime() + 10 * day);
@@ -64,12 +64,7 @@ describe("what stops working on apply", () => {
   });
 
   it("names a picked-up key rotated without overlap as stopping on apply, in its holder's client", () => {
-    const cursor = {
-      client: "cursor",
-      server: "acme",
-      url: "https://mcp.example.com/mcp",
-      header: "bearer",
-    } as const;
+    const cursor = CURSOR_PICKUP;
     const impactsOf = (overlapSeconds: number) => {
       const spec = resolved("alice-cursor", {
         deliver: [],
